@@ -1,0 +1,108 @@
+"""Request and response shapes of the accounts API (the XCreate / XUpdate / XPublic family).
+Table objects are never returned directly."""
+
+import uuid
+from datetime import datetime
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints
+
+from grants.accounts.tables import ApplicantType, OrganisationRole, StaffRole
+
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+PostalCode = Annotated[str, StringConstraints(pattern=r"^[0-9]{5}$")]
+MunicipalityKey = Annotated[str, StringConstraints(pattern=r"^[0-9]{8}$")]
+
+
+class _Input(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_max_length=1024)
+
+
+class OrganisationBase(_Input):
+    legal_name: Annotated[Text, Field(max_length=200, examples=["KulturWerk Schneeberg e.V."])]
+    legal_form: Annotated[Text, Field(max_length=100, examples=["eingetragener Verein"])]
+    applicant_type: ApplicantType
+    street: Annotated[Text, Field(max_length=200, examples=["Markt 1"])]
+    postal_code: Annotated[PostalCode, Field(examples=["08289"])]
+    city: Annotated[Text, Field(max_length=100, examples=["Schneeberg"])]
+    municipality_key: Annotated[
+        MunicipalityKey,
+        Field(description="Amtlicher Gemeindeschlüssel (AGS), 8 digits", examples=["14521570"]),
+    ]
+
+
+class OrganisationCreate(OrganisationBase):
+    pass
+
+
+class OrganisationUpdate(_Input):
+    version: Annotated[int, Field(ge=1, description="The version you read; stale ones get 409")]
+    legal_name: Annotated[Text, Field(max_length=200)] | None = None
+    legal_form: Annotated[Text, Field(max_length=100)] | None = None
+    applicant_type: ApplicantType | None = None
+    street: Annotated[Text, Field(max_length=200)] | None = None
+    postal_code: PostalCode | None = None
+    city: Annotated[Text, Field(max_length=100)] | None = None
+    municipality_key: MunicipalityKey | None = None
+
+
+class OrganisationPublic(BaseModel):
+    id: uuid.UUID
+    customer_number: str
+    legal_name: str
+    legal_form: str
+    applicant_type: ApplicantType
+    street: str
+    postal_code: str
+    city: str
+    municipality_key: str
+    version: int
+    created_at: datetime
+    updated_at: datetime
+
+
+class RegistrationCreate(_Input):
+    email: Annotated[EmailStr, Field(max_length=254, examples=["anna@kulturwerk.example"])]
+    password: Annotated[str, Field(max_length=1024, examples=["lange-und-unvorhersehbar-42"])]
+    display_name: Annotated[Text, Field(max_length=120, examples=["Anna Beispiel"])]
+    organisation: OrganisationCreate
+
+
+class UserPublic(BaseModel):
+    id: uuid.UUID
+    email: str
+    display_name: str
+    created_at: datetime
+
+
+class MembershipPublic(BaseModel):
+    role: OrganisationRole
+    organisation: OrganisationPublic
+
+
+class RegistrationPublic(BaseModel):
+    user: UserPublic
+    organisation: OrganisationPublic
+
+
+class MePublic(BaseModel):
+    user: UserPublic
+    staff_roles: list[StaffRole]
+    memberships: list[MembershipPublic]
+
+
+class LoginRequest(_Input):
+    email: Annotated[str, Field(min_length=1, max_length=254)]
+    password: Annotated[str, Field(min_length=1, max_length=1024)]
+
+
+class RefreshRequest(_Input):
+    refresh_token: Annotated[str, Field(min_length=1, max_length=4096)]
+
+
+class TokenPair(BaseModel):
+    access_token: str
+    refresh_token: str
+    token_type: Literal["Bearer"] = "Bearer"
+    expires_in: int = Field(description="Seconds until the access token expires")
+    refresh_expires_in: int = Field(description="Seconds until the refresh token expires")

@@ -1,0 +1,144 @@
+"""The composition root: ``create_app(settings)`` wires routes, dependencies, authentication
+and the error table. Nothing is built at import time."""
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import timedelta
+from typing import Any
+
+from litestar import Litestar, Request
+from litestar.exceptions import HTTPException
+from litestar.middleware import DefineMiddleware
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
+from litestar.openapi.spec import Components, SecurityScheme
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from grants import __version__
+from grants.accounts.routes import AuthController, MeController, OrganisationController
+from grants.accounts.service import TokenPolicy
+from grants.accounts.throttle import ThrottleLimits
+from grants.accounts.tokens import TokenKeys
+from grants.core.errors import DomainError
+from grants.db.engine import build_engine, build_session_factory
+from grants.health.routes import live, ready
+from grants.http.auth import BearerAuthenticationMiddleware
+from grants.http.dependencies import DEPENDENCIES, Clock, system_clock
+from grants.http.logging_setup import configure_logging
+from grants.http.problems import (
+    handle_domain_error,
+    handle_http_exception,
+    handle_unexpected,
+)
+from grants.http.request_ids import RequestContextMiddleware
+from grants.settings import Settings, load_settings
+
+_JSON_MEDIA = ("application/json",)
+
+
+def _require_json_body(request: Request[Any, Any, Any]) -> None:
+    """415 for a body that is not JSON, on routes that take one."""
+    if request.method not in {"POST", "PUT", "PATCH"}:
+        return
+    if "data" not in request.route_handler.parsed_fn_signature.parameters:
+        return
+    media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if media_type in _JSON_MEDIA or media_type.endswith("+json"):
+        return
+    raise HTTPException(
+        status_code=415,
+        detail="Bitte JSON senden (send Content-Type: application/json).",
+    )
+
+
+def create_app(
+    settings: Settings,
+    *,
+    session_factory: async_sessionmaker[AsyncSession] | None = None,
+    clock: Clock = system_clock,
+    configure_logs: bool = True,
+) -> Litestar:
+    """Build the application. Tests pass their own ``session_factory`` (bound to a
+    connection whose transaction they roll back) and a fake ``clock``."""
+    if configure_logs:
+        configure_logging(settings)
+    engine: AsyncEngine | None = None
+    if session_factory is None:
+        engine = build_engine(settings)
+        session_factory = build_session_factory(engine)
+
+    @asynccontextmanager
+    async def lifespan(_: Litestar) -> AsyncIterator[None]:
+        try:
+            yield
+        finally:
+            if engine is not None:
+                await engine.dispose()
+
+    app = Litestar(
+        route_handlers=[live, ready, AuthController, MeController, OrganisationController],
+        dependencies=DEPENDENCIES,
+        middleware=[
+            DefineMiddleware(
+                BearerAuthenticationMiddleware,
+                exclude=["^/docs"],
+            )
+        ],
+        exception_handlers={
+            DomainError: handle_domain_error,
+            HTTPException: handle_http_exception,
+            Exception: handle_unexpected,
+        },
+        before_request=_require_json_body,
+        request_max_body_size=settings.max_request_body_bytes,
+        openapi_config=OpenAPIConfig(
+            title="grants API",
+            version=__version__,
+            description=(
+                "Förderanträge von der Registrierung bis zum Zuwendungsbescheid "
+                "(funding applications from registration to the decision letter). "
+                "Errors are RFC 9457 problem details."
+            ),
+            path="/docs",
+            render_plugins=[ScalarRenderPlugin(path="/"), SwaggerRenderPlugin(path="/swagger")],
+            components=Components(
+                security_schemes={
+                    "BearerToken": SecurityScheme(type="http", scheme="bearer", bearer_format="JWT")
+                }
+            ),
+        ),
+        lifespan=[lifespan],
+
+        debug=False,
+
+    )
+    app.state.settings = settings
+    app.state.session_factory = session_factory
+    app.state.clock = clock
+    app.state.token_keys = TokenKeys.from_settings(settings)
+    app.state.token_policy = TokenPolicy(
+        keys=app.state.token_keys,
+        access_lifetime=timedelta(minutes=settings.access_token_minutes),
+        refresh_lifetime=timedelta(days=settings.refresh_token_days),
+    )
+    app.state.throttle_limits = ThrottleLimits(
+        per_account=settings.login_failures_per_account,
+        per_address=settings.login_failures_per_address,
+        window=timedelta(seconds=settings.login_failure_window_seconds),
+    )
+    # Outermost layer: request ids and access log for every response, routing errors included.
+    app.asgi_handler = RequestContextMiddleware(app.asgi_handler)
+    return app
+
+
+def create_app_from_env() -> Litestar:
+    """Factory for ASGI servers (``uvicorn --factory grants.app:create_app_from_env``).
+    ``grants serve`` sets ``GRANTS_DATABASE_URL`` for its workers, embedded server included."""
+    settings = load_settings()
+    if settings.database_url is None:
+        raise RuntimeError(
+            "GRANTS_DATABASE_URL is not set; start with `grants serve`, which runs the embedded "
+            "PostgreSQL, or set the variable"
+        )
+    return create_app(settings)

@@ -1,0 +1,243 @@
+"""The ``grants`` command: serve, db, users, demo, audit."""
+
+import asyncio
+import getpass
+import os
+import sys
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from typing import TypeVar
+
+import click
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn
+from rich.table import Table
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from grants.settings import Settings, SettingsError, load_settings
+
+console = Console(stderr=True)
+T = TypeVar("T")
+
+
+def _settings() -> Settings:
+    try:
+        return load_settings()
+    except SettingsError as exc:
+        console.print(f"[red]{exc}[/red]")
+        sys.exit(2)
+
+
+def _spinner(text: str) -> Progress:
+    return Progress(SpinnerColumn(), TextColumn(text), console=console, transient=True)
+
+
+def _database_url(settings: Settings, *, migrate: bool = True) -> str:
+    """The configured server, or the embedded one (started on demand), migrated to head."""
+    from grants.db import migrate as migrations
+
+    url = settings.database_url
+    if url is None:
+        from grants.db.embedded import start_embedded_postgres
+
+        with _spinner(f"starting embedded PostgreSQL in {settings.data_dir}/postgres …") as p:
+            p.add_task("", total=None)
+            url = start_embedded_postgres(settings.data_dir)
+        console.print(f"embedded PostgreSQL ready ({settings.data_dir}/postgres)")
+    if migrate:
+        with _spinner("applying database migrations …") as p:
+            p.add_task("", total=None)
+            migrations.upgrade(url)
+    return url
+
+
+def _run_with_session(settings: Settings, url: str, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
+    from grants.db.engine import build_engine, build_session_factory
+
+    async def main() -> T:
+        engine = build_engine(settings.model_copy(update={"database_url": url}))
+        try:
+            async with build_session_factory(engine)() as session:
+                return await work(session)
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(main())
+
+
+@click.group()
+@click.version_option(package_name="grants")
+def main() -> None:
+    """grants — Förderanträge verwalten (funding-application management)."""
+
+
+@main.command()
+@click.option("--host", default=None, help="Interface to bind (default GRANTS_HOST or 127.0.0.1).")
+@click.option("--port", type=int, default=None, help="Port (default GRANTS_PORT or 8000).")
+@click.option("--workers", type=click.IntRange(1, 64), default=None, help="Worker processes.")
+def serve(host: str | None, port: int | None, workers: int | None) -> None:
+    """Start the API (embedded PostgreSQL unless GRANTS_DATABASE_URL is set)."""
+    import uvicorn
+
+    settings = _settings()
+    url = _database_url(settings)
+    os.environ["GRANTS_DATABASE_URL"] = url  # inherited by the worker processes
+    host, port = host or settings.host, port or settings.port
+    console.print(f"grants listening on http://{host}:{port} — API docs at http://{host}:{port}/docs")
+    uvicorn.run(
+        "grants.app:create_app_from_env",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers or settings.workers,
+        log_config=None,
+        access_log=False,  # our own access log carries the request id
+        server_header=False,
+    )
+
+
+@main.group()
+def db() -> None:
+    """Database schema migrations (Alembic)."""
+
+
+@db.command("upgrade")
+@click.argument("revision", default="head")
+def db_upgrade(revision: str) -> None:
+    """Upgrade the schema to REVISION (default: head)."""
+    from grants.db import migrate
+
+    url = _database_url(_settings(), migrate=False)
+    migrate.upgrade(url, revision)
+    console.print(f"database at {revision}")
+
+
+@db.command("downgrade")
+@click.argument("revision")
+def db_downgrade(revision: str) -> None:
+    """Downgrade the schema to REVISION (e.g. -1 or base)."""
+    from grants.db import migrate
+
+    url = _database_url(_settings(), migrate=False)
+    migrate.downgrade(url, revision)
+    console.print(f"database at {revision}")
+
+
+@db.command("current")
+def db_current() -> None:
+    """Show the current schema revision."""
+    from grants.db import migrate
+
+    migrate.current(_database_url(_settings(), migrate=False))
+
+
+@main.group()
+def users() -> None:
+    """User administration."""
+
+
+@users.command("create-staff")
+@click.option("--email", required=True)
+@click.option("--name", "display_name", required=True, help="Display name.")
+@click.option(
+    "--role",
+    "roles",
+    multiple=True,
+    required=True,
+    type=click.Choice(["evaluator", "programme_manager", "admin"]),
+    help="Staff role; repeat for several.",
+)
+@click.option(
+    "--password-stdin", is_flag=True, help="Read the password from standard input instead of a prompt."
+)
+def create_staff(email: str, display_name: str, roles: tuple[str, ...], password_stdin: bool) -> None:
+    """Create a staff user (or grant roles to an existing user)."""
+    from grants.accounts.service import create_staff_user
+    from grants.accounts.tables import StaffRole
+    from grants.core.actors import Actor
+    from grants.core.errors import DomainError
+
+    settings = _settings()
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    url = _database_url(settings)
+    actor = Actor.system(f"cli:{getpass.getuser()}")
+    try:
+        user_id, created = _run_with_session(
+            settings,
+            url,
+            lambda session: create_staff_user(
+                session,
+                email=email,
+                display_name=display_name,
+                password=password,
+                roles=[StaffRole(r) for r in roles],
+                actor=actor,
+                now=datetime.now(UTC),
+            ),
+        )
+    except DomainError as exc:
+        console.print(f"[red]{exc.detail}[/red]")
+        for problem in exc.problems:
+            console.print(f"  {problem.field}: {problem.message}")
+        sys.exit(1)
+    verb = "created" if created else "updated (password unchanged)"
+    console.print(f"staff user {email} {verb}: {user_id}, roles {', '.join(roles)}")
+
+
+@main.group()
+def demo() -> None:
+    """Demo data."""
+
+
+@demo.command("seed")
+def demo_seed() -> None:
+    """Create a demo programme manager, evaluator and applicant; print their passwords once."""
+    from grants.demo import seed_demo
+
+    settings = _settings()
+    url = _database_url(settings)
+    with Progress(
+        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), console=console
+    ) as progress:
+        task = progress.add_task("seeding demo accounts", total=3)
+        created = _run_with_session(
+            settings, url, lambda session: seed_demo(session, on_step=lambda: progress.advance(task))
+        )
+    table = Table(title="Demo accounts (passwords are shown only now)")
+    for column in ("role", "e-mail", "password"):
+        table.add_column(column)
+    for account in created:
+        table.add_row(account.role, account.email, account.password or "(exists; unchanged)")
+    Console().print(table)
+
+
+@main.group()
+def audit() -> None:
+    """The tamper-evident audit log."""
+
+
+@audit.command("verify")
+def audit_verify() -> None:
+    """Walk the hash chain; name the first broken entry. Exit status 1 if broken."""
+    from grants.db.audit import count_audit_entries, verify_audit_log
+
+    settings = _settings()
+    url = _database_url(settings, migrate=False)
+
+    async def work(session: AsyncSession) -> tuple[int, object]:
+        total = await count_audit_entries(session)
+        with Progress(
+            TextColumn("verifying audit log"), BarColumn(), MofNCompleteColumn(), console=console
+        ) as progress:
+            task = progress.add_task("", total=total)
+            return await verify_audit_log(session, on_progress=lambda n: progress.advance(task, n))
+
+    checked, broken = _run_with_session(settings, url, work)
+    if broken is None:
+        click.echo(f"audit log intact: {checked} entries verified")
+        return
+    click.echo(f"audit log BROKEN at entry {broken.seq}: {broken.reason}")  # type: ignore[attr-defined]
+    sys.exit(1)

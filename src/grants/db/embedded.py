@@ -1,0 +1,25 @@
+"""The embedded PostgreSQL server (``pgserver``: PostgreSQL 16 binaries in a wheel).
+
+Used when ``GRANTS_DATABASE_URL`` is unset, so that a fresh clone runs with no database to
+install. The server listens on a Unix socket inside the data directory only (no TCP port to
+collide with or to expose) and stops when the last process that started it exits.
+"""
+
+from pathlib import Path
+
+DATABASE_NAME = "grants"
+
+
+def start_embedded_postgres(data_dir: Path, database: str = DATABASE_NAME) -> str:
+    """Start (or attach to) the server under ``data_dir/postgres`` and make sure ``database``
+    exists. Returns a ``postgresql://`` URL using the Unix socket."""
+    import pgserver  # imported late: it is only needed when no external server is configured
+
+    pgdata = (data_dir / "postgres").resolve()
+    pgdata.parent.mkdir(parents=True, exist_ok=True)
+    server = pgserver.get_server(pgdata, cleanup_mode="stop")
+    exists = server.psql(f"SELECT 1 FROM pg_database WHERE datname = '{database}';")
+    if "(1 row)" not in exists:
+        server.psql(f'CREATE DATABASE "{database}";')
+    uri: str = server.get_uri(database)
+    return uri

@@ -1,0 +1,24 @@
+"""The one way to build an engine and the one session factory. Called from ``create_app`` and
+the CLI, never at import time."""
+
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from grants.settings import Settings
+
+
+
+def build_engine(settings: Settings) -> AsyncEngine:
+    return create_async_engine(
+        settings.sqlalchemy_url(),
+        pool_size=settings.database_pool_size,
+        max_overflow=settings.database_pool_size,
+        pool_pre_ping=False,  # asyncpg reports dead connections; pre-ping costs a round trip
+        connect_args={"server_settings": {"application_name": "grants", "timezone": "UTC"}},
+    )
+
+
+def build_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    # expire_on_commit=False: objects stay readable after the service's transaction ends,
+    # so routes can serialise them without another round trip.
+    return async_sessionmaker(engine, class_=AsyncSession, expire_on_commit=False)

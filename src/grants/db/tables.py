@@ -1,0 +1,8 @@
+"""Imports every feature's tables so that ``metadata`` is complete for Alembic and the drift
+test. Add each new feature's ``tables`` module here."""
+
+from grants.accounts import tables as accounts_tables
+from grants.db import audit
+from grants.db.base import metadata
+
+__all__ = ["accounts_tables", "audit", "metadata"]

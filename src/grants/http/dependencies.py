@@ -1,0 +1,72 @@
+"""Dependencies with one fixed name each: ``db_session``, ``principal``, ``now``,
+``request_id``, ``settings``, ``token_policy``, ``throttle_limits``."""
+
+from collections.abc import AsyncIterator, Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from litestar import Request
+from litestar.datastructures import State
+from litestar.di import Provide
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from grants.accounts.service import TokenPolicy
+from grants.accounts.throttle import ThrottleLimits
+from grants.core.access import Principal
+from grants.http.guards import principal_of
+from grants.http.request_ids import current_request_id
+from grants.settings import Settings
+
+Clock = Callable[[], datetime]
+
+
+def system_clock() -> datetime:
+    return datetime.now(UTC)
+
+
+async def provide_db_session(state: State) -> AsyncIterator[AsyncSession]:
+    async with state.session_factory() as session:
+        yield session
+
+
+def provide_principal(request: Request[Any, Any, Any]) -> Principal:
+    return principal_of(request)
+
+
+def provide_now(state: State) -> datetime:
+    now: datetime = state.clock()
+    return now
+
+
+def provide_request_id() -> str | None:
+    return current_request_id()
+
+
+def provide_settings(state: State) -> Settings:
+    settings: Settings = state.settings
+    return settings
+
+
+def provide_token_policy(state: State) -> TokenPolicy:
+    policy: TokenPolicy = state.token_policy
+    return policy
+
+
+def provide_throttle_limits(state: State) -> ThrottleLimits:
+    limits: ThrottleLimits = state.throttle_limits
+    return limits
+
+
+def client_address(request: Request[Any, Any, Any]) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+DEPENDENCIES = {
+    "db_session": Provide(provide_db_session),
+    "principal": Provide(provide_principal, sync_to_thread=False),
+    "now": Provide(provide_now, sync_to_thread=False),
+    "request_id": Provide(provide_request_id, sync_to_thread=False),
+    "settings": Provide(provide_settings, sync_to_thread=False),
+    "token_policy": Provide(provide_token_policy, sync_to_thread=False),
+    "throttle_limits": Provide(provide_throttle_limits, sync_to_thread=False),
+}
