@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
-from sqlmodel.ext.asyncio.session import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from grants.accounts.schemas import OrganisationCreate, RegistrationCreate
 from grants.accounts.service import create_staff_user, register_applicant

@@ -8,6 +8,7 @@ accounts from one address.
 """
 
 import hashlib
+import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -53,7 +54,7 @@ async def ensure_login_allowed(
             raise TooManyAttempts(
                 "Zu viele fehlgeschlagene Anmeldeversuche; bitte später erneut versuchen "
                 "(too many failed sign-in attempts; try again later).",
-                retry_after=int(reopens.total_seconds()) + 1,
+                retry_after=math.ceil(reopens.total_seconds()),
             )
 
 

@@ -34,6 +34,7 @@ def password_problems(
             ),
         )
     words = [w for part in context for w in part.replace("@", " ").replace(".", " ").split() if w]
+    words += [part.split("@")[0] for part in context] + list(context)
     estimate = zxcvbn(password, user_inputs=words)
     if int(estimate["score"]) < MIN_SCORE:
         return (

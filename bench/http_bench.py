@@ -1,0 +1,676 @@
+"""HTTP benchmark: requests/s and latency of ``/health/live`` and of an authenticated
+``GET /api/me``, next to a bare Litestar "hello" app measured in the same run.
+
+    .venv/bin/python bench/http_bench.py [--duration S] [--runs N] [--connections C]
+
+Each server is one uvicorn worker (uvloop, httptools, no access log) pinned to CPU 0; the load
+generator (``bench/loadgen.py``, or ``wrk`` with ``--loadgen wrk``) runs in its own process
+pinned to CPU 1, over keep-alive connections on loopback. The targets are measured in turns
+(hello, live, me; hello, live, me; ...) and each figure is the median over the runs. The
+machine is shared and noisy, so read the ratios against the bare app rather than the
+absolute numbers. Nothing here asserts on time: it prints figures and writes them as JSON to
+``bench/results/`` (git-ignored).
+
+The real app gets a throwaway database (``grants_bench``, dropped and created on the server of
+``GRANTS_TEST_DATABASE_URL``/``TEST_DATABASE_URL``/``GRANTS_DATABASE_URL``, else on the local
+server at 127.0.0.1:5432, else on the embedded server under ``var/bench``), migrated to head,
+with one registered applicant whose access token the ``/api/me`` requests carry.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import math
+import os
+import platform
+import secrets
+import shlex
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+import httpx
+
+BENCH_DIR = Path(__file__).resolve().parent
+PROJECT_DIR = BENCH_DIR.parent
+RESULTS_DIR = BENCH_DIR / "results"
+LOADGEN = BENCH_DIR / "loadgen.py"
+BENCH_DATABASE = "grants_bench"
+LOCAL_SERVER = "postgresql://postgres@127.0.0.1:5432/postgres"
+SERVER_URL_VARIABLES = ("GRANTS_TEST_DATABASE_URL", "TEST_DATABASE_URL", "GRANTS_DATABASE_URL")
+UVICORN_FLAGS = ["--loop", "uvloop", "--http", "httptools", "--no-access-log"]
+UVICORN_FLAGS += ["--log-level", "warning"]
+
+
+@dataclass(frozen=True)
+class Target:
+    name: str
+    server: str  # key into the servers dict: "hello" or "grants"
+    path: str
+    authenticated: bool = False
+
+
+BASELINE = Target("bare hello", "hello", "/hello")
+TARGETS = (
+    BASELINE,
+    Target("/health/live", "grants", "/health/live"),
+    Target("/api/me", "grants", "/api/me", authenticated=True),
+)
+
+
+# ---------------------------------------------------------------------------------------------
+# Servers
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@dataclass
+class Server:
+    name: str
+    command: list[str]
+    env: dict[str, str]
+    port: int
+    log: Path
+    cpu: int | None
+    process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def pid(self) -> int:
+        assert self.process is not None
+        return self.process.pid
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self, ready_path: str, timeout: float = 60.0) -> None:
+        cpu = self.cpu
+
+        def pin() -> None:
+            if cpu is not None:
+                os.sched_setaffinity(0, {cpu})
+
+        with self.log.open("wb") as log:
+            self.process = subprocess.Popen(
+                self.command,
+                cwd=PROJECT_DIR,
+                env=self.env,
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                preexec_fn=pin,
+            )
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"{self.name} server exited:\n{self.log_tail()}")
+            try:
+                if httpx.get(self.base_url + ready_path, timeout=1.0).status_code == 200:
+                    return
+            except httpx.TransportError:
+                pass
+            time.sleep(0.2)
+        raise RuntimeError(f"{self.name} server not ready after {timeout:.0f} s:\n{self.log_tail()}")
+
+    def stop(self) -> None:
+        if self.process is None or self.process.poll() is not None:
+            return
+        self.process.send_signal(signal.SIGTERM)
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+    def log_tail(self, lines: int = 30) -> str:
+        try:
+            text = self.log.read_text("utf-8", errors="replace")
+        except OSError:
+            return "(no log)"
+        return "\n".join(text.splitlines()[-lines:]) or "(empty log)"
+
+
+def uvicorn_command(port: int, *app: str) -> list[str]:
+    address = ["--host", "127.0.0.1", "--port", str(port)]
+    return [sys.executable, "-m", "uvicorn", *app, *address, *UVICORN_FLAGS]
+
+
+# ---------------------------------------------------------------------------------------------
+# Database
+
+
+def masked(url: str) -> str:
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
+    return urlunsplit(parts._replace(netloc=netloc))
+
+
+def with_database(url: str, database: str) -> str:
+    """The same server (and credentials, socket, options), another database; plain
+    ``postgresql://`` so that asyncpg and the app's settings both take it."""
+    url = url.replace("postgresql+asyncpg://", "postgresql://", 1)
+    return urlunsplit(urlsplit(url)._replace(path=f"/{database}"))
+
+
+async def _recreate(server_url: str, database: str) -> None:
+    import asyncpg
+
+    connection = await asyncpg.connect(with_database(server_url, "postgres"), timeout=5)
+    try:
+        await connection.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+        await connection.execute(f'CREATE DATABASE "{database}"')
+    finally:
+        await connection.close()
+
+
+async def _drop(server_url: str, database: str) -> None:
+    import asyncpg
+
+    connection = await asyncpg.connect(with_database(server_url, "postgres"), timeout=5)
+    try:
+        await connection.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+    finally:
+        await connection.close()
+
+
+async def _reachable(server_url: str) -> bool:
+    import asyncpg
+
+    try:
+        connection = await asyncpg.connect(with_database(server_url, "postgres"), timeout=3)
+    except (OSError, asyncpg.PostgresError, TimeoutError):
+        return False
+    await connection.close()
+    return True
+
+
+@dataclass
+class Database:
+    url: str
+    description: str
+    cleanup: Callable[[], None] | None = None
+
+
+def prepare_database(given_url: str | None, keep: bool) -> Database:
+    """The database the real app runs on, migrated to head."""
+    from grants.db.migrate import upgrade
+
+    if given_url:
+        database = Database(given_url, "given with --database-url, used as it is")
+    else:
+        server_url, source = None, ""
+        for variable in SERVER_URL_VARIABLES:
+            if os.environ.get(variable):
+                server_url, source = os.environ[variable], f"server of ${variable}"
+                break
+        if server_url is None:
+            if asyncio.run(_reachable(LOCAL_SERVER)):
+                server_url, source = LOCAL_SERVER, "local server 127.0.0.1:5432"
+            else:
+                from grants.db.embedded import start_embedded_postgres
+
+                print("no PostgreSQL server given or reachable: starting the embedded one")
+                server_url = start_embedded_postgres(PROJECT_DIR / "var" / "bench", "postgres")
+                source = "embedded server under var/bench"
+        asyncio.run(_recreate(server_url, BENCH_DATABASE))
+        cleanup = None if keep else lambda: asyncio.run(_drop(server_url, BENCH_DATABASE))
+        description = f"throwaway {BENCH_DATABASE!r} (dropped and created) on the {source}"
+        database = Database(with_database(server_url, BENCH_DATABASE), description, cleanup)
+    upgrade(database.url)
+    return database
+
+
+# ---------------------------------------------------------------------------------------------
+# The applicant whose token /api/me carries
+
+
+@dataclass
+class Account:
+    email: str
+    password: str
+
+    @classmethod
+    def register(cls, base_url: str) -> Account:
+        account = cls(f"bench-{secrets.token_hex(4)}@example.org", secrets.token_urlsafe(16))
+        body = {
+            "email": account.email,
+            "password": account.password,
+            "display_name": "Bench",
+            "organisation": {
+                "legal_name": "Bench e.V.",
+                "legal_form": "eingetragener Verein",
+                "applicant_type": "nonprofit",
+                "street": "Markt 1",
+                "postal_code": "01067",
+                "city": "Dresden",
+                "municipality_key": "14612000",
+            },
+        }
+        response = httpx.post(f"{base_url}/api/auth/register", json=body, timeout=30)
+        if response.status_code != 201:
+            raise RuntimeError(f"register: {response.status_code} {response.text}")
+        return account
+
+    def access_token(self, base_url: str) -> str:
+        body = {"email": self.email, "password": self.password}
+        response = httpx.post(f"{base_url}/api/auth/login", json=body, timeout=30)
+        if response.status_code != 200:
+            raise RuntimeError(f"login: {response.status_code} {response.text}")
+        token: str = response.json()["access_token"]
+        return token
+
+
+# ---------------------------------------------------------------------------------------------
+# Measuring
+
+
+@dataclass
+class Settings:
+    duration: float
+    warmup: float
+    runs: int
+    connections: int
+    loadgen: str
+    server_cpu: int | None
+    client_cpu: int | None
+
+
+@dataclass
+class Summary:
+    target: Target
+    runs: list[dict[str, Any]] = field(default_factory=list)
+
+    def median(self, key: str) -> float:
+        values = [float(run[key]) for run in self.runs if not math.isnan(float(run[key]))]
+        return statistics.median(values) if values else math.nan
+
+    @property
+    def errors(self) -> int:
+        return sum(int(run["non_2xx"]) + int(run["socket_errors"]) for run in self.runs)
+
+    @property
+    def statuses(self) -> dict[str, int]:
+        total: dict[str, int] = {}
+        for run in self.runs:
+            for status, count in run["statuses"].items():
+                total[status] = total.get(status, 0) + count
+        return total
+
+
+def other_cpu_pct(run: dict[str, Any]) -> float:
+    """CPU used by everything but the server and the load generator, in % of one core."""
+    busy = sum(run["core_busy_pct"].values())
+    mine = run["server_cpu_pct"] + run["client_cpu_pct"]
+    return round(max(0.0, busy - mine), 1) if not math.isnan(mine) else math.nan
+
+
+def measure(target: Target, server: Server, headers: list[str], settings: Settings) -> dict[str, Any]:
+    command = [sys.executable, str(LOADGEN), "--port", str(server.port), "--path", target.path]
+    command += ["--connections", str(settings.connections), "--engine", settings.loadgen]
+    command += ["--duration", str(settings.duration), "--warmup", str(settings.warmup)]
+    command += ["--server-pid", str(server.pid)]
+    if settings.client_cpu is not None:
+        command += ["--cpu", str(settings.client_cpu)]
+    for header in headers:
+        command += ["--header", header]
+    done = subprocess.run(
+        command,
+        capture_output=True,
+        text=True,
+        timeout=settings.warmup + settings.duration + 60,
+        check=False,
+    )
+    if done.stderr.strip():
+        print(done.stderr.rstrip(), file=sys.stderr)
+    if done.returncode != 0:
+        raise RuntimeError(f"load generator failed ({done.returncode}) on {target.name}")
+    result: dict[str, Any] = json.loads(done.stdout)
+    result["other_cpu_pct"] = other_cpu_pct(result)
+    if server.process is not None and server.process.poll() is not None:
+        raise RuntimeError(f"{server.name} server died:\n{server.log_tail()}")
+    return result
+
+
+def check_once(target: Target, server: Server, headers: list[str]) -> None:
+    """One request before the load, so that a wrong token or route fails loudly."""
+    pairs = [tuple(part.strip() for part in h.split(":", 1)) for h in headers]
+    response = httpx.get(server.base_url + target.path, headers=dict(pairs), timeout=10)
+    if response.status_code != 200:
+        raise RuntimeError(f"{target.name}: {response.status_code} {response.text[:500]}")
+    print(f"  check {target.name:<13} 200, {len(response.content)} bytes: {response.text[:70]}")
+
+
+# ---------------------------------------------------------------------------------------------
+# Report
+
+
+def fmt(value: float, digits: int = 2) -> str:
+    return "n/a" if math.isnan(value) else f"{value:,.{digits}f}"
+
+
+def ratio(value: float, base: float) -> float:
+    return value / base if base and not math.isnan(base) and not math.isnan(value) else math.nan
+
+
+def table(header: list[str], rows: list[list[str]]) -> str:
+    widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
+
+    def line(cells: list[str]) -> str:
+        first = cells[0].ljust(widths[0])
+        rest = [cell.rjust(width) for cell, width in zip(cells[1:], widths[1:], strict=True)]
+        return " | ".join([first, *rest])
+
+    rule = "-+-".join("-" * width for width in widths)
+    return "\n".join([line(header), rule, *(line(row) for row in rows)])
+
+
+def report(summaries: list[Summary]) -> str:
+    base = summaries[0]
+    base_rps, base_p99 = base.median("rps"), base.median("p99_ms")
+    main_rows = []
+    for summary in summaries:
+        rps, p99 = summary.median("rps"), summary.median("p99_ms")
+        main_rows.append(
+            [
+                summary.target.name,
+                fmt(rps, 0),
+                fmt(summary.median("p50_ms")),
+                fmt(p99),
+                str(summary.errors),
+                fmt(ratio(rps, base_rps)) + "x",
+                fmt(ratio(p99, base_p99)) + "x",
+            ]
+        )
+    main = table(
+        ["target", "req/s", "p50 ms", "p99 ms", "errors", "req/s vs hello", "p99 vs hello"],
+        main_rows,
+    )
+    cpu_rows = []
+    for summary in summaries:
+        per_run = [
+            fmt(ratio(run["rps"], base_run["rps"]))
+            for run, base_run in zip(summary.runs, base.runs, strict=False)
+        ]
+        cpu_rows.append(
+            [
+                summary.target.name,
+                fmt(summary.median("server_cpu_pct"), 0),
+                fmt(summary.median("client_cpu_pct"), 0),
+                fmt(summary.median("other_cpu_pct"), 0),
+                fmt(summary.median("steal_pct"), 1),
+                " ".join(per_run),
+                ", ".join(f"{s}: {n}" for s, n in summary.statuses.items()) or "-",
+            ]
+        )
+    cpu = table(
+        ["target", "server CPU%", "loadgen CPU%", "other CPU%", "steal%", "req/s ratio per run",
+         "statuses"],
+        cpu_rows,
+    )
+    return f"{main}\n\n{cpu}"
+
+
+def without_nan(value: Any) -> Any:
+    """NaN (a figure that could not be taken) as JSON null."""
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    if isinstance(value, dict):
+        return {key: without_nan(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [without_nan(item) for item in value]
+    return value
+
+
+def version(package: str) -> str:
+    try:
+        return metadata.version(package)
+    except metadata.PackageNotFoundError:
+        return "not installed"
+
+
+def machine_info() -> dict[str, Any]:
+    model = "unknown"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return {
+        "nproc": len(os.sched_getaffinity(0)),
+        "cpu_count": os.cpu_count(),
+        "cpu_model": model,
+        "kernel": platform.release(),
+        "load_average": [round(x, 2) for x in os.getloadavg()],
+        "python": f"{platform.python_implementation()} {platform.python_version()}",
+        "packages": {
+            name: version(name) for name in ("litestar", "uvicorn", "uvloop", "httptools")
+        },
+    }
+
+
+# ---------------------------------------------------------------------------------------------
+# Main
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        description="Requests/s and p99 of /health/live and GET /api/me next to a bare "
+        "Litestar hello app, measured in the same run."
+    )
+    parser.add_argument("--duration", type=float, default=10.0, help="measured seconds per run")
+    parser.add_argument("--warmup", type=float, default=2.0, help="unmeasured seconds first")
+    parser.add_argument("--runs", type=int, default=3, help="runs per target (median reported)")
+    parser.add_argument("--connections", type=int, default=32, help="keep-alive connections")
+    parser.add_argument(
+        "--loadgen",
+        choices=("python", "wrk"),
+        default="python",
+        help="python: bench/loadgen.py (default); wrk: wrk -t1 if on PATH",
+    )
+    parser.add_argument("--database-url", help="use this (migrated) database as it is")
+    parser.add_argument("--keep-database", action="store_true", help=f"keep {BENCH_DATABASE}")
+    parser.add_argument(
+        "--app-log-level",
+        default="WARNING",
+        help="GRANTS_LOG_LEVEL of the real app (INFO turns its access log on)",
+    )
+    parser.add_argument("--server-cpu", type=int, default=0, help="CPU for the servers")
+    parser.add_argument("--client-cpu", type=int, default=1, help="CPU for the load generator")
+    parser.add_argument("--no-pin", action="store_true", help="do not pin to CPUs")
+    parser.add_argument("--json", type=Path, help="result file (default bench/results/...)")
+    parser.add_argument("--no-json", action="store_true", help="do not write a result file")
+    args = parser.parse_args(argv)
+    if args.duration <= 0 or args.warmup < 0 or args.runs < 1 or args.connections < 1:
+        parser.error("need --duration > 0, --warmup >= 0, --runs >= 1, --connections >= 1")
+    return args
+
+
+def pinning(args: argparse.Namespace) -> tuple[int | None, int | None, str]:
+    available = os.sched_getaffinity(0)
+    if args.no_pin:
+        return None, None, "not pinned (--no-pin)"
+    if args.server_cpu == args.client_cpu or not {args.server_cpu, args.client_cpu} <= available:
+        note = f"not pinned: CPUs {sorted(available)} available, need two distinct ones"
+        return None, None, note
+    return args.server_cpu, args.client_cpu, ""
+
+
+@contextmanager
+def running(server: Server, ready_path: str) -> Iterator[Server]:
+    try:
+        server.start(ready_path)
+        yield server
+    finally:
+        server.stop()
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = parse_args(argv)
+    server_cpu, client_cpu, pin_note = pinning(args)
+    settings = Settings(
+        args.duration, args.warmup, args.runs, args.connections, args.loadgen, server_cpu,
+        client_cpu,
+    )
+    command = shlex.join([sys.executable, *sys.argv])
+    machine = machine_info()
+    started = datetime.now(UTC)
+    print(f"$ {command}")
+    print(f"date:     {started:%Y-%m-%d %H:%M:%S} UTC, cwd {Path.cwd()}")
+    print(
+        f"machine:  nproc {machine['nproc']} (os.cpu_count {machine['cpu_count']}), "
+        f"{machine['cpu_model']}, Linux {machine['kernel']}, "
+        f"load average {' '.join(map(str, machine['load_average']))}"
+    )
+    packages = machine["packages"]
+    print(
+        f"python:   {machine['python']}; litestar {packages['litestar']}, uvicorn "
+        f"{packages['uvicorn']}, uvloop {packages['uvloop']}, httptools {packages['httptools']}"
+    )
+    if settings.loadgen == "wrk":
+        engine = "wrk -t1 (one thread)"
+    else:
+        engine = "bench/loadgen.py (closed loop, asyncio protocols on uvloop)"
+    where = f"server on CPU {server_cpu}, loadgen on CPU {client_cpu}" if not pin_note else pin_note
+    print(
+        f"load:     {engine}, {settings.connections} keep-alive connections, "
+        f"{fmt(settings.warmup, 1)} s warm-up + {fmt(settings.duration, 1)} s measured, "
+        f"{settings.runs} run(s) per target, median; {where}"
+    )
+
+    with ExitStack() as stack:
+        database = prepare_database(args.database_url, args.keep_database)
+        if database.cleanup is not None:
+            stack.callback(database.cleanup)
+        print(f"database: {masked(database.url)}: {database.description}, migrated to head")
+        logs = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="grants-bench-")))
+
+        base_env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+        grants_env = base_env | {
+            "GRANTS_DATABASE_URL": database.url,
+            "GRANTS_LOG_LEVEL": args.app_log_level.upper(),
+        }
+        hello_port, grants_port = free_port(), free_port()
+        hello = Server(
+            "hello",
+            uvicorn_command(hello_port, "--app-dir", str(BENCH_DIR), "hello_app:app"),
+            base_env,
+            hello_port,
+            logs / "hello.log",
+            server_cpu,
+        )
+        grants = Server(
+            "grants",
+            uvicorn_command(grants_port, "--factory", "grants.app:create_app_from_env"),
+            grants_env,
+            grants_port,
+            logs / "grants.log",
+            server_cpu,
+        )
+        access = "on" if args.app_log_level.upper() in {"DEBUG", "INFO"} else "off"
+        inherited = sorted(
+            k for k in os.environ if k.startswith("GRANTS_") and k != "GRANTS_DATABASE_URL"
+        )
+        print(f"servers:  1 uvicorn worker each, {' '.join(UVICORN_FLAGS)}")
+        print(f"  hello:  {shlex.join(hello.command)}")
+        print(
+            f"  grants: GRANTS_LOG_LEVEL={grants_env['GRANTS_LOG_LEVEL']} "
+            f"GRANTS_DATABASE_URL=... {shlex.join(grants.command)}"
+        )
+        print(
+            f"          (grants.access log {access}; uvicorn access log off; "
+            f"other GRANTS_* from the environment: {', '.join(inherited) or 'none'})"
+        )
+        servers = {
+            "hello": stack.enter_context(running(hello, "/hello")),
+            "grants": stack.enter_context(running(grants, "/health/live")),
+        }
+        account = Account.register(grants.base_url)
+
+        def headers_for(target: Target) -> list[str]:
+            if not target.authenticated:
+                return []
+            return [f"Authorization: Bearer {account.access_token(grants.base_url)}"]
+
+        for target in TARGETS:
+            check_once(target, servers[target.server], headers_for(target))
+
+        summaries = [Summary(target) for target in TARGETS]
+        print()
+        for run in range(1, settings.runs + 1):
+            for summary in summaries:
+                target = summary.target
+                result = measure(target, servers[target.server], headers_for(target), settings)
+                summary.runs.append(result)
+                print(
+                    f"run {run}/{settings.runs} {target.name:<13} {fmt(result['rps'], 0):>7} "
+                    f"req/s  p50 {fmt(result['p50_ms']):>6} ms  p99 {fmt(result['p99_ms']):>7} "
+                    f"ms  errors {result['non_2xx'] + result['socket_errors']}  (CPU% server "
+                    f"{fmt(result['server_cpu_pct'], 0)}, loadgen "
+                    f"{fmt(result['client_cpu_pct'], 0)}, other {fmt(result['other_cpu_pct'], 0)})",
+                    flush=True,
+                )
+
+    print()
+    print(report(summaries))
+    print()
+    print(
+        "Ratios are against the bare hello app measured in the same run; absolute figures "
+        "depend on this (shared) machine. 'other CPU%' is what the rest of the machine used "
+        "meanwhile (PostgreSQL included), in % of one core."
+    )
+    if not args.no_json:
+        path = args.json or RESULTS_DIR / f"http-{started:%Y%m%dT%H%M%SZ}.json"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        document = {
+            "command": command,
+            "started": started.isoformat(),
+            "machine": machine,
+            "settings": settings.__dict__,
+            "pinning": pin_note or f"server CPU {server_cpu}, loadgen CPU {client_cpu}",
+            "database": database.description,
+            "app_log_level": args.app_log_level.upper(),
+            "uvicorn_flags": UVICORN_FLAGS,
+            "targets": [
+                {
+                    "name": summary.target.name,
+                    "path": summary.target.path,
+                    "rps": summary.median("rps"),
+                    "p50_ms": summary.median("p50_ms"),
+                    "p99_ms": summary.median("p99_ms"),
+                    "errors": summary.errors,
+                    "rps_ratio": ratio(summary.median("rps"), summaries[0].median("rps")),
+                    "p99_ratio": ratio(summary.median("p99_ms"), summaries[0].median("p99_ms")),
+                    "runs": summary.runs,
+                }
+                for summary in summaries
+            ],
+        }
+        path.write_text(json.dumps(without_nan(document), indent=2, allow_nan=False) + "\n")
+        print(f"results:  {path}")
+
+
+if __name__ == "__main__":
+    main()
