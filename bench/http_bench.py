@@ -36,7 +36,7 @@ import tempfile
 import time
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
@@ -103,12 +103,6 @@ class Server:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self, ready_path: str, timeout: float = 60.0) -> None:
-        cpu = self.cpu
-
-        def pin() -> None:
-            if cpu is not None:
-                os.sched_setaffinity(0, {cpu})
-
         with self.log.open("wb") as log:
             self.process = subprocess.Popen(
                 self.command,
@@ -117,8 +111,10 @@ class Server:
                 stdin=subprocess.DEVNULL,
                 stdout=log,
                 stderr=subprocess.STDOUT,
-                preexec_fn=pin,
             )
+        if self.cpu is not None:
+            # Pinned before the interpreter gets far enough to start threads; they inherit it.
+            os.sched_setaffinity(self.process.pid, {self.cpu})
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
@@ -129,7 +125,9 @@ class Server:
             except httpx.TransportError:
                 pass
             time.sleep(0.2)
-        raise RuntimeError(f"{self.name} server not ready after {timeout:.0f} s:\n{self.log_tail()}")
+        raise RuntimeError(
+            f"{self.name} server not ready after {timeout:.0f} s:\n{self.log_tail()}"
+        )
 
     def stop(self) -> None:
         if self.process is None or self.process.poll() is not None:
@@ -294,6 +292,8 @@ class Settings:
     loadgen: str
     server_cpu: int | None
     client_cpu: int | None
+    pinning: str
+    app_log_level: str
 
 
 @dataclass
@@ -325,7 +325,9 @@ def other_cpu_pct(run: dict[str, Any]) -> float:
     return round(max(0.0, busy - mine), 1) if not math.isnan(mine) else math.nan
 
 
-def measure(target: Target, server: Server, headers: list[str], settings: Settings) -> dict[str, Any]:
+def measure(
+    target: Target, server: Server, headers: list[str], settings: Settings
+) -> dict[str, Any]:
     command = [sys.executable, str(LOADGEN), "--port", str(server.port), "--path", target.path]
     command += ["--connections", str(settings.connections), "--engine", settings.loadgen]
     command += ["--duration", str(settings.duration), "--warmup", str(settings.warmup)]
@@ -354,8 +356,9 @@ def measure(target: Target, server: Server, headers: list[str], settings: Settin
 
 def check_once(target: Target, server: Server, headers: list[str]) -> None:
     """One request before the load, so that a wrong token or route fails loudly."""
-    pairs = [tuple(part.strip() for part in h.split(":", 1)) for h in headers]
-    response = httpx.get(server.base_url + target.path, headers=dict(pairs), timeout=10)
+    pairs = (header.partition(":") for header in headers)
+    sent = {name.strip(): value.strip() for name, _, value in pairs}
+    response = httpx.get(server.base_url + target.path, headers=sent, timeout=10)
     if response.status_code != 200:
         raise RuntimeError(f"{target.name}: {response.status_code} {response.text[:500]}")
     print(f"  check {target.name:<13} 200, {len(response.content)} bytes: {response.text[:70]}")
@@ -424,8 +427,15 @@ def report(summaries: list[Summary]) -> str:
             ]
         )
     cpu = table(
-        ["target", "server CPU%", "loadgen CPU%", "other CPU%", "steal%", "req/s ratio per run",
-         "statuses"],
+        [
+            "target",
+            "server CPU%",
+            "loadgen CPU%",
+            "other CPU%",
+            "steal%",
+            "req/s ratio per run",
+            "statuses",
+        ],
         cpu_rows,
     )
     return f"{main}\n\n{cpu}"
@@ -495,6 +505,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--app-log-level",
         default="WARNING",
+        type=str.upper,
+        choices=("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"),
         help="GRANTS_LOG_LEVEL of the real app (INFO turns its access log on)",
     )
     parser.add_argument("--server-cpu", type=int, default=0, help="CPU for the servers")
@@ -508,14 +520,151 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return args
 
 
-def pinning(args: argparse.Namespace) -> tuple[int | None, int | None, str]:
+def settings_from(args: argparse.Namespace) -> Settings:
     available = os.sched_getaffinity(0)
+    server_cpu: int | None = args.server_cpu
+    client_cpu: int | None = args.client_cpu
     if args.no_pin:
-        return None, None, "not pinned (--no-pin)"
-    if args.server_cpu == args.client_cpu or not {args.server_cpu, args.client_cpu} <= available:
-        note = f"not pinned: CPUs {sorted(available)} available, need two distinct ones"
-        return None, None, note
-    return args.server_cpu, args.client_cpu, ""
+        server_cpu = client_cpu = None
+        note = "not pinned (--no-pin)"
+    elif server_cpu == client_cpu or not {server_cpu, client_cpu} <= available:
+        server_cpu = client_cpu = None
+        note = f"not pinned: CPUs {sorted(available)} available, two distinct ones needed"
+    else:
+        note = f"servers on CPU {server_cpu}, load generator on CPU {client_cpu}"
+    return Settings(
+        duration=args.duration,
+        warmup=args.warmup,
+        runs=args.runs,
+        connections=args.connections,
+        loadgen=args.loadgen,
+        server_cpu=server_cpu,
+        client_cpu=client_cpu,
+        pinning=note,
+        app_log_level=args.app_log_level,
+    )
+
+
+def print_preamble(command: str, started: datetime, machine: dict[str, Any], s: Settings) -> None:
+    packages = machine["packages"]
+    if s.loadgen == "wrk":
+        engine = "wrk -t1 (one thread)"
+    else:
+        engine = "bench/loadgen.py (closed loop, asyncio protocols on uvloop)"
+    print(f"$ {command}")
+    print(f"date:     {started:%Y-%m-%d %H:%M:%S} UTC, cwd {Path.cwd()}")
+    print(
+        f"machine:  nproc {machine['nproc']} (os.cpu_count {machine['cpu_count']}), "
+        f"{machine['cpu_model']}, Linux {machine['kernel']}, "
+        f"load average {' '.join(map(str, machine['load_average']))}"
+    )
+    print(
+        f"python:   {machine['python']}; litestar {packages['litestar']}, uvicorn "
+        f"{packages['uvicorn']}, uvloop {packages['uvloop']}, httptools {packages['httptools']}"
+    )
+    print(
+        f"load:     {engine}, {s.connections} keep-alive connections, {fmt(s.warmup, 1)} s "
+        f"warm-up + {fmt(s.duration, 1)} s measured, {s.runs} run(s) per target, median"
+    )
+    print(f"pinning:  {s.pinning}")
+
+
+def build_servers(database_url: str, settings: Settings, logs: Path) -> tuple[Server, Server]:
+    base_env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    grants_env = base_env | {
+        "GRANTS_DATABASE_URL": database_url,
+        "GRANTS_LOG_LEVEL": settings.app_log_level,
+    }
+    hello_port, grants_port = free_port(), free_port()
+    hello = Server(
+        "hello",
+        uvicorn_command(hello_port, "--app-dir", str(BENCH_DIR), "hello_app:app"),
+        base_env,
+        hello_port,
+        logs / "hello.log",
+        settings.server_cpu,
+    )
+    grants = Server(
+        "grants",
+        uvicorn_command(grants_port, "--factory", "grants.app:create_app_from_env"),
+        grants_env,
+        grants_port,
+        logs / "grants.log",
+        settings.server_cpu,
+    )
+    access = "on" if settings.app_log_level in {"DEBUG", "INFO"} else "off"
+    inherited = sorted(
+        k for k in os.environ if k.startswith("GRANTS_") and k != "GRANTS_DATABASE_URL"
+    )
+    print(f"servers:  1 uvicorn worker each, {' '.join(UVICORN_FLAGS)}")
+    print(f"  hello:  {shlex.join(hello.command)}")
+    print(
+        f"  grants: GRANTS_LOG_LEVEL={settings.app_log_level} GRANTS_DATABASE_URL=... "
+        f"{shlex.join(grants.command)}"
+    )
+    print(
+        f"          (grants.access log {access}; uvicorn access log off; "
+        f"other GRANTS_* from the environment: {', '.join(inherited) or 'none'})"
+    )
+    return hello, grants
+
+
+def run_rounds(
+    servers: dict[str, Server], headers_for: Callable[[Target], list[str]], settings: Settings
+) -> list[Summary]:
+    """The targets in turns, so that a noisy neighbour hurts all of them alike."""
+    summaries = [Summary(target) for target in TARGETS]
+    for run in range(1, settings.runs + 1):
+        for summary in summaries:
+            target = summary.target
+            result = measure(target, servers[target.server], headers_for(target), settings)
+            summary.runs.append(result)
+            print(
+                f"run {run}/{settings.runs} {target.name:<13} {fmt(result['rps'], 0):>7} req/s"
+                f"  p50 {fmt(result['p50_ms']):>6} ms  p99 {fmt(result['p99_ms']):>7} ms  "
+                f"errors {result['non_2xx'] + result['socket_errors']}  (CPU% server "
+                f"{fmt(result['server_cpu_pct'], 0)}, loadgen "
+                f"{fmt(result['client_cpu_pct'], 0)}, other {fmt(result['other_cpu_pct'], 0)})",
+                flush=True,
+            )
+    return summaries
+
+
+def result_document(
+    *,
+    command: str,
+    started: datetime,
+    machine: dict[str, Any],
+    settings: Settings,
+    database: Database,
+    summaries: list[Summary],
+) -> dict[str, Any]:
+    base = summaries[0]
+    document: dict[str, Any] = without_nan(
+        {
+            "command": command,
+            "started": started.isoformat(),
+            "machine": machine,
+            "settings": asdict(settings),
+            "database": database.description,
+            "uvicorn_flags": UVICORN_FLAGS,
+            "targets": [
+                {
+                    "name": summary.target.name,
+                    "path": summary.target.path,
+                    "rps": summary.median("rps"),
+                    "p50_ms": summary.median("p50_ms"),
+                    "p99_ms": summary.median("p99_ms"),
+                    "errors": summary.errors,
+                    "rps_ratio": ratio(summary.median("rps"), base.median("rps")),
+                    "p99_ratio": ratio(summary.median("p99_ms"), base.median("p99_ms")),
+                    "runs": summary.runs,
+                }
+                for summary in summaries
+            ],
+        }
+    )
+    return document
 
 
 @contextmanager
@@ -529,36 +678,11 @@ def running(server: Server, ready_path: str) -> Iterator[Server]:
 
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
-    server_cpu, client_cpu, pin_note = pinning(args)
-    settings = Settings(
-        args.duration, args.warmup, args.runs, args.connections, args.loadgen, server_cpu,
-        client_cpu,
-    )
+    settings = settings_from(args)
     command = shlex.join([sys.executable, *sys.argv])
     machine = machine_info()
     started = datetime.now(UTC)
-    print(f"$ {command}")
-    print(f"date:     {started:%Y-%m-%d %H:%M:%S} UTC, cwd {Path.cwd()}")
-    print(
-        f"machine:  nproc {machine['nproc']} (os.cpu_count {machine['cpu_count']}), "
-        f"{machine['cpu_model']}, Linux {machine['kernel']}, "
-        f"load average {' '.join(map(str, machine['load_average']))}"
-    )
-    packages = machine["packages"]
-    print(
-        f"python:   {machine['python']}; litestar {packages['litestar']}, uvicorn "
-        f"{packages['uvicorn']}, uvloop {packages['uvloop']}, httptools {packages['httptools']}"
-    )
-    if settings.loadgen == "wrk":
-        engine = "wrk -t1 (one thread)"
-    else:
-        engine = "bench/loadgen.py (closed loop, asyncio protocols on uvloop)"
-    where = f"server on CPU {server_cpu}, loadgen on CPU {client_cpu}" if not pin_note else pin_note
-    print(
-        f"load:     {engine}, {settings.connections} keep-alive connections, "
-        f"{fmt(settings.warmup, 1)} s warm-up + {fmt(settings.duration, 1)} s measured, "
-        f"{settings.runs} run(s) per target, median; {where}"
-    )
+    print_preamble(command, started, machine, settings)
 
     with ExitStack() as stack:
         database = prepare_database(args.database_url, args.keep_database)
@@ -566,43 +690,7 @@ def main(argv: list[str] | None = None) -> None:
             stack.callback(database.cleanup)
         print(f"database: {masked(database.url)}: {database.description}, migrated to head")
         logs = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="grants-bench-")))
-
-        base_env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
-        grants_env = base_env | {
-            "GRANTS_DATABASE_URL": database.url,
-            "GRANTS_LOG_LEVEL": args.app_log_level.upper(),
-        }
-        hello_port, grants_port = free_port(), free_port()
-        hello = Server(
-            "hello",
-            uvicorn_command(hello_port, "--app-dir", str(BENCH_DIR), "hello_app:app"),
-            base_env,
-            hello_port,
-            logs / "hello.log",
-            server_cpu,
-        )
-        grants = Server(
-            "grants",
-            uvicorn_command(grants_port, "--factory", "grants.app:create_app_from_env"),
-            grants_env,
-            grants_port,
-            logs / "grants.log",
-            server_cpu,
-        )
-        access = "on" if args.app_log_level.upper() in {"DEBUG", "INFO"} else "off"
-        inherited = sorted(
-            k for k in os.environ if k.startswith("GRANTS_") and k != "GRANTS_DATABASE_URL"
-        )
-        print(f"servers:  1 uvicorn worker each, {' '.join(UVICORN_FLAGS)}")
-        print(f"  hello:  {shlex.join(hello.command)}")
-        print(
-            f"  grants: GRANTS_LOG_LEVEL={grants_env['GRANTS_LOG_LEVEL']} "
-            f"GRANTS_DATABASE_URL=... {shlex.join(grants.command)}"
-        )
-        print(
-            f"          (grants.access log {access}; uvicorn access log off; "
-            f"other GRANTS_* from the environment: {', '.join(inherited) or 'none'})"
-        )
+        hello, grants = build_servers(database.url, settings, logs)
         servers = {
             "hello": stack.enter_context(running(hello, "/hello")),
             "grants": stack.enter_context(running(grants, "/health/live")),
@@ -610,65 +698,36 @@ def main(argv: list[str] | None = None) -> None:
         account = Account.register(grants.base_url)
 
         def headers_for(target: Target) -> list[str]:
+            """A fresh login per run: the access token lives 15 minutes."""
             if not target.authenticated:
                 return []
             return [f"Authorization: Bearer {account.access_token(grants.base_url)}"]
 
         for target in TARGETS:
             check_once(target, servers[target.server], headers_for(target))
-
-        summaries = [Summary(target) for target in TARGETS]
         print()
-        for run in range(1, settings.runs + 1):
-            for summary in summaries:
-                target = summary.target
-                result = measure(target, servers[target.server], headers_for(target), settings)
-                summary.runs.append(result)
-                print(
-                    f"run {run}/{settings.runs} {target.name:<13} {fmt(result['rps'], 0):>7} "
-                    f"req/s  p50 {fmt(result['p50_ms']):>6} ms  p99 {fmt(result['p99_ms']):>7} "
-                    f"ms  errors {result['non_2xx'] + result['socket_errors']}  (CPU% server "
-                    f"{fmt(result['server_cpu_pct'], 0)}, loadgen "
-                    f"{fmt(result['client_cpu_pct'], 0)}, other {fmt(result['other_cpu_pct'], 0)})",
-                    flush=True,
-                )
+        summaries = run_rounds(servers, headers_for, settings)
 
     print()
     print(report(summaries))
     print()
     print(
         "Ratios are against the bare hello app measured in the same run; absolute figures "
-        "depend on this (shared) machine. 'other CPU%' is what the rest of the machine used "
+        "depend on this shared machine.\n'other CPU%' is what the rest of the machine used "
         "meanwhile (PostgreSQL included), in % of one core."
     )
     if not args.no_json:
         path = args.json or RESULTS_DIR / f"http-{started:%Y%m%dT%H%M%SZ}.json"
         path.parent.mkdir(parents=True, exist_ok=True)
-        document = {
-            "command": command,
-            "started": started.isoformat(),
-            "machine": machine,
-            "settings": settings.__dict__,
-            "pinning": pin_note or f"server CPU {server_cpu}, loadgen CPU {client_cpu}",
-            "database": database.description,
-            "app_log_level": args.app_log_level.upper(),
-            "uvicorn_flags": UVICORN_FLAGS,
-            "targets": [
-                {
-                    "name": summary.target.name,
-                    "path": summary.target.path,
-                    "rps": summary.median("rps"),
-                    "p50_ms": summary.median("p50_ms"),
-                    "p99_ms": summary.median("p99_ms"),
-                    "errors": summary.errors,
-                    "rps_ratio": ratio(summary.median("rps"), summaries[0].median("rps")),
-                    "p99_ratio": ratio(summary.median("p99_ms"), summaries[0].median("p99_ms")),
-                    "runs": summary.runs,
-                }
-                for summary in summaries
-            ],
-        }
-        path.write_text(json.dumps(without_nan(document), indent=2, allow_nan=False) + "\n")
+        document = result_document(
+            command=command,
+            started=started,
+            machine=machine,
+            settings=settings,
+            database=database,
+            summaries=summaries,
+        )
+        path.write_text(json.dumps(document, indent=2, allow_nan=False) + "\n")
         print(f"results:  {path}")
 
 

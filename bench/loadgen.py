@@ -177,7 +177,7 @@ class _Connection(asyncio.Protocol):
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         # uvloop's transports implement asyncio.Transport without subclassing it.
-        self._transport = cast(asyncio.Transport, transport)
+        self._transport = cast("asyncio.Transport", transport)
         self._gen.opened(self)
         self._send()
 
@@ -428,12 +428,14 @@ def run_wrk(
     for name, value in headers:
         base += ["-H", f"{name}: {value}"]
     if warmup_s > 0:
-        subprocess.run([*base, f"-d{max(1, round(warmup_s))}s", url], check=True,
-                       capture_output=True)
+        subprocess.run(
+            [*base, f"-d{max(1, round(warmup_s))}s", url], check=True, capture_output=True
+        )
     before = CpuSnapshot.take(server_pid, client_children=True)
     seconds = max(1, round(duration_s))
-    done = subprocess.run([*base, f"-d{seconds}s", "--latency", url], check=True,
-                          capture_output=True, text=True)
+    done = subprocess.run(
+        [*base, f"-d{seconds}s", "--latency", url], check=True, capture_output=True, text=True
+    )
     after = CpuSnapshot.take(server_pid, client_children=True)
     result = parse_wrk(done.stdout, float(seconds))
     fill_cpu_figures(result, before, after)
@@ -456,8 +458,13 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--path", default="/")
-    parser.add_argument("--header", type=_header, action="append", default=[],
-                        help="extra request header 'Name: value' (repeatable)")
+    parser.add_argument(
+        "--header",
+        type=_header,
+        action="append",
+        default=[],
+        help="extra request header 'Name: value' (repeatable)",
+    )
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--duration", type=float, default=10.0, help="measured seconds")
     parser.add_argument("--warmup", type=float, default=2.0, help="unmeasured seconds first")

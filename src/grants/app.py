@@ -111,6 +111,7 @@ def create_app(
         lifespan=[lifespan],
 
         debug=False,
+        logging_config=None,  # ours (configure_logging), not Litestar's default
 
     )
     app.state.settings = settings

@@ -112,6 +112,9 @@ def _validation_problems(exc: ValidationException) -> tuple[FieldProblem, ...]:
         if isinstance(error, Mapping):
             source = error.get("source")
             key = str(error.get("key", "body"))
+            if key == "data":  # Litestar's name for the whole body: it was absent or empty
+                problems.append(FieldProblem("body", "missing", "Anfragekörper fehlt (body required)."))
+                continue
             field = key if source in (None, "body") else f"{source}.{key}"
             problems.append(FieldProblem(field, "invalid", str(error.get("message", "invalid"))))
     return tuple(problems)
@@ -130,10 +133,17 @@ def handle_http_exception(request: Request[Any, Any, Any], exc: HTTPException) -
                 detail="Die Eingabe ist ungültig (the input is invalid); see errors.",
                 problems=problems,
             )
-        return problem_response(request, status=400, code="bad-request", detail=str(exc.detail))
+        return problem_response(
+            request,
+            status=400,
+            code="bad-request",
+            detail=f"Ungültige Anfrage (malformed request): {exc.detail}",
+        )
     if status == 401:
         headers.setdefault("WWW-Authenticate", 'Bearer realm="grants"')
     detail = exc.detail if status < 500 else "Interner Fehler (internal error)."
+    if status == 400:
+        detail = f"Ungültige Anfrage (malformed request): {exc.detail}"
     code = _HTTP_CODES.get(status, "http-error")
     return problem_response(request, status=status, code=code, detail=str(detail), headers=headers)
 
