@@ -372,6 +372,11 @@ def fmt(value: float, digits: int = 2) -> str:
     return "n/a" if math.isnan(value) else f"{value:,.{digits}f}"
 
 
+def fmt_ratio(value: float) -> str:
+    """Two decimals, four below 0.1 (where two would round a real difference away)."""
+    return fmt(value, 2 if math.isnan(value) or value >= 0.1 else 4)
+
+
 def ratio(value: float, base: float) -> float:
     return value / base if base and not math.isnan(base) and not math.isnan(value) else math.nan
 
@@ -401,8 +406,8 @@ def report(summaries: list[Summary]) -> str:
                 fmt(summary.median("p50_ms")),
                 fmt(p99),
                 str(summary.errors),
-                fmt(ratio(rps, base_rps)) + "x",
-                fmt(ratio(p99, base_p99)) + "x",
+                fmt_ratio(ratio(rps, base_rps)) + "x",
+                fmt_ratio(ratio(p99, base_p99)) + "x",
             ]
         )
     main = table(
@@ -412,7 +417,7 @@ def report(summaries: list[Summary]) -> str:
     cpu_rows = []
     for summary in summaries:
         per_run = [
-            fmt(ratio(run["rps"], base_run["rps"]))
+            fmt_ratio(ratio(run["rps"], base_run["rps"]))
             for run, base_run in zip(summary.runs, base.runs, strict=False)
         ]
         cpu_rows.append(
@@ -569,6 +574,12 @@ def print_preamble(command: str, started: datetime, machine: dict[str, Any], s: 
     print(f"pinning:  {s.pinning}")
 
 
+def default_pool_size() -> object:
+    from grants.settings import Settings as AppSettings
+
+    return AppSettings.model_fields["database_pool_size"].default
+
+
 def build_servers(database_url: str, settings: Settings, logs: Path) -> tuple[Server, Server]:
     base_env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
     grants_env = base_env | {
@@ -598,13 +609,14 @@ def build_servers(database_url: str, settings: Settings, logs: Path) -> tuple[Se
     )
     print(f"servers:  1 uvicorn worker each, {' '.join(UVICORN_FLAGS)}")
     print(f"  hello:  {shlex.join(hello.command)}")
+    pool = os.environ.get("GRANTS_DATABASE_POOL_SIZE", f"{default_pool_size()} (default)")
     print(
         f"  grants: GRANTS_LOG_LEVEL={settings.app_log_level} GRANTS_DATABASE_URL=... "
         f"{shlex.join(grants.command)}"
     )
     print(
-        f"          (grants.access log {access}; uvicorn access log off; "
-        f"other GRANTS_* from the environment: {', '.join(inherited) or 'none'})"
+        f"          (grants.access log {access}; uvicorn access log off; database pool size "
+        f"{pool}; GRANTS_* from the environment: {', '.join(inherited) or 'none'})"
     )
     return hello, grants
 

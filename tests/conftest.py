@@ -91,7 +91,9 @@ def session_factory(connection: AsyncConnection) -> async_sessionmaker[AsyncSess
 
 
 @pytest_asyncio.fixture
-async def db_session(session_factory: async_sessionmaker[AsyncSession]) -> AsyncIterator[AsyncSession]:
+async def db_session(
+    session_factory: async_sessionmaker[AsyncSession],
+) -> AsyncIterator[AsyncSession]:
     async with session_factory() as session:
         yield session
 
@@ -102,7 +104,9 @@ def clock() -> FakeClock:
 
 
 @pytest.fixture
-def app(settings: Settings, session_factory: async_sessionmaker[AsyncSession], clock: FakeClock) -> Litestar:
+def app(
+    settings: Settings, session_factory: async_sessionmaker[AsyncSession], clock: FakeClock
+) -> Litestar:
     return create_app(settings, session_factory=session_factory, clock=clock, configure_logs=False)
 
 

@@ -27,7 +27,9 @@ def forge_hs256(header: dict[str, Any], claims: dict[str, Any], secret: bytes) -
     return f"{head}.{body}.{b64url(mac)}"
 
 
-def public_key_encodings(private: rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey) -> dict[str, bytes]:
+def public_key_encodings(
+    private: rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey,
+) -> dict[str, bytes]:
     public = private.public_key()
     return {
         "pem": public.public_bytes(

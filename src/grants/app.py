@@ -12,8 +12,7 @@ from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
-from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from grants import __version__
 from grants.accounts.routes import AuthController, MeController, OrganisationController
@@ -109,10 +108,8 @@ def create_app(
             ),
         ),
         lifespan=[lifespan],
-
         debug=False,
         logging_config=None,  # ours (configure_logging), not Litestar's default
-
     )
     app.state.settings = settings
     app.state.session_factory = session_factory

@@ -51,7 +51,9 @@ def _database_url(settings: Settings, *, migrate: bool = True) -> str:
     return url
 
 
-def _run_with_session(settings: Settings, url: str, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
+def _run_with_session(
+    settings: Settings, url: str, work: Callable[[AsyncSession], Awaitable[T]]
+) -> T:
     from grants.db.engine import build_engine, build_session_factory
 
     async def main() -> T:
@@ -83,7 +85,9 @@ def serve(host: str | None, port: int | None, workers: int | None) -> None:
     url = _database_url(settings)
     os.environ["GRANTS_DATABASE_URL"] = url  # inherited by the worker processes
     host, port = host or settings.host, port or settings.port
-    console.print(f"grants listening on http://{host}:{port} — API docs at http://{host}:{port}/docs")
+    console.print(
+        f"grants listening on http://{host}:{port} — API docs at http://{host}:{port}/docs"
+    )
     uvicorn.run(
         "grants.app:create_app_from_env",
         factory=True,
@@ -148,11 +152,15 @@ def users() -> None:
     help="Staff role; repeat for several.",
 )
 @click.option(
-    "--password-stdin", is_flag=True, help="Read the password from standard input instead of a prompt."
+    "--password-stdin",
+    is_flag=True,
+    help="Read the password from standard input instead of a prompt.",
 )
-def create_staff(email: str, display_name: str, roles: tuple[str, ...], password_stdin: bool) -> None:
+def create_staff(
+    email: str, display_name: str, roles: tuple[str, ...], password_stdin: bool
+) -> None:
     """Create a staff user (or grant roles to an existing user)."""
-    from grants.accounts.service import create_staff_user
+    from grants.accounts.service import create_staff_user, normalise_email
     from grants.accounts.tables import StaffRole
     from grants.core.actors import Actor
     from grants.core.errors import DomainError
@@ -184,7 +192,7 @@ def create_staff(email: str, display_name: str, roles: tuple[str, ...], password
             console.print(f"  {problem.field}: {problem.message}")
         sys.exit(1)
     verb = "created" if created else "updated (password unchanged)"
-    console.print(f"staff user {email} {verb}: {user_id}, roles {', '.join(roles)}")
+    click.echo(f"staff user {normalise_email(email)} {verb}: {user_id}, roles {', '.join(roles)}")
 
 
 @main.group()
@@ -204,7 +212,9 @@ def demo_seed() -> None:
     ) as progress:
         task = progress.add_task("seeding demo accounts", total=3)
         created = _run_with_session(
-            settings, url, lambda session: seed_demo(session, on_step=lambda: progress.advance(task))
+            settings,
+            url,
+            lambda session: seed_demo(session, on_step=lambda: progress.advance(task)),
         )
     table = Table(title="Demo accounts (passwords are shown only now)")
     for column in ("role", "e-mail", "password"):

@@ -23,11 +23,14 @@ class DemoAccount:
 
 async def _exists(session: AsyncSession, email: str) -> bool:
     async with session.begin():
-        found = await session.execute(sa.select(User.id).where(User.email == email))  # type: ignore[arg-type]
+        users = User.__table__  # type: ignore[attr-defined]
+        found = await session.execute(sa.select(users.c.id).where(users.c.email == email))
         return found.first() is not None
 
 
-async def seed_demo(session: AsyncSession, *, on_step: Callable[[], None] = lambda: None) -> list[DemoAccount]:
+async def seed_demo(
+    session: AsyncSession, *, on_step: Callable[[], None] = lambda: None
+) -> list[DemoAccount]:
     actor = Actor.system("cli:demo-seed")
     now = datetime.now(UTC)
     accounts: list[DemoAccount] = []
@@ -38,7 +41,13 @@ async def seed_demo(session: AsyncSession, *, on_step: Callable[[], None] = lamb
         password = None if await _exists(session, email) else secrets.token_urlsafe(12)
         if password is not None:
             await create_staff_user(
-                session, email=email, display_name=name, password=password, roles=[role], actor=actor, now=now
+                session,
+                email=email,
+                display_name=name,
+                password=password,
+                roles=[role],
+                actor=actor,
+                now=now,
             )
         accounts.append(DemoAccount(role.value, email, password))
         on_step()

@@ -21,7 +21,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # A published, therefore worthless, secret: refused outside development so that nobody runs
 # production with the value from the README.
-DEVELOPMENT_SECRET = "development-only-secret-do-not-use-in-production-0000"
+DEVELOPMENT_SECRET = "development-only-secret-do-not-use-in-production-0000"  # noqa: S105
 
 
 class Environment(StrEnum):

@@ -2,7 +2,7 @@
 
 import httpx
 import pytest
-from litestar import Litestar, get
+from litestar import get
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
 
 from grants.app import create_app
@@ -53,7 +53,9 @@ async def test_wrong_method_is_405_problem_with_allow(client: httpx.AsyncClient)
     assert "GET" in response.headers["allow"]
 
 
-async def test_oversized_body_is_413_before_being_read(client: httpx.AsyncClient, settings: Settings) -> None:
+async def test_oversized_body_is_413_before_being_read(
+    client: httpx.AsyncClient, settings: Settings
+) -> None:
     size = settings.max_request_body_bytes + 1
     response = await client.post(
         "/api/auth/register",
@@ -82,7 +84,9 @@ async def test_oversized_streamed_body_without_length_is_413(
 
 async def test_non_json_body_is_415(client: httpx.AsyncClient) -> None:
     response = await client.post(
-        "/api/auth/login", content=b"email=a&password=b", headers={"content-type": "application/x-www-form-urlencoded"}
+        "/api/auth/login",
+        content=b"email=a&password=b",
+        headers={"content-type": "application/x-www-form-urlencoded"},
     )
     _is_problem(response, 415)
 
@@ -102,12 +106,16 @@ async def test_wrong_json_types_name_the_field(client: httpx.AsyncClient) -> Non
 
 
 async def test_bad_path_parameter_is_a_4xx_problem(client: httpx.AsyncClient) -> None:
-    response = await client.get("/api/organisations/not-a-uuid", headers={"Authorization": "Bearer x"})
+    response = await client.get(
+        "/api/organisations/not-a-uuid", headers={"Authorization": "Bearer x"}
+    )
     assert 400 <= response.status_code < 500
     assert response.headers["content-type"].startswith("application/problem+json")
 
 
-async def test_unexpected_error_is_500_problem_without_internals(settings: Settings, session_factory: async_sessionmaker[AsyncSession]) -> None:
+async def test_unexpected_error_is_500_problem_without_internals(
+    settings: Settings, session_factory: async_sessionmaker[AsyncSession]
+) -> None:
     @get("/boom", exclude_from_auth=True, sync_to_thread=False)
     def boom() -> None:
         raise RuntimeError("secret internals: password=hunter2")
@@ -140,9 +148,18 @@ async def test_openapi_is_3_1_with_stable_operation_ids(client: httpx.AsyncClien
     document = (await client.get("/docs/openapi.json")).json()
     assert document["openapi"].startswith("3.1")
     operation_ids = {
-        operation["operationId"] for path in document["paths"].values() for operation in path.values()
+        operation["operationId"]
+        for path in document["paths"].values()
+        for operation in path.values()
     }
-    assert {"registerApplicant", "login", "refreshTokens", "logout", "getMe", "healthReady"} <= operation_ids
+    assert {
+        "registerApplicant",
+        "login",
+        "refreshTokens",
+        "logout",
+        "getMe",
+        "healthReady",
+    } <= operation_ids
     assert document["components"]["securitySchemes"]["BearerToken"]["scheme"] == "bearer"
 
 
@@ -153,6 +170,10 @@ async def test_registration_body_validation_survives_docs(client: httpx.AsyncCli
 
 
 async def test_missing_body_names_the_body(client: httpx.AsyncClient) -> None:
-    response = await client.post("/api/auth/login", content=b"", headers={"content-type": "application/json"})
+    response = await client.post(
+        "/api/auth/login", content=b"", headers={"content-type": "application/json"}
+    )
     body = _is_problem(response, 422)
-    assert body["errors"] == [{"field": "body", "rule": "missing", "message": body["errors"][0]["message"]}]  # type: ignore[index]
+    assert body["errors"] == [
+        {"field": "body", "rule": "missing", "message": body["errors"][0]["message"]}
+    ]  # type: ignore[index]

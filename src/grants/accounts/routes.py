@@ -10,7 +10,6 @@ from litestar.params import Body
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_204_NO_CONTENT
 from sqlalchemy.ext.asyncio import AsyncSession
 
-
 from grants.accounts import service
 from grants.accounts.schemas import (
     LoginRequest,
@@ -27,7 +26,7 @@ from grants.accounts.throttle import ThrottleLimits
 from grants.core.access import Principal
 from grants.http.dependencies import client_address
 
-BEARER = [{"BearerToken": []}]
+BEARER: list[dict[str, list[str]]] = [{"BearerToken": []}]
 
 
 class AuthController(Controller):
@@ -42,7 +41,11 @@ class AuthController(Controller):
         exclude_from_auth=True,
     )
     async def register(
-        self, data: RegistrationCreate, db_session: AsyncSession, now: datetime, request_id: str | None
+        self,
+        data: RegistrationCreate,
+        db_session: AsyncSession,
+        now: datetime,
+        request_id: str | None,
     ) -> RegistrationPublic:
         return await service.register_applicant(db_session, data, now=now, request_id=request_id)
 
@@ -82,9 +85,15 @@ class AuthController(Controller):
         exclude_from_auth=True,
     )
     async def refresh(
-        self, data: RefreshRequest, db_session: AsyncSession, now: datetime, token_policy: TokenPolicy
+        self,
+        data: RefreshRequest,
+        db_session: AsyncSession,
+        now: datetime,
+        token_policy: TokenPolicy,
     ) -> TokenPair:
-        return await service.refresh_tokens(db_session, data.refresh_token, policy=token_policy, now=now)
+        return await service.refresh_tokens(
+            db_session, data.refresh_token, policy=token_policy, now=now
+        )
 
     @post(
         "/logout",
@@ -103,7 +112,11 @@ class MeController(Controller):
     path = "/api/me"
     tags = ["accounts"]
 
-    @get(operation_id="getMe", summary="The signed-in user, staff roles and organisations", security=BEARER)
+    @get(
+        operation_id="getMe",
+        summary="The signed-in user, staff roles and organisations",
+        security=BEARER,
+    )
     async def me(self, principal: Principal, db_session: AsyncSession) -> MePublic:
         return await service.describe_me(db_session, principal)
 

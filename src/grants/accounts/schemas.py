@@ -3,9 +3,9 @@ Table objects are never returned directly."""
 
 import uuid
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints, field_validator
 
 from grants.accounts.tables import ApplicantType, OrganisationRole, StaffRole
 
@@ -16,6 +16,14 @@ MunicipalityKey = Annotated[str, StringConstraints(pattern=r"^[0-9]{8}$")]
 
 class _Input(BaseModel):
     model_config = ConfigDict(extra="forbid", str_max_length=1024)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_nul_characters(cls, value: Any) -> Any:
+        # PostgreSQL text cannot hold U+0000; refuse it here with a 422 naming the field.
+        if isinstance(value, str) and "\x00" in value:
+            raise ValueError("must not contain NUL (U+0000) characters")
+        return value
 
 
 class OrganisationBase(_Input):
@@ -103,6 +111,6 @@ class RefreshRequest(_Input):
 class TokenPair(BaseModel):
     access_token: str
     refresh_token: str
-    token_type: Literal["Bearer"] = "Bearer"
+    token_type: Literal["Bearer"] = "Bearer"  # noqa: S105 (a scheme name, not a secret)
     expires_in: int = Field(description="Seconds until the access token expires")
     refresh_expires_in: int = Field(description="Seconds until the refresh token expires")

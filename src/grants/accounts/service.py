@@ -61,7 +61,7 @@ _staff = StaffRoleGrant.__table__  # type: ignore[attr-defined]
 _sessions = AuthSession.__table__  # type: ignore[attr-defined]
 
 _BAD_CREDENTIALS = "E-Mail oder Passwort ist falsch (wrong e-mail or password)."
-_BAD_TOKEN = "Anmeldung abgelaufen oder ungültig (session expired or invalid)."
+_BAD_TOKEN = "Anmeldung abgelaufen oder ungültig (session expired or invalid)."  # noqa: S105
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,7 +120,9 @@ async def register_applicant(
         async with session.begin():
             if await _email_taken(session, email):
                 raise _email_conflict(email)
-            number = (await session.execute(sa.select(customer_number_seq.next_value()))).scalar_one()
+            number = (
+                await session.execute(sa.select(customer_number_seq.next_value()))
+            ).scalar_one()
             org = Organisation(
                 customer_number=str(number),
                 created_at=now,
@@ -145,7 +147,9 @@ async def register_applicant(
                 )
             )
             await session.flush()
-            result = RegistrationPublic(user=_user_public(user), organisation=_organisation_public(org))
+            result = RegistrationPublic(
+                user=_user_public(user), organisation=_organisation_public(org)
+            )
             actor = Actor(user_id=user.id, label=email, request_id=request_id)
             await record_audit(
                 session,
@@ -174,7 +178,12 @@ async def register_applicant(
 
 
 async def _issue_pair(
-    policy: TokenPolicy, *, user_id: uuid.UUID, session_id: uuid.UUID, refresh_jti: uuid.UUID, now: datetime
+    policy: TokenPolicy,
+    *,
+    user_id: uuid.UUID,
+    session_id: uuid.UUID,
+    refresh_jti: uuid.UUID,
+    now: datetime,
 ) -> TokenPair:
     access: IssuedToken = issue_token(
         policy.keys,
@@ -214,7 +223,9 @@ async def login(
 ) -> TokenPair:
     email = normalise_email(email)
     async with session.begin():
-        await ensure_login_allowed(session, email=email, address=client_address, now=now, limits=limits)
+        await ensure_login_allowed(
+            session, email=email, address=client_address, now=now, limits=limits
+        )
         row = (
             await session.execute(
                 sa.select(_users.c.id, _users.c.password_hash, _users.c.is_active).where(
@@ -227,14 +238,18 @@ async def login(
     valid = await asyncio.to_thread(verify_password, stored_hash, password)
     if not valid or row is None:
         async with session.begin():
-            await record_login_failure(session, email=email, address=client_address, now=now, limits=limits)
+            await record_login_failure(
+                session, email=email, address=client_address, now=now, limits=limits
+            )
         raise AuthenticationFailed(_BAD_CREDENTIALS)
 
     async with session.begin():
         await clear_account_failures(session, email=email, address=client_address)
         if stored_hash is not None and needs_rehash(stored_hash):
             new_hash = await asyncio.to_thread(hash_password, password)
-            await session.execute(sa.update(_users).where(_users.c.id == row.id).values(password_hash=new_hash))
+            await session.execute(
+                sa.update(_users).where(_users.c.id == row.id).values(password_hash=new_hash)
+            )
         auth_session = AuthSession(
             user_id=row.id,
             created_at=now,
@@ -253,7 +268,11 @@ async def login(
             after={"client_address": client_address},
         )
     return await _issue_pair(
-        policy, user_id=row.id, session_id=auth_session.id, refresh_jti=auth_session.refresh_jti, now=now
+        policy,
+        user_id=row.id,
+        session_id=auth_session.id,
+        refresh_jti=auth_session.refresh_jti,
+        now=now,
     )
 
 
@@ -291,7 +310,8 @@ async def refresh_tokens(
             )
     if rotated is None:
         raise AuthenticationFailed(_BAD_TOKEN)
-    assert claims.session_id is not None  # local tokens always carry one
+    if claims.session_id is None:  # cannot happen: local tokens always carry one
+        raise AuthenticationFailed(_BAD_TOKEN)
     return await _issue_pair(
         policy, user_id=rotated.user_id, session_id=claims.session_id, refresh_jti=new_jti, now=now
     )
@@ -304,7 +324,9 @@ def _as_uuid(value: str | None) -> uuid.UUID | None:
         return None
 
 
-async def logout(session: AsyncSession, principal: Principal, *, now: datetime, request_id: str | None) -> None:
+async def logout(
+    session: AsyncSession, principal: Principal, *, now: datetime, request_id: str | None
+) -> None:
     if principal.session_id is None:
         return  # a token of the external provider: nothing of ours to revoke
     async with session.begin():
@@ -327,7 +349,9 @@ async def logout(session: AsyncSession, principal: Principal, *, now: datetime, 
 
 def _principal_query() -> sa.Select[Any]:
     staff = (
-        sa.select(sa.func.coalesce(sa.func.array_agg(_staff.c.role), sa.literal([], sa.ARRAY(sa.String))))
+        sa.select(
+            sa.func.coalesce(sa.func.array_agg(_staff.c.role), sa.literal([], sa.ARRAY(sa.String)))
+        )
         .where(_staff.c.user_id == _users.c.id)
         .scalar_subquery()
     )
@@ -342,11 +366,17 @@ def _principal_query() -> sa.Select[Any]:
         .scalar_subquery()
     )
     return sa.select(
-        _users.c.id, _users.c.email, _users.c.display_name, staff.label("staff"), memberships.label("orgs")
+        _users.c.id,
+        _users.c.email,
+        _users.c.display_name,
+        staff.label("staff"),
+        memberships.label("orgs"),
     ).where(_users.c.is_active)
 
 
-async def load_principal(session: AsyncSession, claims: TokenClaims, *, now: datetime) -> Principal | None:
+async def load_principal(
+    session: AsyncSession, claims: TokenClaims, *, now: datetime
+) -> Principal | None:
     """The user behind a verified access token, in one round trip; None when the session was
     revoked or expired, or the user is deactivated or unknown."""
     query = _principal_query()
@@ -361,7 +391,9 @@ async def load_principal(session: AsyncSession, claims: TokenClaims, *, now: dat
             _sessions.c.expires_at > now,
         )
     else:
-        query = query.where(_users.c.oidc_issuer == claims.issuer, _users.c.oidc_subject == claims.subject)
+        query = query.where(
+            _users.c.oidc_issuer == claims.issuer, _users.c.oidc_subject == claims.subject
+        )
     async with session.begin():
         row = (await session.execute(query)).first()
     if row is None:
@@ -381,23 +413,28 @@ async def describe_me(session: AsyncSession, principal: Principal) -> MePublic:
         user = await session.get_one(User, principal.user_id)
         rows = (
             await session.execute(
-                sa.select(Organisation, Membership.role)
-                .join(Membership, Membership.organisation_id == Organisation.id)  # type: ignore[arg-type]
-                .where(Membership.user_id == principal.user_id)  # type: ignore[arg-type]
-                .order_by(Organisation.legal_name)
+                sa.select(Organisation, _memberships.c.role)
+                .join(_memberships, _memberships.c.organisation_id == _orgs.c.id)
+                .where(_memberships.c.user_id == principal.user_id)
+                .order_by(_orgs.c.legal_name)
             )
         ).all()
     return MePublic(
         user=_user_public(user),
         staff_roles=sorted(StaffRole(r) for r in principal.staff_roles),
-        memberships=[MembershipPublic(role=role, organisation=_organisation_public(org)) for org, role in rows],
+        memberships=[
+            MembershipPublic(role=role, organisation=_organisation_public(org))
+            for org, role in rows
+        ],
     )
 
 
 _ORG_STAFF = (StaffRole.PROGRAMME_MANAGER, StaffRole.ADMIN)
 
 
-async def get_organisation(session: AsyncSession, principal: Principal, organisation_id: uuid.UUID) -> OrganisationPublic:
+async def get_organisation(
+    session: AsyncSession, principal: Principal, organisation_id: uuid.UUID
+) -> OrganisationPublic:
     ensure_organisation_access(principal, organisation_id, staff_roles=_ORG_STAFF)
     async with session.begin():
         org = await session.get(Organisation, organisation_id)
@@ -423,7 +460,8 @@ async def update_organisation(
             raise NotFound("organisation not found")
         if org.version != changes.version:
             raise Conflict(
-                f"Die Organisation wurde inzwischen geändert (version {org.version}, not {changes.version}).",
+                "Die Organisation wurde inzwischen geändert "
+                f"(changed meanwhile: version {org.version}, not {changes.version}).",
                 problems=(FieldProblem("version", "stale", "reload and apply your change again"),),
             )
         before = _organisation_public(org).model_dump()
@@ -461,34 +499,61 @@ async def create_staff_user(
     email = normalise_email(email)
     roles = sorted(set(roles))
     if not roles:
-        raise InvalidInput("at least one staff role is required", problems=(FieldProblem("role", "required", "give a role"),))
+        raise InvalidInput(
+            "at least one staff role is required",
+            problems=(FieldProblem("role", "required", "give a role"),),
+        )
     async with session.begin():
-        existing = (await session.execute(sa.select(_users.c.id).where(_users.c.email == email))).first()
+        existing = (
+            await session.execute(sa.select(_users.c.id).where(_users.c.email == email))
+        ).first()
     password_hash = None
     if existing is None:
-        password_hash = await _hash_checked_password(password, field="password", context=(email, display_name))
+        password_hash = await _hash_checked_password(
+            password, field="password", context=(email, display_name)
+        )
     async with session.begin():
         if existing is None:
-            user = User(email=email, password_hash=password_hash, display_name=display_name, created_at=now, updated_at=now)
+            user = User(
+                email=email,
+                password_hash=password_hash,
+                display_name=display_name,
+                created_at=now,
+                updated_at=now,
+            )
             session.add(user)
             await session.flush()
             user_id = user.id
             await record_audit(
-                session, actor=actor, action="user_created", object_type="user", object_id=user_id, now=now,
+                session,
+                actor=actor,
+                action="user_created",
+                object_type="user",
+                object_id=user_id,
+                now=now,
                 after={"email": email, "display_name": display_name},
             )
         else:
             user_id = existing.id
         held = set(
-            (await session.execute(sa.select(_staff.c.role).where(_staff.c.user_id == user_id))).scalars()
+            (
+                await session.execute(sa.select(_staff.c.role).where(_staff.c.user_id == user_id))
+            ).scalars()
         )
         for role in roles:
             if role in held:
                 continue
-            session.add(StaffRoleGrant(user_id=user_id, role=role, granted_at=now, granted_by=actor.label))
+            session.add(
+                StaffRoleGrant(user_id=user_id, role=role, granted_at=now, granted_by=actor.label)
+            )
             await session.flush()
             await record_audit(
-                session, actor=actor, action="staff_role_granted", object_type="user", object_id=user_id, now=now,
+                session,
+                actor=actor,
+                action="staff_role_granted",
+                object_type="user",
+                object_id=user_id,
+                now=now,
                 after={"role": role},
             )
     return user_id, existing is None

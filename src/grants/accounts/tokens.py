@@ -22,7 +22,10 @@ from grants.settings import Settings
 
 LOCAL_ALGORITHM = "HS256"
 # JWK key type (and curve) -> the only algorithm such a key may verify.
-_OIDC_ALGORITHM_BY_KEY = {("RSA", None): "RS256", ("EC", "P-256"): "ES256"}
+_OIDC_ALGORITHM_BY_KEY: dict[tuple[Any, Any], str] = {
+    ("RSA", None): "RS256",
+    ("EC", "P-256"): "ES256",
+}
 # Headers that would let a token name its own key or a URL to fetch one from.
 _REFUSED_HEADERS = frozenset({"jku", "jwk", "x5u", "x5c", "crit"})
 LEEWAY_SECONDS = 30
@@ -139,7 +142,9 @@ _REQUIRED = {
 }
 
 
-def verify_token(token: str, keys: TokenKeys, *, purpose: TokenPurpose) -> TokenClaims:
+def verify_token(  # noqa: PLR0912 (each rejection reason is a branch of its own)
+    token: str, keys: TokenKeys, *, purpose: TokenPurpose
+) -> TokenClaims:
     try:
         header = jws.get_unverified_header(token)
         unverified = jwt.get_unverified_claims(token)

@@ -18,7 +18,7 @@ from uuid import UUID
 
 GENESIS_HASH = "0" * 64
 
-JSONValue: TypeAlias = "None | bool | int | str | list[JSONValue] | dict[str, JSONValue]"
+JSONValue: TypeAlias = "bool | int | str | list[JSONValue] | dict[str, JSONValue] | None"
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,7 +43,7 @@ class ChainBreak:
     reason: str
 
 
-def to_json_value(value: Any) -> JSONValue:
+def to_json_value(value: Any) -> JSONValue:  # noqa: PLR0911 (one return per JSON kind)
     """Plain JSON for before/after snapshots. Money stays exact: Decimal becomes a string,
     never a float (a float would not survive the jsonb round trip bit for bit)."""
     if value is None or isinstance(value, bool | int | str):

@@ -34,7 +34,9 @@ AUDIT_LOCK_KEY = 0x6175646974
 class AuditLog(SQLModel, table=True):
     __tablename__ = "audit_log"
 
-    seq: int = Field(primary_key=True, sa_type=sa.BigInteger, sa_column_kwargs={"autoincrement": False})
+    seq: int = Field(
+        primary_key=True, sa_type=sa.BigInteger, sa_column_kwargs={"autoincrement": False}
+    )
     occurred_at: datetime = Field(sa_type=sa.DateTime(timezone=True), index=True)
     actor_id: str | None = Field(default=None, max_length=64, index=True)
     actor_label: str = Field(max_length=254)
@@ -84,7 +86,9 @@ async def record_audit(
     }
     fields["hash"] = entry_hash(**fields)
     # JSON null and SQL NULL differ in jsonb; store SQL NULL for "no snapshot".
-    values = {k: (sa.null() if v is None and k in {"before", "after"} else v) for k, v in fields.items()}
+    values = {
+        k: (sa.null() if v is None and k in {"before", "after"} else v) for k, v in fields.items()
+    }
     await session.execute(sa.insert(table).values(**values))
     return seq
 

@@ -1,11 +1,14 @@
 """The one way to build an engine and the one session factory. Called from ``create_app`` and
 the CLI, never at import time."""
 
-from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
 
 from grants.settings import Settings
-
 
 
 def build_engine(settings: Settings) -> AsyncEngine:

@@ -10,7 +10,13 @@ from litestar.datastructures import State
 from grants.http.problems import PROBLEM_JSON
 
 
-@get("/health/live", operation_id="healthLive", tags=["health"], exclude_from_auth=True, sync_to_thread=False)
+@get(
+    "/health/live",
+    operation_id="healthLive",
+    tags=["health"],
+    exclude_from_auth=True,
+    sync_to_thread=False,
+)
 def live() -> dict[str, str]:
     return {"status": "live"}
 

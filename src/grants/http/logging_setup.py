@@ -3,6 +3,7 @@ structlog's formatter, one JSON object per line, with the request id attached.""
 
 import logging
 import sys
+from collections.abc import MutableMapping
 from typing import Any
 
 import structlog
@@ -13,14 +14,14 @@ from grants.settings import LogFormat, Settings
 _STANDARD_RECORD_KEYS = set(logging.makeLogRecord({}).__dict__) | {"message", "asctime"}
 
 
-def _add_request_id(_: Any, __: str, event: dict[str, Any]) -> dict[str, Any]:
+def _add_request_id(_: Any, __: str, event: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
     request_id = current_request_id()
     if request_id is not None:
         event.setdefault("request_id", request_id)
     return event
 
 
-def _add_extra(_: Any, __: str, event: dict[str, Any]) -> dict[str, Any]:
+def _add_extra(_: Any, __: str, event: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
     record = event.get("_record")
     if record is not None:
         for key, value in record.__dict__.items():

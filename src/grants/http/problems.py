@@ -82,16 +82,19 @@ def problem_response(
 
 
 def handle_domain_error(request: Request[Any, Any, Any], exc: DomainError) -> Response[Any]:
-    status = next(
-        (code for kind, code in _DOMAIN_STATUS.items() if isinstance(exc, kind)), 400
-    )
+    status = next((code for kind, code in _DOMAIN_STATUS.items() if isinstance(exc, kind)), 400)
     headers: dict[str, str] = {}
     if isinstance(exc, TooManyAttempts):
         headers["Retry-After"] = str(exc.retry_after)
     if isinstance(exc, AuthenticationFailed):
         headers["WWW-Authenticate"] = 'Bearer realm="grants"'
     return problem_response(
-        request, status=status, code=exc.code, detail=exc.detail, problems=exc.problems, headers=headers
+        request,
+        status=status,
+        code=exc.code,
+        detail=exc.detail,
+        problems=exc.problems,
+        headers=headers,
     )
 
 
@@ -113,7 +116,9 @@ def _validation_problems(exc: ValidationException) -> tuple[FieldProblem, ...]:
             source = error.get("source")
             key = str(error.get("key", "body"))
             if key == "data":  # Litestar's name for the whole body: it was absent or empty
-                problems.append(FieldProblem("body", "missing", "Anfragekörper fehlt (body required)."))
+                problems.append(
+                    FieldProblem("body", "missing", "Anfragekörper fehlt (body required).")
+                )
                 continue
             field = key if source in (None, "body") else f"{source}.{key}"
             problems.append(FieldProblem(field, "invalid", str(error.get("message", "invalid"))))
@@ -154,5 +159,6 @@ def handle_unexpected(request: Request[Any, Any, Any], exc: Exception) -> Respon
         request,
         status=500,
         code="internal-error",
-        detail="Interner Fehler; bitte die request_id angeben (internal error; quote the request_id).",
+        detail="Interner Fehler; bitte die request_id angeben "
+        "(internal error; quote the request_id).",
     )

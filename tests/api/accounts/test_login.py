@@ -30,14 +30,20 @@ async def test_login_is_audited(client: httpx.AsyncClient, db_session: AsyncSess
     user = await register(client)
     await login(client, user["email"], user["password"])
     async with db_session.begin():
-        last = (await db_session.execute(sa.select(AuditLog).order_by(AuditLog.seq.desc()).limit(1))).scalar_one()  # type: ignore[attr-defined]
+        last = (
+            await db_session.execute(sa.select(AuditLog).order_by(AuditLog.seq.desc()).limit(1))
+        ).scalar_one()  # type: ignore[attr-defined]
     assert (last.action, last.actor_label) == ("user_logged_in", user["email"])
 
 
 async def test_wrong_password_and_unknown_user_get_the_same_401(client: httpx.AsyncClient) -> None:
     user = await register(client)
-    wrong = await client.post("/api/auth/login", json={"email": user["email"], "password": "nope-nope-nope"})
-    unknown = await client.post("/api/auth/login", json={"email": "ghost@example.org", "password": "nope-nope-nope"})
+    wrong = await client.post(
+        "/api/auth/login", json={"email": user["email"], "password": "nope-nope-nope"}
+    )
+    unknown = await client.post(
+        "/api/auth/login", json={"email": "ghost@example.org", "password": "nope-nope-nope"}
+    )
     assert wrong.status_code == unknown.status_code == 401
     assert wrong.headers["content-type"].startswith("application/problem+json")
     assert wrong.json()["detail"] == unknown.json()["detail"]
@@ -55,7 +61,12 @@ def test_dummy_hash_costs_as_much_as_a_real_one() -> None:
 
 
 async def test_no_token_or_malformed_header_is_401_problem(client: httpx.AsyncClient) -> None:
-    for headers in ({}, {"Authorization": "Bearer"}, {"Authorization": "Basic abc"}, {"Authorization": "Bearer x.y.z"}):
+    for headers in (
+        {},
+        {"Authorization": "Bearer"},
+        {"Authorization": "Basic abc"},
+        {"Authorization": "Bearer x.y.z"},
+    ):
         response = await client.get("/api/me", headers=headers)
         assert response.status_code == 401, headers
         assert response.json()["type"] == "urn:grants:problem:authentication-failed"
@@ -67,7 +78,9 @@ async def test_refresh_rotates_and_a_replayed_refresh_token_revokes_the_session(
     user = await register(client)
     first = await login(client, user["email"], user["password"])
     clock.advance(seconds=5)
-    second = (await client.post("/api/auth/refresh", json={"refresh_token": first["refresh_token"]})).json()
+    second = (
+        await client.post("/api/auth/refresh", json={"refresh_token": first["refresh_token"]})
+    ).json()
     assert second["refresh_token"] != first["refresh_token"]
     assert (await client.get("/api/me", headers=bearer(second))).status_code == 200
 
@@ -82,14 +95,18 @@ async def test_refresh_rotates_and_a_replayed_refresh_token_revokes_the_session(
 async def test_refresh_token_is_refused_as_access_token(client: httpx.AsyncClient) -> None:
     user = await register(client)
     tokens = await login(client, user["email"], user["password"])
-    response = await client.get("/api/me", headers={"Authorization": f"Bearer {tokens['refresh_token']}"})
+    response = await client.get(
+        "/api/me", headers={"Authorization": f"Bearer {tokens['refresh_token']}"}
+    )
     assert response.status_code == 401
 
 
 async def test_access_token_is_refused_as_refresh_token(client: httpx.AsyncClient) -> None:
     user = await register(client)
     tokens = await login(client, user["email"], user["password"])
-    response = await client.post("/api/auth/refresh", json={"refresh_token": tokens["access_token"]})
+    response = await client.post(
+        "/api/auth/refresh", json={"refresh_token": tokens["access_token"]}
+    )
     assert response.status_code == 401
 
 
@@ -101,13 +118,17 @@ async def test_access_token_replayed_after_logout_is_401(
     other = await login(client, user["email"], user["password"])
     assert (await client.post("/api/auth/logout", headers=bearer(tokens))).status_code == 204
     assert (await client.get("/api/me", headers=bearer(tokens))).status_code == 401
-    refresh = await client.post("/api/auth/refresh", json={"refresh_token": tokens["refresh_token"]})
+    refresh = await client.post(
+        "/api/auth/refresh", json={"refresh_token": tokens["refresh_token"]}
+    )
     assert refresh.status_code == 401
     # Another login of the same user is a separate session and stays valid.
     assert (await client.get("/api/me", headers=bearer(other))).status_code == 200
     async with db_session.begin():
         revoked = (
-            await db_session.execute(sa.select(sa.func.count()).where(AuthSession.revoked_at.is_not(None)))  # type: ignore[union-attr]
+            await db_session.execute(
+                sa.select(sa.func.count()).where(AuthSession.revoked_at.is_not(None))
+            )  # type: ignore[union-attr]
         ).scalar_one()
     assert revoked == 1
 
@@ -142,19 +163,30 @@ async def test_attacker_cannot_lock_the_owner_out_from_another_address(
     user = await register(client)
     async with client_for(app, "203.0.113.66") as attacker:
         for _ in range(6):
-            await attacker.post("/api/auth/login", json={"email": user["email"], "password": "guess-guess-1"})
-        last = await attacker.post("/api/auth/login", json={"email": user["email"], "password": "guess-guess-1"})
+            await attacker.post(
+                "/api/auth/login", json={"email": user["email"], "password": "guess-guess-1"}
+            )
+        last = await attacker.post(
+            "/api/auth/login", json={"email": user["email"], "password": "guess-guess-1"}
+        )
         assert last.status_code == 429
     async with client_for(app, "198.51.100.7") as owner:
-        ok = await owner.post("/api/auth/login", json={"email": user["email"], "password": user["password"]})
+        ok = await owner.post(
+            "/api/auth/login", json={"email": user["email"], "password": user["password"]}
+        )
         assert ok.status_code == 200
 
 
-async def test_spraying_many_accounts_from_one_address_is_throttled(app: Litestar, client: httpx.AsyncClient) -> None:
+async def test_spraying_many_accounts_from_one_address_is_throttled(
+    app: Litestar, client: httpx.AsyncClient
+) -> None:
     async with client_for(app, "203.0.113.99") as sprayer:
         statuses = [
             (
-                await sprayer.post("/api/auth/login", json={"email": f"user{i}@example.org", "password": "Sommer2024!"})
+                await sprayer.post(
+                    "/api/auth/login",
+                    json={"email": f"user{i}@example.org", "password": "Sommer2024!"},
+                )
             ).status_code
             for i in range(21)
         ]

@@ -32,8 +32,12 @@ async def test_registration_creates_user_organisation_admin_membership_and_audit
     async with db_session.begin():
         membership = (await db_session.execute(sa.select(Membership.role))).scalars().all()  # type: ignore[call-overload]
         actions = (
-            await db_session.execute(sa.select(AuditLog.action).order_by(AuditLog.seq))  # type: ignore[arg-type]
-        ).scalars().all()
+            (
+                await db_session.execute(sa.select(AuditLog.action).order_by(AuditLog.seq))  # type: ignore[arg-type]
+            )
+            .scalars()
+            .all()
+        )
     assert "admin" in membership
     assert actions[-2:] == ["organisation_registered", "user_registered"]
 
@@ -49,7 +53,9 @@ async def test_existing_email_is_409_naming_the_field_and_writes_nothing(
 ) -> None:
     await register(client, email="dup@example.org")
     before = await _counts(db_session)
-    response = await client.post("/api/auth/register", json=registration_body(email="DUP@example.org"))
+    response = await client.post(
+        "/api/auth/register", json=registration_body(email="DUP@example.org")
+    )
     assert response.status_code == 409
     assert response.headers["content-type"].startswith("application/problem+json")
     problem = response.json()
@@ -64,7 +70,9 @@ async def test_weak_password_is_422_naming_the_field_and_writes_nothing(
 ) -> None:
     before = await _counts(db_session)
     for password, rule in (("short", "min_length"), ("password1234", "too_guessable")):
-        response = await client.post("/api/auth/register", json=registration_body(password=password))
+        response = await client.post(
+            "/api/auth/register", json=registration_body(password=password)
+        )
         assert response.status_code == 422, response.text
         errors = response.json()["errors"]
         assert errors == [{"field": "password", "rule": rule, "message": errors[0]["message"]}]
@@ -72,7 +80,9 @@ async def test_weak_password_is_422_naming_the_field_and_writes_nothing(
 
 
 async def test_password_made_of_the_email_is_refused(client: httpx.AsyncClient) -> None:
-    body = registration_body(email="hildegard.kuehnemund@example.org", password="hildegard.kuehnemund")
+    body = registration_body(
+        email="hildegard.kuehnemund@example.org", password="hildegard.kuehnemund"
+    )
     response = await client.post("/api/auth/register", json=body)
     assert response.status_code == 422
     assert response.json()["errors"][0]["rule"] == "too_guessable"
@@ -100,3 +110,16 @@ async def test_malformed_input_names_each_field_and_rule(
     assert ("organisation.applicant_type", "enum") in found
     assert ("unexpected", "extra_forbidden") in found
     assert await _counts(db_session) == before
+
+
+async def test_nul_characters_are_422_not_a_database_error(client: httpx.AsyncClient) -> None:
+    """Found by the fuzzer: PostgreSQL text cannot store U+0000."""
+    body = registration_body(display_name="Anna\x00", organisation={"city": "Aue\x00"})
+    response = await client.post("/api/auth/register", json=body)
+    assert response.status_code == 422
+    assert {e["field"] for e in response.json()["errors"]} == {"display_name", "organisation.city"}
+    login = await client.post(
+        "/api/auth/login", json={"email": "a\x00@example.org", "password": "x"}
+    )
+    assert login.status_code == 422
+    assert login.json()["errors"][0]["field"] == "email"

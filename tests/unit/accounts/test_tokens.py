@@ -178,9 +178,13 @@ def test_embedded_key_headers_are_rejected(header: str) -> None:
     assert rejected(token)
 
 
-@pytest.mark.parametrize(("private", "algorithm", "kid"), [(RSA_KEY, "RS256", "rsa-1"), (EC_KEY, "ES256", "ec-1")])
+@pytest.mark.parametrize(
+    ("private", "algorithm", "kid"), [(RSA_KEY, "RS256", "rsa-1"), (EC_KEY, "ES256", "ec-1")]
+)
 def test_oidc_tokens_signed_by_the_provider_verify(private: Any, algorithm: str, kid: str) -> None:
-    token = jwt.encode(oidc_claims(), private_pem(private).decode(), algorithm=algorithm, headers={"kid": kid})
+    token = jwt.encode(
+        oidc_claims(), private_pem(private).decode(), algorithm=algorithm, headers={"kid": kid}
+    )
     claims = verify_token(token, KEYS, purpose=TokenPurpose.ACCESS)
     assert (claims.issuer, claims.subject, claims.is_local, claims.session_id) == (
         OIDC_ISSUER,
@@ -192,29 +196,40 @@ def test_oidc_tokens_signed_by_the_provider_verify(private: Any, algorithm: str,
 
 def test_oidc_token_with_the_wrong_key_for_its_kid_is_rejected() -> None:
     other = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    token = jwt.encode(oidc_claims(), private_pem(other).decode(), algorithm="RS256", headers={"kid": "rsa-1"})
+    token = jwt.encode(
+        oidc_claims(), private_pem(other).decode(), algorithm="RS256", headers={"kid": "rsa-1"}
+    )
     assert rejected(token)
 
 
 def test_oidc_token_with_unknown_kid_is_rejected() -> None:
-    token = jwt.encode(oidc_claims(), private_pem(RSA_KEY).decode(), algorithm="RS256", headers={"kid": "nope"})
+    token = jwt.encode(
+        oidc_claims(), private_pem(RSA_KEY).decode(), algorithm="RS256", headers={"kid": "nope"}
+    )
     assert rejected(token)
 
 
 def test_oidc_token_cannot_be_a_refresh_token() -> None:
-    token = jwt.encode(oidc_claims(), private_pem(RSA_KEY).decode(), algorithm="RS256", headers={"kid": "rsa-1"})
+    token = jwt.encode(
+        oidc_claims(), private_pem(RSA_KEY).decode(), algorithm="RS256", headers={"kid": "rsa-1"}
+    )
     assert rejected(token, TokenPurpose.REFRESH)
 
 
 def test_oidc_token_for_another_audience_is_rejected() -> None:
     token = jwt.encode(
-        oidc_claims(aud="other-client"), private_pem(RSA_KEY).decode(), algorithm="RS256", headers={"kid": "rsa-1"}
+        oidc_claims(aud="other-client"),
+        private_pem(RSA_KEY).decode(),
+        algorithm="RS256",
+        headers={"kid": "rsa-1"},
     )
     assert rejected(token)
 
 
 def test_rs256_kid_cannot_be_used_with_es256_or_ps256() -> None:
-    token = jwt.encode(oidc_claims(), private_pem(EC_KEY).decode(), algorithm="ES256", headers={"kid": "rsa-1"})
+    token = jwt.encode(
+        oidc_claims(), private_pem(EC_KEY).decode(), algorithm="ES256", headers={"kid": "rsa-1"}
+    )
     assert rejected(token)
     head = b64url(json.dumps({"alg": "PS256", "kid": "rsa-1"}).encode())
     body = b64url(json.dumps(oidc_claims()).encode())
@@ -225,7 +240,9 @@ def test_rs256_kid_cannot_be_used_with_es256_or_ps256() -> None:
 
 @pytest.mark.parametrize("encoding", ["pem", "pkcs1_pem", "der", "openssh"])
 @pytest.mark.parametrize(("private", "kid"), [(RSA_KEY, "rsa-1"), (EC_KEY, "ec-1")])
-def test_hs256_signed_with_the_providers_public_key_is_rejected(private: Any, kid: str, encoding: str) -> None:
+def test_hs256_signed_with_the_providers_public_key_is_rejected(
+    private: Any, kid: str, encoding: str
+) -> None:
     """Key confusion: the forger uses the public key bytes as an HMAC secret."""
     secret = public_key_encodings(private)[encoding]
     for header in ({"alg": "HS256", "kid": kid}, {"alg": "HS256"}):
@@ -235,11 +252,15 @@ def test_hs256_signed_with_the_providers_public_key_is_rejected(private: Any, ki
 
 
 def test_unknown_issuer_is_rejected_before_any_key_is_chosen() -> None:
-    token = jwt.encode(oidc_claims(iss="https://evil.example"), private_pem(RSA_KEY).decode(), algorithm="RS256")
+    token = jwt.encode(
+        oidc_claims(iss="https://evil.example"), private_pem(RSA_KEY).decode(), algorithm="RS256"
+    )
     assert rejected(token)
 
 
-@pytest.mark.parametrize("garbage", ["", "abc", "a.b.c", "....", "eyJhbGciOiJIUzI1NiJ9.e30", "\u00e9.\u00e9.\u00e9"])
+@pytest.mark.parametrize(
+    "garbage", ["", "abc", "a.b.c", "....", "eyJhbGciOiJIUzI1NiJ9.e30", "\u00e9.\u00e9.\u00e9"]
+)
 def test_garbage_is_rejected_not_crashing(garbage: str) -> None:
     assert rejected(garbage)
 

@@ -1,0 +1,133 @@
+import uuid
+from datetime import UTC, datetime
+
+import httpx
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from grants.accounts.service import create_staff_user
+from grants.accounts.tables import Membership, OrganisationRole, StaffRole
+from grants.core.actors import Actor
+from grants.db.audit import AuditLog
+from tests.factories import bearer, login, register
+
+
+async def test_member_reads_own_organisation(client: httpx.AsyncClient) -> None:
+    user = await register(client)
+    tokens = await login(client, user["email"], user["password"])
+    org_id = user["organisation"]["id"]
+    response = await client.get(f"/api/organisations/{org_id}", headers=bearer(tokens))
+    assert response.status_code == 200
+    assert response.json()["customer_number"] == user["organisation"]["customer_number"]
+
+
+async def test_other_organisations_are_invisible_not_forbidden(client: httpx.AsyncClient) -> None:
+    """A user probing another organisation's id learns nothing: 404, same as a random id."""
+    mine = await register(client)
+    theirs = await register(client)
+    tokens = await login(client, mine["email"], mine["password"])
+    foreign = await client.get(
+        f"/api/organisations/{theirs['organisation']['id']}", headers=bearer(tokens)
+    )
+    random = await client.get(f"/api/organisations/{uuid.uuid4()}", headers=bearer(tokens))
+    assert foreign.status_code == random.status_code == 404
+    assert foreign.json()["detail"] == random.json()["detail"]
+    patch = await client.patch(
+        f"/api/organisations/{theirs['organisation']['id']}",
+        json={"version": 1, "city": "Hijacked"},
+        headers=bearer(tokens),
+    )
+    assert patch.status_code == 404
+
+
+async def test_admin_updates_with_version_and_audit_keeps_before_and_after(
+    client: httpx.AsyncClient, db_session: AsyncSession
+) -> None:
+    user = await register(client)
+    tokens = await login(client, user["email"], user["password"])
+    org_id = user["organisation"]["id"]
+    response = await client.patch(
+        f"/api/organisations/{org_id}",
+        json={"version": 1, "street": "Markt 2"},
+        headers=bearer(tokens),
+    )
+    assert response.status_code == 200, response.text
+    assert (response.json()["street"], response.json()["version"]) == ("Markt 2", 2)
+    async with db_session.begin():
+        entry = (
+            await db_session.execute(
+                sa.select(AuditLog).where(AuditLog.action == "organisation_updated")  # type: ignore[arg-type]
+            )
+        ).scalar_one()
+    assert entry.before["street"] == "Markt 1"
+    assert entry.after["street"] == "Markt 2"
+    assert entry.actor_label == user["email"]
+
+
+async def test_stale_version_is_409_and_changes_nothing(client: httpx.AsyncClient) -> None:
+    user = await register(client)
+    tokens = await login(client, user["email"], user["password"])
+    org_id = user["organisation"]["id"]
+    first = await client.patch(
+        f"/api/organisations/{org_id}", json={"version": 1, "city": "Aue"}, headers=bearer(tokens)
+    )
+    assert first.status_code == 200
+    stale = await client.patch(
+        f"/api/organisations/{org_id}",
+        json={"version": 1, "city": "Zwönitz"},
+        headers=bearer(tokens),
+    )
+    assert stale.status_code == 409
+    assert stale.json()["errors"][0]["field"] == "version"
+    current = await client.get(f"/api/organisations/{org_id}", headers=bearer(tokens))
+    assert current.json()["city"] == "Aue"
+
+
+async def test_plain_member_may_read_but_not_change(
+    client: httpx.AsyncClient, db_session: AsyncSession
+) -> None:
+    owner = await register(client)
+    colleague = await register(client)
+    org_id = uuid.UUID(owner["organisation"]["id"])
+    async with db_session.begin():
+        db_session.add(
+            Membership(
+                user_id=uuid.UUID(colleague["user"]["id"]),
+                organisation_id=org_id,
+                role=OrganisationRole.MEMBER,
+            )
+        )
+    tokens = await login(client, colleague["email"], colleague["password"])
+    assert (
+        await client.get(f"/api/organisations/{org_id}", headers=bearer(tokens))
+    ).status_code == 200
+    response = await client.patch(
+        f"/api/organisations/{org_id}", json={"version": 1, "city": "Aue"}, headers=bearer(tokens)
+    )
+    assert response.status_code == 403
+    assert response.json()["type"] == "urn:grants:problem:forbidden"
+
+
+async def test_programme_manager_reads_any_organisation_but_evaluator_does_not(
+    client: httpx.AsyncClient, db_session: AsyncSession
+) -> None:
+    applicant = await register(client)
+    org_id = applicant["organisation"]["id"]
+    for email, role, expected in (
+        ("pm@sab.example", StaffRole.PROGRAMME_MANAGER, 200),
+        ("eva@sab.example", StaffRole.EVALUATOR, 404),
+    ):
+        await create_staff_user(
+            db_session,
+            email=email,
+            display_name="Staff",
+            password="Bewilligung-Sachsen-2026",
+            roles=[role],
+            actor=Actor.system("test"),
+            now=datetime.now(UTC),
+        )
+        tokens = await login(client, email, "Bewilligung-Sachsen-2026")
+        me = (await client.get("/api/me", headers=bearer(tokens))).json()
+        assert me["staff_roles"] == [role.value]
+        response = await client.get(f"/api/organisations/{org_id}", headers=bearer(tokens))
+        assert response.status_code == expected

@@ -1,0 +1,110 @@
+"""Real commits from many connections at once: the database, not luck, keeps the rules."""
+
+import asyncio
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+
+import pytest_asyncio
+import sqlalchemy as sa
+from litestar import Litestar
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
+
+from grants.app import create_app
+from grants.core.actors import Actor
+from grants.db.audit import record_audit, verify_audit_log
+from grants.db.engine import build_session_factory
+from grants.settings import as_asyncpg_url
+from tests.conftest import client_for, make_settings
+from tests.factories import registration_body
+
+
+@pytest_asyncio.fixture
+async def committed_engine(committed_database_url: str) -> AsyncIterator[AsyncEngine]:
+    engine = create_async_engine(as_asyncpg_url(committed_database_url), pool_size=10)
+    yield engine
+    await engine.dispose()
+
+
+@pytest_asyncio.fixture
+async def committed_app(committed_database_url: str, committed_engine: AsyncEngine) -> Litestar:
+    settings = make_settings(committed_database_url)
+    return create_app(
+        settings, session_factory=build_session_factory(committed_engine), configure_logs=False
+    )
+
+
+async def test_concurrent_audit_appends_form_one_gap_free_chain(
+    committed_engine: AsyncEngine,
+) -> None:
+    factory = async_sessionmaker(committed_engine, class_=AsyncSession, expire_on_commit=False)
+
+    async def append(worker: int) -> None:
+        for i in range(10):
+            async with factory() as session, session.begin():
+                await record_audit(
+                    session,
+                    actor=Actor.system(f"worker-{worker}"),
+                    action="thing_changed",
+                    object_type="thing",
+                    object_id=f"{worker}-{i}",
+                    now=datetime.now(UTC),
+                    after={"i": i},
+                )
+
+    await asyncio.gather(*(append(w) for w in range(8)))
+    async with factory() as session, session.begin():
+        checked, broken = await verify_audit_log(session)
+        seqs = (
+            await session.execute(sa.text("SELECT min(seq), max(seq), count(*) FROM audit_log"))
+        ).one()
+    assert broken is None
+    assert checked == 80
+    assert tuple(seqs) == (1, 80, 80)
+
+
+async def test_racing_registrations_of_one_email_create_one_account(
+    committed_app: Litestar, committed_engine: AsyncEngine
+) -> None:
+    body = registration_body(email="race@example.org")
+    async with client_for(committed_app) as client:
+        responses = await asyncio.gather(
+            *(client.post("/api/auth/register", json=body) for _ in range(6))
+        )
+    statuses = sorted(r.status_code for r in responses)
+    assert statuses == [201, 409, 409, 409, 409, 409], [r.text for r in responses]
+    async with committed_engine.connect() as connection:
+        users = (
+            await connection.execute(
+                sa.text("SELECT count(*) FROM users WHERE email = 'race@example.org'")
+            )
+        ).scalar_one()
+        orgs = (
+            await connection.execute(sa.text("SELECT count(*) FROM organisations"))
+        ).scalar_one()
+    assert (users, orgs) == (1, 1)
+
+
+async def test_racing_refreshes_of_one_token_yield_at_most_one_new_pair(
+    committed_app: Litestar,
+) -> None:
+    async with client_for(committed_app) as client:
+        body = registration_body()
+        assert (await client.post("/api/auth/register", json=body)).status_code == 201
+        tokens = (
+            await client.post(
+                "/api/auth/login", json={"email": body["email"], "password": body["password"]}
+            )
+        ).json()
+        responses = await asyncio.gather(
+            *(
+                client.post("/api/auth/refresh", json={"refresh_token": tokens["refresh_token"]})
+                for _ in range(5)
+            )
+        )
+    assert sum(r.status_code == 200 for r in responses) <= 1
+    assert all(r.status_code in {200, 401} for r in responses)

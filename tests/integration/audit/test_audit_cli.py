@@ -1,0 +1,107 @@
+"""`grants audit verify` end to end: a committed database, a superuser's tampering."""
+
+import asyncio
+
+import asyncpg
+import pytest
+from click.testing import CliRunner
+from sqlalchemy.engine import make_url
+
+from grants.cli import main
+
+
+def _dsn(url: str) -> str:
+    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+async def _sql(url: str, *statements: str) -> None:
+    connection = await asyncpg.connect(_dsn(url))
+    try:
+        for statement in statements:
+            await connection.execute(statement)
+    finally:
+        await connection.close()
+
+
+@pytest.fixture
+def runner(committed_database_url: str, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
+    monkeypatch.setenv("GRANTS_DATABASE_URL", committed_database_url)
+    monkeypatch.setenv("GRANTS_LOG_LEVEL", "WARNING")
+    return CliRunner()
+
+
+def test_verify_reports_intact_then_names_the_tampered_row(
+    runner: CliRunner, committed_database_url: str
+) -> None:
+    seeded = runner.invoke(main, ["demo", "seed"])
+    assert seeded.exit_code == 0, seeded.output
+    assert "programm@demo.grants.example" in seeded.output
+
+    intact = runner.invoke(main, ["audit", "verify"])
+    assert intact.exit_code == 0, intact.output
+    assert "audit log intact: 6 entries verified" in intact.output
+
+    asyncio.run(
+        _sql(
+            committed_database_url,
+            "ALTER TABLE audit_log DISABLE TRIGGER USER",
+            "UPDATE audit_log SET actor_label = 'someone-else' WHERE seq = 3",
+            "ALTER TABLE audit_log ENABLE TRIGGER USER",
+        )
+    )
+    broken = runner.invoke(main, ["audit", "verify"])
+    assert broken.exit_code == 1
+    assert "BROKEN at entry 3" in broken.output
+
+
+def test_seeding_twice_keeps_passwords_secret(runner: CliRunner) -> None:
+    assert runner.invoke(main, ["demo", "seed"]).exit_code == 0
+    again = runner.invoke(main, ["demo", "seed"])
+    assert again.exit_code == 0
+    assert again.output.count("(exists; unchanged)") == 3
+
+
+def test_create_staff_reads_password_and_grants_roles(runner: CliRunner) -> None:
+    result = runner.invoke(
+        main,
+        [
+            "users",
+            "create-staff",
+            "--email",
+            "Leitung@SAB.example",
+            "--name",
+            "Lea Leitung",
+            "--role",
+            "programme_manager",
+            "--role",
+            "admin",
+            "--password-stdin",
+        ],
+        input="Foerderaufruf-Sachsen-2026\n",
+    )
+    assert result.exit_code == 0, result.output
+    assert "leitung@sab.example created" in result.output
+    weak = runner.invoke(
+        main,
+        [
+            "users",
+            "create-staff",
+            "--email",
+            "x@sab.example",
+            "--name",
+            "X",
+            "--role",
+            "evaluator",
+            "--password-stdin",
+        ],
+        input="123456\n",
+    )
+    assert weak.exit_code == 1
+    assert "password" in weak.output
+
+
+def test_bad_settings_exit_with_the_variable_named(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("GRANTS_PORT", "eighty")
+    result = CliRunner().invoke(main, ["db", "current"])
+    assert result.exit_code == 2
+    assert "GRANTS_PORT" in result.output
