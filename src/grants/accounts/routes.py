@@ -2,11 +2,11 @@
 
 import uuid
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Any
 
 from litestar import Controller, Request, get, patch, post
-from litestar.openapi.spec import Example
-from litestar.params import Body
+from litestar.di import NamedDependency
+from litestar.params import FromPath, JSONBody
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_204_NO_CONTENT
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -42,10 +42,10 @@ class AuthController(Controller):
     )
     async def register(
         self,
-        data: RegistrationCreate,
-        db_session: AsyncSession,
-        now: datetime,
-        request_id: str | None,
+        data: JSONBody[RegistrationCreate],
+        db_session: NamedDependency[AsyncSession],
+        now: NamedDependency[datetime],
+        request_id: NamedDependency[str | None],
     ) -> RegistrationPublic:
         return await service.register_applicant(db_session, data, now=now, request_id=request_id)
 
@@ -59,12 +59,12 @@ class AuthController(Controller):
     async def login(
         self,
         request: Request[Any, Any, Any],
-        data: LoginRequest,
-        db_session: AsyncSession,
-        now: datetime,
-        request_id: str | None,
-        token_policy: TokenPolicy,
-        throttle_limits: ThrottleLimits,
+        data: JSONBody[LoginRequest],
+        db_session: NamedDependency[AsyncSession],
+        now: NamedDependency[datetime],
+        request_id: NamedDependency[str | None],
+        token_policy: NamedDependency[TokenPolicy],
+        throttle_limits: NamedDependency[ThrottleLimits],
     ) -> TokenPair:
         return await service.login(
             db_session,
@@ -86,10 +86,10 @@ class AuthController(Controller):
     )
     async def refresh(
         self,
-        data: RefreshRequest,
-        db_session: AsyncSession,
-        now: datetime,
-        token_policy: TokenPolicy,
+        data: JSONBody[RefreshRequest],
+        db_session: NamedDependency[AsyncSession],
+        now: NamedDependency[datetime],
+        token_policy: NamedDependency[TokenPolicy],
     ) -> TokenPair:
         return await service.refresh_tokens(
             db_session, data.refresh_token, policy=token_policy, now=now
@@ -103,7 +103,11 @@ class AuthController(Controller):
         security=BEARER,
     )
     async def logout(
-        self, principal: Principal, db_session: AsyncSession, now: datetime, request_id: str | None
+        self,
+        principal: NamedDependency[Principal],
+        db_session: NamedDependency[AsyncSession],
+        now: NamedDependency[datetime],
+        request_id: NamedDependency[str | None],
     ) -> None:
         await service.logout(db_session, principal, now=now, request_id=request_id)
 
@@ -117,7 +121,9 @@ class MeController(Controller):
         summary="The signed-in user, staff roles and organisations",
         security=BEARER,
     )
-    async def me(self, principal: Principal, db_session: AsyncSession) -> MePublic:
+    async def me(
+        self, principal: NamedDependency[Principal], db_session: NamedDependency[AsyncSession]
+    ) -> MePublic:
         return await service.describe_me(db_session, principal)
 
 
@@ -132,7 +138,10 @@ class OrganisationController(Controller):
         security=BEARER,
     )
     async def get_organisation(
-        self, organisation_id: uuid.UUID, principal: Principal, db_session: AsyncSession
+        self,
+        organisation_id: FromPath[uuid.UUID],
+        principal: NamedDependency[Principal],
+        db_session: NamedDependency[AsyncSession],
     ) -> OrganisationPublic:
         return await service.get_organisation(db_session, principal, organisation_id)
 
@@ -144,15 +153,12 @@ class OrganisationController(Controller):
     )
     async def update_organisation(
         self,
-        organisation_id: uuid.UUID,
-        data: Annotated[
-            OrganisationUpdate,
-            Body(examples=[Example(value={"version": 1, "street": "Markt 2"})]),
-        ],
-        principal: Principal,
-        db_session: AsyncSession,
-        now: datetime,
-        request_id: str | None,
+        organisation_id: FromPath[uuid.UUID],
+        data: JSONBody[OrganisationUpdate],
+        principal: NamedDependency[Principal],
+        db_session: NamedDependency[AsyncSession],
+        now: NamedDependency[datetime],
+        request_id: NamedDependency[str | None],
     ) -> OrganisationPublic:
         return await service.update_organisation(
             db_session, principal, organisation_id, data, now=now, request_id=request_id

@@ -44,6 +44,8 @@ class OrganisationCreate(OrganisationBase):
 
 
 class OrganisationUpdate(_Input):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"version": 1, "street": "Markt 2"}]})
+
     version: Annotated[int, Field(ge=1, description="The version you read; stale ones get 409")]
     legal_name: Annotated[Text, Field(max_length=200)] | None = None
     legal_form: Annotated[Text, Field(max_length=100)] | None = None

@@ -374,28 +374,39 @@ def _principal_query() -> sa.Select[Any]:
     ).where(_users.c.is_active)
 
 
+# Built once: this runs on every authenticated request (the statement is a pure expression).
+_PRINCIPAL_BY_SESSION = (
+    _principal_query()
+    .join(_sessions, _sessions.c.user_id == _users.c.id)
+    .where(
+        _users.c.id == sa.bindparam("user_id", type_=sa.Uuid),
+        _sessions.c.id == sa.bindparam("session_id", type_=sa.Uuid),
+        _sessions.c.revoked_at.is_(None),
+        _sessions.c.expires_at > sa.bindparam("now", type_=sa.DateTime(timezone=True)),
+    )
+)
+_PRINCIPAL_BY_OIDC_SUBJECT = _principal_query().where(
+    _users.c.oidc_issuer == sa.bindparam("issuer"),
+    _users.c.oidc_subject == sa.bindparam("subject"),
+)
+
+
 async def load_principal(
     session: AsyncSession, claims: TokenClaims, *, now: datetime
 ) -> Principal | None:
     """The user behind a verified access token, in one round trip; None when the session was
     revoked or expired, or the user is deactivated or unknown."""
-    query = _principal_query()
     if claims.is_local:
         user_id = _as_uuid(claims.subject)
         if user_id is None:
             return None
-        query = query.join(_sessions, _sessions.c.user_id == _users.c.id).where(
-            _users.c.id == user_id,
-            _sessions.c.id == claims.session_id,
-            _sessions.c.revoked_at.is_(None),
-            _sessions.c.expires_at > now,
-        )
+        query = _PRINCIPAL_BY_SESSION
+        params: dict[str, Any] = {"user_id": user_id, "session_id": claims.session_id, "now": now}
     else:
-        query = query.where(
-            _users.c.oidc_issuer == claims.issuer, _users.c.oidc_subject == claims.subject
-        )
+        query = _PRINCIPAL_BY_OIDC_SUBJECT
+        params = {"issuer": claims.issuer, "subject": claims.subject}
     async with session.begin():
-        row = (await session.execute(query)).first()
+        row = (await session.execute(query, params)).first()
     if row is None:
         return None
     return Principal(
@@ -408,24 +419,47 @@ async def load_principal(
     )
 
 
+# One statement for the profile page: the user, left-joined to each organisation and role.
+_ME = (
+    sa.select(
+        _users.c.id.label("user_id"),
+        _users.c.email,
+        _users.c.display_name,
+        _users.c.created_at.label("user_created_at"),
+        _memberships.c.role,
+        *_orgs.c,
+    )
+    .select_from(_users)
+    .outerjoin(_memberships, _memberships.c.user_id == _users.c.id)
+    .outerjoin(_orgs, _orgs.c.id == _memberships.c.organisation_id)
+    .where(_users.c.id == sa.bindparam("user_id", type_=sa.Uuid))
+    .order_by(_orgs.c.legal_name)
+)
+
+
 async def describe_me(session: AsyncSession, principal: Principal) -> MePublic:
     async with session.begin():
-        user = await session.get_one(User, principal.user_id)
-        rows = (
-            await session.execute(
-                sa.select(Organisation, _memberships.c.role)
-                .join(_memberships, _memberships.c.organisation_id == _orgs.c.id)
-                .where(_memberships.c.user_id == principal.user_id)
-                .order_by(_orgs.c.legal_name)
-            )
-        ).all()
+        rows = (await session.execute(_ME, {"user_id": principal.user_id})).all()
+    if not rows:
+        raise NotFound("user not found")
+    first = rows[0]
+    user = UserPublic(
+        id=first.user_id,
+        email=first.email,
+        display_name=first.display_name,
+        created_at=first.user_created_at,
+    )
+    memberships = [
+        MembershipPublic(
+            role=row.role, organisation=OrganisationPublic.model_validate(row._mapping)
+        )
+        for row in rows
+        if row.role is not None
+    ]
     return MePublic(
-        user=_user_public(user),
+        user=user,
         staff_roles=sorted(StaffRole(r) for r in principal.staff_roles),
-        memberships=[
-            MembershipPublic(role=role, organisation=_organisation_public(org))
-            for org, role in rows
-        ],
+        memberships=memberships,
     )
 
 
