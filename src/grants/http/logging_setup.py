@@ -11,7 +11,12 @@ import structlog
 from grants.http.request_ids import current_request_id
 from grants.settings import LogFormat, Settings
 
-_STANDARD_RECORD_KEYS = set(logging.makeLogRecord({}).__dict__) | {"message", "asctime"}
+# uvicorn adds an ANSI-coloured copy of each message as "color_message"; not for JSON logs.
+_STANDARD_RECORD_KEYS = set(logging.makeLogRecord({}).__dict__) | {
+    "message",
+    "asctime",
+    "color_message",
+}
 
 
 def _add_request_id(_: Any, __: str, event: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
@@ -58,5 +63,7 @@ def configure_logging(settings: Settings) -> None:
     for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
         logging.getLogger(name).handlers[:] = []
         logging.getLogger(name).propagate = True
-    # Our access log replaces uvicorn's (which has no request id).
+    # Our access log replaces uvicorn's (which has no request id); pgserver narrates every
+    # pg_ctl call at INFO.
     logging.getLogger("uvicorn.access").setLevel(logging.WARNING)
+    logging.getLogger("pgserver").setLevel(logging.WARNING)
