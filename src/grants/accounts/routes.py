@@ -22,9 +22,13 @@ from grants.accounts.schemas import (
     TokenPair,
 )
 from grants.accounts.service import TokenPolicy
+from grants.accounts.tables import StaffRole
 from grants.accounts.throttle import ThrottleLimits
 from grants.core.access import Principal
 from grants.http.dependencies import client_address
+from grants.http.guards import requires_staff
+from grants.http.pagination import DEFAULT_LIMIT, Limit, Offset
+from grants.page import Page
 
 BEARER: list[dict[str, list[str]]] = [{"BearerToken": []}]
 
@@ -130,6 +134,20 @@ class MeController(Controller):
 class OrganisationController(Controller):
     path = "/api/organisations"
     tags = ["accounts"]
+
+    @get(
+        operation_id="listOrganisations",
+        summary="All registered organisations (programme managers and admins)",
+        security=BEARER,
+        guards=[requires_staff(StaffRole.PROGRAMME_MANAGER, StaffRole.ADMIN)],
+    )
+    async def list_organisations(
+        self,
+        db_session: NamedDependency[AsyncSession],
+        limit: Limit = DEFAULT_LIMIT,
+        offset: Offset = 0,
+    ) -> Page[OrganisationPublic]:
+        return await service.list_organisations(db_session, limit=limit, offset=offset)
 
     @get(
         "/{organisation_id:uuid}",

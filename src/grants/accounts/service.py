@@ -53,6 +53,7 @@ from grants.core.actors import Actor
 from grants.core.errors import AuthenticationFailed, Conflict, FieldProblem, InvalidInput, NotFound
 from grants.core.password_policy import password_problems
 from grants.db.audit import record_audit
+from grants.page import Page
 
 _users = User.__table__  # type: ignore[attr-defined]
 _orgs = Organisation.__table__  # type: ignore[attr-defined]
@@ -464,6 +465,19 @@ async def describe_me(session: AsyncSession, principal: Principal) -> MePublic:
 
 
 _ORG_STAFF = (StaffRole.PROGRAMME_MANAGER, StaffRole.ADMIN)
+
+
+async def list_organisations(
+    session: AsyncSession, *, limit: int, offset: int
+) -> Page[OrganisationPublic]:
+    """All organisations, by name (for staff; the route's guard says which)."""
+    async with session.begin():
+        total = (await session.execute(sa.select(sa.func.count()).select_from(_orgs))).scalar_one()
+        rows = await session.execute(
+            sa.select(_orgs).order_by(_orgs.c.legal_name, _orgs.c.id).limit(limit).offset(offset)
+        )
+        items = [OrganisationPublic.model_validate(row._mapping) for row in rows]
+    return Page[OrganisationPublic](items=items, total=total, limit=limit, offset=offset)
 
 
 async def get_organisation(

@@ -131,3 +131,48 @@ async def test_programme_manager_reads_any_organisation_but_evaluator_does_not(
         assert me["staff_roles"] == [role.value]
         response = await client.get(f"/api/organisations/{org_id}", headers=bearer(tokens))
         assert response.status_code == expected
+
+
+async def _staff_tokens(
+    client: httpx.AsyncClient, db_session: AsyncSession, role: StaffRole
+) -> dict[str, str]:
+    email = f"{role.value}@sab.example"
+    await create_staff_user(
+        db_session,
+        email=email,
+        display_name="Staff",
+        password="Bewilligung-Sachsen-2026",
+        roles=[role],
+        actor=Actor.system("test"),
+        now=datetime.now(UTC),
+    )
+    return bearer(await login(client, email, "Bewilligung-Sachsen-2026"))
+
+
+async def test_listing_all_organisations_is_for_programme_managers_and_admins(
+    client: httpx.AsyncClient, db_session: AsyncSession
+) -> None:
+    applicant = await register(client)
+    applicant_headers = bearer(await login(client, applicant["email"], applicant["password"]))
+    for _ in range(2):
+        await register(client)
+    assert (await client.get("/api/organisations", headers=applicant_headers)).status_code == 403
+    evaluator = await _staff_tokens(client, db_session, StaffRole.EVALUATOR)
+    assert (await client.get("/api/organisations", headers=evaluator)).status_code == 403
+    for role in (StaffRole.PROGRAMME_MANAGER, StaffRole.ADMIN):
+        headers = await _staff_tokens(client, db_session, role)
+        page = (await client.get("/api/organisations?limit=2", headers=headers)).json()
+        assert page["total"] >= 3
+        assert len(page["items"]) == 2
+        assert page["limit"] == 2
+        rest = (await client.get("/api/organisations?limit=100&offset=2", headers=headers)).json()
+        assert len(rest["items"]) == page["total"] - 2
+        assert {o["id"] for o in rest["items"]}.isdisjoint({o["id"] for o in page["items"]})
+
+
+async def test_page_size_is_bounded(client: httpx.AsyncClient, db_session: AsyncSession) -> None:
+    headers = await _staff_tokens(client, db_session, StaffRole.ADMIN)
+    for query in ("limit=0", "limit=101", "offset=-1", "limit=abc"):
+        response = await client.get(f"/api/organisations?{query}", headers=headers)
+        assert response.status_code in {400, 422}, query
+        assert response.headers["content-type"].startswith("application/problem+json")
