@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from grants import __version__
 from grants.accounts.routes import AuthController, MeController, OrganisationController
-from grants.accounts.service import TokenPolicy
+from grants.accounts.signin import TokenPolicy
 from grants.accounts.throttle import ThrottleLimits
 from grants.accounts.tokens import TokenKeys
 from grants.core.errors import DomainError

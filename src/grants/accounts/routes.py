@@ -10,7 +10,7 @@ from litestar.params import FromPath, JSONBody
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_204_NO_CONTENT
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from grants.accounts import service
+from grants.accounts import service, signin
 from grants.accounts.schemas import (
     LoginRequest,
     MePublic,
@@ -21,7 +21,7 @@ from grants.accounts.schemas import (
     RegistrationPublic,
     TokenPair,
 )
-from grants.accounts.service import TokenPolicy
+from grants.accounts.signin import TokenPolicy
 from grants.accounts.tables import StaffRole
 from grants.accounts.throttle import ThrottleLimits
 from grants.core.access import Principal
@@ -70,7 +70,7 @@ class AuthController(Controller):
         token_policy: NamedDependency[TokenPolicy],
         throttle_limits: NamedDependency[ThrottleLimits],
     ) -> TokenPair:
-        return await service.login(
+        return await signin.login(
             db_session,
             email=data.email,
             password=data.password,
@@ -95,7 +95,7 @@ class AuthController(Controller):
         now: NamedDependency[datetime],
         token_policy: NamedDependency[TokenPolicy],
     ) -> TokenPair:
-        return await service.refresh_tokens(
+        return await signin.refresh_tokens(
             db_session, data.refresh_token, policy=token_policy, now=now
         )
 
@@ -113,7 +113,7 @@ class AuthController(Controller):
         now: NamedDependency[datetime],
         request_id: NamedDependency[str | None],
     ) -> None:
-        await service.logout(db_session, principal, now=now, request_id=request_id)
+        await signin.logout(db_session, principal, now=now, request_id=request_id)
 
 
 class MeController(Controller):

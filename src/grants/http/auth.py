@@ -7,7 +7,7 @@ from litestar.connection import ASGIConnection
 from litestar.exceptions import NotAuthorizedException
 from litestar.middleware import AbstractAuthenticationMiddleware, AuthenticationResult
 
-from grants.accounts.service import load_principal
+from grants.accounts.signin import load_principal
 from grants.accounts.tokens import InvalidToken, TokenPurpose, verify_token
 
 _INVALID = "Anmeldung erforderlich oder abgelaufen (authentication required or expired)."

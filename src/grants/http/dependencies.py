@@ -10,7 +10,7 @@ from litestar.datastructures import State
 from litestar.di import Provide
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from grants.accounts.service import TokenPolicy
+from grants.accounts.signin import TokenPolicy
 from grants.accounts.throttle import ThrottleLimits
 from grants.core.access import Principal
 from grants.http.guards import principal_of

@@ -1,0 +1,292 @@
+"""Signing in: login with throttling, refresh-token rotation, logout, and the principal
+behind an access token (checked on every authenticated request, so kept to one query)."""
+
+import asyncio
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from grants.accounts.passwords import hash_password, needs_rehash, verify_password
+from grants.accounts.schemas import TokenPair
+from grants.accounts.service import normalise_email
+from grants.accounts.tables import AuthSession, Membership, StaffRoleGrant, User
+from grants.accounts.throttle import (
+    ThrottleLimits,
+    clear_account_failures,
+    ensure_login_allowed,
+    record_login_failure,
+)
+from grants.accounts.tokens import (
+    InvalidToken,
+    IssuedToken,
+    TokenClaims,
+    TokenKeys,
+    TokenPurpose,
+    issue_token,
+    verify_token,
+)
+from grants.core.access import Principal
+from grants.core.actors import Actor
+from grants.core.errors import AuthenticationFailed
+from grants.db.audit import record_audit
+
+_users = User.__table__  # type: ignore[attr-defined]
+_memberships = Membership.__table__  # type: ignore[attr-defined]
+_staff = StaffRoleGrant.__table__  # type: ignore[attr-defined]
+_sessions = AuthSession.__table__  # type: ignore[attr-defined]
+
+_BAD_CREDENTIALS = "E-Mail oder Passwort ist falsch (wrong e-mail or password)."
+_BAD_TOKEN = "Anmeldung abgelaufen oder ungültig (session expired or invalid)."  # noqa: S105
+
+
+@dataclass(frozen=True, slots=True)
+class TokenPolicy:
+    keys: TokenKeys
+    access_lifetime: timedelta
+    refresh_lifetime: timedelta
+
+
+async def _issue_pair(
+    policy: TokenPolicy,
+    *,
+    user_id: uuid.UUID,
+    session_id: uuid.UUID,
+    refresh_jti: uuid.UUID,
+    now: datetime,
+) -> TokenPair:
+    access: IssuedToken = issue_token(
+        policy.keys,
+        subject=str(user_id),
+        purpose=TokenPurpose.ACCESS,
+        session_id=session_id,
+        now=now,
+        lifetime=policy.access_lifetime,
+    )
+    refresh = issue_token(
+        policy.keys,
+        subject=str(user_id),
+        purpose=TokenPurpose.REFRESH,
+        session_id=session_id,
+        now=now,
+        lifetime=policy.refresh_lifetime,
+        jti=refresh_jti,
+    )
+    return TokenPair(
+        access_token=access.token,
+        refresh_token=refresh.token,
+        expires_in=int(policy.access_lifetime.total_seconds()),
+        refresh_expires_in=int(policy.refresh_lifetime.total_seconds()),
+    )
+
+
+async def login(
+    session: AsyncSession,
+    *,
+    email: str,
+    password: str,
+    client_address: str,
+    policy: TokenPolicy,
+    limits: ThrottleLimits,
+    now: datetime,
+    request_id: str | None,
+) -> TokenPair:
+    email = normalise_email(email)
+    async with session.begin():
+        await ensure_login_allowed(
+            session, email=email, address=client_address, now=now, limits=limits
+        )
+        row = (
+            await session.execute(
+                sa.select(_users.c.id, _users.c.password_hash, _users.c.is_active).where(
+                    _users.c.email == email
+                )
+            )
+        ).first()
+    stored_hash = row.password_hash if row is not None and row.is_active else None
+    # Always verify, against a dummy hash for unknown users: equal timing either way.
+    valid = await asyncio.to_thread(verify_password, stored_hash, password)
+    if not valid or row is None:
+        async with session.begin():
+            await record_login_failure(
+                session, email=email, address=client_address, now=now, limits=limits
+            )
+        raise AuthenticationFailed(_BAD_CREDENTIALS)
+
+    async with session.begin():
+        await clear_account_failures(session, email=email, address=client_address)
+        if stored_hash is not None and needs_rehash(stored_hash):
+            new_hash = await asyncio.to_thread(hash_password, password)
+            await session.execute(
+                sa.update(_users).where(_users.c.id == row.id).values(password_hash=new_hash)
+            )
+        auth_session = AuthSession(
+            user_id=row.id,
+            created_at=now,
+            expires_at=now + policy.refresh_lifetime,
+            client_address=client_address[:64],
+        )
+        session.add(auth_session)
+        await session.flush()
+        await record_audit(
+            session,
+            actor=Actor(user_id=row.id, label=email, request_id=request_id),
+            action="user_logged_in",
+            object_type="auth_session",
+            object_id=auth_session.id,
+            now=now,
+            after={"client_address": client_address},
+        )
+    return await _issue_pair(
+        policy,
+        user_id=row.id,
+        session_id=auth_session.id,
+        refresh_jti=auth_session.refresh_jti,
+        now=now,
+    )
+
+
+async def refresh_tokens(
+    session: AsyncSession, refresh_token: str, *, policy: TokenPolicy, now: datetime
+) -> TokenPair:
+    """Rotate the refresh token. A refresh token that was already used (a stolen copy, or
+    the legitimate one after the thief used it) revokes the whole session."""
+    try:
+        claims = verify_token(refresh_token, policy.keys, purpose=TokenPurpose.REFRESH)
+    except InvalidToken:
+        raise AuthenticationFailed(_BAD_TOKEN) from None
+    new_jti = uuid.uuid4()
+    async with session.begin():
+        rotated = (
+            await session.execute(
+                sa.update(_sessions)
+                .where(
+                    _sessions.c.id == claims.session_id,
+                    _sessions.c.user_id == _as_uuid(claims.subject),
+                    _sessions.c.refresh_jti == _as_uuid(claims.jti),
+                    _sessions.c.revoked_at.is_(None),
+                    _sessions.c.expires_at > now,
+                    sa.exists().where(_users.c.id == _sessions.c.user_id, _users.c.is_active),
+                )
+                .values(refresh_jti=new_jti)
+                .returning(_sessions.c.user_id)
+            )
+        ).first()
+        if rotated is None:
+            await session.execute(
+                sa.update(_sessions)
+                .where(_sessions.c.id == claims.session_id, _sessions.c.revoked_at.is_(None))
+                .values(revoked_at=now)
+            )
+    if rotated is None:
+        raise AuthenticationFailed(_BAD_TOKEN)
+    if claims.session_id is None:  # cannot happen: local tokens always carry one
+        raise AuthenticationFailed(_BAD_TOKEN)
+    return await _issue_pair(
+        policy, user_id=rotated.user_id, session_id=claims.session_id, refresh_jti=new_jti, now=now
+    )
+
+
+def _as_uuid(value: str | None) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(str(value))
+    except ValueError:
+        return None
+
+
+async def logout(
+    session: AsyncSession, principal: Principal, *, now: datetime, request_id: str | None
+) -> None:
+    if principal.session_id is None:
+        return  # a token of the external provider: nothing of ours to revoke
+    async with session.begin():
+        revoked = await session.execute(
+            sa.update(_sessions)
+            .where(_sessions.c.id == principal.session_id, _sessions.c.revoked_at.is_(None))
+            .values(revoked_at=now)
+            .returning(_sessions.c.id)
+        )
+        if revoked.first() is not None:
+            await record_audit(
+                session,
+                actor=principal.as_actor(request_id),
+                action="user_logged_out",
+                object_type="auth_session",
+                object_id=principal.session_id,
+                now=now,
+            )
+
+
+def _principal_query() -> sa.Select[Any]:
+    staff = (
+        sa.select(
+            sa.func.coalesce(sa.func.array_agg(_staff.c.role), sa.literal([], sa.ARRAY(sa.String)))
+        )
+        .where(_staff.c.user_id == _users.c.id)
+        .scalar_subquery()
+    )
+    memberships = (
+        sa.select(
+            sa.func.coalesce(
+                sa.func.jsonb_object_agg(_memberships.c.organisation_id, _memberships.c.role),
+                sa.text("'{}'::jsonb"),
+            )
+        )
+        .where(_memberships.c.user_id == _users.c.id)
+        .scalar_subquery()
+    )
+    return sa.select(
+        _users.c.id,
+        _users.c.email,
+        _users.c.display_name,
+        staff.label("staff"),
+        memberships.label("orgs"),
+    ).where(_users.c.is_active)
+
+
+# Built once: this runs on every authenticated request (the statement is a pure expression).
+_PRINCIPAL_BY_SESSION = (
+    _principal_query()
+    .join(_sessions, _sessions.c.user_id == _users.c.id)
+    .where(
+        _users.c.id == sa.bindparam("user_id", type_=sa.Uuid),
+        _sessions.c.id == sa.bindparam("session_id", type_=sa.Uuid),
+        _sessions.c.revoked_at.is_(None),
+        _sessions.c.expires_at > sa.bindparam("now", type_=sa.DateTime(timezone=True)),
+    )
+)
+_PRINCIPAL_BY_OIDC_SUBJECT = _principal_query().where(
+    _users.c.oidc_issuer == sa.bindparam("issuer"),
+    _users.c.oidc_subject == sa.bindparam("subject"),
+)
+
+
+async def load_principal(
+    session: AsyncSession, claims: TokenClaims, *, now: datetime
+) -> Principal | None:
+    """The user behind a verified access token, in one round trip; None when the session was
+    revoked or expired, or the user is deactivated or unknown."""
+    if claims.is_local:
+        user_id = _as_uuid(claims.subject)
+        if user_id is None:
+            return None
+        query = _PRINCIPAL_BY_SESSION
+        params: dict[str, Any] = {"user_id": user_id, "session_id": claims.session_id, "now": now}
+    else:
+        query = _PRINCIPAL_BY_OIDC_SUBJECT
+        params = {"issuer": claims.issuer, "subject": claims.subject}
+    async with session.begin():
+        row = (await session.execute(query, params)).first()
+    if row is None:
+        return None
+    return Principal(
+        user_id=row.id,
+        email=row.email,
+        display_name=row.display_name,
+        staff_roles=frozenset(row.staff),
+        memberships={uuid.UUID(k): v for k, v in row.orgs.items()},
+        session_id=claims.session_id,
+    )
