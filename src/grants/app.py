@@ -20,7 +20,7 @@ from grants.accounts.signin import TokenPolicy
 from grants.accounts.throttle import ThrottleLimits
 from grants.accounts.tokens import TokenKeys
 from grants.core.errors import DomainError
-from grants.db.engine import build_engine, build_session_factory
+from grants.db.engine import build_engine, build_read_session_factory, build_session_factory
 from grants.health.routes import live, ready
 from grants.http.auth import BearerAuthenticationMiddleware
 from grants.http.dependencies import DEPENDENCIES, Clock, system_clock
@@ -36,8 +36,9 @@ from grants.settings import Settings, load_settings
 _JSON_MEDIA = ("application/json",)
 
 
-def _require_json_body(request: Request[Any, Any, Any]) -> None:
-    """415 for a body that is not JSON, on routes that take one."""
+async def _require_json_body(request: Request[Any, Any, Any]) -> None:
+    """415 for a body that is not JSON, on routes that take one. (async: a sync hook would
+    be run in a worker thread on every request.)"""
     if request.method not in {"POST", "PUT", "PATCH"}:
         return
     if "data" not in request.route_handler.parsed_fn_signature.parameters:
@@ -55,17 +56,20 @@ def create_app(
     settings: Settings,
     *,
     session_factory: async_sessionmaker[AsyncSession] | None = None,
+    read_session_factory: async_sessionmaker[AsyncSession] | None = None,
     clock: Clock = system_clock,
     configure_logs: bool = True,
 ) -> Litestar:
     """Build the application. Tests pass their own ``session_factory`` (bound to a
-    connection whose transaction they roll back) and a fake ``clock``."""
+    connection whose transaction they roll back; it then serves reads too) and a fake
+    ``clock``."""
     if configure_logs:
         configure_logging(settings)
     engine: AsyncEngine | None = None
     if session_factory is None:
         engine = build_engine(settings)
         session_factory = build_session_factory(engine)
+        read_session_factory = build_read_session_factory(engine)
 
     @asynccontextmanager
     async def lifespan(_: Litestar) -> AsyncIterator[None]:
@@ -113,6 +117,7 @@ def create_app(
     )
     app.state.settings = settings
     app.state.session_factory = session_factory
+    app.state.read_session_factory = read_session_factory or session_factory
     app.state.clock = clock
     app.state.token_keys = TokenKeys.from_settings(settings)
     app.state.token_policy = TokenPolicy(

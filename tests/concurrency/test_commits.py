@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import (
 from grants.app import create_app
 from grants.core.actors import Actor
 from grants.db.audit import record_audit, verify_audit_log
-from grants.db.engine import build_session_factory
+from grants.db.engine import build_read_session_factory, build_session_factory
 from grants.settings import as_asyncpg_url
 from tests.conftest import client_for, make_settings
 from tests.factories import registration_body
@@ -34,7 +34,10 @@ async def committed_engine(committed_database_url: str) -> AsyncIterator[AsyncEn
 async def committed_app(committed_database_url: str, committed_engine: AsyncEngine) -> Litestar:
     settings = make_settings(committed_database_url)
     return create_app(
-        settings, session_factory=build_session_factory(committed_engine), configure_logs=False
+        settings,
+        session_factory=build_session_factory(committed_engine),
+        read_session_factory=build_read_session_factory(committed_engine),
+        configure_logs=False,
     )
 
 
@@ -108,3 +111,31 @@ async def test_racing_refreshes_of_one_token_yield_at_most_one_new_pair(
         )
     assert sum(r.status_code == 200 for r in responses) <= 1
     assert all(r.status_code in {200, 401} for r in responses)
+
+
+async def test_read_sessions_run_without_a_transaction(committed_engine: AsyncEngine) -> None:
+    """Autocommit: each statement is its own transaction (no BEGIN/COMMIT round trips)."""
+
+    async def two_transaction_ids(factory: async_sessionmaker[AsyncSession]) -> set[int]:
+        async with factory() as session, session.begin():
+            first = (await session.execute(sa.text("SELECT txid_current()"))).scalar_one()
+            second = (await session.execute(sa.text("SELECT txid_current()"))).scalar_one()
+        return {first, second}
+
+    assert len(await two_transaction_ids(build_read_session_factory(committed_engine))) == 2
+    assert len(await two_transaction_ids(build_session_factory(committed_engine))) == 1
+
+
+async def test_get_requests_work_on_read_sessions(committed_app: Litestar) -> None:
+    async with client_for(committed_app) as client:
+        body = registration_body()
+        assert (await client.post("/api/auth/register", json=body)).status_code == 201
+        login = await client.post(
+            "/api/auth/login", json={"email": body["email"], "password": body["password"]}
+        )
+        headers = {"Authorization": f"Bearer {login.json()['access_token']}"}
+        me = await client.get("/api/me", headers=headers)
+        assert me.status_code == 200
+        assert me.json()["user"]["email"] == body["email"]
+        assert (await client.post("/api/auth/logout", headers=headers)).status_code == 204
+        assert (await client.get("/api/me", headers=headers)).status_code == 401

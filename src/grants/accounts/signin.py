@@ -50,7 +50,7 @@ class TokenPolicy:
     refresh_lifetime: timedelta
 
 
-async def _issue_pair(
+def _issue_pair(
     policy: TokenPolicy,
     *,
     user_id: uuid.UUID,
@@ -140,7 +140,7 @@ async def login(
             now=now,
             after={"client_address": client_address},
         )
-    return await _issue_pair(
+    return _issue_pair(
         policy,
         user_id=row.id,
         session_id=auth_session.id,
@@ -185,7 +185,7 @@ async def refresh_tokens(
         raise AuthenticationFailed(_BAD_TOKEN)
     if claims.session_id is None:  # cannot happen: local tokens always carry one
         raise AuthenticationFailed(_BAD_TOKEN)
-    return await _issue_pair(
+    return _issue_pair(
         policy, user_id=rotated.user_id, session_id=claims.session_id, refresh_jti=new_jti, now=now
     )
 

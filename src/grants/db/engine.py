@@ -28,3 +28,14 @@ def build_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSessio
     # expire_on_commit=False: objects stay readable after the service's transaction ends,
     # so routes can serialise them without another round trip.
     return async_sessionmaker(engine, class_=AsyncSession, expire_on_commit=False)
+
+
+def build_read_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    """Sessions for reading only, on the same pool in autocommit mode: no BEGIN and COMMIT
+    round trips around each query (two thirds of the round trips of a one-query read).
+    Each statement sees the data committed when it starts; nothing may be written."""
+    return async_sessionmaker(
+        engine.execution_options(isolation_level="AUTOCOMMIT"),
+        class_=AsyncSession,
+        expire_on_commit=False,
+    )

@@ -24,7 +24,7 @@ def live() -> dict[str, str]:
 @get("/health/ready", operation_id="healthReady", tags=["health"], exclude_from_auth=True)
 async def ready(state: State) -> Response[dict[str, Any]]:
     try:
-        async with asyncio.timeout(1.0), state.session_factory() as session:
+        async with asyncio.timeout(1.0), state.read_session_factory() as session:
             await session.execute(sa.text("SELECT 1"))
     except Exception as exc:  # any failure means "not ready"; the reason goes to the body
         body = {

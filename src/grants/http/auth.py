@@ -26,7 +26,7 @@ class BearerAuthenticationMiddleware(AbstractAuthenticationMiddleware):
             claims = verify_token(token.strip(), state.token_keys, purpose=TokenPurpose.ACCESS)
         except InvalidToken:
             raise NotAuthorizedException(_INVALID) from None
-        async with state.session_factory() as session:
+        async with state.read_session_factory() as session:
             principal = await load_principal(session, claims, now=state.clock())
         if principal is None:
             raise NotAuthorizedException(_INVALID)

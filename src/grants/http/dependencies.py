@@ -24,8 +24,18 @@ def system_clock() -> datetime:
     return datetime.now(UTC)
 
 
-async def provide_db_session(state: State) -> AsyncIterator[AsyncSession]:
-    async with state.session_factory() as session:
+_SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+async def provide_db_session(
+    state: State, request: Request[Any, Any, Any]
+) -> AsyncIterator[AsyncSession]:
+    """Safe methods (GET, HEAD) read in autocommit mode: they must not write, and skipping
+    BEGIN/COMMIT saves two round trips per query. Other methods get transactional sessions."""
+    factory = (
+        state.read_session_factory if request.method in _SAFE_METHODS else state.session_factory
+    )
+    async with factory() as session:
         yield session
 
 

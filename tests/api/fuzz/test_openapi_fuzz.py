@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from sqlalchemy.pool import NullPool
 
 from grants.app import create_app
-from grants.db.engine import build_session_factory
+from grants.db.engine import build_read_session_factory, build_session_factory
 from grants.settings import as_asyncpg_url
 from tests import databases
 from tests.conftest import make_settings
@@ -33,7 +33,10 @@ def fuzz_target(server_url: str) -> Iterator[tuple[Litestar, str]]:
     url = databases.create_database(server_url)
     engine = create_async_engine(as_asyncpg_url(url), poolclass=NullPool)
     app = create_app(
-        make_settings(url), session_factory=build_session_factory(engine), configure_logs=False
+        make_settings(url),
+        session_factory=build_session_factory(engine),
+        read_session_factory=build_read_session_factory(engine),
+        configure_logs=False,
     )
 
     async def token() -> str:
