@@ -1,0 +1,32 @@
+"""Legal time: deadlines and dates are judged in Europe/Berlin, whatever the server's zone."""
+
+import calendar
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+BERLIN = ZoneInfo("Europe/Berlin")
+
+
+def berlin_date(instant: datetime) -> date:
+    if instant.tzinfo is None:
+        raise ValueError("instant must be timezone-aware")
+    return instant.astimezone(BERLIN).date()
+
+
+def in_time(received_at: datetime, deadline_at: datetime) -> bool:
+    """Received at or before the deadline instant; one second later is late."""
+    if received_at.tzinfo is None or deadline_at.tzinfo is None:
+        raise ValueError("both instants must be timezone-aware")
+    return received_at <= deadline_at
+
+
+def add_months(day: date, months: int) -> date:
+    """Same day of the month ``months`` later, clamped to the month's end
+    (31 Jan + 1 month = 28 or 29 Feb)."""
+    month_index = day.month - 1 + months
+    year, month = day.year + month_index // 12, month_index % 12 + 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def add_years(day: date, years: int) -> date:
+    return add_months(day, 12 * years)

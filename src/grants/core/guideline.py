@@ -1,0 +1,164 @@
+"""The typed model of a funding guideline (Förderrichtlinie) and its calls. Plain frozen
+dataclasses: the loader (``grants.guidelines.loader``) builds them from the shipped data
+files; the engine reads them. Nothing here does I/O."""
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from enum import StrEnum
+
+
+@dataclass(frozen=True, slots=True)
+class Text:
+    de: str
+    en: str
+
+
+@dataclass(frozen=True, slots=True)
+class RuleSpec:
+    """One rule the engine applies: where the guideline says it, and how to explain it."""
+
+    id: str
+    section: str  # e.g. "FRL LIfD Nr. 5.2" or "VO (EU) 2023/2831 Art. 3 Abs. 2"
+    title: Text
+    explanation: Text
+    assumption: bool = False  # a default chosen by us where the source is silent
+
+
+class EconomicActivity(StrEnum):
+    """Whether state-aid rules (de minimis) apply to an applicant type."""
+
+    YES = "yes"
+    NO = "no"
+    DECLARED = "declared"  # depends on the project: the applicant declares it
+
+
+@dataclass(frozen=True, slots=True)
+class ApplicantTypeSpec:
+    code: str
+    label: Text
+    eligible: bool
+    conditions: str | None  # "ANBest-P" | "ANBest-K" | None when not eligible
+    economic_activity: EconomicActivity
+
+
+@dataclass(frozen=True, slots=True)
+class FundingLine:
+    code: str  # "stationary" | "mobile"
+    section: str
+    label: Text
+    max_grant: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class Objective:
+    code: str  # "a" … "e"
+    label: Text
+
+
+@dataclass(frozen=True, slots=True)
+class CostCategory:
+    code: str
+    label: Text
+    eligible: bool
+    max_rate: Decimal  # 0 … 1; 0 for ineligible categories
+    section: str
+    reason: Text | None = None  # why an ineligible category is excluded
+
+
+@dataclass(frozen=True, slots=True)
+class RuralBonus:
+    """Optional extra rate for projects in rural municipalities (off for FRL LIfD)."""
+
+    enabled: bool
+    percentage_points: Decimal
+    max_rate: Decimal
+    categories: frozenset[str]
+
+
+@dataclass(frozen=True, slots=True)
+class DeMinimisRule:
+    ceiling: Decimal  # EUR 300,000 under Regulation (EU) 2023/2831
+    years: int  # rolling period
+
+
+@dataclass(frozen=True, slots=True)
+class Criterion:
+    code: str
+    label: Text
+    weight: int
+    minimum_score: int | None = None  # k.o. below this score
+
+
+@dataclass(frozen=True, slots=True)
+class Rubric:
+    criteria: tuple[Criterion, ...]
+    scale_min: int
+    scale_max: int
+    minimum_total: Decimal  # of 100 points
+    minimum_evaluators: int
+
+
+@dataclass(frozen=True, slots=True)
+class Call:
+    """A Förderaufruf: which lines it offers, until when proposals are received."""
+
+    code: str
+    title: Text
+    published_at: datetime
+    deadline_at: datetime  # receipt at or before this instant (Europe/Berlin) is in time
+    latest_end: date  # projects must end by this day
+    lines: tuple[str, ...]
+    budget: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class Guideline:
+    id: str  # stable identifier, e.g. "frl-lifd"
+    version: str  # e.g. "2023-11-30"
+    title: Text
+    short_name: str
+    legal_bases: tuple[Text, ...]
+    lines: tuple[FundingLine, ...]
+    applicant_types: tuple[ApplicantTypeSpec, ...]
+    objectives: tuple[Objective, ...]
+    cost_categories: tuple[CostCategory, ...]
+    minimum_grant: Decimal
+    duration_months: tuple[int, int]
+    de_minimis: DeMinimisRule
+    rural_bonus: RuralBonus
+    rubric: Rubric
+    rules: tuple[RuleSpec, ...]
+    calls: tuple[Call, ...]
+    content_hash: str  # SHA-256 of the canonical content: what a verdict records
+    _rules: dict[str, RuleSpec] = field(init=False, repr=False, compare=False)
+    _lines: dict[str, FundingLine] = field(init=False, repr=False, compare=False)
+    _types: dict[str, ApplicantTypeSpec] = field(init=False, repr=False, compare=False)
+    _categories: dict[str, CostCategory] = field(init=False, repr=False, compare=False)
+    _calls: dict[str, Call] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        # Lookups by code on every check: build the indexes once.
+        object.__setattr__(self, "_rules", {r.id: r for r in self.rules})
+        object.__setattr__(self, "_lines", {x.code: x for x in self.lines})
+        object.__setattr__(self, "_types", {x.code: x for x in self.applicant_types})
+        object.__setattr__(self, "_categories", {x.code: x for x in self.cost_categories})
+        object.__setattr__(self, "_calls", {x.code: x for x in self.calls})
+
+    def rule(self, rule_id: str) -> RuleSpec:
+        return self._rules[rule_id]
+
+    def line(self, code: str) -> FundingLine | None:
+        return self._lines.get(code)
+
+    def applicant_type(self, code: str) -> ApplicantTypeSpec | None:
+        return self._types.get(code)
+
+    def cost_category(self, code: str) -> CostCategory | None:
+        return self._categories.get(code)
+
+    def call(self, code: str) -> Call | None:
+        return self._calls.get(code)
+
+    def objective_codes(self) -> frozenset[str]:
+        return frozenset(o.code for o in self.objectives)

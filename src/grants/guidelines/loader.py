@@ -1,0 +1,335 @@
+"""Loading guideline files (YAML) into the core's typed model, with errors that name the
+file, the key and the reason. Pydantic checks the shape; ``_check_coherence`` checks what a
+schema cannot (unknown references, duplicate codes, weights that do not sum to 100)."""
+
+import hashlib
+import json
+from collections.abc import Iterable, Sequence
+from datetime import date, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import yaml
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
+
+from grants.core import eligibility
+from grants.core.guideline import (
+    ApplicantTypeSpec,
+    Call,
+    CostCategory,
+    Criterion,
+    DeMinimisRule,
+    EconomicActivity,
+    FundingLine,
+    Guideline,
+    Objective,
+    Rubric,
+    RuleSpec,
+    RuralBonus,
+    Text,
+)
+from grants.core.money import MoneyError, parse_amount
+
+SHIPPED = Path(__file__).resolve().parent
+
+
+class GuidelineError(Exception):
+    """A guideline file that must not be used; the message names file, key and reason."""
+
+
+def _decimal_string(value: object) -> Decimal:
+    if not isinstance(value, str):
+        raise ValueError("write amounts and rates as quoted decimal strings, e.g. '400000.00'")
+    try:
+        return parse_amount(value)
+    except MoneyError as exc:
+        raise ValueError(str(exc)) from None
+
+
+Amount = Annotated[Decimal, BeforeValidator(_decimal_string), Field(ge=0)]
+Rate = Annotated[Decimal, BeforeValidator(_decimal_string), Field(ge=0, le=1)]
+Code = Annotated[str, Field(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9_.-]+$")]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class _Coded(_Model):
+    code: Code
+
+
+class _Text(_Model):
+    de: Annotated[str, Field(min_length=1)]
+    en: Annotated[str, Field(min_length=1)]
+
+    def core(self) -> Text:
+        return Text(de=self.de, en=self.en)
+
+
+class _Line(_Coded):
+    section: str
+    label: _Text
+    max_grant: Amount
+
+
+class _ApplicantType(_Coded):
+    label: _Text
+    eligible: bool
+    conditions: Literal["ANBest-P", "ANBest-K"] | None
+    economic_activity: EconomicActivity
+
+
+class _Objective(_Coded):
+    label: _Text
+
+
+class _CostCategory(_Coded):
+    section: str
+    label: _Text
+    eligible: bool
+    max_rate: Rate
+    reason: _Text | None = None
+
+
+class _Range(_Model):
+    min: Annotated[int, Field(ge=0)]
+    max: Annotated[int, Field(ge=0)]
+
+
+class _DeMinimis(_Model):
+    ceiling: Amount
+    years: Annotated[int, Field(ge=1, le=10)]
+
+
+class _RuralBonus(_Model):
+    enabled: bool
+    percentage_points: Annotated[Decimal, BeforeValidator(_decimal_string), Field(ge=0, le=100)]
+    max_rate: Rate
+    categories: list[Code]
+
+
+class _Criterion(_Coded):
+    weight: Annotated[int, Field(ge=1, le=100)]
+    label: _Text
+    minimum_score: int | None = None
+
+
+class _Rubric(_Model):
+    scale: _Range
+    minimum_total: Annotated[Decimal, BeforeValidator(_decimal_string), Field(ge=0, le=100)]
+    minimum_evaluators: Annotated[int, Field(ge=1, le=20)]
+    criteria: Annotated[list[_Criterion], Field(min_length=1)]
+
+
+class _Rule(_Model):
+    section: Annotated[str, Field(min_length=1)]
+    title: _Text
+    explanation: _Text
+    assumption: bool = False
+
+
+class _Call(_Coded):
+    title: _Text
+    published_at: datetime
+    deadline_at: datetime
+    latest_end: date
+    lines: Annotated[list[Code], Field(min_length=1)]
+    budget: Amount
+
+
+class _Guideline(_Model):
+    id: Code
+    version: Annotated[str, Field(min_length=1, max_length=40)]
+    short_name: str
+    title: _Text
+    legal_bases: list[_Text]
+    lines: Annotated[list[_Line], Field(min_length=1)]
+    applicant_types: Annotated[list[_ApplicantType], Field(min_length=1)]
+    objectives: Annotated[list[_Objective], Field(min_length=1)]
+    cost_categories: Annotated[list[_CostCategory], Field(min_length=1)]
+    minimum_grant: Amount
+    duration_months: _Range
+    de_minimis: _DeMinimis
+    rural_bonus: _RuralBonus
+    rubric: _Rubric
+    rules: dict[str, _Rule]
+    calls: list[_Call]
+
+
+def _duplicate_codes(document: _Guideline) -> Iterable[tuple[str, str]]:
+    groups: tuple[tuple[str, Sequence[_Coded]], ...] = (
+        ("lines", document.lines),
+        ("applicant_types", document.applicant_types),
+        ("objectives", document.objectives),
+        ("cost_categories", document.cost_categories),
+        ("calls", document.calls),
+        ("rubric.criteria", document.rubric.criteria),
+    )
+    for name, items in groups:
+        seen: set[str] = set()
+        for index, item in enumerate(items):
+            if item.code in seen:
+                yield f"{name}.{index}.code", f"duplicate code {item.code!r}"
+            seen.add(item.code)
+
+
+def _type_and_cost_problems(document: _Guideline) -> Iterable[tuple[str, str]]:
+    for index, kind in enumerate(document.applicant_types):
+        if kind.eligible and kind.conditions is None:
+            yield f"applicant_types.{index}.conditions", "eligible types need ANBest-P or ANBest-K"
+    for index, category in enumerate(document.cost_categories):
+        if category.eligible and category.max_rate == 0:
+            yield f"cost_categories.{index}.max_rate", "eligible categories need a rate above 0"
+        if not category.eligible and category.reason is None:
+            yield f"cost_categories.{index}.reason", "ineligible categories need a reason"
+    categories = {c.code for c in document.cost_categories}
+    for index, code in enumerate(document.rural_bonus.categories):
+        if code not in categories:
+            yield f"rural_bonus.categories.{index}", f"unknown cost category {code!r}"
+    if document.duration_months.min > document.duration_months.max:
+        yield "duration_months", "min is greater than max"
+
+
+def _rubric_problems(rubric: _Rubric) -> Iterable[tuple[str, str]]:
+    if rubric.scale.min >= rubric.scale.max:
+        yield "rubric.scale", "min must be below max"
+    if sum(c.weight for c in rubric.criteria) != 100:
+        yield "rubric.criteria", "weights must add up to 100"
+    for index, criterion in enumerate(rubric.criteria):
+        score = criterion.minimum_score
+        if score is not None and not rubric.scale.min <= score <= rubric.scale.max:
+            yield f"rubric.criteria.{index}.minimum_score", "outside the scale"
+
+
+def _rule_problems(document: _Guideline) -> Iterable[tuple[str, str]]:
+    for rule_id in eligibility.RULES:
+        if rule_id not in document.rules:
+            yield f"rules.{rule_id}", "missing: the engine applies this rule and must cite it"
+    for rule_id in document.rules:
+        if rule_id not in eligibility.RULES:
+            yield f"rules.{rule_id}", "unknown rule (the engine has no such rule)"
+
+
+def _call_problems(document: _Guideline) -> Iterable[tuple[str, str]]:
+    lines = {line.code for line in document.lines}
+    for index, call in enumerate(document.calls):
+        for position, code in enumerate(call.lines):
+            if code not in lines:
+                yield f"calls.{index}.lines.{position}", f"unknown funding line {code!r}"
+        naive = [
+            key for key in ("published_at", "deadline_at") if getattr(call, key).tzinfo is None
+        ]
+        for key in naive:
+            yield f"calls.{index}.{key}", "needs a UTC offset, e.g. +01:00"
+        if not naive and call.deadline_at <= call.published_at:
+            yield f"calls.{index}.deadline_at", "must be after published_at"
+
+
+def _problems_of(document: _Guideline) -> Iterable[tuple[str, str]]:
+    """(key, reason) for everything a schema cannot see."""
+    yield from _duplicate_codes(document)
+    yield from _type_and_cost_problems(document)
+    yield from _rubric_problems(document.rubric)
+    yield from _rule_problems(document)
+    yield from _call_problems(document)
+
+
+def _core(document: _Guideline, content_hash: str) -> Guideline:
+    return Guideline(
+        id=document.id,
+        version=document.version,
+        title=document.title.core(),
+        short_name=document.short_name,
+        legal_bases=tuple(t.core() for t in document.legal_bases),
+        lines=tuple(
+            FundingLine(x.code, x.section, x.label.core(), x.max_grant) for x in document.lines
+        ),
+        applicant_types=tuple(
+            ApplicantTypeSpec(x.code, x.label.core(), x.eligible, x.conditions, x.economic_activity)
+            for x in document.applicant_types
+        ),
+        objectives=tuple(Objective(x.code, x.label.core()) for x in document.objectives),
+        cost_categories=tuple(
+            CostCategory(
+                x.code,
+                x.label.core(),
+                x.eligible,
+                x.max_rate,
+                x.section,
+                x.reason.core() if x.reason else None,
+            )
+            for x in document.cost_categories
+        ),
+        minimum_grant=document.minimum_grant,
+        duration_months=(document.duration_months.min, document.duration_months.max),
+        de_minimis=DeMinimisRule(document.de_minimis.ceiling, document.de_minimis.years),
+        rural_bonus=RuralBonus(
+            document.rural_bonus.enabled,
+            document.rural_bonus.percentage_points,
+            document.rural_bonus.max_rate,
+            frozenset(document.rural_bonus.categories),
+        ),
+        rubric=Rubric(
+            criteria=tuple(
+                Criterion(c.code, c.label.core(), c.weight, c.minimum_score)
+                for c in document.rubric.criteria
+            ),
+            scale_min=document.rubric.scale.min,
+            scale_max=document.rubric.scale.max,
+            minimum_total=document.rubric.minimum_total,
+            minimum_evaluators=document.rubric.minimum_evaluators,
+        ),
+        rules=tuple(
+            RuleSpec(rule_id, r.section, r.title.core(), r.explanation.core(), r.assumption)
+            for rule_id, r in document.rules.items()
+        ),
+        calls=tuple(
+            Call(
+                code=c.code,
+                title=c.title.core(),
+                published_at=c.published_at,
+                deadline_at=c.deadline_at,
+                latest_end=c.latest_end,
+                lines=tuple(c.lines),
+                budget=c.budget,
+            )
+            for c in document.calls
+        ),
+        content_hash=content_hash,
+    )
+
+
+def content_hash(raw: Any) -> str:
+    """SHA-256 over the canonical JSON of the parsed file: comments and formatting do not
+    change it, any change of meaning does."""
+    canonical = json.dumps(
+        raw, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str
+    )
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def parse_guideline(text: str, *, source: str) -> Guideline:
+    try:
+        raw = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise GuidelineError(f"{source}: not valid YAML: {exc}") from None
+    if not isinstance(raw, dict):
+        raise GuidelineError(f"{source}: the top level must be a mapping")
+    try:
+        document = _Guideline.model_validate(raw)
+    except ValidationError as exc:
+        lines = [
+            f"{source}: {'.'.join(str(p) for p in error['loc']) or '(top level)'}: {error['msg']}"
+            for error in exc.errors()
+        ]
+        raise GuidelineError("\n".join(lines)) from None
+    problems = [f"{source}: {key}: {reason}" for key, reason in _problems_of(document)]
+    if problems:
+        raise GuidelineError("\n".join(problems))
+    return _core(document, content_hash(raw))
+
+
+def load_guideline(path: Path) -> Guideline:
+    return parse_guideline(path.read_text("utf-8"), source=str(path))

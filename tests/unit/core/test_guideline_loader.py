@@ -1,0 +1,115 @@
+"""Guideline files: the shipped one loads; a broken one names file, key and reason."""
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from grants.guidelines.loader import SHIPPED, GuidelineError, load_guideline, parse_guideline
+
+SOURCE = (SHIPPED / "frl-lifd-2023.yaml").read_text("utf-8")
+
+
+def _edited(edit: object) -> str:
+    document = yaml.safe_load(SOURCE)
+    edit(document)  # type: ignore[operator]
+    return yaml.safe_dump(document, allow_unicode=True)
+
+
+def test_shipped_guideline_loads_with_both_calls() -> None:
+    guideline = load_guideline(SHIPPED / "frl-lifd-2023.yaml")
+    assert (guideline.id, guideline.version) == ("frl-lifd", "2023-11-30")
+    assert [c.code for c in guideline.calls] == ["2024-1", "demo"]
+    assert guideline.line("stationary").max_grant == 400000  # type: ignore[union-attr]
+    assert sum(c.weight for c in guideline.rubric.criteria) == 100
+
+
+def test_hash_ignores_formatting_but_not_meaning() -> None:
+    original = parse_guideline(SOURCE, source="a").content_hash
+    reformatted = parse_guideline(
+        "# a comment\n" + SOURCE.replace("\n\n", "\n"), source="b"
+    ).content_hash
+    changed = parse_guideline(
+        SOURCE.replace('minimum_grant: "25000.00"', 'minimum_grant: "20000.00"'), source="c"
+    )
+    assert original == reformatted
+    assert changed.content_hash != original
+
+
+def _error(text: str) -> str:
+    with pytest.raises(GuidelineError) as caught:
+        parse_guideline(text, source="broken.yaml")
+    return str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("edit", "key", "reason"),
+    [
+        (lambda d: d["lines"][0].update(max_grant=400000.0), "lines.0.max_grant", "quoted decimal"),
+        (
+            lambda d: d["lines"][0].update(max_grant="400000.001"),
+            "lines.0.max_grant",
+            "two decimal",
+        ),
+        (
+            lambda d: d["cost_categories"][0].update(max_rate="1.5"),
+            "cost_categories.0.max_rate",
+            "less than or equal to 1",
+        ),
+        (lambda d: d.pop("minimum_grant"), "minimum_grant", "Field required"),
+        (lambda d: d["rules"].pop("de_minimis"), "rules.de_minimis", "missing"),
+        (
+            lambda d: d["rules"].update(
+                flying={
+                    "section": "x",
+                    "title": {"de": "x", "en": "x"},
+                    "explanation": {"de": "x", "en": "x"},
+                }
+            ),
+            "rules.flying",
+            "unknown rule",
+        ),
+        (
+            lambda d: d["calls"][0]["lines"].append("airborne"),
+            "calls.0.lines.2",
+            "unknown funding line",
+        ),
+        (
+            lambda d: d["calls"][0].update(deadline_at="2024-03-15T23:59:59"),
+            "calls.0.deadline_at",
+            "UTC offset",
+        ),
+        (
+            lambda d: d["rubric"]["criteria"][0].update(weight=25),
+            "rubric.criteria",
+            "add up to 100",
+        ),
+        (
+            lambda d: d["applicant_types"].append(dict(d["applicant_types"][0])),
+            "applicant_types.7.code",
+            "duplicate",
+        ),
+        (
+            lambda d: d["cost_categories"][4].pop("reason"),
+            "cost_categories.4.reason",
+            "need a reason",
+        ),
+        (lambda d: d.update(surprise=1), "surprise", "Extra inputs"),
+    ],
+)
+def test_errors_name_file_key_and_reason(edit: object, key: str, reason: str) -> None:
+    message = _error(_edited(edit))
+    assert "broken.yaml" in message
+    assert key in message
+    assert reason in message
+
+
+def test_invalid_yaml_is_refused() -> None:
+    assert "not valid YAML" in _error("lines: [unclosed")
+
+
+def test_load_reports_the_path(tmp_path: Path) -> None:
+    path = tmp_path / "g.yaml"
+    path.write_text("id: x\n", "utf-8")
+    with pytest.raises(GuidelineError, match=str(path)):
+        load_guideline(path)
