@@ -6,12 +6,14 @@ passes the receipt time and the municipality's area category in the context.
 """
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
+from functools import cache
+from typing import NamedTuple
 
-from grants.core.deadlines import add_months, add_years, berlin_date, in_time
+from grants.core.deadlines import add_months, add_years, berlin_date, format_date_de, in_time
 from grants.core.funding import CostLine, FundingComputation, compute_funding
 from grants.core.guideline import Call, EconomicActivity, Guideline, Text
 from grants.core.money import ZERO, format_eur
@@ -59,14 +61,13 @@ class CheckContext:
     rural: bool | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class RuleResult:
+class RuleResult(NamedTuple):
     rule_id: str
     outcome: Outcome
     section: str
     title: Text
     message: Text
-    facts: Facts = field(default_factory=dict)
+    facts: Facts
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,8 +94,7 @@ class Verdict:
         return tuple(r for r in self.results if r.outcome is Outcome.NEEDS_REVIEW)
 
 
-@dataclass(frozen=True, slots=True)
-class _Case:
+class _Case(NamedTuple):
     """What each rule function sees: the inputs and what was derived from them once."""
 
     proposal: Proposal
@@ -107,8 +107,7 @@ class _Case:
 _Finding = tuple[Outcome, Text, Facts]
 
 
-def _t(de: str, en: str) -> Text:
-    return Text(de=de, en=en)
+_t = Text
 
 
 def _applicant_type_eligible(case: _Case) -> _Finding:
@@ -167,7 +166,7 @@ def _not_started_before_receipt(case: _Case) -> _Finding:
         return (
             Outcome.PASS,
             _t(
-                f"Beginn am {start:%d.%m.%Y}, nicht vor Antragseingang.",
+                f"Beginn am {format_date_de(start)}, nicht vor Antragseingang.",
                 f"Starts on {start.isoformat()}, not before receipt.",
             ),
             facts,
@@ -184,8 +183,8 @@ def _not_started_before_receipt(case: _Case) -> _Finding:
     return (
         Outcome.FAIL,
         _t(
-            f"Das Vorhaben beginnt am {start:%d.%m.%Y}, vor dem Antragseingang am "
-            f"{case.received_on:%d.%m.%Y}; begonnene Vorhaben sind nicht förderfähig.",
+            f"Das Vorhaben beginnt am {format_date_de(start)}, vor dem Antragseingang am "
+            f"{format_date_de(case.received_on)}; begonnene Vorhaben sind nicht förderfähig.",
             f"The project starts on {start.isoformat()}, before receipt on "
             f"{case.received_on.isoformat()}; projects already begun cannot be funded.",
         ),
@@ -244,15 +243,24 @@ def _funding_line_offered(case: _Case) -> _Finding:
     )
 
 
+@cache
+def _call_dates(call: Call) -> tuple[str, str, str, str]:
+    """Formatted once per call: strftime is slow and the values never change."""
+    return (
+        call.deadline_at.isoformat(),
+        f"{format_date_de(call.deadline_at.date())} um {call.deadline_at:%H:%M:%S} Uhr",
+        call.latest_end.isoformat(),
+        f"{format_date_de(call.latest_end)}",
+    )
+
+
 def _received_before_deadline(case: _Case) -> _Finding:
     call = case.context.call
     if call is None:
         return Outcome.NOT_APPLICABLE, _t("Kein Aufruf gewählt.", "No call chosen."), {}
     received = case.context.received_at
-    facts: Facts = {
-        "received_at": received.isoformat(),
-        "deadline_at": call.deadline_at.isoformat(),
-    }
+    deadline_iso, deadline_de, _, _ = _call_dates(call)
+    facts: Facts = {"received_at": received.isoformat(), "deadline_at": deadline_iso}
     if received < call.published_at:
         return (
             Outcome.FAIL,
@@ -263,16 +271,16 @@ def _received_before_deadline(case: _Case) -> _Finding:
         return (
             Outcome.PASS,
             _t(
-                f"Eingang vor Ablauf der Frist ({call.deadline_at:%d.%m.%Y %H:%M:%S}).",
-                f"Received before the deadline ({call.deadline_at.isoformat()}).",
+                f"Eingang vor Ablauf der Frist ({deadline_de}).",
+                f"Received before the deadline ({deadline_iso}).",
             ),
             facts,
         )
     return (
         Outcome.FAIL,
         _t(
-            f"Die Frist endete am {call.deadline_at:%d.%m.%Y um %H:%M:%S} Uhr.",
-            f"The deadline passed at {call.deadline_at.isoformat()}.",
+            f"Die Frist endete am {deadline_de}.",
+            f"The deadline passed at {deadline_iso}.",
         ),
         facts,
     )
@@ -324,21 +332,22 @@ def _end_within_call(case: _Case) -> _Finding:
     if call is None:
         return Outcome.NOT_APPLICABLE, _t("Kein Aufruf gewählt.", "No call chosen."), {}
     end = case.proposal.planned_end
-    facts: Facts = {"planned_end": end.isoformat(), "latest_end": call.latest_end.isoformat()}
+    _, _, latest_iso, latest_de = _call_dates(call)
+    facts: Facts = {"planned_end": end.isoformat(), "latest_end": latest_iso}
     if end <= call.latest_end:
         return (
             Outcome.PASS,
             _t(
-                f"Ende bis spätestens {call.latest_end:%d.%m.%Y}.",
-                f"Ends by {call.latest_end.isoformat()}.",
+                f"Ende bis spätestens {latest_de}.",
+                f"Ends by {latest_iso}.",
             ),
             facts,
         )
     return (
         Outcome.FAIL,
         _t(
-            f"Das Vorhaben muss bis {call.latest_end:%d.%m.%Y} enden.",
-            f"The project must end by {call.latest_end.isoformat()}.",
+            f"Das Vorhaben muss bis {latest_de} enden.",
+            f"The project must end by {latest_iso}.",
         ),
         facts,
     )

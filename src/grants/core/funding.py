@@ -8,6 +8,7 @@ full euros once, on the total. The applicant may request less than the fundable 
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import NamedTuple
 
 from grants.core.guideline import CostCategory, Guideline, RuralBonus, Text
 from grants.core.money import ZERO, apply_rate, floor_to_euro
@@ -25,8 +26,7 @@ class CostLine:
     amount: Decimal
 
 
-@dataclass(frozen=True, slots=True)
-class CategoryFunding:
+class CategoryFunding(NamedTuple):
     category: str
     label: Text | None
     declared_costs: Decimal
@@ -36,8 +36,7 @@ class CategoryFunding:
     excluded_reason: Text | None  # set when the category is not eligible
 
 
-@dataclass(frozen=True, slots=True)
-class FundingComputation:
+class FundingComputation(NamedTuple):
     categories: tuple[CategoryFunding, ...]
     total_costs: Decimal
     eligible_costs: Decimal

@@ -42,7 +42,9 @@ def apply_rate(amount: Decimal, rate: Decimal) -> Decimal:
     return amount * rate
 
 
+_GERMAN_SEPARATORS = str.maketrans(",.", ".,")  # 1,234,567.89 -> 1.234.567,89
+
+
 def format_eur(amount: Decimal) -> str:
     """German notation for messages and letters: ``1.234.567,89 EUR``."""
-    text = f"{amount.quantize(CENT):,.2f}"  # 1,234,567.89 — then swap the separators
-    return text.replace(",", "\u2009").replace(".", ",").replace("\u2009", ".") + " EUR"
+    return f"{amount:,.2f}".translate(_GERMAN_SEPARATORS) + " EUR"
