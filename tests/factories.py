@@ -18,7 +18,7 @@ def registration_body(**overrides: Any) -> dict[str, Any]:
             "street": "Markt 1",
             "postal_code": "08289",
             "city": "Schneeberg",
-            "municipality_key": "14521570",
+            "municipality_key": "14521530",
         },
     }
     organisation = overrides.pop("organisation", None)

@@ -251,3 +251,80 @@ def audit_verify() -> None:
         return
     click.echo(f"audit log BROKEN at entry {broken.seq}: {broken.reason}")  # type: ignore[attr-defined]
     sys.exit(1)
+
+
+@main.group()
+def municipalities() -> None:
+    """Gemeindeverzeichnis mit LEP-2013-Raumkategorien (municipality register)."""
+
+
+# At most this many validation problems are printed; the rest are counted in one line.
+_MAX_PROBLEMS_SHOWN = 50
+
+
+@municipalities.command("import")
+@click.argument("file", required=False, type=click.Path(exists=True, dir_okay=False, readable=True))
+@click.option(
+    "--demo", is_flag=True, help="Import the shipped demo file (39 Saxon municipalities)."
+)
+def municipalities_import(file: str | None, demo: bool) -> None:
+    """Import (insert or update) municipalities from a CSV FILE, all or nothing.
+
+    Columns: key,name,district,population,area_category; comma or semicolon separated, UTF-8.
+    Invalid files are refused with FILE:LINE: column: reason, and nothing is written.
+    """
+    import hashlib
+    from importlib import resources
+    from pathlib import Path
+
+    from grants.core.actors import Actor
+    from grants.municipalities.csv_format import parse_bytes
+    from grants.municipalities.service import import_municipalities
+
+    if demo == (file is not None):
+        raise click.UsageError("entweder FILE oder --demo angeben (give either FILE or --demo)")
+    settings = _settings()
+    if file is None:
+        demo_file = resources.files("grants.municipalities") / "data" / "sachsen_demo.csv"
+        source, data = demo_file.name, demo_file.read_bytes()
+    else:
+        source, data = file, Path(file).read_bytes()
+    # Validate before touching the database: a bad file needs no server, and is refused whole.
+    parsed = parse_bytes(data)
+    if not parsed.ok:
+        for problem in parsed.problems[:_MAX_PROBLEMS_SHOWN]:
+            click.echo(problem.render(source), err=True)
+        hidden = len(parsed.problems) - _MAX_PROBLEMS_SHOWN
+        if hidden > 0:
+            click.echo(f"… und {hidden} weitere Fehler (and {hidden} more problems)", err=True)
+        click.echo(
+            f"{source}: nichts importiert (nothing imported): "
+            f"{len(parsed.problems)} Fehler (problems)",
+            err=True,
+        )
+        sys.exit(1)
+
+    url = _database_url(settings)
+    actor = Actor.system(f"cli:{getpass.getuser()}")
+    with Progress(
+        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), console=console
+    ) as progress:
+        task = progress.add_task("importing municipalities", total=len(parsed.rows))
+        summary = _run_with_session(
+            settings,
+            url,
+            lambda session: import_municipalities(
+                session,
+                parsed.rows,
+                actor=actor,
+                now=datetime.now(UTC),
+                source_sha256=hashlib.sha256(data).hexdigest(),
+                source_name=Path(source).name,
+                on_progress=lambda n: progress.advance(task, n),
+            ),
+        )
+    click.echo(
+        f"{source}: {summary.total} Gemeinden (municipalities), "
+        f"{summary.inserted} neu (inserted), {summary.updated} geändert (updated), "
+        f"{summary.unchanged} unverändert (unchanged)"
+    )

@@ -67,7 +67,7 @@ async def seed_demo(
                     street="Markt 1",
                     postal_code="08289",
                     city="Schneeberg",
-                    municipality_key="14521570",
+                    municipality_key="14521530",
                 ),
             ),
             now=now,

@@ -35,7 +35,7 @@ class OrganisationBase(_Input):
     city: Annotated[Text, Field(max_length=100, examples=["Schneeberg"])]
     municipality_key: Annotated[
         MunicipalityKey,
-        Field(description="Amtlicher Gemeindeschlüssel (AGS), 8 digits", examples=["14521570"]),
+        Field(description="Amtlicher Gemeindeschlüssel (AGS), 8 digits", examples=["14521530"]),
     ]
 
 

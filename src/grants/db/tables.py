@@ -4,5 +4,6 @@ test. Add each new feature's ``tables`` module here."""
 from grants.accounts import tables as accounts_tables
 from grants.db import audit
 from grants.db.base import metadata
+from grants.municipalities import tables as municipalities_tables
 
-__all__ = ["accounts_tables", "audit", "metadata"]
+__all__ = ["accounts_tables", "audit", "metadata", "municipalities_tables"]

@@ -24,7 +24,7 @@ def proposal(**changes: Any) -> Proposal:
     # 100,000 equipment × 80 % + 50,000 staff × 60 % = 110,000 fundable.
     base = Proposal(
         applicant_type="nonprofit",
-        municipality_key="14521570",
+        municipality_key="14521530",
         funding_line="stationary",
         objectives=("a", "e"),
         planned_start=date(2024, 7, 1),

@@ -1,0 +1,2 @@
+"""The municipality register: each municipality's AGS key, name, district, population and
+its LEP 2013 area category, imported from CSV."""

@@ -1,0 +1,122 @@
+"""`grants municipalities import` end to end: the demo file, a re-import, a refused file."""
+
+import asyncio
+from pathlib import Path
+
+import asyncpg
+import pytest
+from click.testing import CliRunner
+
+from grants.cli import main
+from tests.integration.audit.test_audit_cli import _dsn
+
+
+async def _fetch(url: str, query: str) -> list[asyncpg.Record]:
+    connection = await asyncpg.connect(_dsn(url))
+    try:
+        return list(await connection.fetch(query))
+    finally:
+        await connection.close()
+
+
+def _count(url: str, table: str) -> int:
+    return int(asyncio.run(_fetch(url, f"SELECT count(*) FROM {table}"))[0][0])  # noqa: S608
+
+
+@pytest.fixture
+def runner(committed_database_url: str, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
+    monkeypatch.setenv("GRANTS_DATABASE_URL", committed_database_url)
+    monkeypatch.setenv("GRANTS_LOG_LEVEL", "WARNING")
+    return CliRunner()
+
+
+def test_demo_import_then_reimport_then_a_changed_file(
+    runner: CliRunner, committed_database_url: str, tmp_path: Path
+) -> None:
+    first = runner.invoke(main, ["municipalities", "import", "--demo"])
+    assert first.exit_code == 0, first.output
+    assert (
+        "sachsen_demo.csv: 39 Gemeinden (municipalities), 39 neu (inserted), "
+        "0 geändert (updated), 0 unverändert (unchanged)" in first.output
+    )
+    rows = asyncio.run(
+        _fetch(
+            committed_database_url,
+            "SELECT name, area_category FROM municipalities WHERE key = '14521530'",
+        )
+    )
+    assert [tuple(r) for r in rows] == [
+        ("Schneeberg, Stadt", "verdichteter_bereich_im_laendlichen_raum")
+    ]
+
+    again = runner.invoke(main, ["municipalities", "import", "--demo"])
+    assert again.exit_code == 0, again.output
+    assert "0 neu (inserted), 0 geändert (updated), 39 unverändert (unchanged)" in again.output
+
+    # German Excel: UTF-8 with BOM, semicolons, CRLF.
+    excel = tmp_path / "gemeinden.csv"
+    excel.write_bytes(
+        "\ufeffkey;name;district;population;area_category\r\n"
+        "14521530;Schneeberg, Stadt;Erzgebirgskreis;13850;"
+        "verdichteter Bereich im ländlichen Raum\r\n"
+        "14521590;Stollberg/Erzgeb., Stadt;Erzgebirgskreis;11300;ländlicher Raum\r\n".encode()
+    )
+    changed = runner.invoke(main, ["municipalities", "import", str(excel)])
+    assert changed.exit_code == 0, changed.output
+    assert "1 neu (inserted), 1 geändert (updated), 0 unverändert (unchanged)" in changed.output
+    assert _count(committed_database_url, "municipalities") == 40
+
+    audit = asyncio.run(
+        _fetch(
+            committed_database_url,
+            "SELECT after FROM audit_log WHERE action = 'municipalities_imported' ORDER BY seq",
+        )
+    )
+    assert len(audit) == 3
+    verified = runner.invoke(main, ["audit", "verify"])
+    assert verified.exit_code == 0, verified.output
+
+
+def test_a_bad_file_is_refused_whole_with_file_line_and_column(
+    runner: CliRunner, committed_database_url: str, tmp_path: Path
+) -> None:
+    bad = tmp_path / "bad.csv"
+    bad.write_text(
+        "key,name,district,population,area_category\n"
+        "14612000,Dresden,Kreisfreie Stadt Dresden,566200,verdichtungsraum\n"
+        "1452153,Schneeberg,Erzgebirgskreis,13900,laendlicher_raum\n"
+        "14521570,Seiffen,Erzgebirgskreis,-3,städtisch\n",
+        encoding="utf-8",
+    )
+    result = runner.invoke(main, ["municipalities", "import", str(bad)])
+    assert result.exit_code == 1
+    assert f"{bad}:3: key: 7 Ziffern statt 8 (7 digits instead of 8)" in result.output
+    assert f"{bad}:4: population: darf nicht negativ sein (must not be negative)" in result.output
+    assert f"{bad}:4: area_category: unbekannte Raumkategorie „städtisch“" in result.output
+    assert "nichts importiert (nothing imported): 3 Fehler (problems)" in result.output
+    assert _count(committed_database_url, "municipalities") == 0
+    assert _count(committed_database_url, "audit_log") == 0
+
+
+def test_file_or_demo_but_not_both(tmp_path: Path) -> None:
+    runner = CliRunner()
+    neither = runner.invoke(main, ["municipalities", "import"])
+    assert neither.exit_code == 2
+    assert "--demo" in neither.output
+    some = tmp_path / "x.csv"
+    some.write_text("key\n", encoding="utf-8")
+    both = runner.invoke(main, ["municipalities", "import", "--demo", str(some)])
+    assert both.exit_code == 2
+
+
+def test_a_long_list_of_problems_is_cut_short(tmp_path: Path) -> None:
+    bad = tmp_path / "many.csv"
+    bad.write_text(
+        "key,name,district,population,area_category\n"
+        + "".join(f"{i},x,y,1,laendlicher_raum\n" for i in range(60)),
+        encoding="utf-8",
+    )
+    result = CliRunner().invoke(main, ["municipalities", "import", str(bad)])
+    assert result.exit_code == 1
+    assert result.output.count(f"{bad}:") == 51  # 50 problems and the closing line
+    assert "… und 10 weitere Fehler (and 10 more problems)" in result.output
