@@ -1,6 +1,7 @@
 """The composition root: ``create_app(settings)`` wires routes, dependencies, authentication
 and the error table. Nothing is built at import time."""
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import timedelta
@@ -9,6 +10,7 @@ from typing import Any
 from litestar import Litestar, Request
 from litestar.exceptions import HTTPException
 from litestar.middleware import DefineMiddleware
+from litestar.middleware.rate_limit import RateLimitConfig
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
@@ -21,6 +23,14 @@ from grants.accounts.throttle import ThrottleLimits
 from grants.accounts.tokens import TokenKeys
 from grants.core.errors import DomainError
 from grants.db.engine import build_engine, build_read_session_factory, build_session_factory
+from grants.guidelines.registry import GuidelineRegistry, load_registry
+from grants.guidelines.routes import (
+    RATE_LIMITED,
+    CallController,
+    EligibilityCheckController,
+    GuidelineController,
+)
+from grants.guidelines.service import record_guideline_versions
 from grants.health.routes import live, ready
 from grants.http.auth import BearerAuthenticationMiddleware
 from grants.http.dependencies import DEPENDENCIES, Clock, system_clock
@@ -31,6 +41,7 @@ from grants.http.problems import (
     handle_unexpected,
 )
 from grants.http.request_ids import RequestContextMiddleware
+from grants.municipalities.area_cache import AreaCategoryCache
 from grants.settings import Settings, load_settings
 
 _JSON_MEDIA = ("application/json",)
@@ -52,6 +63,33 @@ async def _require_json_body(request: Request[Any, Any, Any]) -> None:
     )
 
 
+async def _only_rate_limited_routes(request: Request[Any, Any, Any]) -> bool:
+    return bool(request.route_handler.opt.get(RATE_LIMITED))
+
+
+def _precheck_rate_limit(settings: Settings) -> list[DefineMiddleware]:
+    """Per client address, in this process's memory: enough against a script hammering the
+    anonymous pre-check; behind several instances the effective limit multiplies."""
+    if settings.precheck_requests_per_minute == 0:
+        return []
+    config = RateLimitConfig(
+        rate_limit=("minute", settings.precheck_requests_per_minute),
+        check_throttle_handler=_only_rate_limited_routes,
+    )
+    return [config.middleware]
+
+
+async def _record_guideline_versions(
+    session_factory: async_sessionmaker[AsyncSession], registry: GuidelineRegistry, clock: Clock
+) -> None:
+    """Keep every guideline version ever served, so verdicts can be re-explained by hash."""
+    try:
+        async with session_factory() as session:
+            await record_guideline_versions(session, registry, now=clock())
+    except Exception:  # the database may still be starting; /health/ready will say so
+        logging.getLogger("grants.app").exception("could not record guideline versions")
+
+
 def create_app(
     settings: Settings,
     *,
@@ -59,6 +97,7 @@ def create_app(
     read_session_factory: async_sessionmaker[AsyncSession] | None = None,
     clock: Clock = system_clock,
     configure_logs: bool = True,
+    guidelines: GuidelineRegistry | None = None,
 ) -> Litestar:
     """Build the application. Tests pass their own ``session_factory`` (bound to a
     connection whose transaction they roll back; it then serves reads too) and a fake
@@ -71,8 +110,12 @@ def create_app(
         session_factory = build_session_factory(engine)
         read_session_factory = build_read_session_factory(engine)
 
+    registry = guidelines or load_registry()
+
     @asynccontextmanager
     async def lifespan(_: Litestar) -> AsyncIterator[None]:
+        if engine is not None:
+            await _record_guideline_versions(session_factory, registry, clock)
         try:
             yield
         finally:
@@ -80,13 +123,23 @@ def create_app(
                 await engine.dispose()
 
     app = Litestar(
-        route_handlers=[live, ready, AuthController, MeController, OrganisationController],
+        route_handlers=[
+            live,
+            ready,
+            AuthController,
+            MeController,
+            OrganisationController,
+            GuidelineController,
+            CallController,
+            EligibilityCheckController,
+        ],
         dependencies=DEPENDENCIES,
         middleware=[
+            *_precheck_rate_limit(settings),
             DefineMiddleware(
                 BearerAuthenticationMiddleware,
                 exclude=["^/docs"],
-            )
+            ),
         ],
         exception_handlers={
             DomainError: handle_domain_error,
@@ -125,6 +178,8 @@ def create_app(
         access_lifetime=timedelta(minutes=settings.access_token_minutes),
         refresh_lifetime=timedelta(days=settings.refresh_token_days),
     )
+    app.state.guidelines = registry
+    app.state.area_categories = AreaCategoryCache(app.state.read_session_factory)
     app.state.throttle_limits = ThrottleLimits(
         per_account=settings.login_failures_per_account,
         per_address=settings.login_failures_per_address,

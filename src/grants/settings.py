@@ -62,6 +62,9 @@ class Settings(BaseSettings):
     login_failures_per_account: Annotated[int, Field(ge=1)] = 5
     login_failures_per_address: Annotated[int, Field(ge=1)] = 20
     login_failure_window_seconds: Annotated[int, Field(ge=1)] = 60
+    precheck_requests_per_minute: Annotated[
+        int, Field(ge=0, description="per client address; 0 switches the limit off")
+    ] = 60
     log_level: str = "INFO"
     log_format: LogFormat = LogFormat.JSON
     host: str = "127.0.0.1"

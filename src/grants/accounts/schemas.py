@@ -3,27 +3,20 @@ Table objects are never returned directly."""
 
 import uuid
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints, field_validator
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints
 
 from grants.accounts.tables import ApplicantType, OrganisationRole, StaffRole
+from grants.schema_base import StrictInput
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 PostalCode = Annotated[str, StringConstraints(pattern=r"^[0-9]{5}$")]
 MunicipalityKey = Annotated[str, StringConstraints(pattern=r"^[0-9]{8}$")]
 
 
-class _Input(BaseModel):
+class _Input(StrictInput):
     model_config = ConfigDict(extra="forbid", str_max_length=1024)
-
-    @field_validator("*", mode="before")
-    @classmethod
-    def _no_nul_characters(cls, value: Any) -> Any:
-        # PostgreSQL text cannot hold U+0000; refuse it here with a 422 naming the field.
-        if isinstance(value, str) and "\x00" in value:
-            raise ValueError("must not contain NUL (U+0000) characters")
-        return value
 
 
 class OrganisationBase(_Input):

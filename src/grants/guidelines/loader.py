@@ -4,7 +4,8 @@ schema cannot (unknown references, duplicate codes, weights that do not sum to 1
 
 import hashlib
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -32,6 +33,7 @@ from grants.core.guideline import (
 from grants.core.money import MoneyError, parse_amount
 
 SHIPPED = Path(__file__).resolve().parent
+_RULE_ORDER = {rule_id: position for position, rule_id in enumerate(eligibility.RULES)}
 
 
 class GuidelineError(Exception):
@@ -281,9 +283,11 @@ def _core(document: _Guideline, content_hash: str) -> Guideline:
             minimum_total=document.rubric.minimum_total,
             minimum_evaluators=document.rubric.minimum_evaluators,
         ),
+        # In the engine's order, not the file's: a copy stored as jsonb comes back with its
+        # keys reordered, and must still compare equal.
         rules=tuple(
             RuleSpec(rule_id, r.section, r.title.core(), r.explanation.core(), r.assumption)
-            for rule_id, r in document.rules.items()
+            for rule_id, r in sorted(document.rules.items(), key=lambda item: _RULE_ORDER[item[0]])
         ),
         calls=tuple(
             Call(
@@ -311,12 +315,25 @@ def content_hash(raw: Any) -> str:
 
 
 def parse_guideline(text: str, *, source: str) -> Guideline:
+    return parse_document(_yaml_document(text, source=source), source=source)
+
+
+def _yaml_document(text: str, *, source: str) -> dict[str, Any]:
     try:
         raw = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         raise GuidelineError(f"{source}: not valid YAML: {exc}") from None
     if not isinstance(raw, dict):
         raise GuidelineError(f"{source}: the top level must be a mapping")
+    # Dates and times as the strings they were written as, so the stored JSON copy of the
+    # document parses back to the same guideline (and hash).
+    document: dict[str, Any] = json.loads(json.dumps(raw, default=str))
+    return document
+
+
+def parse_document(raw: dict[str, Any], *, source: str) -> Guideline:
+    """A guideline from its parsed document (a file's YAML, or the copy stored with a
+    verdict's hash)."""
     try:
         document = _Guideline.model_validate(raw)
     except ValidationError as exc:
@@ -333,3 +350,14 @@ def parse_guideline(text: str, *, source: str) -> Guideline:
 
 def load_guideline(path: Path) -> Guideline:
     return parse_guideline(path.read_text("utf-8"), source=str(path))
+
+
+@dataclass(frozen=True, slots=True)
+class LoadedGuideline:
+    guideline: Guideline
+    document: Mapping[str, Any]  # the parsed file, stored with its hash for later re-checks
+
+
+def load_guideline_document(path: Path) -> LoadedGuideline:
+    document = _yaml_document(path.read_text("utf-8"), source=str(path))
+    return LoadedGuideline(parse_document(document, source=str(path)), document)

@@ -1,0 +1,92 @@
+"""Published guidelines and calls, and the anonymous eligibility pre-check."""
+
+from datetime import datetime
+from typing import Annotated
+
+from litestar import Controller, get, post
+from litestar.datastructures import State
+from litestar.di import NamedDependency
+from litestar.params import JSONBody, PathParameter
+from litestar.status_codes import HTTP_200_OK
+
+from grants.core.areas import is_rural
+from grants.core.errors import NotFound
+from grants.guidelines import service
+from grants.guidelines.schemas import (
+    CallOut,
+    EligibilityCheckRequest,
+    GuidelineOut,
+    GuidelineSummaryOut,
+    VerdictOut,
+    call_out,
+    guideline_out,
+    guideline_summary,
+    verdict_out,
+)
+
+GuidelineId = Annotated[str, PathParameter(pattern=r"^[A-Za-z0-9_.-]{1,40}$")]
+RATE_LIMITED = "rate_limited"  # route opt: the pre-check's per-address limit applies
+
+
+class GuidelineController(Controller):
+    path = "/api/guidelines"
+    tags = ["guidelines"]
+
+    @get(
+        operation_id="listGuidelines", summary="Funding guidelines in force", exclude_from_auth=True
+    )
+    async def list_guidelines(self, state: State) -> list[GuidelineSummaryOut]:
+        return [guideline_summary(g) for g in state.guidelines.all()]
+
+    @get(
+        "/{guideline_id:str}",
+        operation_id="getGuideline",
+        summary="A guideline with every rule, its section and explanation",
+        exclude_from_auth=True,
+    )
+    async def get_guideline(self, guideline_id: GuidelineId, state: State) -> GuidelineOut:
+        guideline = state.guidelines.get(guideline_id)
+        if guideline is None:
+            raise NotFound(f"guideline {guideline_id!r} not found")
+        return guideline_out(guideline)
+
+
+class CallController(Controller):
+    path = "/api/calls"
+    tags = ["guidelines"]
+
+    @get(
+        operation_id="listCalls",
+        summary="Calls for proposals and whether they are open",
+        exclude_from_auth=True,
+    )
+    async def list_calls(self, state: State, now: NamedDependency[datetime]) -> list[CallOut]:
+        return [call_out(g, call, now) for g, call in state.guidelines.calls()]
+
+
+class EligibilityCheckController(Controller):
+    path = "/api/eligibility-checks"
+    tags = ["guidelines"]
+
+    @post(
+        operation_id="checkEligibility",
+        summary="Anonymous pre-check: verdict and funding for a proposal, nothing stored",
+        status_code=HTTP_200_OK,
+        exclude_from_auth=True,
+        opt={RATE_LIMITED: True},
+    )
+    async def check_eligibility(
+        self,
+        data: JSONBody[EligibilityCheckRequest],
+        state: State,
+        now: NamedDependency[datetime],
+    ) -> VerdictOut:
+        category = await state.area_categories.get(data.municipality_key)
+        verdict = service.precheck(
+            state.guidelines,
+            data,
+            now=now,
+            area_category=category,
+            rural=None if category is None else is_rural(category),
+        )
+        return verdict_out(verdict)

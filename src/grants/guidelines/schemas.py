@@ -1,0 +1,367 @@
+"""Shapes of the guideline API: the pre-check request (validated with Pydantic, field by
+field) and the published guideline and verdict (msgspec structs: a verdict has dozens of
+parts, and building them must not cost more than judging the proposal)."""
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Annotated, Any
+
+import msgspec
+from pydantic import Field, ValidationInfo, field_validator
+
+from grants.core.eligibility import PriorAid, Proposal, Verdict
+from grants.core.errors import FieldProblem, InvalidInput
+from grants.core.funding import CostLine, FundingComputation
+from grants.core.guideline import Call, Guideline, Text
+from grants.core.money import MAX_AMOUNT
+from grants.schema_base import StrictInput
+
+Amount = Annotated[
+    Decimal,
+    Field(ge=0, le=MAX_AMOUNT, max_digits=14, decimal_places=2, examples=["12500.00"]),
+]
+Code = Annotated[str, Field(min_length=1, max_length=40)]
+
+
+class CostLineIn(StrictInput):
+    category: Code = Field(examples=["equipment"])
+    description: Annotated[str, Field(max_length=500)] = ""
+    amount: Amount
+
+
+class FinancingIn(StrictInput):
+    requested_grant: Amount
+    own_funds: Amount
+    third_party_funds: Amount = Decimal("0.00")
+
+
+class PriorAidIn(StrictInput):
+    granted_on: date
+    amount: Amount
+
+
+class EligibilityCheckRequest(StrictInput):
+    guideline: Code = "frl-lifd"
+    call: Code = Field(examples=["demo"])
+    applicant_type: Code = Field(examples=["nonprofit"])
+    municipality_key: Annotated[str, Field(pattern=r"^[0-9]{8}$", examples=["14521530"])]
+    funding_line: Code = Field(examples=["stationary"])
+    objectives: Annotated[list[Code], Field(max_length=10, examples=[["a", "e"]])]
+    planned_start: date
+    planned_end: date
+    early_start_consented: bool = False
+    economic_activity: bool | None = None
+    cost_lines: Annotated[list[CostLineIn], Field(max_length=500)]
+    financing: FinancingIn
+    prior_de_minimis: Annotated[list[PriorAidIn], Field(max_length=100)] = []
+
+    @field_validator("planned_end")
+    @classmethod
+    def _end_not_before_start(cls, end: date, info: ValidationInfo) -> date:
+        start = info.data.get("planned_start")
+        if start is not None and end < start:
+            raise ValueError("must not be before planned_start")
+        return end
+
+
+def _unknown(field: str, value: str, known: list[str]) -> FieldProblem:
+    return FieldProblem(
+        field,
+        "unknown_code",
+        f"„{value}“ ist unbekannt; erlaubt (allowed): {', '.join(known)}",
+    )
+
+
+def to_proposal(request: EligibilityCheckRequest, guideline: Guideline) -> Proposal:
+    """The core's proposal; codes the guideline does not know are 422s naming the field."""
+    problems: list[FieldProblem] = []
+    if guideline.call(request.call) is None:
+        problems.append(_unknown("call", request.call, [c.code for c in guideline.calls]))
+    if guideline.applicant_type(request.applicant_type) is None:
+        known = [t.code for t in guideline.applicant_types]
+        problems.append(_unknown("applicant_type", request.applicant_type, known))
+    if guideline.line(request.funding_line) is None:
+        problems.append(
+            _unknown("funding_line", request.funding_line, [x.code for x in guideline.lines])
+        )
+    objectives = sorted(guideline.objective_codes())
+    for index, code in enumerate(request.objectives):
+        if code not in guideline.objective_codes():
+            problems.append(_unknown(f"objectives.{index}", code, objectives))
+    categories = [c.code for c in guideline.cost_categories]
+    for index, line in enumerate(request.cost_lines):
+        if guideline.cost_category(line.category) is None:
+            problems.append(_unknown(f"cost_lines.{index}.category", line.category, categories))
+    if problems:
+        raise InvalidInput(
+            "Der Antrag enthält unbekannte Angaben (unknown codes).", problems=tuple(problems)
+        )
+    return Proposal(
+        applicant_type=request.applicant_type,
+        municipality_key=request.municipality_key,
+        funding_line=request.funding_line,
+        objectives=tuple(request.objectives),
+        planned_start=request.planned_start,
+        planned_end=request.planned_end,
+        cost_lines=tuple(CostLine(x.category, x.description, x.amount) for x in request.cost_lines),
+        requested_grant=request.financing.requested_grant,
+        own_funds=request.financing.own_funds,
+        third_party_funds=request.financing.third_party_funds,
+        early_start_consented=request.early_start_consented,
+        economic_activity=request.economic_activity,
+        prior_de_minimis=tuple(PriorAid(a.granted_on, a.amount) for a in request.prior_de_minimis),
+    )
+
+
+# ---- output: msgspec structs (Decimal is encoded as a string, never a float)
+
+
+class TextOut(msgspec.Struct):
+    de: str
+    en: str
+
+
+def _text(text: Text) -> TextOut:
+    return TextOut(text.de, text.en)
+
+
+class RuleResultOut(msgspec.Struct):
+    rule: str
+    outcome: str
+    section: str
+    title: TextOut
+    message: TextOut
+    facts: dict[str, Any]
+
+
+class CategoryFundingOut(msgspec.Struct):
+    category: str
+    declared_costs: Decimal
+    eligible_costs: Decimal
+    rate: Decimal
+    grant: Decimal
+    excluded_reason: TextOut | None
+
+
+class FundingOut(msgspec.Struct):
+    categories: list[CategoryFundingOut]
+    total_costs: Decimal
+    eligible_costs: Decimal
+    uncapped_grant: Decimal
+    cap: Decimal
+    cap_applied: bool
+    fundable_grant: Decimal
+    rounding_difference: Decimal
+    requested_grant: Decimal | None
+    grant: Decimal
+    third_party_funds: Decimal
+    own_contribution: Decimal
+
+
+class GuidelineRef(msgspec.Struct):
+    id: str
+    version: str
+    content_hash: str
+
+
+class VerdictOut(msgspec.Struct):
+    guideline: GuidelineRef
+    call: str | None
+    checked_at: datetime
+    eligible: bool
+    failed_rules: list[str]
+    needs_review: list[str]
+    results: list[RuleResultOut]
+    funding: FundingOut
+    facts: dict[str, Any]
+
+
+def _funding_out(funding: FundingComputation) -> FundingOut:
+    return FundingOut(
+        categories=[
+            CategoryFundingOut(
+                c.category,
+                c.declared_costs,
+                c.eligible_costs,
+                c.rate,
+                c.grant,
+                _text(c.excluded_reason) if c.excluded_reason else None,
+            )
+            for c in funding.categories
+        ],
+        total_costs=funding.total_costs,
+        eligible_costs=funding.eligible_costs,
+        uncapped_grant=funding.uncapped_grant,
+        cap=funding.cap,
+        cap_applied=funding.cap_applied,
+        fundable_grant=funding.fundable_grant,
+        rounding_difference=funding.rounding_difference,
+        requested_grant=funding.requested_grant,
+        grant=funding.grant,
+        third_party_funds=funding.third_party_funds,
+        own_contribution=funding.own_contribution,
+    )
+
+
+def verdict_out(verdict: Verdict) -> VerdictOut:
+    return VerdictOut(
+        guideline=GuidelineRef(
+            verdict.guideline_id, verdict.guideline_version, verdict.guideline_hash
+        ),
+        call=verdict.call_code,
+        checked_at=verdict.received_at,
+        eligible=verdict.eligible,
+        failed_rules=[r.rule_id for r in verdict.failures],
+        needs_review=[r.rule_id for r in verdict.needs_review],
+        results=[
+            RuleResultOut(
+                r.rule_id,
+                r.outcome.value,
+                r.section,
+                _text(r.title),
+                _text(r.message),
+                dict(r.facts),
+            )
+            for r in verdict.results
+        ],
+        funding=_funding_out(verdict.funding),
+        facts=dict(verdict.facts),
+    )
+
+
+class CallOut(msgspec.Struct):
+    guideline: str
+    code: str
+    title: TextOut
+    published_at: datetime
+    deadline_at: datetime
+    latest_end: date
+    lines: list[str]
+    budget: Decimal
+    status: str  # "upcoming" | "open" | "closed", judged now
+
+
+def call_out(guideline: Guideline, call: Call, now: datetime) -> CallOut:
+    if now < call.published_at:
+        status = "upcoming"
+    elif now <= call.deadline_at:
+        status = "open"
+    else:
+        status = "closed"
+    return CallOut(
+        guideline.id,
+        call.code,
+        _text(call.title),
+        call.published_at,
+        call.deadline_at,
+        call.latest_end,
+        list(call.lines),
+        call.budget,
+        status,
+    )
+
+
+class GuidelineSummaryOut(msgspec.Struct):
+    id: str
+    version: str
+    short_name: str
+    title: TextOut
+    content_hash: str
+    calls: list[str]
+
+
+def guideline_summary(guideline: Guideline) -> GuidelineSummaryOut:
+    return GuidelineSummaryOut(
+        guideline.id,
+        guideline.version,
+        guideline.short_name,
+        _text(guideline.title),
+        guideline.content_hash,
+        [c.code for c in guideline.calls],
+    )
+
+
+class RuleOut(msgspec.Struct):
+    id: str
+    section: str
+    title: TextOut
+    explanation: TextOut
+    assumption: bool
+
+
+class GuidelineOut(msgspec.Struct):
+    summary: GuidelineSummaryOut
+    legal_bases: list[TextOut]
+    lines: list[dict[str, Any]]
+    applicant_types: list[dict[str, Any]]
+    objectives: list[dict[str, Any]]
+    cost_categories: list[dict[str, Any]]
+    minimum_grant: Decimal
+    duration_months: dict[str, int]
+    de_minimis: dict[str, Any]
+    rural_bonus: dict[str, Any]
+    rubric: dict[str, Any]
+    rules: list[RuleOut]
+
+
+def guideline_out(g: Guideline) -> GuidelineOut:
+    def text(t: Text) -> dict[str, str]:
+        return {"de": t.de, "en": t.en}
+
+    return GuidelineOut(
+        summary=guideline_summary(g),
+        legal_bases=[_text(t) for t in g.legal_bases],
+        lines=[
+            {"code": x.code, "section": x.section, "label": text(x.label), "max_grant": x.max_grant}
+            for x in g.lines
+        ],
+        applicant_types=[
+            {
+                "code": x.code,
+                "label": text(x.label),
+                "eligible": x.eligible,
+                "conditions": x.conditions,
+                "economic_activity": x.economic_activity.value,
+            }
+            for x in g.applicant_types
+        ],
+        objectives=[{"code": x.code, "label": text(x.label)} for x in g.objectives],
+        cost_categories=[
+            {
+                "code": x.code,
+                "section": x.section,
+                "label": text(x.label),
+                "eligible": x.eligible,
+                "max_rate": x.max_rate,
+                "reason": text(x.reason) if x.reason else None,
+            }
+            for x in g.cost_categories
+        ],
+        minimum_grant=g.minimum_grant,
+        duration_months={"min": g.duration_months[0], "max": g.duration_months[1]},
+        de_minimis={"ceiling": g.de_minimis.ceiling, "years": g.de_minimis.years},
+        rural_bonus={
+            "enabled": g.rural_bonus.enabled,
+            "percentage_points": g.rural_bonus.percentage_points,
+            "max_rate": g.rural_bonus.max_rate,
+            "categories": sorted(g.rural_bonus.categories),
+        },
+        rubric={
+            "scale": {"min": g.rubric.scale_min, "max": g.rubric.scale_max},
+            "minimum_total": g.rubric.minimum_total,
+            "minimum_evaluators": g.rubric.minimum_evaluators,
+            "criteria": [
+                {
+                    "code": c.code,
+                    "label": text(c.label),
+                    "weight": c.weight,
+                    "minimum_score": c.minimum_score,
+                }
+                for c in g.rubric.criteria
+            ],
+        },
+        rules=[
+            RuleOut(r.id, r.section, _text(r.title), _text(r.explanation), r.assumption)
+            for r in g.rules
+        ],
+    )

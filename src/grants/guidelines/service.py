@@ -1,0 +1,77 @@
+"""Guideline versions in the database, and the anonymous pre-check."""
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from grants.core.eligibility import CheckContext, Verdict, check
+from grants.core.errors import NotFound
+from grants.core.guideline import Guideline
+from grants.guidelines.loader import parse_document
+from grants.guidelines.registry import GuidelineRegistry
+from grants.guidelines.schemas import EligibilityCheckRequest, to_proposal
+from grants.guidelines.tables import GuidelineVersion
+
+_versions = GuidelineVersion.__table__  # type: ignore[attr-defined]
+
+
+async def record_guideline_versions(
+    session: AsyncSession, registry: GuidelineRegistry, *, now: datetime
+) -> int:
+    """Store each loaded guideline version once (idempotent). Returns how many were new."""
+    rows = [
+        {
+            "content_hash": item.guideline.content_hash,
+            "guideline_id": item.guideline.id,
+            "version": item.guideline.version,
+            "document": dict(item.document),
+            "recorded_at": now,
+        }
+        for item in registry.loaded()
+    ]
+    if not rows:
+        return 0
+    async with session.begin():
+        result = await session.execute(
+            insert(_versions)
+            .values(rows)
+            .on_conflict_do_nothing()
+            .returning(_versions.c.content_hash)
+        )
+        return len(result.all())
+
+
+async def load_guideline_version(session: AsyncSession, content_hash: str) -> Guideline:
+    """The guideline exactly as it was when a verdict used ``content_hash``."""
+    async with session.begin():
+        document = (
+            await session.execute(
+                sa.select(_versions.c.document).where(_versions.c.content_hash == content_hash)
+            )
+        ).scalar_one_or_none()
+    if document is None:
+        raise NotFound(f"guideline version {content_hash} not found")
+    guideline = parse_document(document, source=f"guideline_versions/{content_hash}")
+    if guideline.content_hash != content_hash:  # the stored copy was altered
+        raise RuntimeError(f"stored guideline {content_hash} no longer matches its hash")
+    return guideline
+
+
+def precheck(
+    registry: GuidelineRegistry,
+    request: EligibilityCheckRequest,
+    *,
+    now: datetime,
+    area_category: str | None,
+    rural: bool | None,
+) -> Verdict:
+    """Judge a proposal as if it were received now; nothing is stored."""
+    guideline = registry.get(request.guideline)
+    if guideline is None:
+        raise NotFound(f"guideline {request.guideline!r} not found")
+    proposal = to_proposal(request, guideline)
+    call = guideline.call(request.call)
+    context = CheckContext(received_at=now, call=call, area_category=area_category, rural=rural)
+    return check(proposal, guideline, context)
