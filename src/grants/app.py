@@ -23,6 +23,7 @@ from grants.accounts.throttle import ThrottleLimits
 from grants.accounts.tokens import TokenKeys
 from grants.core.errors import DomainError
 from grants.db.engine import build_engine, build_read_session_factory, build_session_factory
+from grants.guidelines.loader import SHIPPED
 from grants.guidelines.registry import GuidelineRegistry, load_registry
 from grants.guidelines.routes import (
     RATE_LIMITED,
@@ -110,7 +111,7 @@ def create_app(
         session_factory = build_session_factory(engine)
         read_session_factory = build_read_session_factory(engine)
 
-    registry = guidelines or load_registry()
+    registry = guidelines or load_registry(settings.guidelines_dir or SHIPPED)
 
     @asynccontextmanager
     async def lifespan(_: Litestar) -> AsyncIterator[None]:

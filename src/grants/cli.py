@@ -328,3 +328,45 @@ def municipalities_import(file: str | None, demo: bool) -> None:
         f"{summary.inserted} neu (inserted), {summary.updated} geändert (updated), "
         f"{summary.unchanged} unverändert (unchanged)"
     )
+
+
+@main.group()
+def guidelines() -> None:
+    """Funding guidelines (Förderrichtlinien) as data files."""
+
+
+@guidelines.command("validate")
+@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
+def guidelines_validate(files: tuple[str, ...]) -> None:
+    """Check guideline FILES before use; print each one's content hash, or every error as
+    FILE: key: reason (exit status 1)."""
+    from pathlib import Path
+
+    from grants.guidelines.loader import GuidelineError, load_guideline
+
+    failed = False
+    for name in files:
+        try:
+            guideline = load_guideline(Path(name))
+        except GuidelineError as exc:
+            click.echo(str(exc), err=True)
+            failed = True
+            continue
+        click.echo(
+            f"{name}: OK — {guideline.id} {guideline.version}, {len(guideline.calls)} call(s), "
+            f"content hash {guideline.content_hash}"
+        )
+    if failed:
+        sys.exit(1)
+
+
+@guidelines.command("list")
+def guidelines_list() -> None:
+    """The guidelines this installation serves (GRANTS_GUIDELINES_DIR or the shipped ones)."""
+    from grants.guidelines.loader import SHIPPED
+    from grants.guidelines.registry import load_registry
+
+    settings = _settings()
+    for guideline in load_registry(settings.guidelines_dir or SHIPPED).all():
+        calls = ", ".join(c.code for c in guideline.calls)
+        click.echo(f"{guideline.id} {guideline.version} {guideline.content_hash} calls: {calls}")

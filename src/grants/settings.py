@@ -58,6 +58,10 @@ class Settings(BaseSettings):
         default=None, description="JWKS document (JSON) of the OIDC provider."
     )
     oidc_jwks_file: Path | None = None
+    guidelines_dir: Path | None = Field(
+        default=None,
+        description="Directory of guideline YAML files; unset: the ones shipped with grants.",
+    )
     max_request_body_bytes: Annotated[int, Field(ge=1024)] = 1_048_576
     login_failures_per_account: Annotated[int, Field(ge=1)] = 5
     login_failures_per_address: Annotated[int, Field(ge=1)] = 20

@@ -35,6 +35,7 @@ class GuidelineRegistry:
 
 
 def load_registry(directory: Path = SHIPPED) -> GuidelineRegistry:
-    return GuidelineRegistry(
-        load_guideline_document(path) for path in sorted(directory.glob("*.yaml"))
-    )
+    paths = sorted(directory.glob("*.yaml"))
+    if not paths:
+        raise GuidelineError(f"{directory}: no guideline files (*.yaml)")
+    return GuidelineRegistry(load_guideline_document(path) for path in paths)
