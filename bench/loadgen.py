@@ -1,7 +1,8 @@
 """A small closed-loop HTTP/1.1 load generator, and an optional wrapper around ``wrk``.
 
-Each of ``--connections`` keep-alive connections sends one pre-built ``GET`` request, waits
-for the whole response (status line, headers, ``Content-Length`` body) and sends the next one
+Each of ``--connections`` keep-alive connections sends one pre-built request (``GET`` by
+default; ``--method POST --body-file F`` sends the bytes of F as a JSON body), waits for the
+whole response (status line, headers, ``Content-Length`` body) and sends the next one
 at once. Everything runs in asyncio protocol callbacks on uvloop (no task switch per request),
 so one core drives well over 10k requests/s while staying far from saturated; the
 ``client_cpu_pct`` figure in the result shows how busy it was.
@@ -12,7 +13,8 @@ byte, nanosecond clock) give the percentiles. Non-2xx statuses are tallied as er
 connections as socket errors (the connection is reopened).
 
 Run alone: ``python bench/loadgen.py --port 8000 --path /health/live --duration 5``; prints one
-JSON object (``LoadResult``) on stdout. ``bench/http_bench.py`` runs it in a child process
+JSON object (``LoadResult``) on stdout. ``--engine wrk`` runs ``wrk -t1`` instead (another
+method or a body through a generated Lua script). ``bench/http_bench.py`` runs it in a child process
 pinned to its own core.
 """
 
@@ -28,9 +30,11 @@ import resource
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from array import array
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from typing import cast
 
 _CLK_TCK = os.sysconf("SC_CLK_TCK")
@@ -148,10 +152,27 @@ def percentile(ordered: array[int] | list[int], pct: float) -> int:
 # The closed-loop Python generator
 
 
-def build_request(host: str, port: int, path: str, headers: list[tuple[str, str]]) -> bytes:
-    lines = [f"GET {path} HTTP/1.1", f"Host: {host}:{port}", "User-Agent: grants-bench"]
-    lines += ["Accept: application/json", *(f"{name}: {value}" for name, value in headers)]
-    return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
+def build_request(
+    host: str,
+    port: int,
+    path: str,
+    headers: list[tuple[str, str]],
+    *,
+    method: str = "GET",
+    body: bytes | None = None,
+    content_type: str = "application/json",
+) -> bytes:
+    """The whole HTTP/1.1 request, built once and written as it is on every send. HTTP/1.1
+    connections are persistent unless a side says ``Connection: close``, so no header is
+    needed for keep-alive. A body (even an empty one) brings ``Content-Type`` and
+    ``Content-Length``; without one the request is the same bytes as before bodies existed."""
+    lines = [f"{method} {path} HTTP/1.1", f"Host: {host}:{port}", "User-Agent: grants-bench"]
+    lines += ["Accept: application/json"]
+    if body is not None:
+        lines += [f"Content-Type: {content_type}", f"Content-Length: {len(body)}"]
+    lines += [f"{name}: {value}" for name, value in headers]
+    head = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
+    return head + (body or b"")
 
 
 def _content_length(head: bytes) -> int | None:
@@ -345,11 +366,16 @@ def run_python(
     duration_s: float,
     warmup_s: float,
     server_pid: int | None = None,
+    method: str = "GET",
+    body: bytes | None = None,
+    content_type: str = "application/json",
 ) -> LoadResult:
     generator = _Generator(
         host=host,
         port=port,
-        request=build_request(host, port, path, headers),
+        request=build_request(
+            host, port, path, headers, method=method, body=body, content_type=content_type
+        ),
         connections=connections,
         warmup_s=warmup_s,
         duration_s=duration_s,
@@ -407,6 +433,29 @@ def parse_wrk(output: str, duration_s: float) -> LoadResult:
     )
 
 
+def lua_string(data: bytes) -> str:
+    """A Lua string literal of exactly these bytes (printable ASCII as it is, the rest as
+    decimal escapes, which Lua reads as bytes)."""
+    out = []
+    for byte in data:
+        char = chr(byte)
+        if char in '"\\' or not 32 <= byte < 127:
+            out.append(f"\\{byte:03d}")
+        else:
+            out.append(char)
+    return '"' + "".join(out) + '"'
+
+
+def wrk_script(method: str, body: bytes | None, content_type: str) -> str:
+    """A ``wrk -s`` script setting the method and body; wrk's own request builder
+    (``wrk.format``, once per connection) adds ``Content-Length`` for a body."""
+    lines = [f"wrk.method = {lua_string(method.encode('ascii'))}"]
+    if body is not None:
+        lines.append(f"wrk.body = {lua_string(body)}")
+        lines.append(f'wrk.headers["Content-Type"] = {lua_string(content_type.encode("latin-1"))}')
+    return "\n".join(lines) + "\n"
+
+
 def run_wrk(
     *,
     host: str,
@@ -417,9 +466,13 @@ def run_wrk(
     duration_s: float,
     warmup_s: float,
     server_pid: int | None = None,
+    method: str = "GET",
+    body: bytes | None = None,
+    content_type: str = "application/json",
 ) -> LoadResult:
     """``wrk -t1`` (one thread: one core, like the Python generator): a discarded warm-up
-    run, then the measured one. wrk counts only statuses >= 400 as errors."""
+    run, then the measured one. wrk counts only statuses >= 400 as errors. Another method or
+    a body goes through a small generated Lua script (``-s``) in a temporary file."""
     wrk = shutil.which("wrk")
     if wrk is None:
         raise RuntimeError("wrk is not on PATH (apt-get install wrk), use --loadgen python")
@@ -427,6 +480,17 @@ def run_wrk(
     base = [wrk, "-t1", f"-c{connections}", "--timeout", "5s"]
     for name, value in headers:
         base += ["-H", f"{name}: {value}"]
+    with tempfile.TemporaryDirectory(prefix="grants-wrk-") as scripts:
+        if method != "GET" or body is not None:
+            script = Path(scripts) / "request.lua"
+            script.write_text(wrk_script(method, body, content_type), encoding="ascii")
+            base += ["-s", str(script)]
+        return _run_wrk(base, url, duration_s, warmup_s, server_pid)
+
+
+def _run_wrk(
+    base: list[str], url: str, duration_s: float, warmup_s: float, server_pid: int | None
+) -> LoadResult:
     if warmup_s > 0:
         subprocess.run(
             [*base, f"-d{max(1, round(warmup_s))}s", url], check=True, capture_output=True
@@ -465,6 +529,11 @@ def main(argv: list[str] | None = None) -> None:
         default=[],
         help="extra request header 'Name: value' (repeatable)",
     )
+    parser.add_argument("--method", default="GET", type=str.upper, help="request method")
+    parser.add_argument("--body-file", type=Path, help="send this file's bytes as the request body")
+    parser.add_argument(
+        "--content-type", default="application/json", help="Content-Type of the body"
+    )
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--duration", type=float, default=10.0, help="measured seconds")
     parser.add_argument("--warmup", type=float, default=2.0, help="unmeasured seconds first")
@@ -472,6 +541,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--cpu", type=int, help="pin this process (and wrk) to this CPU")
     parser.add_argument("--engine", choices=("python", "wrk"), default="python")
     args = parser.parse_args(argv)
+    body = args.body_file.read_bytes() if args.body_file is not None else None
     if args.cpu is not None:
         os.sched_setaffinity(0, {args.cpu})
     run = run_wrk if args.engine == "wrk" else run_python
@@ -484,6 +554,9 @@ def main(argv: list[str] | None = None) -> None:
         duration_s=args.duration,
         warmup_s=args.warmup,
         server_pid=args.server_pid,
+        method=args.method,
+        body=body,
+        content_type=args.content_type,
     )
     json.dump(asdict(result), sys.stdout)
     sys.stdout.write("\n")
