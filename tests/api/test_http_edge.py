@@ -177,3 +177,22 @@ async def test_missing_body_names_the_body(client: httpx.AsyncClient) -> None:
     assert body["errors"] == [
         {"field": "body", "rule": "missing", "message": body["errors"][0]["message"]}
     ]  # type: ignore[index]
+
+
+async def test_domain_errors_carry_their_machine_readable_extras(
+    settings: Settings, session_factory: async_sessionmaker[AsyncSession]
+) -> None:
+    from grants.core.lifecycle import Event, Role, State, transition
+
+    @get("/transition", exclude_from_auth=True, sync_to_thread=False)
+    def illegal() -> None:
+        transition(State.SUBMITTED, Event.APPROVE, role=Role.PROGRAMME_MANAGER)
+
+    app = create_app(settings, session_factory=session_factory, configure_logs=False)
+    app.register(illegal)
+    async with client_for(app) as client:
+        response = await client.get("/transition")
+    body = _is_problem(response, 409)
+    assert body["type"] == "urn:grants:problem:invalid-transition"
+    assert body["current_state"] == "submitted"
+    assert body["allowed_events"] == ["start_formal_check"]

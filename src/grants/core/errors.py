@@ -22,6 +22,8 @@ class DomainError(Exception):
         super().__init__(detail)
         self.detail = detail
         self.problems = problems
+        # Machine-readable members added to the problem body (e.g. the current state).
+        self.extra: dict[str, object] = {}
 
 
 class InvalidInput(DomainError):

@@ -65,6 +65,7 @@ def problem_response(
     detail: str,
     problems: tuple[FieldProblem, ...] = (),
     headers: Mapping[str, str] | None = None,
+    extra: Mapping[str, object] | None = None,
 ) -> Response[dict[str, Any]]:
     body: dict[str, Any] = {
         "type": PROBLEM_TYPE_BASE + code,
@@ -74,6 +75,8 @@ def problem_response(
         "instance": request.url.path,
         "request_id": current_request_id(),
     }
+    for key, value in (extra or {}).items():
+        body.setdefault(key, value)
     if problems:
         body["errors"] = [
             {"field": p.field, "rule": p.rule, "message": p.message} for p in problems
@@ -95,6 +98,7 @@ def handle_domain_error(request: Request[Any, Any, Any], exc: DomainError) -> Re
         detail=exc.detail,
         problems=exc.problems,
         headers=headers,
+        extra=exc.extra,
     )
 
 
