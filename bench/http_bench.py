@@ -1,12 +1,14 @@
-"""HTTP benchmark: requests/s and latency of ``/health/live`` and of an authenticated
-``GET /api/me``, next to a bare Litestar "hello" app measured in the same run.
+"""HTTP benchmark: requests/s and latency of ``/health/live``, of an authenticated
+``GET /api/me`` and of the anonymous eligibility pre-check ``POST /api/eligibility-checks``
+(a fixed proposal with 20 cost lines), next to a bare Litestar "hello" app measured in the
+same run.
 
     .venv/bin/python bench/http_bench.py [--duration S] [--runs N] [--connections C]
 
 Each server is one uvicorn worker (uvloop, httptools, no access log) pinned to CPU 0; the load
 generator (``bench/loadgen.py``, or ``wrk`` with ``--loadgen wrk``) runs in its own process
 pinned to CPU 1, over keep-alive connections on loopback. The targets are measured in turns
-(hello, live, me; hello, live, me; ...) and each figure is the median over the runs. The
+(hello, live, me, pre-check; hello, ...) and each figure is the median over the runs. The
 machine is shared and noisy, so read the ratios against the bare app rather than the
 absolute numbers. Nothing here asserts on time: it prints figures and writes them as JSON to
 ``bench/results/`` (git-ignored).
@@ -14,7 +16,9 @@ absolute numbers. Nothing here asserts on time: it prints figures and writes the
 The real app gets a throwaway database (``grants_bench``, dropped and created on the server of
 ``GRANTS_TEST_DATABASE_URL``/``TEST_DATABASE_URL``/``GRANTS_DATABASE_URL``, else on the local
 server at 127.0.0.1:5432, else on the embedded server under ``var/bench``), migrated to head,
-with one registered applicant whose access token the ``/api/me`` requests carry.
+with one registered applicant whose access token the ``/api/me`` requests carry. It runs with
+``GRANTS_PRECHECK_REQUESTS_PER_MINUTE=0``: the pre-check's per-address rate limit is off (with
+it, every request after the 60th in a minute from 127.0.0.1 would be a 429).
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ import json
 import math
 import os
 import platform
+import random
 import secrets
 import shlex
 import signal
@@ -38,6 +43,7 @@ from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
+from decimal import ROUND_FLOOR, Decimal
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -56,20 +62,107 @@ UVICORN_FLAGS = ["--loop", "uvloop", "--http", "httptools", "--no-access-log"]
 UVICORN_FLAGS += ["--log-level", "warning"]
 
 
+# ---------------------------------------------------------------------------------------------
+# The pre-check's request body
+
+PRECHECK_SEED = 20261125
+PRECHECK_COST_LINES = 20
+# Rates of the FRL LIfD cost categories (src/grants/guidelines/frl-lifd-2023.yaml) and the cap of
+# the stationary line, only to pick a requested grant the check accepts; check_once verifies
+# the verdict, so a changed guideline fails loudly there instead of benchmarking a rejection.
+PRECHECK_RATES = {
+    "equipment": Decimal("0.80"),
+    "personnel": Decimal("0.60"),
+    "material": Decimal("0.60"),
+    "rent": Decimal("0.60"),
+    "construction": Decimal("0"),
+}
+PRECHECK_CAP = Decimal("400000.00")
+CENT = Decimal("0.01")
+
+
+def precheck_proposal(seed: int = PRECHECK_SEED) -> dict[str, Any]:
+    """A realistic pre-check: 20 cost lines over all five categories (construction is not
+    eligible, so the verdict also excludes costs), the fundable grant requested in whole
+    euros, own funds closing the plan. Deterministic: the same seed gives the same bytes.
+
+    The demo call is open until 2027-06-30, and a project must not start before the
+    application is received: with a planned start of 2027-01-01 the verdict is "eligible"
+    for receipt dates up to 2027-01-01."""
+    rng = random.Random(seed)
+    categories = list(PRECHECK_RATES)
+    cost_lines = []
+    for number in range(1, PRECHECK_COST_LINES + 1):
+        cents = rng.randrange(50_000, 2_500_001)  # 500.00 to 25,000.00 EUR
+        cost_lines.append(
+            {
+                "category": rng.choice(categories),
+                "description": f"Position {number}",
+                "amount": f"{Decimal(cents) / 100:.2f}",
+            }
+        )
+    total = sum((Decimal(line["amount"]) for line in cost_lines), Decimal("0.00"))
+    exact = sum(
+        (Decimal(line["amount"]) * PRECHECK_RATES[line["category"]] for line in cost_lines),
+        Decimal("0.00"),
+    )
+    requested = min(exact, PRECHECK_CAP).quantize(Decimal("1"), rounding=ROUND_FLOOR)
+    return {
+        "call": "demo",
+        "applicant_type": "nonprofit",
+        "municipality_key": "14521530",
+        "funding_line": "stationary",
+        "objectives": ["a", "c", "e"],
+        "planned_start": "2027-01-01",
+        "planned_end": "2028-12-31",
+        "economic_activity": False,
+        "cost_lines": cost_lines,
+        "financing": {
+            "requested_grant": f"{requested:.2f}",
+            "own_funds": f"{(total - requested).quantize(CENT):.2f}",
+        },
+    }
+
+
+def precheck_body() -> bytes:
+    return json.dumps(precheck_proposal(), separators=(",", ":")).encode("utf-8")
+
+
+# ---------------------------------------------------------------------------------------------
+# Targets
+
+
 @dataclass(frozen=True)
 class Target:
     name: str
     server: str  # key into the servers dict: "hello" or "grants"
     path: str
     authenticated: bool = False
+    method: str = "GET"
+    body: bytes | None = None  # sent as application/json
+    expect_eligible: bool = False  # check_once also wants "eligible": true in the answer
 
 
 BASELINE = Target("bare hello", "hello", "/hello")
+PRECHECK = Target(
+    "POST /api/eligibility-checks",
+    "grants",
+    "/api/eligibility-checks",
+    method="POST",
+    body=precheck_body(),
+    expect_eligible=True,
+)
 TARGETS = (
     BASELINE,
     Target("/health/live", "grants", "/health/live"),
     Target("/api/me", "grants", "/api/me", authenticated=True),
+    PRECHECK,
 )
+NAME_WIDTH = max(len(target.name) for target in TARGETS)
+# The issue's goal for the pre-check: at least this share of the bare app's requests/s.
+PRECHECK_MIN_RPS_RATIO = 0.5
+# The real app's environment for the benchmark, on top of the database URL and log level.
+GRANTS_BENCH_ENV = {"GRANTS_PRECHECK_REQUESTS_PER_MINUTE": "0"}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -326,9 +419,19 @@ def other_cpu_pct(run: dict[str, Any]) -> float:
 
 
 def measure(
-    target: Target, server: Server, headers: list[str], settings: Settings
+    target: Target,
+    server: Server,
+    headers: list[str],
+    settings: Settings,
+    body_file: Path | None = None,
 ) -> dict[str, Any]:
     command = [sys.executable, str(LOADGEN), "--port", str(server.port), "--path", target.path]
+    if target.method != "GET":
+        command += ["--method", target.method]
+    if target.body is not None:
+        if body_file is None:
+            raise ValueError(f"{target.name}: a body needs a body file for the load generator")
+        command += ["--body-file", str(body_file), "--content-type", "application/json"]
     command += ["--connections", str(settings.connections), "--engine", settings.loadgen]
     command += ["--duration", str(settings.duration), "--warmup", str(settings.warmup)]
     command += ["--server-pid", str(server.pid)]
@@ -355,13 +458,37 @@ def measure(
 
 
 def check_once(target: Target, server: Server, headers: list[str]) -> None:
-    """One request before the load, so that a wrong token or route fails loudly."""
+    """One request before the load, so that a wrong token, route or body fails loudly."""
     pairs = (header.partition(":") for header in headers)
     sent = {name.strip(): value.strip() for name, _, value in pairs}
-    response = httpx.get(server.base_url + target.path, headers=sent, timeout=10)
+    if target.body is not None:
+        sent["Content-Type"] = "application/json"
+    response = httpx.request(
+        target.method, server.base_url + target.path, headers=sent, content=target.body, timeout=10
+    )
     if response.status_code != 200:
-        raise RuntimeError(f"{target.name}: {response.status_code} {response.text[:500]}")
-    print(f"  check {target.name:<13} 200, {len(response.content)} bytes: {response.text[:70]}")
+        raise RuntimeError(f"{target.name}: {response.status_code} {response.text[:2000]}")
+    note = ""
+    if target.expect_eligible:
+        try:
+            verdict = response.json()
+        except ValueError:
+            verdict = None
+        if not isinstance(verdict, dict) or verdict.get("eligible") is not True:
+            raise RuntimeError(
+                f'{target.name}: 200 but not "eligible": true, so the benchmark would measure '
+                f"a rejection. Request body:\n{target.body!r}\nResponse body:\n{response.text}"
+            )
+        funding = verdict.get("funding") or {}
+        note = (
+            f"eligible, {len(verdict.get('results') or [])} rules, grant "
+            f"{funding.get('grant')} of {funding.get('total_costs')} EUR; "
+        )
+    sent_body = "" if target.body is None else f" (request body {len(target.body)} bytes)"
+    print(
+        f"  check {target.name:<{NAME_WIDTH}} 200, {len(response.content)} bytes{sent_body}: "
+        f"{note}{response.text[: max(0, 70 - len(note))]}"
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -443,7 +570,34 @@ def report(summaries: list[Summary]) -> str:
         ],
         cpu_rows,
     )
-    return f"{main}\n\n{cpu}"
+    goal = goal_line(precheck_goal(summaries))
+    return f"{main}\n{goal}\n\n{cpu}" if goal else f"{main}\n\n{cpu}"
+
+
+def precheck_goal(summaries: list[Summary]) -> dict[str, Any] | None:
+    """The issue's goal for the pre-check, judged on the medians (reported, not asserted)."""
+    by_target = {summary.target: summary for summary in summaries}
+    if PRECHECK not in by_target or BASELINE not in by_target:
+        return None
+    measured = ratio(by_target[PRECHECK].median("rps"), by_target[BASELINE].median("rps"))
+    return {
+        "target": PRECHECK.name,
+        "min_rps_ratio": PRECHECK_MIN_RPS_RATIO,
+        "rps_ratio": measured,
+        "met": None if math.isnan(measured) else measured >= PRECHECK_MIN_RPS_RATIO,
+    }
+
+
+def goal_line(goal: dict[str, Any] | None) -> str:
+    if goal is None:
+        return ""
+    measured = goal["rps_ratio"]
+    verdict = {True: "met", False: "NOT met", None: "not measured"}[goal["met"]]
+    share = "n/a" if math.isnan(measured) else f"{100 * measured:.0f} %"
+    return (
+        f"Target (issue): {goal['target']} >= {100 * goal['min_rps_ratio']:.0f} % of bare hello "
+        f"req/s: measured {fmt_ratio(measured)}x ({share}) -> {verdict} (reported, not asserted)"
+    )
 
 
 def without_nan(value: Any) -> Any:
@@ -492,8 +646,8 @@ def machine_info() -> dict[str, Any]:
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
-        description="Requests/s and p99 of /health/live and GET /api/me next to a bare "
-        "Litestar hello app, measured in the same run."
+        description="Requests/s and p99 of /health/live, GET /api/me and POST "
+        "/api/eligibility-checks next to a bare Litestar hello app, measured in the same run."
     )
     parser.add_argument("--duration", type=float, default=10.0, help="measured seconds per run")
     parser.add_argument("--warmup", type=float, default=2.0, help="unmeasured seconds first")
@@ -585,6 +739,7 @@ def build_servers(database_url: str, settings: Settings, logs: Path) -> tuple[Se
     grants_env = base_env | {
         "GRANTS_DATABASE_URL": database_url,
         "GRANTS_LOG_LEVEL": settings.app_log_level,
+        **GRANTS_BENCH_ENV,
     }
     hello_port, grants_port = free_port(), free_port()
     hello = Server(
@@ -604,35 +759,44 @@ def build_servers(database_url: str, settings: Settings, logs: Path) -> tuple[Se
         settings.server_cpu,
     )
     access = "on" if settings.app_log_level in {"DEBUG", "INFO"} else "off"
-    inherited = sorted(
-        k for k in os.environ if k.startswith("GRANTS_") and k != "GRANTS_DATABASE_URL"
-    )
+    set_here = {"GRANTS_DATABASE_URL", "GRANTS_LOG_LEVEL", *GRANTS_BENCH_ENV}
+    inherited = sorted(k for k in os.environ if k.startswith("GRANTS_") and k not in set_here)
+    overridden = sorted(k for k, v in GRANTS_BENCH_ENV.items() if os.environ.get(k, v) != v)
+    bench_env = " ".join(f"{k}={v}" for k, v in GRANTS_BENCH_ENV.items())
     print(f"servers:  1 uvicorn worker each, {' '.join(UVICORN_FLAGS)}")
     print(f"  hello:  {shlex.join(hello.command)}")
     pool = os.environ.get("GRANTS_DATABASE_POOL_SIZE", f"{default_pool_size()} (default)")
     print(
-        f"  grants: GRANTS_LOG_LEVEL={settings.app_log_level} GRANTS_DATABASE_URL=... "
-        f"{shlex.join(grants.command)}"
+        f"  grants: GRANTS_LOG_LEVEL={settings.app_log_level} {bench_env} "
+        f"GRANTS_DATABASE_URL=... {shlex.join(grants.command)}"
     )
     print(
         f"          (grants.access log {access}; uvicorn access log off; database pool size "
-        f"{pool}; GRANTS_* from the environment: {', '.join(inherited) or 'none'})"
+        f"{pool}; pre-check rate limit off; GRANTS_* from the environment: "
+        f"{', '.join(inherited) or 'none'}"
+        + (f"; overridden here: {', '.join(overridden)}" if overridden else "")
+        + ")"
     )
     return hello, grants
 
 
 def run_rounds(
-    servers: dict[str, Server], headers_for: Callable[[Target], list[str]], settings: Settings
+    servers: dict[str, Server],
+    headers_for: Callable[[Target], list[str]],
+    settings: Settings,
+    body_files: dict[Target, Path],
 ) -> list[Summary]:
     """The targets in turns, so that a noisy neighbour hurts all of them alike."""
     summaries = [Summary(target) for target in TARGETS]
     for run in range(1, settings.runs + 1):
         for summary in summaries:
             target = summary.target
-            result = measure(target, servers[target.server], headers_for(target), settings)
+            server, headers = servers[target.server], headers_for(target)
+            result = measure(target, server, headers, settings, body_files.get(target))
             summary.runs.append(result)
             print(
-                f"run {run}/{settings.runs} {target.name:<13} {fmt(result['rps'], 0):>7} req/s"
+                f"run {run}/{settings.runs} {target.name:<{NAME_WIDTH}} "
+                f"{fmt(result['rps'], 0):>7} req/s"
                 f"  p50 {fmt(result['p50_ms']):>6} ms  p99 {fmt(result['p99_ms']):>7} ms  "
                 f"errors {result['non_2xx'] + result['socket_errors']}  (CPU% server "
                 f"{fmt(result['server_cpu_pct'], 0)}, loadgen "
@@ -660,9 +824,18 @@ def result_document(
             "settings": asdict(settings),
             "database": database.description,
             "uvicorn_flags": UVICORN_FLAGS,
+            "grants_environment": GRANTS_BENCH_ENV,
+            "precheck_body": {
+                "seed": PRECHECK_SEED,
+                "cost_lines": PRECHECK_COST_LINES,
+                "bytes": len(PRECHECK.body or b""),
+                "json": json.loads(PRECHECK.body or b"null"),
+            },
+            "precheck_goal": precheck_goal(summaries),
             "targets": [
                 {
                     "name": summary.target.name,
+                    "method": summary.target.method,
                     "path": summary.target.path,
                     "rps": summary.median("rps"),
                     "p50_ms": summary.median("p50_ms"),
@@ -715,10 +888,15 @@ def main(argv: list[str] | None = None) -> None:
                 return []
             return [f"Authorization: Bearer {account.access_token(grants.base_url)}"]
 
+        body_files: dict[Target, Path] = {}
+        for number, target in enumerate(TARGETS):
+            if target.body is not None:
+                body_files[target] = logs / f"body-{number}.json"
+                body_files[target].write_bytes(target.body)
         for target in TARGETS:
             check_once(target, servers[target.server], headers_for(target))
         print()
-        summaries = run_rounds(servers, headers_for, settings)
+        summaries = run_rounds(servers, headers_for, settings, body_files)
 
     print()
     print(report(summaries))

@@ -7,40 +7,47 @@ from decimal import Decimal
 from typing import Annotated, Any
 
 import msgspec
-from pydantic import Field, ValidationInfo, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from grants.core.eligibility import PriorAid, Proposal, Verdict
 from grants.core.errors import FieldProblem, InvalidInput
 from grants.core.funding import CostLine, FundingComputation
 from grants.core.guideline import Call, Guideline, Text
 from grants.core.money import MAX_AMOUNT
-from grants.schema_base import StrictInput
 
 Amount = Annotated[
     Decimal,
     Field(ge=0, le=MAX_AMOUNT, max_digits=14, decimal_places=2, examples=["12500.00"]),
 ]
-Code = Annotated[str, Field(min_length=1, max_length=40)]
+# Constraints checked in pydantic-core (Rust), not by Python validators: a pre-check with 20
+# cost lines would otherwise spend more time validating than judging. The patterns also keep
+# NUL characters out (PostgreSQL text cannot hold them).
+Code = Annotated[str, Field(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9_.-]+$")]
+Description = Annotated[str, Field(max_length=500, pattern=r"^[^\x00]*$")]
 
 
-class CostLineIn(StrictInput):
+class _Input(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class CostLineIn(_Input):
     category: Code = Field(examples=["equipment"])
-    description: Annotated[str, Field(max_length=500)] = ""
+    description: Description = ""
     amount: Amount
 
 
-class FinancingIn(StrictInput):
+class FinancingIn(_Input):
     requested_grant: Amount
     own_funds: Amount
     third_party_funds: Amount = Decimal("0.00")
 
 
-class PriorAidIn(StrictInput):
+class PriorAidIn(_Input):
     granted_on: date
     amount: Amount
 
 
-class EligibilityCheckRequest(StrictInput):
+class EligibilityCheckRequest(_Input):
     guideline: Code = "frl-lifd"
     call: Code = Field(examples=["demo"])
     applicant_type: Code = Field(examples=["nonprofit"])
