@@ -28,8 +28,7 @@ class Outcome(StrEnum):
     NOT_APPLICABLE = "not_applicable"
 
 
-@dataclass(frozen=True, slots=True)
-class PriorAid:
+class PriorAid(NamedTuple):
     """De-minimis aid the undertaking received before (self-declared or from the register)."""
 
     granted_on: date

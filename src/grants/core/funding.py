@@ -6,7 +6,6 @@ full euros once, on the total. The applicant may request less than the fundable 
 """
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 from decimal import Decimal
 from typing import NamedTuple
 
@@ -19,8 +18,7 @@ _UNKNOWN_CATEGORY = Text(
 )
 
 
-@dataclass(frozen=True, slots=True)
-class CostLine:
+class CostLine(NamedTuple):  # NamedTuple: proposals carry many, and they are built per request
     category: str
     description: str
     amount: Decimal

@@ -139,6 +139,7 @@ class Guideline:
     _types: dict[str, ApplicantTypeSpec] = field(init=False, repr=False, compare=False)
     _categories: dict[str, CostCategory] = field(init=False, repr=False, compare=False)
     _calls: dict[str, Call] = field(init=False, repr=False, compare=False)
+    _objective_codes: frozenset[str] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         # Lookups by code on every check: build the indexes once.
@@ -147,6 +148,7 @@ class Guideline:
         object.__setattr__(self, "_types", {x.code: x for x in self.applicant_types})
         object.__setattr__(self, "_categories", {x.code: x for x in self.cost_categories})
         object.__setattr__(self, "_calls", {x.code: x for x in self.calls})
+        object.__setattr__(self, "_objective_codes", frozenset(o.code for o in self.objectives))
 
     def rule(self, rule_id: str) -> RuleSpec:
         return self._rules[rule_id]
@@ -164,4 +166,4 @@ class Guideline:
         return self._calls.get(code)
 
     def objective_codes(self) -> frozenset[str]:
-        return frozenset(o.code for o in self.objectives)
+        return self._objective_codes

@@ -123,7 +123,7 @@ def to_proposal(request: EligibilityCheckRequest, guideline: Guideline) -> Propo
 # ---- output: msgspec structs (Decimal is encoded as a string, never a float)
 
 
-class TextOut(msgspec.Struct):
+class TextOut(msgspec.Struct, gc=False):
     de: str
     en: str
 
@@ -132,7 +132,7 @@ def _text(text: Text) -> TextOut:
     return TextOut(text.de, text.en)
 
 
-class RuleResultOut(msgspec.Struct):
+class RuleResultOut(msgspec.Struct, gc=False):
     rule: str
     outcome: str
     section: str
@@ -141,7 +141,7 @@ class RuleResultOut(msgspec.Struct):
     facts: dict[str, Any]
 
 
-class CategoryFundingOut(msgspec.Struct):
+class CategoryFundingOut(msgspec.Struct, gc=False):
     category: str
     declared_costs: Decimal
     eligible_costs: Decimal
@@ -150,7 +150,7 @@ class CategoryFundingOut(msgspec.Struct):
     excluded_reason: TextOut | None
 
 
-class FundingOut(msgspec.Struct):
+class FundingOut(msgspec.Struct, gc=False):
     categories: list[CategoryFundingOut]
     total_costs: Decimal
     eligible_costs: Decimal
@@ -165,13 +165,13 @@ class FundingOut(msgspec.Struct):
     own_contribution: Decimal
 
 
-class GuidelineRef(msgspec.Struct):
+class GuidelineRef(msgspec.Struct, gc=False):
     id: str
     version: str
     content_hash: str
 
 
-class VerdictOut(msgspec.Struct):
+class VerdictOut(msgspec.Struct, gc=False):
     guideline: GuidelineRef
     call: str | None
     checked_at: datetime
@@ -236,7 +236,7 @@ def verdict_out(verdict: Verdict) -> VerdictOut:
     )
 
 
-class CallOut(msgspec.Struct):
+class CallOut(msgspec.Struct, gc=False):
     guideline: str
     code: str
     title: TextOut
@@ -268,7 +268,7 @@ def call_out(guideline: Guideline, call: Call, now: datetime) -> CallOut:
     )
 
 
-class GuidelineSummaryOut(msgspec.Struct):
+class GuidelineSummaryOut(msgspec.Struct, gc=False):
     id: str
     version: str
     short_name: str
@@ -288,7 +288,7 @@ def guideline_summary(guideline: Guideline) -> GuidelineSummaryOut:
     )
 
 
-class RuleOut(msgspec.Struct):
+class RuleOut(msgspec.Struct, gc=False):
     id: str
     section: str
     title: TextOut
@@ -296,7 +296,7 @@ class RuleOut(msgspec.Struct):
     assumption: bool
 
 
-class GuidelineOut(msgspec.Struct):
+class GuidelineOut(msgspec.Struct, gc=False):
     summary: GuidelineSummaryOut
     legal_bases: list[TextOut]
     lines: list[dict[str, Any]]
