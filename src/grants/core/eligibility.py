@@ -564,6 +564,23 @@ RULES: Mapping[str, Callable[[_Case], _Finding]] = {
 }
 
 
+_RULES_BY_VERSION: dict[str, tuple[tuple[str, Callable[[_Case], _Finding], str, Text], ...]] = {}
+
+
+def _rules_of(
+    guideline: Guideline,
+) -> tuple[tuple[str, Callable[[_Case], _Finding], str, Text], ...]:
+    """Each rule with its citation, resolved once per guideline version."""
+    resolved = _RULES_BY_VERSION.get(guideline.content_hash)
+    if resolved is None:
+        resolved = tuple(
+            (rule_id, rule, guideline.rule(rule_id).section, guideline.rule(rule_id).title)
+            for rule_id, rule in RULES.items()
+        )
+        _RULES_BY_VERSION[guideline.content_hash] = resolved
+    return resolved
+
+
 def check(proposal: Proposal, guideline: Guideline, context: CheckContext) -> Verdict:
     funding = compute_funding(
         proposal.cost_lines,
@@ -575,10 +592,9 @@ def check(proposal: Proposal, guideline: Guideline, context: CheckContext) -> Ve
     )
     case = _Case(proposal, guideline, context, berlin_date(context.received_at), funding)
     results = []
-    for rule_id, rule in RULES.items():
+    for rule_id, rule, section, title in _rules_of(guideline):
         outcome, message, facts = rule(case)
-        spec = guideline.rule(rule_id)
-        results.append(RuleResult(rule_id, outcome, spec.section, spec.title, message, facts))
+        results.append(RuleResult(rule_id, outcome, section, title, message, facts))
     return Verdict(
         guideline_id=guideline.id,
         guideline_version=guideline.version,

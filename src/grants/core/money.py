@@ -2,6 +2,7 @@
 the rule, so that "where does this cent go?" has one answer."""
 
 from decimal import ROUND_FLOOR, Decimal, InvalidOperation
+from functools import lru_cache
 
 CENT = Decimal("0.01")
 EURO = Decimal("1")
@@ -45,6 +46,7 @@ def apply_rate(amount: Decimal, rate: Decimal) -> Decimal:
 _GERMAN_SEPARATORS = str.maketrans(",.", ".,")  # 1,234,567.89 -> 1.234.567,89
 
 
+@lru_cache(maxsize=4096)  # caps, ceilings and minimums recur in every verdict
 def format_eur(amount: Decimal) -> str:
     """German notation for messages and letters: ``1.234.567,89 EUR``."""
     return f"{amount:,.2f}".translate(_GERMAN_SEPARATORS) + " EUR"
