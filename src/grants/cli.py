@@ -229,11 +229,29 @@ def audit() -> None:
     """The tamper-evident audit log."""
 
 
+@audit.command("head")
+def audit_head() -> None:
+    """Print the newest entry as SEQ:HASH. Keep it outside the database (a signed report, a
+    ticket): `audit verify --anchor` then also detects removal of the newest entries."""
+    from grants.db.audit import audit_head as head_of
+
+    settings = _settings()
+    url = _database_url(settings, migrate=False)
+    anchor = _run_with_session(settings, url, head_of)
+    click.echo("(empty)" if anchor is None else str(anchor))
+
+
 @audit.command("verify")
-def audit_verify() -> None:
+@click.option("--anchor", "anchor_text", help="SEQ:HASH printed earlier by `grants audit head`.")
+def audit_verify(anchor_text: str | None) -> None:
     """Walk the hash chain; name the first broken entry. Exit status 1 if broken."""
+    from grants.core.audit_chain import Anchor
     from grants.db.audit import count_audit_entries, verify_audit_log
 
+    try:
+        anchor = None if anchor_text is None else Anchor.parse(anchor_text)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--anchor") from None
     settings = _settings()
     url = _database_url(settings, migrate=False)
 
@@ -243,7 +261,9 @@ def audit_verify() -> None:
             TextColumn("verifying audit log"), BarColumn(), MofNCompleteColumn(), console=console
         ) as progress:
             task = progress.add_task("", total=total)
-            return await verify_audit_log(session, on_progress=lambda n: progress.advance(task, n))
+            return await verify_audit_log(
+                session, anchor=anchor, on_progress=lambda n: progress.advance(task, n)
+            )
 
     checked, broken = _run_with_session(settings, url, work)
     if broken is None:

@@ -117,13 +117,33 @@ def recompute(entry: AuditEntry) -> str:
     )
 
 
+@dataclass(frozen=True, slots=True)
+class Anchor:
+    """A (seq, hash) pair copied out of the database earlier (``grants audit head``). The
+    chain alone cannot show that its newest entries were cut off; an anchor can."""
+
+    seq: int
+    hash: str
+
+    @classmethod
+    def parse(cls, text: str) -> "Anchor":
+        seq, _, digest = text.partition(":")
+        if not seq.isdigit() or len(digest) != 64:
+            raise ValueError("an anchor looks like SEQ:HASH (64 hex digits)")
+        return cls(int(seq), digest.lower())
+
+    def __str__(self) -> str:
+        return f"{self.seq}:{self.hash}"
+
+
 class ChainVerifier:
     """Feeds entries in ``seq`` order; remembers the first break. Streaming, so the CLI can
     verify millions of rows in constant memory."""
 
-    def __init__(self) -> None:
+    def __init__(self, anchor: Anchor | None = None) -> None:
         self.checked = 0
         self.first_break: ChainBreak | None = None
+        self.anchor = anchor
         self._expected_seq = 1
         self._prev_hash = GENESIS_HASH
 
@@ -140,15 +160,27 @@ class ChainVerifier:
         elif recompute(entry) != entry.hash:
             reason = "content does not match its hash (row altered)"
             self.first_break = ChainBreak(entry.seq, reason)
+        elif self.anchor and entry.seq == self.anchor.seq and entry.hash != self.anchor.hash:
+            reason = "differs from the anchored hash (chain rewritten from here on)"
+            self.first_break = ChainBreak(entry.seq, reason)
         else:
             self._expected_seq += 1
             self._prev_hash = entry.hash
         return self.first_break
 
+    def finish(self) -> ChainBreak | None:
+        """After the last entry: an anchored entry that never came means the newest entries
+        were removed."""
+        last = self._expected_seq - 1
+        if self.first_break is None and self.anchor and last < self.anchor.seq:
+            reason = f"the chain ends at entry {last}, but entry {self.anchor.seq} was anchored"
+            self.first_break = ChainBreak(last + 1, reason + " (newest entries removed)")
+        return self.first_break
 
-def verify_chain(entries: Iterable[AuditEntry]) -> ChainBreak | None:
-    verifier = ChainVerifier()
+
+def verify_chain(entries: Iterable[AuditEntry], anchor: Anchor | None = None) -> ChainBreak | None:
+    verifier = ChainVerifier(anchor)
     for entry in entries:
         if verifier.feed(entry) is not None:
             break
-    return verifier.first_break
+    return verifier.finish()

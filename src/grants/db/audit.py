@@ -19,6 +19,7 @@ from sqlmodel import Field, SQLModel
 from grants.core.actors import Actor
 from grants.core.audit_chain import (
     GENESIS_HASH,
+    Anchor,
     AuditEntry,
     ChainBreak,
     ChainVerifier,
@@ -117,13 +118,27 @@ async def count_audit_entries(session: AsyncSession) -> int:
     return int((await session.execute(sa.select(sa.func.count()).select_from(table))).scalar_one())
 
 
+async def audit_head(session: AsyncSession) -> Anchor | None:
+    """The newest entry as an anchor, to keep outside the database."""
+    table = AuditLog.__table__  # type: ignore[attr-defined]
+    row = (
+        await session.execute(
+            sa.select(table.c.seq, table.c.hash).order_by(table.c.seq.desc()).limit(1)
+        )
+    ).first()
+    return None if row is None else Anchor(row.seq, row.hash)
+
+
 async def verify_audit_log(
-    session: AsyncSession, *, on_progress: Callable[[int], None] | None = None
+    session: AsyncSession,
+    *,
+    anchor: Anchor | None = None,
+    on_progress: Callable[[int], None] | None = None,
 ) -> tuple[int, ChainBreak | None]:
     """Walk the whole chain in ``seq`` order in constant memory. Returns the number of
     entries checked and the first break, if any."""
     table = AuditLog.__table__  # type: ignore[attr-defined]
-    verifier = ChainVerifier()
+    verifier = ChainVerifier(anchor)
     result = await session.stream(
         sa.select(table).order_by(table.c.seq).execution_options(yield_per=2000)
     )
@@ -134,4 +149,4 @@ async def verify_audit_log(
                 return verifier.checked, verifier.first_break
         if on_progress is not None:
             on_progress(len(partition))
-    return verifier.checked, None
+    return verifier.checked, verifier.finish()

@@ -105,3 +105,30 @@ def test_bad_settings_exit_with_the_variable_named(monkeypatch: pytest.MonkeyPat
     result = CliRunner().invoke(main, ["db", "current"])
     assert result.exit_code == 2
     assert "GRANTS_PORT" in result.output
+
+
+def test_an_anchor_catches_removal_of_the_newest_entries(
+    runner: CliRunner, committed_database_url: str
+) -> None:
+    assert runner.invoke(main, ["demo", "seed"]).exit_code == 0
+    head = runner.invoke(main, ["audit", "head"])
+    assert head.exit_code == 0
+    anchor = head.output.strip().splitlines()[-1]
+    assert anchor.startswith("6:")
+    assert runner.invoke(main, ["audit", "verify", "--anchor", anchor]).exit_code == 0
+
+    asyncio.run(
+        _sql(
+            committed_database_url,
+            "ALTER TABLE audit_log DISABLE TRIGGER USER",
+            "DELETE FROM audit_log WHERE seq >= 5",
+            "ALTER TABLE audit_log ENABLE TRIGGER USER",
+        )
+    )
+    assert runner.invoke(main, ["audit", "verify"]).exit_code == 0  # the chain alone cannot tell
+    anchored = runner.invoke(main, ["audit", "verify", "--anchor", anchor])
+    assert anchored.exit_code == 1
+    assert "BROKEN at entry 5" in anchored.output
+    assert "newest entries removed" in anchored.output
+    bad = runner.invoke(main, ["audit", "verify", "--anchor", "nonsense"])
+    assert bad.exit_code == 2

@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 
 from grants.core.audit_chain import (
     GENESIS_HASH,
+    Anchor,
     AuditEntry,
     entry_hash,
     to_json_value,
@@ -135,3 +136,33 @@ def test_naive_timestamps_are_refused() -> None:
             request_id=None,
             prev_hash=GENESIS_HASH,
         )
+
+
+def test_removing_the_newest_entries_is_caught_only_with_an_anchor() -> None:
+    chain = build_chain(6)
+    anchor = Anchor(chain[-1].seq, chain[-1].hash)
+    truncated = chain[:4]
+    assert verify_chain(truncated) is None  # a shorter chain is still a valid chain
+    broken = verify_chain(truncated, anchor)
+    assert broken is not None
+    assert broken.seq == 5
+    assert "newest entries removed" in broken.reason
+    assert verify_chain(chain, anchor) is None
+
+
+def test_a_rewritten_chain_does_not_match_its_anchor() -> None:
+    chain = build_chain(3)
+    anchor = Anchor(2, "f" * 64)
+    broken = verify_chain(chain, anchor)
+    assert broken is not None
+    assert broken.seq == 2
+
+
+@pytest.mark.parametrize("text", ["", "5", "x:" + "a" * 64, "5:abc"])
+def test_anchor_text_is_checked(text: str) -> None:
+    with pytest.raises(ValueError, match="SEQ:HASH"):
+        Anchor.parse(text)
+
+
+def test_anchor_round_trips() -> None:
+    assert str(Anchor.parse("42:" + "A" * 64)) == "42:" + "a" * 64
