@@ -2,6 +2,7 @@
 
 import calendar
 from datetime import date, datetime
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -20,6 +21,7 @@ def in_time(received_at: datetime, deadline_at: datetime) -> bool:
     return received_at <= deadline_at
 
 
+@lru_cache(maxsize=4096)  # the same receipt and start dates recur across a verdict's rules
 def add_months(day: date, months: int) -> date:
     """Same day of the month ``months`` later, clamped to the month's end
     (31 Jan + 1 month = 28 or 29 Feb)."""

@@ -525,10 +525,10 @@ def _de_minimis(case: _Case) -> _Finding:
         return (
             Outcome.PASS,
             _t(
-                f"De-minimis: {format_eur(prior)} in drei Jahren plus "
+                f"De-minimis: {format_eur(prior)} in {rule.years} Jahren plus "
                 f"{format_eur(p.requested_grant)} = {format_eur(total)} ≤ "
                 f"{format_eur(rule.ceiling)}.",
-                f"De minimis: {prior} EUR in three years plus {p.requested_grant} EUR = "
+                f"De minimis: {prior} EUR in {rule.years} years plus {p.requested_grant} EUR = "
                 f"{total} EUR ≤ {rule.ceiling} EUR.",
             ),
             facts,

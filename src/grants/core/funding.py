@@ -73,7 +73,10 @@ def compute_funding(
         declared[cost.category] = declared.get(cost.category, ZERO) + cost.amount
 
     categories = []
+    total_costs = eligible_costs = uncapped = ZERO
+    bonus = guideline.rural_bonus
     for code, amount in declared.items():
+        total_costs += amount
         spec = guideline.cost_category(code)
         if spec is None:
             categories.append(
@@ -82,22 +85,13 @@ def compute_funding(
             continue
         # A negative total (credit notes exceeding costs) never produces a negative grant.
         eligible = max(amount, ZERO) if spec.eligible else ZERO
-        rate = category_rate(spec, guideline.rural_bonus, rural=rural)
-        categories.append(
-            CategoryFunding(
-                category=code,
-                label=spec.label,
-                declared_costs=amount,
-                eligible_costs=eligible,
-                rate=rate,
-                grant=apply_rate(eligible, rate),
-                excluded_reason=None if spec.eligible else spec.reason,
-            )
-        )
+        rate = category_rate(spec, bonus, rural=rural)
+        grant = apply_rate(eligible, rate)
+        eligible_costs += eligible
+        uncapped += grant
+        reason = None if spec.eligible else spec.reason
+        categories.append(CategoryFunding(code, spec.label, amount, eligible, rate, grant, reason))
 
-    total_costs = sum((c.declared_costs for c in categories), ZERO)
-    eligible_costs = sum((c.eligible_costs for c in categories), ZERO)
-    uncapped = sum((c.grant for c in categories), ZERO)
     line = guideline.line(line_code)
     cap = line.max_grant if line is not None else ZERO
     capped = min(uncapped, cap)
