@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 BERLIN = ZoneInfo("Europe/Berlin")
 
 
+@lru_cache(maxsize=1024)  # a batch re-check judges thousands of proposals at one instant
 def berlin_date(instant: datetime) -> date:
     if instant.tzinfo is None:
         raise ValueError("instant must be timezone-aware")

@@ -10,7 +10,7 @@ from decimal import Decimal
 from typing import NamedTuple
 
 from grants.core.guideline import CostCategory, Guideline, RuralBonus, Text
-from grants.core.money import ZERO, apply_rate, floor_to_euro
+from grants.core.money import ZERO, floor_to_euro
 
 _UNKNOWN_CATEGORY = Text(
     de="Unbekannte Kostenkategorie: nicht förderfähig.",
@@ -84,9 +84,12 @@ def compute_funding(
             )
             continue
         # A negative total (credit notes exceeding costs) never produces a negative grant.
-        eligible = max(amount, ZERO) if spec.eligible else ZERO
-        rate = category_rate(spec, bonus, rural=rural)
-        grant = apply_rate(eligible, rate)
+        eligible = amount if spec.eligible and amount > ZERO else ZERO
+        if bonus.enabled:
+            rate = category_rate(spec, bonus, rural=rural)
+        else:
+            rate = spec.max_rate if spec.eligible else ZERO
+        grant = eligible * rate  # exact; rounding happens once, on the total
         eligible_costs += eligible
         uncapped += grant
         reason = None if spec.eligible else spec.reason

@@ -43,10 +43,11 @@ def apply_rate(amount: Decimal, rate: Decimal) -> Decimal:
     return amount * rate
 
 
-_GERMAN_SEPARATORS = str.maketrans(",.", ".,")  # 1,234,567.89 -> 1.234.567,89
-
-
 @lru_cache(maxsize=4096)  # caps, ceilings and minimums recur in every verdict
 def format_eur(amount: Decimal) -> str:
-    """German notation for messages and letters: ``1.234.567,89 EUR``."""
-    return f"{amount:,.2f}".translate(_GERMAN_SEPARATORS) + " EUR"
+    """German notation for messages and letters: ``1.234.567,89 EUR`` (cents rounded half
+    to even). Integer formatting: several times faster than formatting the Decimal."""
+    cents = int(amount.scaleb(2).to_integral_value())
+    euros, rest = divmod(abs(cents), 100)
+    sign = "-" if cents < 0 else ""
+    return f"{sign}{euros:,}".replace(",", ".") + f",{rest:02d} EUR"

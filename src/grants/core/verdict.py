@@ -63,8 +63,7 @@ class RuleResult(NamedTuple):
     facts: Facts
 
 
-@dataclass(frozen=True, slots=True)
-class Verdict:
+class Verdict(NamedTuple):
     guideline_id: str
     guideline_version: str
     guideline_hash: str
