@@ -28,7 +28,8 @@ def server_url() -> str:
     return start_embedded_postgres(_ROOT / "var" / "test", database="postgres")
 
 
-def _asyncpg_dsn(url: str) -> str:
+def asyncpg_dsn(url: str) -> str:
+    """The URL as asyncpg wants it (no SQLAlchemy driver suffix)."""
     return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
 
 
@@ -37,7 +38,7 @@ def with_database(url: str, name: str) -> str:
 
 
 async def _admin(url: str, statement: str) -> None:
-    connection = await asyncpg.connect(_asyncpg_dsn(with_database(url, "postgres")))
+    connection = await asyncpg.connect(asyncpg_dsn(with_database(url, "postgres")))
     try:
         await connection.execute(statement)
     finally:

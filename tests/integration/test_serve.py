@@ -13,7 +13,7 @@ from pathlib import Path
 import asyncpg
 import httpx
 
-from tests.integration.audit.test_audit_cli import _dsn
+from tests.databases import asyncpg_dsn
 
 
 def _free_port() -> int:
@@ -60,7 +60,7 @@ def test_serve_migrates_serves_and_stops_cleanly(
     assert process.returncode == 0, output.decode(errors="replace")
 
     async def recorded() -> int:
-        connection = await asyncpg.connect(_dsn(committed_database_url))
+        connection = await asyncpg.connect(asyncpg_dsn(committed_database_url))
         try:
             count: int = await connection.fetchval("SELECT count(*) FROM guideline_versions")
             return count

@@ -28,6 +28,10 @@ from grants.accounts.tables import (
     StaffRoleGrant,
     User,
     customer_number_seq,
+    memberships_table,
+    organisations_table,
+    staff_roles_table,
+    users_table,
 )
 from grants.core.access import Principal, ensure_organisation_access
 from grants.core.actors import Actor
@@ -36,10 +40,10 @@ from grants.core.password_policy import password_problems
 from grants.db.audit import record_audit
 from grants.page import Page
 
-_users = User.__table__  # type: ignore[attr-defined]
-_orgs = Organisation.__table__  # type: ignore[attr-defined]
-_memberships = Membership.__table__  # type: ignore[attr-defined]
-_staff = StaffRoleGrant.__table__  # type: ignore[attr-defined]
+_users = users_table
+_orgs = organisations_table
+_memberships = memberships_table
+_staff = staff_roles_table
 
 
 def normalise_email(email: str) -> str:

@@ -13,7 +13,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from grants.accounts.passwords import hash_password, needs_rehash, verify_password
 from grants.accounts.schemas import TokenPair
 from grants.accounts.service import normalise_email
-from grants.accounts.tables import AuthSession, Membership, StaffRoleGrant, User
+from grants.accounts.tables import (
+    AuthSession,
+    auth_sessions_table,
+    memberships_table,
+    staff_roles_table,
+    users_table,
+)
 from grants.accounts.throttle import (
     ThrottleLimits,
     clear_account_failures,
@@ -34,10 +40,10 @@ from grants.core.actors import Actor
 from grants.core.errors import AuthenticationFailed
 from grants.db.audit import record_audit
 
-_users = User.__table__  # type: ignore[attr-defined]
-_memberships = Membership.__table__  # type: ignore[attr-defined]
-_staff = StaffRoleGrant.__table__  # type: ignore[attr-defined]
-_sessions = AuthSession.__table__  # type: ignore[attr-defined]
+_users = users_table
+_memberships = memberships_table
+_staff = staff_roles_table
+_sessions = auth_sessions_table
 
 _BAD_CREDENTIALS = "E-Mail oder Passwort ist falsch (wrong e-mail or password)."
 _BAD_TOKEN = "Anmeldung abgelaufen oder ungültig (session expired or invalid)."  # noqa: S105

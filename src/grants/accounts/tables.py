@@ -124,3 +124,13 @@ class LoginFailureCounter(SQLModel, table=True):
     key: str = Field(primary_key=True, max_length=400)
     window_started_at: datetime = timestamp_field()
     failures: int = Field(default=0)
+
+
+# SQLAlchemy Core handles of the tables, for the services' set-based statements (one place,
+# so the type-ignore for SQLModel's untyped ``__table__`` lives here only).
+users_table: sa.Table = User.__table__  # type: ignore[attr-defined]
+organisations_table: sa.Table = Organisation.__table__  # type: ignore[attr-defined]
+memberships_table: sa.Table = Membership.__table__  # type: ignore[attr-defined]
+staff_roles_table: sa.Table = StaffRoleGrant.__table__  # type: ignore[attr-defined]
+auth_sessions_table: sa.Table = AuthSession.__table__  # type: ignore[attr-defined]
+login_failures_table: sa.Table = LoginFailureCounter.__table__  # type: ignore[attr-defined]

@@ -16,10 +16,10 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from grants.accounts.tables import LoginFailureCounter
+from grants.accounts.tables import login_failures_table
 from grants.core.errors import TooManyAttempts
 
-_table = LoginFailureCounter.__table__  # type: ignore[attr-defined]
+_table = login_failures_table
 
 
 @dataclass(frozen=True, slots=True)

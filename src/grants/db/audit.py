@@ -51,6 +51,9 @@ class AuditLog(SQLModel, table=True):
     hash: str = Field(max_length=64)
 
 
+_table: sa.Table = AuditLog.__table__  # type: ignore[attr-defined]
+
+
 async def record_audit(
     session: AsyncSession,
     *,
@@ -64,10 +67,9 @@ async def record_audit(
 ) -> int:
     """Append one entry in the caller's transaction; returns its sequence number."""
     await session.execute(sa.select(sa.func.pg_advisory_xact_lock(AUDIT_LOCK_KEY)))
-    table = AuditLog.__table__  # type: ignore[attr-defined]
     last = (
         await session.execute(
-            sa.select(table.c.seq, table.c.hash).order_by(table.c.seq.desc()).limit(1)
+            sa.select(_table.c.seq, _table.c.hash).order_by(_table.c.seq.desc()).limit(1)
         )
     ).first()
     seq = 1 if last is None else last.seq + 1
@@ -90,7 +92,7 @@ async def record_audit(
     values = {
         k: (sa.null() if v is None and k in {"before", "after"} else v) for k, v in fields.items()
     }
-    await session.execute(sa.insert(table).values(**values))
+    await session.execute(sa.insert(_table).values(**values))
     return seq
 
 
@@ -114,16 +116,14 @@ def _as_entry(row: Any) -> AuditEntry:
 
 
 async def count_audit_entries(session: AsyncSession) -> int:
-    table = AuditLog.__table__  # type: ignore[attr-defined]
-    return int((await session.execute(sa.select(sa.func.count()).select_from(table))).scalar_one())
+    return int((await session.execute(sa.select(sa.func.count()).select_from(_table))).scalar_one())
 
 
 async def audit_head(session: AsyncSession) -> Anchor | None:
     """The newest entry as an anchor, to keep outside the database."""
-    table = AuditLog.__table__  # type: ignore[attr-defined]
     row = (
         await session.execute(
-            sa.select(table.c.seq, table.c.hash).order_by(table.c.seq.desc()).limit(1)
+            sa.select(_table.c.seq, _table.c.hash).order_by(_table.c.seq.desc()).limit(1)
         )
     ).first()
     return None if row is None else Anchor(row.seq, row.hash)
@@ -137,10 +137,9 @@ async def verify_audit_log(
 ) -> tuple[int, ChainBreak | None]:
     """Walk the whole chain in ``seq`` order in constant memory. Returns the number of
     entries checked and the first break, if any."""
-    table = AuditLog.__table__  # type: ignore[attr-defined]
     verifier = ChainVerifier(anchor)
     result = await session.stream(
-        sa.select(table).order_by(table.c.seq).execution_options(yield_per=2000)
+        sa.select(_table).order_by(_table.c.seq).execution_options(yield_per=2000)
     )
     async for partition in result.partitions():
         for row in partition:

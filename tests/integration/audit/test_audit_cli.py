@@ -5,17 +5,13 @@ import asyncio
 import asyncpg
 import pytest
 from click.testing import CliRunner
-from sqlalchemy.engine import make_url
 
 from grants.cli import main
-
-
-def _dsn(url: str) -> str:
-    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+from tests.databases import asyncpg_dsn
 
 
 async def _sql(url: str, *statements: str) -> None:
-    connection = await asyncpg.connect(_dsn(url))
+    connection = await asyncpg.connect(asyncpg_dsn(url))
     try:
         for statement in statements:
             await connection.execute(statement)

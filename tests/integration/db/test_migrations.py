@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from grants.db import migrate
 from grants.db.tables import metadata
 from grants.settings import as_asyncpg_url
-from tests.integration.audit.test_audit_cli import _dsn
+from tests.databases import asyncpg_dsn
 
 
 def _diff(url: str) -> list[object]:
@@ -35,7 +35,7 @@ def _diff(url: str) -> list[object]:
 
 
 async def _objects(url: str) -> dict[str, set[str]]:
-    connection = await asyncpg.connect(_dsn(url))
+    connection = await asyncpg.connect(asyncpg_dsn(url))
     try:
         tables = {
             r[0]

@@ -8,11 +8,11 @@ import pytest
 from click.testing import CliRunner
 
 from grants.cli import main
-from tests.integration.audit.test_audit_cli import _dsn
+from tests.databases import asyncpg_dsn
 
 
 async def _fetch(url: str, query: str) -> list[asyncpg.Record]:
-    connection = await asyncpg.connect(_dsn(url))
+    connection = await asyncpg.connect(asyncpg_dsn(url))
     try:
         return list(await connection.fetch(query))
     finally:
