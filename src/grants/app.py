@@ -22,6 +22,9 @@ from grants.accounts.routes import AuthController, MeController, OrganisationCon
 from grants.accounts.signin import TokenPolicy
 from grants.accounts.throttle import ThrottleLimits
 from grants.accounts.tokens import TokenKeys
+from grants.applications import list_routes as application_list_routes
+from grants.applications import routes as application_routes
+from grants.attachments import routes as attachment_routes
 from grants.core.errors import DomainError
 from grants.db.engine import build_engine, build_read_session_factory, build_session_factory
 from grants.guidelines.loader import SHIPPED
@@ -138,6 +141,9 @@ def create_app(
             GuidelineController,
             CallController,
             EligibilityCheckController,
+            *application_routes.CONTROLLERS,
+            *application_list_routes.CONTROLLERS,
+            *attachment_routes.CONTROLLERS,
         ],
         dependencies=DEPENDENCIES,
         middleware=[

@@ -69,6 +69,35 @@ class Settings(BaseSettings):
     precheck_requests_per_minute: Annotated[
         int, Field(ge=0, description="per client address; 0 switches the limit off")
     ] = 60
+    attachment_max_bytes: Annotated[
+        int, Field(ge=1024, description="largest accepted upload in bytes (default 20 MiB)")
+    ] = 20 * 1024 * 1024
+    storage_url: str | None = Field(
+        default=None,
+        description=(
+            "Where attachment bytes go: unset means the directory data_dir/attachments; "
+            "s3://bucket/prefix for any S3-compatible store (credentials from AWS_* variables)."
+        ),
+    )
+    storage_endpoint: str | None = Field(
+        default=None,
+        description="S3 endpoint URL for non-AWS stores (MinIO), e.g. http://minio:9000",
+    )
+    clamd_address: str | None = Field(
+        default=None,
+        description=(
+            "ClamAV daemon: tcp://host:3310 or unix:///path/to/clamd.ctl. Unset: uploads are not "
+            "scanned (development only; refused in production)."
+        ),
+    )
+    smtp_url: str | None = Field(
+        default=None,
+        description=(
+            "smtp://[user:password@]host:port (smtps:// for implicit TLS). Unset: messages are "
+            "written as .eml files to data_dir/mail."
+        ),
+    )
+    mail_from: str = "Förderportal LIfD <noreply@foerderportal.invalid>"
     log_level: str = "INFO"
     log_format: LogFormat = LogFormat.JSON
     host: str = "127.0.0.1"
@@ -99,6 +128,8 @@ class Settings(BaseSettings):
             and self.secret_key.get_secret_value() == DEVELOPMENT_SECRET
         ):
             raise ValueError("GRANTS_SECRET_KEY must be set to a private value in production")
+        if self.environment is Environment.PRODUCTION and not self.clamd_address:
+            raise ValueError("GRANTS_CLAMD_ADDRESS must be set in production (malware scanning)")
         if self.oidc_issuer and not (self.oidc_jwks or self.oidc_jwks_file):
             raise ValueError("GRANTS_OIDC_ISSUER needs GRANTS_OIDC_JWKS or GRANTS_OIDC_JWKS_FILE")
         if self.oidc_issuer == self.jwt_issuer:

@@ -64,3 +64,34 @@ class TooManyAttempts(DomainError):
     def __init__(self, detail: str, *, retry_after: int) -> None:
         super().__init__(detail)
         self.retry_after = max(1, retry_after)
+
+
+class PreconditionFailed(DomainError):
+    """The client's version (``If-Match``) is not the current one: it would overwrite changes
+    it has not seen."""
+
+    code = "stale-version"
+
+
+class PreconditionRequired(DomainError):
+    """A change that needs ``If-Match`` was sent without it."""
+
+    code = "precondition-required"
+
+
+class DeadlinePassed(DomainError):
+    """Received after the call's deadline (judged by the server's clock in Europe/Berlin)."""
+
+    code = "deadline-passed"
+
+
+class PayloadTooLarge(DomainError):
+    """An upload above the configured limit; ``extra`` names the limit."""
+
+    code = "payload-too-large"
+
+
+class UnsupportedContent(DomainError):
+    """An upload whose content (not its name) is not an allowed type, or is malformed."""
+
+    code = "unsupported-content"

@@ -2,9 +2,21 @@
 test. Add each new feature's ``tables`` module here."""
 
 from grants.accounts import tables as accounts_tables
+from grants.applications import tables as applications_tables
+from grants.attachments import tables as attachments_tables
 from grants.db import audit
 from grants.db.base import metadata
 from grants.guidelines import tables as guidelines_tables
 from grants.municipalities import tables as municipalities_tables
+from grants.notifications import tables as notifications_tables
 
-__all__ = ["accounts_tables", "audit", "guidelines_tables", "metadata", "municipalities_tables"]
+__all__ = [
+    "accounts_tables",
+    "applications_tables",
+    "attachments_tables",
+    "audit",
+    "guidelines_tables",
+    "metadata",
+    "municipalities_tables",
+    "notifications_tables",
+]

@@ -17,12 +17,17 @@ from litestar.exceptions import HTTPException, ValidationException
 from grants.core.errors import (
     AuthenticationFailed,
     Conflict,
+    DeadlinePassed,
     DomainError,
     FieldProblem,
     Forbidden,
     InvalidInput,
     NotFound,
+    PayloadTooLarge,
+    PreconditionFailed,
+    PreconditionRequired,
     TooManyAttempts,
+    UnsupportedContent,
 )
 from grants.http.request_ids import current_request_id
 
@@ -38,6 +43,11 @@ _DOMAIN_STATUS: Mapping[type[DomainError], int] = {
     Forbidden: 403,
     AuthenticationFailed: 401,
     TooManyAttempts: 429,
+    PreconditionFailed: 412,
+    PreconditionRequired: 428,
+    DeadlinePassed: 422,
+    PayloadTooLarge: 413,
+    UnsupportedContent: 415,
 }
 
 _HTTP_CODES: Mapping[int, str] = {
@@ -48,9 +58,11 @@ _HTTP_CODES: Mapping[int, str] = {
     405: "method-not-allowed",
     406: "not-acceptable",
     409: "conflict",
+    412: "stale-version",
     413: "payload-too-large",
     415: "unsupported-media-type",
     422: "validation-error",
+    428: "precondition-required",
     429: "too-many-attempts",
     500: "internal-error",
     503: "service-unavailable",

@@ -1,0 +1,1 @@
+"""Applications: drafts, submission with receipts, lifecycle, requests for information."""

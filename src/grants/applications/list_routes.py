@@ -1,0 +1,5 @@
+"""HTTP routes listing and searching applications."""
+
+from litestar import Controller
+
+CONTROLLERS: list[type[Controller]] = []

@@ -1,0 +1,1 @@
+"""Attachments: uploads checked by content, stored behind one interface, scanned for malware."""

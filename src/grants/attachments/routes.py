@@ -1,0 +1,5 @@
+"""HTTP routes of the attachments feature."""
+
+from litestar import Controller
+
+CONTROLLERS: list[type[Controller]] = []

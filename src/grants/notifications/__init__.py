@@ -1,0 +1,1 @@
+"""Notifications: the e-mail outbox and the worker that delivers it."""
