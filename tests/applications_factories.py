@@ -2,11 +2,24 @@
 API so that every state is reached the way a user reaches it."""
 
 import copy
+import hashlib
+import secrets
+import uuid
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from grants.accounts.service import create_staff_user
+from grants.accounts.tables import StaffRole
+from grants.applications.tables import applications_table
+from grants.attachments.tables import attachments_table
+from grants.core.actors import Actor
 from tests.factories import bearer, login, register
+
+STAFF_PASSWORD = "Bewilligung-Sachsen-2026"
 
 COMPLETE_DRAFT: dict[str, Any] = {
     "title": "MakerSpace Schneeberg",
@@ -25,13 +38,17 @@ COMPLETE_DRAFT: dict[str, Any] = {
     "planned_end": "2029-08-31",
     "partners": [{"name": "Gymnasium Schneeberg", "type": "Schule", "role": "Kurse"}],
     "cost_lines": [
-        {"category": "equipment", "description": "3D-Drucker und Lasercutter", "amount": "60000.00"},
+        {
+            "category": "equipment",
+            "description": "3D-Drucker und Lasercutter",
+            "amount": "60000.00",
+        },
         {"category": "personnel", "description": "Werkstattleitung 0,5 VZÄ", "amount": "70000.00"},
         {"category": "material", "description": "Verbrauchsmaterial", "amount": "20000.00"},
     ],
     "financing": {
-        "requested_grant": "120000.00",
-        "own_funds": "30000.00",
+        "requested_grant": "100000.00",
+        "own_funds": "50000.00",
         "third_party_funds": "0.00",
     },
     "declarations": {
@@ -72,3 +89,69 @@ async def draft(
     assert response.status_code == 201, response.text
     created: dict[str, Any] = response.json()
     return created
+
+
+async def staff(
+    client: httpx.AsyncClient, db_session: AsyncSession, role: StaffRole
+) -> dict[str, str]:
+    """Headers of a new staff user holding ``role``."""
+    email = f"{role.value}.{secrets.token_hex(4)}@sab.example"
+    await create_staff_user(
+        db_session,
+        email=email,
+        display_name=f"Staff {role.value}",
+        password=STAFF_PASSWORD,
+        roles=[role],
+        actor=Actor.system("test"),
+        now=datetime.now(UTC),
+    )
+    return bearer(await login(client, email, STAFF_PASSWORD))
+
+
+async def attach_clean_concept(db_session: AsyncSession, application: dict[str, Any]) -> str:
+    """A scanned-clean concept PDF row, as the attachments feature leaves it after upload."""
+    attachment_id = uuid.uuid4()
+    async with db_session.begin():
+        user_id = (
+            await db_session.execute(
+                sa.select(applications_table.c.created_by).where(
+                    applications_table.c.id == uuid.UUID(application["id"])
+                )
+            )
+        ).scalar_one()
+        await db_session.execute(
+            sa.insert(attachments_table).values(
+                id=attachment_id,
+                application_id=uuid.UUID(application["id"]),
+                organisation_id=uuid.UUID(application["organisation_id"]),
+                kind="concept",
+                filename="konzept.pdf",
+                media_type="application/pdf",
+                size_bytes=1234,
+                sha256=hashlib.sha256(attachment_id.bytes).hexdigest(),
+                storage_key=f"attachments/{application['id']}/{attachment_id}",
+                scan_status="clean",
+                scan_attempts=1,
+                uploaded_by=user_id,
+            )
+        )
+    return str(attachment_id)
+
+
+def if_match(headers: dict[str, str], version: int) -> dict[str, str]:
+    return {**headers, "If-Match": f'"{version}"'}
+
+
+async def submitted(
+    client: httpx.AsyncClient, db_session: AsyncSession, headers: dict[str, str], **fields: Any
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """A submitted application of the demo call: (application before submission, receipt)."""
+    application = await draft(client, headers, **fields)
+    await attach_clean_concept(db_session, application)
+    response = await client.post(
+        f"/api/applications/{application['id']}/submissions",
+        headers=if_match(headers, application["version"]),
+    )
+    assert response.status_code == 201, response.text
+    receipt: dict[str, Any] = response.json()
+    return application, receipt

@@ -141,7 +141,7 @@ def upgrade() -> None:
     )
     op.create_table(
         "application_events",
-        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.Column("id", sa.BigInteger(), autoincrement=True, nullable=False),
         sa.Column("application_id", sa.Uuid(), nullable=False),
         sa.Column("event", sa.String(length=40), nullable=False),
         sa.Column("from_state", sa.String(length=32), nullable=True),

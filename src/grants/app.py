@@ -22,7 +22,6 @@ from grants.accounts.routes import AuthController, MeController, OrganisationCon
 from grants.accounts.signin import TokenPolicy
 from grants.accounts.throttle import ThrottleLimits
 from grants.accounts.tokens import TokenKeys
-from grants.applications import list_routes as application_list_routes
 from grants.applications import routes as application_routes
 from grants.attachments import routes as attachment_routes
 from grants.core.errors import DomainError
@@ -142,7 +141,6 @@ def create_app(
             CallController,
             EligibilityCheckController,
             *application_routes.CONTROLLERS,
-            *application_list_routes.CONTROLLERS,
             *attachment_routes.CONTROLLERS,
         ],
         dependencies=DEPENDENCIES,

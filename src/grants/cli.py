@@ -1,4 +1,4 @@
-"""The ``grants`` command: serve, db, users, demo, audit."""
+"""The ``grants`` command: serve, worker, db, users, demo, audit."""
 
 import asyncio
 import getpass
@@ -98,6 +98,69 @@ def serve(host: str | None, port: int | None, workers: int | None) -> None:
         access_log=False,  # our own access log carries the request id
         server_header=False,
     )
+
+
+@main.command()
+@click.option("--once", is_flag=True, help="Deliver what is due now, then exit.")
+@click.option(
+    "--poll-seconds",
+    type=click.FloatRange(min=0.1, max=3600),
+    default=None,
+    help="Seconds between looks for due mail (default GRANTS_WORKER_POLL_SECONDS or 5).",
+)
+def worker(once: bool, poll_seconds: float | None) -> None:
+    """Deliver queued e-mails: over SMTP (GRANTS_SMTP_URL) or as .eml files in
+    GRANTS_DATA_DIR/mail. Runs until SIGTERM or Ctrl-C; start several for more throughput.
+
+    The schema is not migrated here (`grants serve` or `grants db upgrade` do that), so that
+    a worker started beside the app never races it over a migration.
+    """
+    import signal
+
+    from grants.db.engine import build_engine, build_session_factory
+    from grants.http.logging_setup import configure_logging
+    from grants.notifications.mailers import build_mailer
+    from grants.notifications.worker import deliver_all_due, run_worker
+
+    settings = _settings()
+    url = _database_url(settings, migrate=False)
+    settings = settings.model_copy(update={"database_url": url})
+    configure_logging(settings)
+    mailer = build_mailer(settings)
+
+    async def work() -> tuple[int, int | None]:
+        engine = build_engine(settings)
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        # Finish the message in hand, then stop: a message is never cut off mid-send.
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(signum, stop.set)
+        try:
+            factory = build_session_factory(engine)
+            if once:
+                report = await deliver_all_due(
+                    factory, mailer, now=datetime.now(UTC), mail_from=settings.mail_from, stop=stop
+                )
+                return report.sent, report.failed
+            sent = await run_worker(
+                factory,
+                mailer,
+                mail_from=settings.mail_from,
+                poll_seconds=poll_seconds or settings.worker_poll_seconds,
+                stop=stop,
+            )
+            return sent, None
+        finally:
+            await engine.dispose()
+
+    console.print(f"mail worker delivering to {mailer!r}{' (once)' if once else ''}")
+    sent, failed = asyncio.run(work())
+    if failed is None:
+        click.echo(f"mail worker stopped: {sent} gesendet (sent)")
+        return
+    click.echo(f"mail: {sent} gesendet (sent), {failed} fehlgeschlagen (failed, stay queued)")
+    if failed:
+        sys.exit(1)  # for cron and scripts: something needs a look (see the log)
 
 
 @main.group()

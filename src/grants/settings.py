@@ -98,6 +98,9 @@ class Settings(BaseSettings):
         ),
     )
     mail_from: str = "Förderportal LIfD <noreply@foerderportal.invalid>"
+    worker_poll_seconds: Annotated[
+        float, Field(gt=0, le=3600, description="how often `grants worker` looks for due mail")
+    ] = 5.0
     log_level: str = "INFO"
     log_format: LogFormat = LogFormat.JSON
     host: str = "127.0.0.1"

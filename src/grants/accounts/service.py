@@ -337,3 +337,22 @@ async def create_staff_user(
                 after={"role": role},
             )
     return user_id, existing is None
+
+
+async def organisation_profile(
+    session: AsyncSession, organisation_id: uuid.UUID
+) -> OrganisationPublic:
+    """Master data of an organisation, in the caller's transaction; for other features that
+    have already checked access to an object the organisation owns (no check here)."""
+    row = (await session.execute(sa.select(_orgs).where(_orgs.c.id == organisation_id))).one()
+    return OrganisationPublic.model_validate(row, from_attributes=True)
+
+
+async def contact_of(session: AsyncSession, user_id: uuid.UUID) -> tuple[str, str]:
+    """(e-mail, display name) of a user, in the caller's transaction."""
+    row = (
+        await session.execute(
+            sa.select(_users.c.email, _users.c.display_name).where(_users.c.id == user_id)
+        )
+    ).one()
+    return row.email, row.display_name

@@ -191,7 +191,6 @@ async def create_application(
         ).one()
         await session.execute(
             sa.insert(events_table).values(
-                id=uuid.uuid4(),
                 application_id=application_id,
                 event="create",
                 from_state=None,

@@ -164,3 +164,82 @@ class EventPublic(BaseModel):
     actor: str
     reason: str | None
     occurred_at: datetime
+
+
+class SubmissionSummary(BaseModel):
+    number: int
+    reference_number: str
+    received_at: datetime
+    snapshot_sha256: str
+    guideline_hash: str
+    submitted_by: uuid.UUID
+
+
+class SubmissionPublic(SubmissionSummary):
+    snapshot: dict[str, Any]
+
+
+class FieldChangeOut(BaseModel):
+    path: str
+    before: Any
+    after: Any
+
+
+class ItemChangeOut(BaseModel):
+    list: str
+    kind: str
+    key: str
+    before: Any
+    after: Any
+
+
+class SubmissionDiff(BaseModel):
+    application_id: uuid.UUID
+    from_number: int
+    to_number: int
+    fields: list[FieldChangeOut]
+    items: list[ItemChangeOut]
+    attachments_added: list[dict[str, Any]]
+    attachments_removed: list[dict[str, Any]]
+
+
+class InformationRequestCreate(StrictInput):
+    items: Annotated[
+        list[Annotated[str, Field(min_length=1, max_length=500)]],
+        Field(min_length=1, max_length=30),
+    ]
+    message: Annotated[str, Field(max_length=4000)] = ""
+    due_at: datetime
+
+    @model_validator(mode="after")
+    def _aware(self) -> "InformationRequestCreate":
+        if self.due_at.tzinfo is None:
+            raise ValueError("due_at needs a time zone offset, e.g. 2027-01-15T23:59:59+01:00")
+        return self
+
+
+class InformationResponseCreate(StrictInput):
+    text: Annotated[str, Field(min_length=1, max_length=20_000)]
+    attachment_ids: Annotated[list[uuid.UUID], Field(max_length=30)] = []
+
+
+class InformationResponsePublic(BaseModel):
+    id: uuid.UUID
+    number: int
+    text: str
+    attachments: list[dict[str, Any]]
+    content_sha256: str
+    submitted_by: uuid.UUID
+    created_at: datetime
+    late: bool
+
+
+class InformationRequestPublic(BaseModel):
+    id: uuid.UUID
+    items: list[str]
+    message: str
+    due_at: datetime
+    status: str
+    created_at: datetime
+    answered_at: datetime | None
+    responses: list[InformationResponsePublic]

@@ -40,6 +40,15 @@ class Application(SQLModel, table=True):
         # Applicant lists: their own organisation's, most recently edited first.
         sa.Index("ix_applications_organisation_updated", "organisation_id", "updated_at", "id"),
         sa.Index("ix_applications_search", "search", postgresql_using="gin"),
+        # Manager lists across all calls and within one call (any status), newest first;
+        # the reference-number prefix of the search box (LIKE 'LIfD-demo-S-00%'). Migration 0007.
+        sa.Index("ix_applications_submitted", "submitted_at", "id"),
+        sa.Index("ix_applications_call_submitted", "call_code", "submitted_at", "id"),
+        sa.Index(
+            "ix_applications_reference_prefix",
+            "reference_number",
+            postgresql_ops={"reference_number": "varchar_pattern_ops"},
+        ),
     )
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
@@ -115,7 +124,8 @@ class ApplicationEvent(SQLModel, table=True):
 
     __tablename__ = "application_events"
 
-    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    # A sequence, not a uuid: events of one instant keep the order they were written in.
+    id: int | None = Field(default=None, primary_key=True, sa_type=sa.BigInteger)
     application_id: uuid.UUID = Field(foreign_key="applications.id", index=True)
     event: str = Field(max_length=40)
     from_state: str | None = Field(default=None, max_length=32)

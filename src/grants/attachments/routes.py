@@ -1,5 +1,175 @@
-"""HTTP routes of the attachments feature."""
+"""HTTP routes of the attachments feature.
 
-from litestar import Controller
+Uploads are the raw file as the request body (not multipart), read as a stream: the route
+lifts the app-wide body limit and the service enforces ``GRANTS_ATTACHMENT_MAX_BYTES`` while
+reading. There is deliberately no ``data`` parameter, so the app's JSON-only check does not
+apply here. Storage and scanner are built from the settings on first use and kept on
+``app.state`` (tests may put their own there first).
+"""
 
-CONTROLLERS: list[type[Controller]] = []
+import uuid
+from datetime import datetime
+from typing import Annotated, Any
+
+from litestar import Controller, Request, Response, delete, get, post
+from litestar.datastructures import State
+from litestar.di import NamedDependency, Provide
+from litestar.params import FromPath, QueryParameter
+from litestar.response import Stream
+from litestar.status_codes import HTTP_201_CREATED, HTTP_204_NO_CONTENT
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from grants.attachments import service
+from grants.attachments.names import content_disposition
+from grants.attachments.scanner import Scanner, scanner_from_settings
+from grants.attachments.schemas import AttachmentPublic
+from grants.attachments.storage import Storage, storage_from_settings
+from grants.attachments.tables import AttachmentKind
+from grants.core.access import Principal
+
+BEARER: list[dict[str, list[str]]] = [{"BearerToken": []}]
+STORAGE_STATE_KEY = "attachment_storage"
+SCANNER_STATE_KEY = "attachment_scanner"
+
+
+def provide_storage(state: State) -> Storage:
+    storage: Storage | None = state.get(STORAGE_STATE_KEY)
+    if storage is None:
+        storage = storage_from_settings(state.settings)
+        state[STORAGE_STATE_KEY] = storage
+    return storage
+
+
+def provide_scanner(state: State) -> Scanner:
+    scanner: Scanner | None = state.get(SCANNER_STATE_KEY)
+    if scanner is None:
+        scanner = scanner_from_settings(state.settings)
+        state[SCANNER_STATE_KEY] = scanner
+    return scanner
+
+
+def _content_length(request: Request[Any, Any, Any]) -> int | None:
+    value = request.headers.get("content-length", "")
+    return int(value) if value.isdigit() else None
+
+
+class AttachmentController(Controller):
+    path = "/api/applications/{application_id:uuid}/attachments"
+    tags = ["attachments"]
+    security = BEARER
+    dependencies = {
+        "storage": Provide(provide_storage, sync_to_thread=False),
+        "scanner": Provide(provide_scanner, sync_to_thread=False),
+    }
+
+    @post(
+        operation_id="uploadAttachment",
+        summary="Upload a file (the raw bytes as the body): PDF, or XLSX for budget and other",
+        description=(
+            "The type is judged by the content; the name is only a label (sanitised, its "
+            "extension set by the content). 413 above the size limit, 415 for other types, "
+            "422 for empty files, archive bombs or malware (naming the signature). "
+            "scan_status `pending` means quarantined until the malware scan has run."
+        ),
+        status_code=HTTP_201_CREATED,
+        request_max_body_size=None,  # enforced by the service against the settings
+    )
+    async def upload(
+        self,
+        request: Request[Any, Any, Any],
+        application_id: FromPath[uuid.UUID],
+        kind: Annotated[AttachmentKind, QueryParameter(description="What the file is.")],
+        state: State,
+        principal: NamedDependency[Principal],
+        db_session: NamedDependency[AsyncSession],
+        storage: NamedDependency[Storage],
+        scanner: NamedDependency[Scanner],
+        now: NamedDependency[datetime],
+        request_id: NamedDependency[str | None],
+        filename: Annotated[
+            str | None,
+            QueryParameter(
+                max_length=1000,
+                description="The user's file name; default anhang.pdf / anhang.xlsx.",
+            ),
+        ] = None,
+    ) -> AttachmentPublic:
+        return await service.upload_attachment(
+            db_session,
+            principal,
+            application_id,
+            kind=kind,
+            filename=filename,
+            body=request.stream(),
+            declared_length=_content_length(request),
+            max_bytes=state.settings.attachment_max_bytes,
+            storage=storage,
+            scanner=scanner,
+            now=now,
+            request_id=request_id,
+        )
+
+    @get(
+        operation_id="listAttachments",
+        summary="The application's current attachments with their scan status",
+    )
+    async def list_all(
+        self,
+        application_id: FromPath[uuid.UUID],
+        principal: NamedDependency[Principal],
+        db_session: NamedDependency[AsyncSession],
+    ) -> list[AttachmentPublic]:
+        return await service.list_attachments(db_session, principal, application_id)
+
+    @get(
+        "/{attachment_id:uuid}/content",
+        operation_id="downloadAttachment",
+        summary="The file's bytes (clean attachments only; 409 while being scanned)",
+        media_type="application/octet-stream",
+    )
+    async def download(
+        self,
+        application_id: FromPath[uuid.UUID],
+        attachment_id: FromPath[uuid.UUID],
+        principal: NamedDependency[Principal],
+        db_session: NamedDependency[AsyncSession],
+        storage: NamedDependency[Storage],
+    ) -> Stream:
+        found = await service.open_download(
+            db_session, principal, application_id, attachment_id, storage=storage
+        )
+        meta = found.attachment
+        return Stream(
+            found.chunks,
+            media_type=meta.media_type,
+            headers={
+                "Content-Disposition": content_disposition(meta.filename),
+                "Content-Length": str(meta.size_bytes),
+                "X-Content-Type-Options": "nosniff",
+                "ETag": f'"{meta.sha256}"',
+                "Cache-Control": "private, no-store",
+            },
+        )
+
+    @delete(
+        "/{attachment_id:uuid}",
+        operation_id="deleteAttachment",
+        summary="Remove an attachment from the application (applicants, editable states)",
+        status_code=HTTP_204_NO_CONTENT,
+    )
+    async def remove(
+        self,
+        application_id: FromPath[uuid.UUID],
+        attachment_id: FromPath[uuid.UUID],
+        principal: NamedDependency[Principal],
+        db_session: NamedDependency[AsyncSession],
+        now: NamedDependency[datetime],
+        request_id: NamedDependency[str | None],
+    ) -> Response[None]:
+        await service.delete_attachment(
+            db_session, principal, application_id, attachment_id, now=now, request_id=request_id
+        )
+        return Response(None, status_code=HTTP_204_NO_CONTENT)
+
+
+CONTROLLERS: list[type[Controller]] = [AttachmentController]

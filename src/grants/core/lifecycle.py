@@ -42,6 +42,7 @@ class Role(StrEnum):
 
 class Event(StrEnum):
     SUBMIT = "submit"
+    RESUBMIT = "resubmit"  # a corrected version replaces the submitted one, before the deadline
     START_FORMAL_CHECK = "start_formal_check"
     REQUEST_INFORMATION = "request_information"
     ANSWER_REQUEST = "answer_request"
@@ -91,6 +92,7 @@ _WITHDRAWABLE = (
 
 TRANSITIONS: tuple[Transition, ...] = (
     _t(Event.SUBMIT, State.DRAFT, State.SUBMITTED, A),
+    _t(Event.RESUBMIT, State.SUBMITTED, State.SUBMITTED, A),
     _t(Event.START_FORMAL_CHECK, State.SUBMITTED, State.FORMAL_CHECK, M, S),
     _t(Event.REQUEST_INFORMATION, State.FORMAL_CHECK, State.INFORMATION_REQUESTED, M, reason=True),
     _t(Event.ANSWER_REQUEST, State.INFORMATION_REQUESTED, State.FORMAL_CHECK, A),

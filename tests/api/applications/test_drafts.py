@@ -23,12 +23,16 @@ async def test_patch_needs_if_match_and_refuses_stale_versions(client: httpx.Asy
     url = f"/api/applications/{created['id']}"
     missing = await client.patch(url, json={"title": "Neu"}, headers=anna["headers"])
     assert missing.status_code == 428
-    ok = await client.patch(url, json={"title": "Neu"}, headers={**anna["headers"], "If-Match": '"1"'})
+    ok = await client.patch(
+        url, json={"title": "Neu"}, headers={**anna["headers"], "If-Match": '"1"'}
+    )
     assert ok.status_code == 200, ok.text
     assert ok.headers["etag"] == '"2"'
     assert ok.json()["draft"]["title"] == "Neu"
     assert ok.json()["draft"]["summary"] == created["draft"]["summary"]  # untouched
-    stale = await client.patch(url, json={"title": "Alt"}, headers={**anna["headers"], "If-Match": '"1"'})
+    stale = await client.patch(
+        url, json={"title": "Alt"}, headers={**anna["headers"], "If-Match": '"1"'}
+    )
     assert stale.status_code == 412
     assert stale.json()["current_version"] == 2
     again = await client.get(url, headers=anna["headers"])

@@ -1,0 +1,261 @@
+"""Requests for information (Nachforderung): a programme manager asks for named items by a
+due date; the applicant answers with text and attachments. Answers are appended and
+numbered; the submitted snapshot is never touched."""
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from grants.accounts.service import contact_of
+from grants.applications.access import load_application
+from grants.applications.attached import attachments_of
+from grants.applications.notify import queue_information_request
+from grants.applications.schemas import (
+    InformationRequestCreate,
+    InformationRequestPublic,
+    InformationResponseCreate,
+    InformationResponsePublic,
+)
+from grants.applications.snapshots import sha256_of
+from grants.applications.tables import (
+    InformationRequestStatus,
+    information_requests_table,
+    information_responses_table,
+)
+from grants.applications.transitions import apply_transition
+from grants.core.access import Principal
+from grants.core.errors import Conflict, FieldProblem, InvalidInput, NotFound
+from grants.core.lifecycle import Event, Role, State
+from grants.db.audit import record_audit
+
+_requests = information_requests_table
+_responses = information_responses_table
+
+# While the answer is awaited, and while the formal check goes on after it (a second,
+# corrected answer is appended as a new version).
+_ANSWERABLE = frozenset({State.INFORMATION_REQUESTED, State.FORMAL_CHECK})
+
+
+def _response_public(row: Any, due_at: datetime) -> InformationResponsePublic:
+    return InformationResponsePublic(
+        id=row.id,
+        number=row.number,
+        text=row.text,
+        attachments=row.attachments,
+        content_sha256=row.content_sha256,
+        submitted_by=row.submitted_by,
+        created_at=row.created_at,
+        late=row.created_at > due_at,
+    )
+
+
+async def _requests_of(
+    session: AsyncSession, application_id: uuid.UUID, request_id: uuid.UUID | None = None
+) -> list[InformationRequestPublic]:
+    query = sa.select(_requests).where(_requests.c.application_id == application_id)
+    if request_id is not None:
+        query = query.where(_requests.c.id == request_id)
+    requests = (await session.execute(query.order_by(_requests.c.created_at))).all()
+    ids = [r.id for r in requests]
+    answers: dict[uuid.UUID, list[Any]] = {i: [] for i in ids}
+    if ids:
+        rows = await session.execute(
+            sa.select(_responses)
+            .where(_responses.c.request_id.in_(ids))
+            .order_by(_responses.c.request_id, _responses.c.number)
+        )
+        for row in rows:
+            answers[row.request_id].append(row)
+    return [
+        InformationRequestPublic(
+            id=r.id,
+            items=r.items,
+            message=r.message,
+            due_at=r.due_at,
+            status=str(r.status),
+            created_at=r.created_at,
+            answered_at=r.answered_at,
+            responses=[_response_public(a, r.due_at) for a in answers[r.id]],
+        )
+        for r in requests
+    ]
+
+
+async def request_information(
+    session: AsyncSession,
+    principal: Principal,
+    application_id: uuid.UUID,
+    data: InformationRequestCreate,
+    *,
+    now: datetime,
+    request_id: str | None,
+) -> InformationRequestPublic:
+    reason = "Nachforderung: " + "; ".join(data.items)
+    async with session.begin():
+        row, role = await load_application(
+            session, principal, application_id, for_update=True, require=Role.PROGRAMME_MANAGER
+        )
+        if data.due_at <= now:
+            raise InvalidInput(
+                "Die Frist muss in der Zukunft liegen (due date must be in the future).",
+                problems=(FieldProblem("due_at", "in_past", "ein späteres Datum wählen"),),
+            )
+        await apply_transition(
+            session,
+            principal,
+            row,
+            Event.REQUEST_INFORMATION,
+            role,
+            reason=reason[:4000],
+            now=now,
+            request_id=request_id,
+        )
+        new_id = uuid.uuid4()
+        await session.execute(
+            sa.insert(_requests).values(
+                id=new_id,
+                application_id=application_id,
+                items=list(data.items),
+                message=data.message,
+                due_at=data.due_at,
+                status=InformationRequestStatus.OPEN,
+                created_by=principal.user_id,
+                created_at=now,
+            )
+        )
+        recipient, _ = await contact_of(session, row.created_by)
+        await queue_information_request(
+            session,
+            application_id=application_id,
+            request_id=new_id,
+            reference_number=row.reference_number,
+            title=row.title,
+            items=data.items,
+            due_at=data.due_at,
+            message=data.message,
+            recipient=recipient,
+            now=now,
+        )
+        await record_audit(
+            session,
+            actor=principal.as_actor(request_id),
+            action="information_request.created",
+            object_type="information_request",
+            object_id=new_id,
+            now=now,
+            after={"application_id": str(application_id), "items": list(data.items)},
+        )
+        [created] = await _requests_of(session, application_id, new_id)
+    return created
+
+
+async def list_information_requests(
+    session: AsyncSession, principal: Principal, application_id: uuid.UUID
+) -> list[InformationRequestPublic]:
+    async with session.begin():
+        await load_application(session, principal, application_id)
+        return await _requests_of(session, application_id)
+
+
+async def answer_information_request(
+    session: AsyncSession,
+    principal: Principal,
+    application_id: uuid.UUID,
+    information_request_id: uuid.UUID,
+    data: InformationResponseCreate,
+    *,
+    now: datetime,
+    request_id: str | None,
+) -> InformationResponsePublic:
+    async with session.begin():
+        row, role = await load_application(
+            session, principal, application_id, for_update=True, require=Role.APPLICANT
+        )
+        request = (
+            await session.execute(
+                sa.select(_requests)
+                .where(
+                    _requests.c.id == information_request_id,
+                    _requests.c.application_id == application_id,
+                )
+                .with_for_update()
+            )
+        ).first()
+        if request is None:
+            raise NotFound("Nachforderung nicht gefunden (information request not found)")
+        status = State(row.status)
+        if status not in _ANSWERABLE:
+            raise Conflict(
+                f"Im Zustand „{status.value}“ kann nicht mehr geantwortet werden "
+                "(answers are closed in this state)."
+            )
+        available = {a["id"]: a for a in await attachments_of(session, application_id)}
+        chosen = []
+        for index, attachment_id in enumerate(data.attachment_ids):
+            found = available.get(str(attachment_id))
+            if found is None or found["scan_status"] != "clean":
+                raise InvalidInput(
+                    "Anhang nicht verfügbar (attachment unknown, removed or not yet scanned).",
+                    problems=(
+                        FieldProblem(f"attachment_ids.{index}", "unavailable", str(attachment_id)),
+                    ),
+                )
+            chosen.append(
+                {k: found[k] for k in ("id", "filename", "media_type", "size_bytes", "sha256")}
+            )
+        number = 1 + int(
+            (
+                await session.execute(
+                    sa.select(sa.func.count()).where(_responses.c.request_id == request.id)
+                )
+            ).scalar_one()
+        )
+        content = {"text": data.text, "attachments": chosen}
+        response_id = uuid.uuid4()
+        inserted = (
+            await session.execute(
+                sa.insert(_responses)
+                .values(
+                    id=response_id,
+                    request_id=request.id,
+                    application_id=application_id,
+                    number=number,
+                    text=data.text,
+                    attachments=chosen,
+                    content_sha256=sha256_of(content),
+                    submitted_by=principal.user_id,
+                    created_at=now,
+                )
+                .returning(_responses)
+            )
+        ).one()
+        if request.status == InformationRequestStatus.OPEN:
+            await session.execute(
+                sa.update(_requests)
+                .where(_requests.c.id == request.id)
+                .values(status=InformationRequestStatus.ANSWERED, answered_at=now)
+            )
+        if status is State.INFORMATION_REQUESTED:
+            await apply_transition(
+                session,
+                principal,
+                row,
+                Event.ANSWER_REQUEST,
+                role,
+                reason=None,
+                now=now,
+                request_id=request_id,
+            )
+        await record_audit(
+            session,
+            actor=principal.as_actor(request_id),
+            action="information_request.answered",
+            object_type="information_request",
+            object_id=request.id,
+            now=now,
+            after={"response": str(response_id), "number": number},
+        )
+    return _response_public(inserted, request.due_at)

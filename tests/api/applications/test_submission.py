@@ -1,0 +1,266 @@
+"""Submission over HTTP: receipt, snapshot and hash, gap-free reference numbers, deadline,
+completeness and rules, If-Match and Idempotency-Key, resubmission with diffs."""
+
+import hashlib
+import json
+import uuid
+from datetime import datetime, timedelta
+
+import httpx
+import pytest
+import sqlalchemy as sa
+from litestar import Litestar
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from grants.applications.submission import submit_application
+from grants.applications.tables import submissions_table
+from grants.core.access import Principal
+from grants.core.errors import DeadlinePassed
+from grants.notifications.tables import outbox_table
+from tests.applications_factories import (
+    applicant,
+    attach_clean_concept,
+    draft,
+    if_match,
+    submitted,
+)
+
+
+def _canonical_sha256(value: object) -> str:
+    text = json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+async def test_submission_gives_a_receipt_a_number_and_a_frozen_snapshot(
+    client: httpx.AsyncClient, db_session: AsyncSession
+) -> None:
+    anna = await applicant(client)
+    application, receipt = await submitted(client, db_session, anna["headers"])
+    assert receipt["reference_number"].startswith("LIfD-demo-S-")
+    assert receipt["submission_number"] == 1
+    assert receipt["status"] == "submitted"
+    url = f"/api/applications/{application['id']}"
+    current = (await client.get(url, headers=anna["headers"])).json()
+    assert current["status"] == "submitted"
+    assert current["reference_number"] == receipt["reference_number"]
+    snapshot = (await client.get(f"{url}/submissions/1", headers=anna["headers"])).json()
+    assert snapshot["snapshot_sha256"] == receipt["snapshot_sha256"]
+    # Anyone can recompute the hash from the stored JSON.
+    assert _canonical_sha256(snapshot["snapshot"]) == receipt["snapshot_sha256"]
+    assert snapshot["snapshot"]["content"]["title"] == application["draft"]["title"]
+    assert snapshot["snapshot"]["guideline"]["content_hash"] == receipt["guideline_hash"]
+    assert snapshot["snapshot"]["verdict"]["eligible"] is True
+    assert [a["filename"] for a in snapshot["snapshot"]["attachments"]] == ["konzept.pdf"]
+    events = (await client.get(f"{url}/events", headers=anna["headers"])).json()
+    assert [e["event"] for e in events] == ["create", "submit"]
+    mails = (
+        await db_session.execute(
+            sa.select(outbox_table.c.kind, outbox_table.c.recipient, outbox_table.c.subject)
+        )
+    ).all()
+    assert ("receipt", anna["email"]) in {(m.kind, m.recipient) for m in mails}
+    assert any(receipt["reference_number"] in m.subject for m in mails)
+
+
+async def test_reference_numbers_count_per_call_and_line(
+    client: httpx.AsyncClient, db_session: AsyncSession
+) -> None:
+    anna = await applicant(client)
+    numbers = []
+    for _ in range(3):
+        _, receipt = await submitted(client, db_session, anna["headers"])
+        numbers.append(receipt["reference_number"])
+    sequence = [int(n.rsplit("-", 1)[1]) for n in numbers]
+    assert sequence == list(range(sequence[0], sequence[0] + 3))
+
+
+async def test_incomplete_drafts_are_refused_naming_each_gap(
+    client: httpx.AsyncClient, db_session: AsyncSession
+) -> None:
+    anna = await applicant(client)
+    application = await draft(client, anna["headers"], summary="", objectives=[])
+    response = await client.post(
+        f"/api/applications/{application['id']}/submissions",
+        headers=if_match(anna["headers"], 1),
+    )
+    assert response.status_code == 422
+    fields = {e["field"] for e in response.json()["errors"]}
+    assert {"summary", "objectives", "attachments"} <= fields
+    again = (
+        await client.get(f"/api/applications/{application['id']}", headers=anna["headers"])
+    ).json()
+    assert again["status"] == "draft"
+    assert again["reference_number"] is None
+    count = await db_session.execute(sa.select(sa.func.count()).select_from(submissions_table))
+    assert count.scalar_one() == 0
+
+
+async def test_failing_rules_block_submission_with_their_section(
+    client: httpx.AsyncClient, db_session: AsyncSession
+) -> None:
+    anna = await applicant(client)
+    application = await draft(client, anna["headers"], municipality_key="09162000")  # München
+    await attach_clean_concept(db_session, application)
+    response = await client.post(
+        f"/api/applications/{application['id']}/submissions",
+        headers=if_match(anna["headers"], 1),
+    )
+    assert response.status_code == 422
+    errors = response.json()["errors"]
+    location = [e for e in errors if e["field"].startswith("rules.")]
+    assert location, errors
+    assert "Nr." in location[0]["message"]
+
+
+async def test_live_check_explains_the_draft(
+    client: httpx.AsyncClient, db_session: AsyncSession
+) -> None:
+    anna = await applicant(client)
+    application = await draft(client, anna["headers"])
+    url = f"/api/applications/{application['id']}/eligibility"
+    first = (await client.get(url, headers=anna["headers"])).json()
+    assert first["verdict"]["eligible"] is True
+    assert first["submittable"] is False  # the concept PDF is missing
+    assert [m["field"] for m in first["missing"]] == ["attachments"]
+    await attach_clean_concept(db_session, application)
+    second = (await client.get(url, headers=anna["headers"])).json()
+    assert second["submittable"] is True
+    assert second["verdict"]["funding"]["grant"] == "100000.00"
+    empty = await client.post(
+        "/api/applications",
+        json={"call": "demo", "funding_line": "mobile"},
+        headers=anna["headers"],
+    )
+    check = (
+        await client.get(
+            f"/api/applications/{empty.json()['id']}/eligibility", headers=anna["headers"]
+        )
+    ).json()
+    assert check["verdict"] is None
+    assert {"municipality_key", "planned_start", "planned_end", "financing"} <= {
+        m["field"] for m in check["missing"]
+    }
+
+
+async def test_the_deadline_second_is_judged_in_berlin(
+    client: httpx.AsyncClient, db_session: AsyncSession, app: Litestar
+) -> None:
+    # Tokens are checked against the real clock, so the receipt time is given to the service
+    # directly; the drafts are made through the API.
+    deadline = datetime.fromisoformat("2027-06-30T23:59:59+02:00")
+    anna = await applicant(client)
+    on_time = await draft(client, anna["headers"])
+    late = await draft(client, anna["headers"])
+    for application in (on_time, late):
+        await attach_clean_concept(db_session, application)
+    principal = Principal(
+        user_id=uuid.UUID(anna["user"]["id"]),
+        email=anna["email"],
+        display_name="Anna",
+        memberships={uuid.UUID(on_time["organisation_id"]): "admin"},
+    )
+
+    async def submit(application: dict[str, object], now: datetime) -> None:
+        await submit_application(
+            db_session,
+            principal,
+            uuid.UUID(str(application["id"])),
+            if_match='"1"',
+            idempotency_key=None,
+            registry=app.state.guidelines,
+            now=now,
+            request_id=None,
+        )
+
+    await submit(on_time, deadline)
+    with pytest.raises(DeadlinePassed):
+        await submit(late, deadline + timedelta(seconds=1))
+    still = (await client.get(f"/api/applications/{late['id']}", headers=anna["headers"])).json()
+    assert still["status"] == "draft"
+    done = (await client.get(f"/api/applications/{on_time['id']}", headers=anna["headers"])).json()
+    assert done["submitted_at"].startswith("2027-06-30T21:59:59")
+
+
+async def test_stale_and_repeated_submissions_create_exactly_one(
+    client: httpx.AsyncClient, db_session: AsyncSession
+) -> None:
+    anna = await applicant(client)
+    application = await draft(client, anna["headers"])
+    await attach_clean_concept(db_session, application)
+    url = f"/api/applications/{application['id']}/submissions"
+    missing = await client.post(url, headers=anna["headers"])
+    assert missing.status_code == 428
+    first = await client.post(url, headers=if_match(anna["headers"], 1))
+    assert first.status_code == 201
+    twice = await client.post(url, headers=if_match(anna["headers"], 1))
+    assert twice.status_code == 412
+    unchanged = await client.post(url, headers=if_match(anna["headers"], 2))
+    assert unchanged.status_code == 409
+    listed = (await client.get(url, headers=anna["headers"])).json()
+    assert len(listed) == 1
+
+
+async def test_idempotency_key_replays_the_first_answer(
+    client: httpx.AsyncClient, db_session: AsyncSession
+) -> None:
+    anna = await applicant(client)
+    application = await draft(client, anna["headers"])
+    await attach_clean_concept(db_session, application)
+    url = f"/api/applications/{application['id']}/submissions"
+    headers = {**if_match(anna["headers"], 1), "Idempotency-Key": "submit-7f3a9c21"}
+    first = await client.post(url, headers=headers)
+    retry = await client.post(url, headers=headers)
+    assert first.status_code == retry.status_code == 201
+    assert retry.json() == first.json()
+    assert retry.headers.get("idempotent-replayed") == "true"
+    assert len((await client.get(url, headers=anna["headers"])).json()) == 1
+    other = await draft(client, anna["headers"])
+    reused = await client.post(
+        f"/api/applications/{other['id']}/submissions",
+        headers={**if_match(anna["headers"], 1), "Idempotency-Key": "submit-7f3a9c21"},
+    )
+    assert reused.status_code == 422
+    assert reused.json()["errors"][0]["field"] == "Idempotency-Key"
+
+
+async def test_resubmission_before_the_deadline_keeps_every_version_and_diffs_them(
+    client: httpx.AsyncClient, db_session: AsyncSession
+) -> None:
+    anna = await applicant(client)
+    application, first = await submitted(client, db_session, anna["headers"])
+    url = f"/api/applications/{application['id']}"
+    lines = application["draft"]["cost_lines"]
+    changed_lines = [
+        {**lines[0], "amount": "65000.00"},
+        lines[1],
+        {"category": "rent", "description": "Miete Werkstatt", "amount": "5000.00"},
+    ]
+    patched = await client.patch(
+        url,
+        json={
+            "title": "MakerSpace Schneeberg 2.0",
+            "cost_lines": changed_lines,
+            "financing": {"requested_grant": "90000.00", "own_funds": "50000.00"},
+        },
+        headers=if_match(anna["headers"], 2),
+    )
+    assert patched.status_code == 200, patched.text
+    second = await client.post(f"{url}/submissions", headers=if_match(anna["headers"], 3))
+    assert second.status_code == 201, second.text
+    assert second.json()["reference_number"] == first["reference_number"]
+    assert second.json()["submission_number"] == 2
+    versions = (await client.get(f"{url}/submissions", headers=anna["headers"])).json()
+    assert [v["snapshot_sha256"] for v in versions] == [
+        first["snapshot_sha256"],
+        second.json()["snapshot_sha256"],
+    ]
+    diff = (await client.get(f"{url}/submissions/2/diff", headers=anna["headers"])).json()
+    assert {
+        "path": "title",
+        "before": "MakerSpace Schneeberg",
+        "after": "MakerSpace Schneeberg 2.0",
+    } in diff["fields"]
+    kinds = {(i["kind"], i["key"]) for i in diff["items"]}
+    assert ("changed", "equipment: 3D-Drucker und Lasercutter") in kinds
+    assert ("added", "rent: Miete Werkstatt") in kinds
+    assert ("removed", "material: Verbrauchsmaterial") in kinds
