@@ -204,8 +204,12 @@ class _Connection(asyncio.Protocol):
 
     def _send(self) -> None:
         assert self._transport is not None
+        request = self._gen.next_request()
+        if request is None:  # a finite list of requests is used up: this connection is done
+            self.close()
+            return
         self._sent_at = time.perf_counter_ns()
-        self._transport.write(self._gen.request)
+        self._transport.write(request)
 
     def data_received(self, data: bytes) -> None:
         buffer = self._buffer
@@ -256,8 +260,13 @@ class _Generator:
         warmup_s: float,
         duration_s: float,
         server_pid: int | None,
+        requests: list[bytes] | None = None,
     ) -> None:
         self.host, self.port, self.request = host, port, request
+        # Distinct requests (each used once), for actions that cannot be repeated, such as
+        # submitting an application; None: the one ``request`` again and again.
+        self._requests = None if requests is None else iter(requests)
+        self.exhausted = False
         self.connections = connections
         self.warmup_s, self.duration_s = warmup_s, duration_s
         self.server_pid = server_pid
@@ -272,6 +281,14 @@ class _Generator:
         self._all_closed: asyncio.Event | None = None
 
     # Called by the connections.
+    def next_request(self) -> bytes | None:
+        if self._requests is None:
+            return self.request
+        request = next(self._requests, None)
+        if request is None:
+            self.exhausted = True
+        return request
+
     def opened(self, connection: _Connection) -> None:
         self._open.add(connection)
 
@@ -287,7 +304,7 @@ class _Generator:
 
     def lost(self, connection: _Connection) -> None:
         self._open.discard(connection)
-        if self.running:
+        if self.running and not self.exhausted:
             self.socket_errors += 1
             asyncio.get_running_loop().call_later(0.01, self._reconnect)
         elif not self._open and self._all_closed is not None:
@@ -369,8 +386,10 @@ def run_python(
     method: str = "GET",
     body: bytes | None = None,
     content_type: str = "application/json",
+    requests: list[bytes] | None = None,
 ) -> LoadResult:
     generator = _Generator(
+        requests=requests,
         host=host,
         port=port,
         request=build_request(
@@ -389,7 +408,26 @@ def run_python(
         result = uvloop.run(generator.run())
     if generator.protocol_errors:
         print("loadgen: " + "; ".join(generator.protocol_errors), file=sys.stderr)
+    if generator.exhausted:
+        print("loadgen: the requests file ran out before the window ended", file=sys.stderr)
     return result
+
+
+def read_requests(path: Path) -> list[bytes]:
+    """Requests stored one after another, each after its length as 4 bytes, big-endian."""
+    data, requests, at = path.read_bytes(), [], 0
+    while at < len(data):
+        size = int.from_bytes(data[at : at + 4], "big")
+        requests.append(data[at + 4 : at + 4 + size])
+        at += 4 + size
+    return requests
+
+
+def write_requests(path: Path, requests: list[bytes]) -> None:
+    with path.open("wb") as out:
+        for request in requests:
+            out.write(len(request).to_bytes(4, "big"))
+            out.write(request)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -534,6 +572,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--content-type", default="application/json", help="Content-Type of the body"
     )
+    parser.add_argument(
+        "--requests-file",
+        type=Path,
+        help="whole HTTP requests, each used once (see write_requests); python engine only",
+    )
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--duration", type=float, default=10.0, help="measured seconds")
     parser.add_argument("--warmup", type=float, default=2.0, help="unmeasured seconds first")
@@ -544,6 +587,21 @@ def main(argv: list[str] | None = None) -> None:
     body = args.body_file.read_bytes() if args.body_file is not None else None
     if args.cpu is not None:
         os.sched_setaffinity(0, {args.cpu})
+    if args.requests_file is not None:
+        result = run_python(
+            host=args.host,
+            port=args.port,
+            path=args.path,
+            headers=args.header,
+            connections=args.connections,
+            duration_s=args.duration,
+            warmup_s=args.warmup,
+            server_pid=args.server_pid,
+            requests=read_requests(args.requests_file),
+        )
+        json.dump(asdict(result), sys.stdout)
+        sys.stdout.write("\n")
+        return
     run = run_wrk if args.engine == "wrk" else run_python
     result = run(
         host=args.host,

@@ -8,6 +8,7 @@ from typing import Any
 import msgspec
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from grants.accounts.schemas import OrganisationPublic
 from grants.accounts.service import organisation_profile
 from grants.applications.access import load_application
 from grants.applications.attached import attachments_of, clean_kinds
@@ -58,6 +59,7 @@ async def judge(
     *,
     registry: GuidelineRegistry,
     received_at: datetime,
+    organisation: OrganisationPublic | None = None,
 ) -> Verdict | None:
     """The guideline's verdict on ``draft`` as if received at ``received_at``; None while
     the draft lacks what the engine needs. Runs in the caller's transaction."""
@@ -65,7 +67,8 @@ async def judge(
         return None
     guideline = guideline_of(registry, row.guideline_id)
     _, call = line_and_call(guideline, row.call_code, row.funding_line)
-    organisation = await organisation_profile(session, row.organisation_id)
+    if organisation is None:
+        organisation = await organisation_profile(session, row.organisation_id)
     assert draft.municipality_key is not None  # noqa: S101 (missing_for_check ensured it)
     category = await fetch_area_category(session, draft.municipality_key)
     proposal = to_proposal(

@@ -161,7 +161,10 @@ async def submit_application(
         attachments = await attachments_of(session, application_id)
         _refuse_unclean(attachments)
         problems = missing_for_submission(draft, attachment_kinds=clean_kinds(attachments))
-        verdict = await judge(session, row, draft, registry=registry, received_at=now)
+        organisation = await organisation_profile(session, row.organisation_id)
+        verdict = await judge(
+            session, row, draft, registry=registry, received_at=now, organisation=organisation
+        )
         if verdict is not None:
             problems.extend(verdict_problems(verdict))
         if problems or verdict is None:
@@ -186,6 +189,8 @@ async def submit_application(
                     "the last submission)."
                 )
 
+        # Taken as late as possible: the counter's row lock serialises submissions of one
+        # call and line from here to the commit.
         reference = row.reference_number or reference_number(
             guideline,
             call,
@@ -193,7 +198,6 @@ async def submit_application(
             await _next_number(session, guideline.id, call.code, row.funding_line),
         )
         number = row.submission_count + 1
-        organisation = await organisation_profile(session, row.organisation_id)
         snapshot = {
             "schema": SNAPSHOT_SCHEMA,
             "application_id": str(application_id),
