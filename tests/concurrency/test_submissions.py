@@ -98,3 +98,23 @@ async def test_racing_retries_with_one_key_submit_once(
             .where(submissions_table.c.application_id == uuid.UUID(str(application["id"])))
         )
     assert count == 1
+
+
+async def test_two_tabs_saving_the_same_version_one_wins(
+    committed_client: httpx.AsyncClient, committed_engine: AsyncEngine
+) -> None:
+    [(headers, application)] = await _ready_drafts(committed_client, committed_engine, 1)
+    url = f"/api/applications/{application['id']}"
+
+    async def save(title: str) -> httpx.Response:
+        return await committed_client.patch(
+            url, json={"title": title}, headers=if_match(headers, 1)
+        )
+
+    responses = await asyncio.gather(*(save(f"Tab {i}") for i in range(6)))
+    statuses = sorted(r.status_code for r in responses)
+    assert statuses == [200, 412, 412, 412, 412, 412]
+    winner = next(r for r in responses if r.status_code == 200).json()["draft"]["title"]
+    current = (await committed_client.get(url, headers=headers)).json()
+    assert current["draft"]["title"] == winner
+    assert current["version"] == 2

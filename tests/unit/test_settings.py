@@ -56,7 +56,17 @@ def test_production_refuses_the_published_development_secret(
     with pytest.raises(SettingsError, match="GRANTS_SECRET_KEY"):
         load_settings()
     monkeypatch.setenv("GRANTS_SECRET_KEY", "a-private-value-" + "x" * 32)
+    monkeypatch.setenv("GRANTS_CLAMD_ADDRESS", "tcp://clamav:3310")
     assert load_settings().secret_key.get_secret_value() != DEVELOPMENT_SECRET
+
+
+def test_production_refuses_to_run_without_malware_scanning(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("GRANTS_ENVIRONMENT", "production")
+    monkeypatch.setenv("GRANTS_SECRET_KEY", "a-private-value-" + "x" * 32)
+    with pytest.raises(SettingsError, match="GRANTS_CLAMD_ADDRESS"):
+        load_settings()
 
 
 def test_oidc_issuer_needs_keys(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:

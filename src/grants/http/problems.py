@@ -30,6 +30,7 @@ from grants.core.errors import (
     UnsupportedContent,
 )
 from grants.http.request_ids import current_request_id
+from grants.http.validation_de import german
 
 PROBLEM_JSON = "application/problem+json"
 PROBLEM_TYPE_BASE = "urn:grants:problem:"
@@ -122,7 +123,11 @@ def _validation_problems(exc: ValidationException) -> tuple[FieldProblem, ...]:
             FieldProblem(
                 field=".".join(str(part) for part in error.get("loc", ())) or "body",
                 rule=str(error.get("type", "invalid")),
-                message=str(error.get("msg", "invalid value")),
+                message=german(
+                    str(error.get("type", "invalid")),
+                    str(error.get("msg", "invalid value")),
+                    error.get("ctx"),
+                ),
             )
             for error in cause.errors
         )

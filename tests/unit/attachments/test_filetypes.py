@@ -152,10 +152,19 @@ def test_zip64_directory_counts_are_read(tmp_path: Path) -> None:
             archive.writestr(name, content)
     data = buffer.getvalue()
     at = data.rfind(b"PK\x05\x06")
-    entries, directory_size, directory_offset = struct.unpack_from("<HII", data, at + 10)
+    _, directory_size, directory_offset = struct.unpack_from("<HII", data, at + 10)
     # Rewrite as ZIP64: a zip64 end record and locator before a saturated classic record.
     record = struct.pack(
-        "<4sQHHIIQQQQ", b"PK\x06\x06", 44, 45, 45, 0, 0, 5000, 5000, directory_size,
+        "<4sQHHIIQQQQ",
+        b"PK\x06\x06",
+        44,
+        45,
+        45,
+        0,
+        0,
+        5000,
+        5000,
+        directory_size,
         directory_offset,
     )
     locator = struct.pack("<4sIQI", b"PK\x06\x07", 0, at, 1)

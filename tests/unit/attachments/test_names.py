@@ -59,6 +59,6 @@ def test_ascii_fallback_transliterates_german_and_drops_the_rest() -> None:
 def test_content_disposition_carries_both_names() -> None:
     header = content_disposition("Förderantrag 2027.pdf")
     assert header == (
-        "attachment; filename=\"Foerderantrag 2027.pdf\"; "
+        'attachment; filename="Foerderantrag 2027.pdf"; '
         "filename*=UTF-8''F%C3%B6rderantrag%202027.pdf"
     )
