@@ -17,49 +17,12 @@ from grants.accounts.tables import StaffRole
 from grants.applications.tables import applications_table
 from grants.attachments.tables import attachments_table
 from grants.core.actors import Actor
+from grants.demo import DEMO_DRAFT
 from tests.factories import bearer, login, register
 
 STAFF_PASSWORD = "Bewilligung-Sachsen-2026"
 
-COMPLETE_DRAFT: dict[str, Any] = {
-    "title": "MakerSpace Schneeberg",
-    "summary": "Offene Werkstatt mit 3D-Druck, Lasercutter und Kursen für Schulen.",
-    "concept": {
-        "initial_situation": "Im Erzgebirge fehlt ein offener Ort für digitale Fertigung.",
-        "goals": "Digitale Kompetenzen vermitteln und Unternehmen vernetzen.",
-        "measures": "Ausstattung, Kursprogramm, offene Werkstattzeiten.",
-        "target_groups": "Schülerinnen und Schüler, Handwerk, Kreative.",
-        "sustainability": "Trägerverein und Mitgliedsbeiträge sichern den Betrieb.",
-        "cooperation": "Gymnasium Schneeberg, Handwerkskammer.",
-    },
-    "objectives": ["a", "e"],
-    "municipality_key": "14521530",
-    "planned_start": "2027-09-01",
-    "planned_end": "2029-08-31",
-    "partners": [{"name": "Gymnasium Schneeberg", "type": "Schule", "role": "Kurse"}],
-    "cost_lines": [
-        {
-            "category": "equipment",
-            "description": "3D-Drucker und Lasercutter",
-            "amount": "60000.00",
-        },
-        {"category": "personnel", "description": "Werkstattleitung 0,5 VZÄ", "amount": "70000.00"},
-        {"category": "material", "description": "Verbrauchsmaterial", "amount": "20000.00"},
-    ],
-    "financing": {
-        "requested_grant": "100000.00",
-        "own_funds": "50000.00",
-        "third_party_funds": "0.00",
-    },
-    "declarations": {
-        "subsidy_relevant_facts_acknowledged": True,
-        "de_minimis_declared": True,
-        "de_minimis_prior_aid": [],
-        "economic_activity": False,
-        "vat_deductible": False,
-        "data_protection_acknowledged": True,
-    },
-}
+COMPLETE_DRAFT = DEMO_DRAFT
 
 
 def complete_draft(**overrides: Any) -> dict[str, Any]:

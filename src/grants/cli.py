@@ -265,8 +265,11 @@ def demo() -> None:
 
 @demo.command("seed")
 def demo_seed() -> None:
-    """Create a demo programme manager, evaluator and applicant; print their passwords once."""
+    """Create a demo programme manager, evaluator and applicant (with a draft application);
+    print their passwords once."""
     from grants.demo import seed_demo
+    from grants.guidelines.loader import SHIPPED
+    from grants.guidelines.registry import load_registry
 
     settings = _settings()
     url = _database_url(settings)
@@ -277,7 +280,11 @@ def demo_seed() -> None:
         created = _run_with_session(
             settings,
             url,
-            lambda session: seed_demo(session, on_step=lambda: progress.advance(task)),
+            lambda session: seed_demo(
+                session,
+                registry=load_registry(settings.guidelines_dir or SHIPPED),
+                on_step=lambda: progress.advance(task),
+            ),
         )
     table = Table(title="Demo accounts (passwords are shown only now)")
     for column in ("role", "e-mail", "password"):

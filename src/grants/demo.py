@@ -4,6 +4,7 @@ import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -11,7 +12,52 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from grants.accounts.schemas import OrganisationCreate, RegistrationCreate
 from grants.accounts.service import create_staff_user, register_applicant
 from grants.accounts.tables import ApplicantType, StaffRole, User
+from grants.applications.drafts import create_application
+from grants.applications.schemas import ApplicationCreate
+from grants.core.access import Principal
 from grants.core.actors import Actor
+from grants.guidelines.registry import GuidelineRegistry
+
+# A complete, eligible Projektskizze of the demo call (the tests build on it too).
+DEMO_DRAFT: dict[str, Any] = {
+    "title": "MakerSpace Schneeberg",
+    "summary": "Offene Werkstatt mit 3D-Druck, Lasercutter und Kursen für Schulen.",
+    "concept": {
+        "initial_situation": "Im Erzgebirge fehlt ein offener Ort für digitale Fertigung.",
+        "goals": "Digitale Kompetenzen vermitteln und Unternehmen vernetzen.",
+        "measures": "Ausstattung, Kursprogramm, offene Werkstattzeiten.",
+        "target_groups": "Schülerinnen und Schüler, Handwerk, Kreative.",
+        "sustainability": "Trägerverein und Mitgliedsbeiträge sichern den Betrieb.",
+        "cooperation": "Gymnasium Schneeberg, Handwerkskammer.",
+    },
+    "objectives": ["a", "e"],
+    "municipality_key": "14521530",
+    "planned_start": "2027-09-01",
+    "planned_end": "2029-08-31",
+    "partners": [{"name": "Gymnasium Schneeberg", "type": "Schule", "role": "Kurse"}],
+    "cost_lines": [
+        {
+            "category": "equipment",
+            "description": "3D-Drucker und Lasercutter",
+            "amount": "60000.00",
+        },
+        {"category": "personnel", "description": "Werkstattleitung 0,5 VZÄ", "amount": "70000.00"},
+        {"category": "material", "description": "Verbrauchsmaterial", "amount": "20000.00"},
+    ],
+    "financing": {
+        "requested_grant": "100000.00",
+        "own_funds": "50000.00",
+        "third_party_funds": "0.00",
+    },
+    "declarations": {
+        "subsidy_relevant_facts_acknowledged": True,
+        "de_minimis_declared": True,
+        "de_minimis_prior_aid": [],
+        "economic_activity": False,
+        "vat_deductible": False,
+        "data_protection_acknowledged": True,
+    },
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,8 +75,13 @@ async def _exists(session: AsyncSession, email: str) -> bool:
 
 
 async def seed_demo(
-    session: AsyncSession, *, on_step: Callable[[], None] = lambda: None
+    session: AsyncSession,
+    *,
+    registry: GuidelineRegistry | None = None,
+    on_step: Callable[[], None] = lambda: None,
 ) -> list[DemoAccount]:
+    """The demo accounts; with ``registry``, the new applicant also gets a complete draft of
+    the demo call, ready to attach a concept PDF and submit."""
     actor = Actor.system("cli:demo-seed")
     now = datetime.now(UTC)
     accounts: list[DemoAccount] = []
@@ -54,7 +105,7 @@ async def seed_demo(
     email = "antrag@demo.grants.example"
     password = None if await _exists(session, email) else secrets.token_urlsafe(12)
     if password is not None:
-        await register_applicant(
+        registered = await register_applicant(
             session,
             RegistrationCreate(
                 email=email,
@@ -73,6 +124,23 @@ async def seed_demo(
             now=now,
             request_id=None,
         )
+        if registry is not None:
+            applicant = Principal(
+                user_id=registered.user.id,
+                email=email,
+                display_name="Anna Antrag",
+                memberships={registered.organisation.id: "admin"},
+            )
+            await create_application(
+                session,
+                applicant,
+                ApplicationCreate.model_validate(
+                    {"call": "demo", "funding_line": "stationary", **DEMO_DRAFT}
+                ),
+                registry=registry,
+                now=now,
+                request_id=None,
+            )
     accounts.append(DemoAccount("applicant", email, password))
     on_step()
     return accounts
