@@ -125,7 +125,6 @@ class AttachmentController(Controller):
         "/{attachment_id:uuid}/content",
         operation_id="downloadAttachment",
         summary="The file's bytes (clean attachments only; 409 while being scanned)",
-        media_type="application/octet-stream",
     )
     async def download(
         self,

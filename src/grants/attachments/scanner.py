@@ -18,7 +18,7 @@ import struct
 from collections.abc import AsyncIterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 from urllib.parse import urlsplit
 
 from grants.settings import Settings
@@ -39,6 +39,7 @@ class ScannerUnavailable(Exception):
     """The scanner could not decide: unreachable, too slow, or it answered with an error."""
 
 
+@runtime_checkable  # Litestar checks injected values against the annotation
 class Scanner(Protocol):
     async def scan(self, chunks: AsyncIterable[bytes]) -> ScanResult: ...
 

@@ -120,7 +120,7 @@ def _ensure_editable(row: Any) -> None:
             f"Im Zustand „{status.value}“ können keine Anhänge geändert werden "
             "(attachments can only change in draft, submitted or information_requested)."
         )
-        error.extra = {"status": status.value}
+        error.extra = {"application_status": status.value}
         raise error
 
 

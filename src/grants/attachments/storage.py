@@ -18,7 +18,7 @@ import tempfile
 import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 import anyio
 import anyio.to_thread
@@ -46,6 +46,7 @@ def checked_key(key: str) -> str:
     return key
 
 
+@runtime_checkable  # Litestar checks injected values against the annotation
 class Storage(Protocol):
     async def put(self, key: str, source: Path) -> None:
         """Store the file at ``source`` under ``key`` (replacing), all or nothing."""

@@ -40,7 +40,7 @@ _SIGNATURE = (
     "Mit freundlichen Grüßen\n"
     "Ihr Förderportal\n"
     "\n"
-    "--\n"
+    "-- \n"  # the signature delimiter of RFC 3676, dash dash space
     "Diese Nachricht wurde automatisch erstellt; bitte antworten Sie nicht darauf.\n"
     "This message was sent automatically; please do not reply."
 )
@@ -145,7 +145,6 @@ def information_request(
         f"{note}"
         "\n"
         f"Bitte reichen Sie diese bis zum {due} im Förderportal nach.\n"
-        "Bis dahin ruht die Prüfung Ihrer Einreichung.\n"
         f"{_link(portal_url)}"
         "\n"
         f"In English: we need further information on {reference_number} "

@@ -3,9 +3,9 @@
 The row commits or rolls back with the change it reports, so there is never a mail about a
 change that did not happen, nor a change whose mail is lost; the worker (``worker.py``)
 delivers it later. The dedupe key makes queueing idempotent: a retried request, a job run
-twice, a double click queue one message. Suggested keys, one per fact the mail reports:
-``receipt:<submission id>``, ``information_request:<request id>``,
-``status_changed:<application id>:<history event id>``.
+twice, a double click queue one message. One key per fact the mail reports, e.g.
+``receipt:<application id>:<submission number>``, ``information_request:<request id>``,
+``status:<application id>:<history event>``.
 """
 
 import uuid

@@ -1,0 +1,77 @@
+"""Requests of the attachments API, spelled once."""
+
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from grants.accounts.service import create_staff_user
+from grants.accounts.tables import StaffRole
+from grants.applications.tables import applications_table
+from grants.core.actors import Actor
+from tests.applications_factories import applicant, draft
+from tests.factories import bearer, login
+
+
+def url(application_id: object, *rest: object) -> str:
+    return "/".join([f"/api/applications/{application_id}/attachments", *map(str, rest)])
+
+
+async def upload(
+    client: httpx.AsyncClient,
+    headers: dict[str, str],
+    application_id: object,
+    content: Any,
+    *,
+    kind: str = "concept",
+    filename: str | None = "Projektskizze.pdf",
+    content_type: str = "application/octet-stream",
+    extra_headers: dict[str, str] | None = None,
+) -> httpx.Response:
+    params = {"kind": kind} | ({} if filename is None else {"filename": filename})
+    return await client.post(
+        url(application_id),
+        params=params,
+        content=content,
+        headers={**headers, "Content-Type": content_type, **(extra_headers or {})},
+    )
+
+
+async def applicant_with_draft(client: httpx.AsyncClient) -> tuple[dict[str, str], str]:
+    account = await applicant(client)
+    created = await draft(client, account["headers"])
+    return account["headers"], created["id"]
+
+
+async def staff_headers(
+    client: httpx.AsyncClient, db_session: AsyncSession, role: StaffRole
+) -> dict[str, str]:
+    email = f"{role.value}.{uuid.uuid4().hex[:8]}@sab.example"
+    await create_staff_user(
+        db_session,
+        email=email,
+        display_name="Staff",
+        password="Bewilligung-Sachsen-2026",
+        roles=[role],
+        actor=Actor.system("test"),
+        now=datetime.now(UTC),
+    )
+    return bearer(await login(client, email, "Bewilligung-Sachsen-2026"))
+
+
+async def set_status(db_session: AsyncSession, application_id: str, status: str) -> None:
+    """Tests move the application directly: the transitions are another feature's."""
+    async with db_session.begin():
+        await db_session.execute(
+            sa.update(applications_table)
+            .where(applications_table.c.id == uuid.UUID(application_id))
+            .values(status=status)
+        )
+
+
+def stored_files(root: Path) -> list[Path]:
+    return sorted(p for p in root.rglob("*") if p.is_file()) if root.exists() else []
