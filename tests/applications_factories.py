@@ -2,22 +2,18 @@
 API so that every state is reached the way a user reaches it."""
 
 import copy
-import hashlib
 import secrets
-import uuid
 from datetime import UTC, datetime
 from typing import Any
 
 import httpx
-import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from grants.accounts.service import create_staff_user
 from grants.accounts.tables import StaffRole
-from grants.applications.tables import applications_table
-from grants.attachments.tables import attachments_table
 from grants.core.actors import Actor
 from grants.demo import DEMO_DRAFT
+from tests.attachment_files import pdf
 from tests.factories import bearer, login, register
 
 STAFF_PASSWORD = "Bewilligung-Sachsen-2026"
@@ -71,34 +67,20 @@ async def staff(
     return bearer(await login(client, email, STAFF_PASSWORD))
 
 
-async def attach_clean_concept(db_session: AsyncSession, application: dict[str, Any]) -> str:
-    """A scanned-clean concept PDF row, as the attachments feature leaves it after upload."""
-    attachment_id = uuid.uuid4()
-    async with db_session.begin():
-        user_id = (
-            await db_session.execute(
-                sa.select(applications_table.c.created_by).where(
-                    applications_table.c.id == uuid.UUID(application["id"])
-                )
-            )
-        ).scalar_one()
-        await db_session.execute(
-            sa.insert(attachments_table).values(
-                id=attachment_id,
-                application_id=uuid.UUID(application["id"]),
-                organisation_id=uuid.UUID(application["organisation_id"]),
-                kind="concept",
-                filename="konzept.pdf",
-                media_type="application/pdf",
-                size_bytes=1234,
-                sha256=hashlib.sha256(attachment_id.bytes).hexdigest(),
-                storage_key=f"attachments/{application['id']}/{attachment_id}",
-                scan_status="clean",
-                scan_attempts=1,
-                uploaded_by=user_id,
-            )
-        )
-    return str(attachment_id)
+async def attach_concept(
+    client: httpx.AsyncClient, headers: dict[str, str], application: dict[str, Any]
+) -> str:
+    """Upload a concept PDF through the API (tests run without a scanner: clean at once)."""
+    response = await client.post(
+        f"/api/applications/{application['id']}/attachments",
+        params={"kind": "concept", "filename": "Konzept MakerSpace.pdf"},
+        content=pdf(),
+        headers={**headers, "Content-Type": "application/pdf"},
+    )
+    assert response.status_code == 201, response.text
+    assert response.json()["scan_status"] == "clean"
+    attachment_id: str = response.json()["id"]
+    return attachment_id
 
 
 def if_match(headers: dict[str, str], version: int) -> dict[str, str]:
@@ -110,7 +92,7 @@ async def submitted(
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     """A submitted application of the demo call: (application before submission, receipt)."""
     application = await draft(client, headers, **fields)
-    await attach_clean_concept(db_session, application)
+    await attach_concept(client, headers, application)
     response = await client.post(
         f"/api/applications/{application['id']}/submissions",
         headers=if_match(headers, application["version"]),

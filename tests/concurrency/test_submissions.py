@@ -12,8 +12,6 @@ import sqlalchemy as sa
 from litestar import Litestar
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
-    AsyncSession,
-    async_sessionmaker,
     create_async_engine,
 )
 
@@ -21,7 +19,7 @@ from grants.app import create_app
 from grants.applications.tables import submissions_table
 from grants.db.engine import build_read_session_factory, build_session_factory
 from grants.settings import as_asyncpg_url
-from tests.applications_factories import applicant, attach_clean_concept, draft, if_match
+from tests.applications_factories import applicant, attach_concept, draft, if_match
 from tests.conftest import client_for, make_settings
 
 
@@ -49,13 +47,11 @@ async def committed_client(
 async def _ready_drafts(
     client: httpx.AsyncClient, engine: AsyncEngine, count: int
 ) -> list[tuple[dict[str, str], dict[str, object]]]:
-    factory = async_sessionmaker(engine, class_=AsyncSession, expire_on_commit=False)
     prepared = []
     for _ in range(count):
         person = await applicant(client)
         application = await draft(client, person["headers"])
-        async with factory() as session:
-            await attach_clean_concept(session, application)
+        await attach_concept(client, person["headers"], application)
         prepared.append((person["headers"], application))
     return prepared
 

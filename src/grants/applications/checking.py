@@ -11,8 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from grants.accounts.schemas import OrganisationPublic
 from grants.accounts.service import organisation_profile
 from grants.applications.access import load_application
-from grants.applications.attached import attachments_of, clean_kinds
 from grants.applications.content import (
+    clean_kinds,
     draft_from_row,
     guideline_of,
     line_and_call,
@@ -21,6 +21,7 @@ from grants.applications.content import (
     to_proposal,
 )
 from grants.applications.schemas import DraftContent
+from grants.attachments.service import attachments_for_snapshot
 from grants.core.access import Principal
 from grants.core.areas import is_rural
 from grants.core.eligibility import CheckContext, Verdict, check
@@ -107,7 +108,7 @@ async def check_draft(
         row, _ = await load_application(session, principal, application_id)
         draft = draft_from_row(row)
         verdict = await judge(session, row, draft, registry=registry, received_at=now)
-        kinds = clean_kinds(await attachments_of(session, application_id))
+        kinds = clean_kinds(await attachments_for_snapshot(session, application_id))
     missing = missing_for_submission(draft, attachment_kinds=kinds)
     return DraftCheckOut(
         application_id=row.id,

@@ -184,3 +184,8 @@ def to_proposal(draft: DraftContent, *, applicant_type: str, funding_line: str) 
             PriorAid(a.granted_on, a.amount) for a in declarations.de_minimis_prior_aid
         ),
     )
+
+
+def clean_kinds(attachments: list[dict[str, Any]]) -> set[str]:
+    """Kinds of the attachments that were scanned clean (only those count as attached)."""
+    return {a["kind"] for a in attachments if a["scan_status"] == "clean"}

@@ -11,7 +11,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from grants.accounts.service import contact_of
 from grants.applications.access import load_application
-from grants.applications.attached import attachments_of
 from grants.applications.notify import queue_information_request
 from grants.applications.schemas import (
     InformationRequestCreate,
@@ -26,6 +25,7 @@ from grants.applications.tables import (
     information_responses_table,
 )
 from grants.applications.transitions import apply_transition
+from grants.attachments.service import attachments_by_ids
 from grants.core.access import Principal
 from grants.core.errors import Conflict, FieldProblem, InvalidInput, NotFound
 from grants.core.lifecycle import Event, Role, State
@@ -192,20 +192,12 @@ async def answer_information_request(
                 f"Im Zustand „{status.value}“ kann nicht mehr geantwortet werden "
                 "(answers are closed in this state)."
             )
-        available = {a["id"]: a for a in await attachments_of(session, application_id)}
-        chosen = []
-        for index, attachment_id in enumerate(data.attachment_ids):
-            found = available.get(str(attachment_id))
-            if found is None or found["scan_status"] != "clean":
-                raise InvalidInput(
-                    "Anhang nicht verfügbar (attachment unknown, removed or not yet scanned).",
-                    problems=(
-                        FieldProblem(f"attachment_ids.{index}", "unavailable", str(attachment_id)),
-                    ),
-                )
-            chosen.append(
-                {k: found[k] for k in ("id", "filename", "media_type", "size_bytes", "sha256")}
+        chosen = [
+            {k: found[k] for k in ("id", "filename", "media_type", "size_bytes", "sha256")}
+            for found in await attachments_by_ids(
+                session, application_id, data.attachment_ids, clean_only=True
             )
+        ]
         number = 1 + int(
             (
                 await session.execute(

@@ -43,8 +43,8 @@ _id = _apps.c.id
 DEFAULT_APPLICANT_SORT = "-updated_at"
 DEFAULT_MANAGER_SORT = "-submitted_at"
 MAX_QUERY_CHARS = 200
-# A search term that could be (the start of) a reference number, e.g. LIfD-demo-S-00.
-_REFERENCE_LIKE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._/-]*")
+# One token: may also be the start of a reference number (LIfD, LIfD-demo-S-00).
+_TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._/-]*")
 
 SUMMARY_COLUMNS = (
     _id,
@@ -241,16 +241,22 @@ def _inline(text: str) -> sa.BindParameter[str]:
     return sa.bindparam(None, text, type_=sa.String(), literal_execute=True)
 
 
+def is_reference_prefix(q: str) -> bool:
+    """A single token with a hyphen and a digit (``LIfD-demo-S-00``) is read as the start of
+    a reference number, not as words."""
+    return bool(_TOKEN.fullmatch(q)) and "-" in q and any(c.isdigit() for c in q)
+
+
 def text_match(q: str) -> sa.ColumnElement[bool]:
     """German full text (``websearch_to_tsquery``: words, "phrases", -exclusions, or) over
     reference number, title and summary; a single token also matches as the start of a
-    reference number (``LIfD-demo-S-00``)."""
+    reference number, and one that looks like a reference number only so (case-sensitive)."""
+    prefix = _apps.c.reference_number.like(_inline(_escape_like(q) + "%"), escape="\\")
+    if is_reference_prefix(q):
+        return prefix
     query = sa.func.websearch_to_tsquery(sa.literal_column("'german'::regconfig"), _inline(q))
     match: sa.ColumnElement[bool] = _apps.c.search.bool_op("@@")(query)
-    if _REFERENCE_LIKE.fullmatch(q):
-        pattern = _inline(_escape_like(q) + "%")
-        match = sa.or_(match, _apps.c.reference_number.like(pattern, escape="\\"))
-    return match
+    return sa.or_(match, prefix) if _TOKEN.fullmatch(q) else match
 
 
 def conditions(principal: Principal, filters: ListFilters) -> list[sa.ColumnElement[bool]] | None:
@@ -297,32 +303,46 @@ def page_statements(
     where: Sequence[sa.ColumnElement[bool]],
     sort: Sort,
     after: tuple[Any, uuid.UUID, bool] | None = None,
+    *,
+    fenced: bool = False,
 ) -> list[sa.Select[Any]]:
     """The statements that yield the rows after ``after`` (value, id, value is NULL) in
-    order, to be read one after the other until a page is full (each still needs a LIMIT)."""
+    order, to be read one after the other until a page is full (each still needs a LIMIT).
+
+    ``fenced``: select the matching rows first and sort them afterwards (a subquery with
+    ``OFFSET 0``, which PostgreSQL does not flatten), instead of letting the planner walk a
+    sort index and filter. For searches whose few matches cluster in time (a reference-number
+    prefix names one call), the walk would pass most of the table before finding a page."""
     column = sort.column
     beyond = operator.lt if sort.descending else operator.gt
-    by_value = column.desc() if sort.descending else column.asc()
-    by_id = _id.desc() if sort.descending else _id.asc()
-    base = sa.select(*SUMMARY_COLUMNS).where(*where)
 
     def keyset(value: Any, after_id: uuid.UUID) -> sa.ColumnElement[bool]:
         bound = sa.tuple_(sa.literal(value, column.type), sa.literal(after_id, _id.type))
         result: sa.ColumnElement[bool] = beyond(sa.tuple_(column, _id), bound)
         return result
 
+    segments: list[tuple[list[sa.ColumnElement[bool]], bool]] = []  # (conditions, by value)
     if not sort.nullable:
-        conditions_ = [] if after is None else [keyset(after[0], after[1])]
-        return [base.where(*conditions_).order_by(by_value, by_id)]
-    statements = []
-    if after is None:
-        statements.append(base.where(column.is_not(None)).order_by(by_value, by_id))
-        statements.append(base.where(column.is_(None)).order_by(by_id))
+        segments.append(([] if after is None else [keyset(after[0], after[1])], True))
+    elif after is None:
+        segments.append(([column.is_not(None)], True))
+        segments.append(([column.is_(None)], False))
     elif not after[2]:
-        statements.append(base.where(keyset(after[0], after[1])).order_by(by_value, by_id))
-        statements.append(base.where(column.is_(None)).order_by(by_id))
+        segments.append(([keyset(after[0], after[1])], True))
+        segments.append(([column.is_(None)], False))
     else:
-        statements.append(base.where(column.is_(None), beyond(_id, after[1])).order_by(by_id))
+        segments.append(([column.is_(None), beyond(_id, after[1])], False))
+
+    statements = []
+    for conditions_, by_value in segments:
+        statement = sa.select(*SUMMARY_COLUMNS).where(*where, *conditions_)
+        source: Any = _apps.c
+        if fenced:
+            source = statement.offset(0).subquery("matches").c
+            statement = sa.select(source)
+        value, row_id = source[column.name], source[_id.name]
+        order = [value.desc(), row_id.desc()] if sort.descending else [value.asc(), row_id.asc()]
+        statements.append(statement.order_by(*(order if by_value else order[1:])))
     return statements
 
 
@@ -343,6 +363,26 @@ def _summary(row: sa.Row[Any]) -> ApplicationSummary:
     )
 
 
+def page_query(
+    principal: Principal,
+    filters: ListFilters,
+    *,
+    sort: str | None,
+    cursor: str | None,
+    cursor_key: bytes,
+) -> tuple[Sort, list[sa.Select[Any]]]:
+    """The sort and the statements of one page (none when the principal may see nothing);
+    invalid parameters raise ``InvalidInput`` naming them."""
+    chosen = sort_for(principal, sort)
+    after = None if cursor is None else _after_position(chosen, cursor_key, cursor)
+    where = conditions(principal, filters)
+    if where is None:
+        return chosen, []
+    text = _query_text(filters.q)
+    fenced = text is not None and is_reference_prefix(text)
+    return chosen, page_statements(where, chosen, after, fenced=fenced)
+
+
 async def list_applications(
     session: AsyncSession,
     principal: Principal,
@@ -354,27 +394,23 @@ async def list_applications(
     cursor_key: bytes,
 ) -> ApplicationList:
     """One page of the applications ``principal`` may see, filtered and sorted."""
-    chosen = sort_for(principal, sort)
-    after = None if cursor is None else _after_position(chosen, cursor_key, cursor)
-    where = conditions(principal, filters)
-    if where is None:
-        return ApplicationList(items=[], next_cursor=None)
+    chosen, statements = page_query(
+        principal, filters, sort=sort, cursor=cursor, cursor_key=cursor_key
+    )
     wanted = limit + 1  # one more than the page: is there a next page?
     rows: list[sa.Row[Any]] = []
-    for statement in page_statements(where, chosen, after):
+    for statement in statements:
         rows.extend((await session.execute(statement.limit(wanted - len(rows)))).all())
         if len(rows) >= wanted:
             break
     next_cursor = None
     if len(rows) > limit:
         last = rows[limit - 1]
-        value = last._mapping[chosen.column]
-        next_cursor = encode(
-            cursor_key,
-            Position(
-                sort=chosen.key,
-                value=None if value is None else chosen.dump(value),
-                id=str(last.id),
-            ),
+        value = last._mapping[chosen.column.name]
+        position = Position(
+            sort=chosen.key,
+            value=None if value is None else chosen.dump(value),
+            id=str(last.id),
         )
+        next_cursor = encode(cursor_key, position)
     return ApplicationList(items=[_summary(row) for row in rows[:limit]], next_cursor=next_cursor)

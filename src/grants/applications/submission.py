@@ -16,9 +16,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from grants.accounts.service import organisation_profile
 from grants.applications.access import load_application
-from grants.applications.attached import attachments_of, clean_kinds
 from grants.applications.checking import judge, verdict_problems
 from grants.applications.content import (
+    clean_kinds,
     draft_from_row,
     guideline_of,
     line_and_call,
@@ -35,6 +35,7 @@ from grants.applications.tables import (
     submissions_table,
 )
 from grants.applications.transitions import record_event
+from grants.attachments.service import attachments_for_snapshot
 from grants.core.access import Principal
 from grants.core.deadlines import in_time
 from grants.core.errors import Conflict, DeadlinePassed, FieldProblem, InvalidInput
@@ -158,7 +159,7 @@ async def submit_application(
             raise error
 
         draft = draft_from_row(row)
-        attachments = await attachments_of(session, application_id)
+        attachments = await attachments_for_snapshot(session, application_id)
         _refuse_unclean(attachments)
         problems = missing_for_submission(draft, attachment_kinds=clean_kinds(attachments))
         organisation = await organisation_profile(session, row.organisation_id)

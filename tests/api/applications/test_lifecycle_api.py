@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from grants.accounts.tables import StaffRole
 from grants.applications.tables import submissions_table
 from grants.db.audit import AuditLog
-from tests.applications_factories import applicant, attach_clean_concept, draft, staff, submitted
+from tests.applications_factories import applicant, attach_concept, draft, staff, submitted
 
 
 async def _step(
@@ -46,7 +46,7 @@ async def test_formal_check_with_a_request_for_information(
     request_id = asked.json()["id"]
     status = (await client.get(url, headers=anna["headers"])).json()["status"]
     assert status == "information_requested"
-    attachment = await attach_clean_concept(db_session, application)
+    attachment = await attach_concept(client, anna["headers"], application)
     answered = await client.post(
         f"{url}/information-requests/{request_id}/responses",
         json={"text": "Anbei die Satzung.", "attachment_ids": [attachment]},
@@ -155,7 +155,7 @@ async def test_managers_never_see_drafts_and_strangers_see_nothing(
     manager = await staff(client, db_session, StaffRole.PROGRAMME_MANAGER)
     evaluator = await staff(client, db_session, StaffRole.EVALUATOR)
     application = await draft(client, anna["headers"])
-    await attach_clean_concept(db_session, application)
+    await attach_concept(client, anna["headers"], application)
     url = f"/api/applications/{application['id']}"
     urls = [
         ("GET", url),

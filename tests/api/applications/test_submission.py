@@ -10,8 +10,9 @@ import httpx
 import pytest
 import sqlalchemy as sa
 from litestar import Litestar
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from grants.app import create_app
 from grants.applications.submission import submit_application
 from grants.applications.tables import submissions_table
 from grants.core.access import Principal
@@ -19,11 +20,13 @@ from grants.core.errors import DeadlinePassed
 from grants.notifications.tables import outbox_table
 from tests.applications_factories import (
     applicant,
-    attach_clean_concept,
+    attach_concept,
     draft,
     if_match,
     submitted,
 )
+from tests.attachment_files import pdf
+from tests.conftest import client_for, make_settings
 
 
 def _canonical_sha256(value: object) -> str:
@@ -50,7 +53,12 @@ async def test_submission_gives_a_receipt_a_number_and_a_frozen_snapshot(
     assert snapshot["snapshot"]["content"]["title"] == application["draft"]["title"]
     assert snapshot["snapshot"]["guideline"]["content_hash"] == receipt["guideline_hash"]
     assert snapshot["snapshot"]["verdict"]["eligible"] is True
-    assert [a["filename"] for a in snapshot["snapshot"]["attachments"]] == ["konzept.pdf"]
+    [attached] = snapshot["snapshot"]["attachments"]
+    assert attached["filename"] == "Konzept MakerSpace.pdf"
+    assert attached["sha256"] == hashlib.sha256(pdf()).hexdigest()
+    assert receipt["attachments"] == [
+        {"id": attached["id"], "filename": attached["filename"], "sha256": attached["sha256"]}
+    ]
     events = (await client.get(f"{url}/events", headers=anna["headers"])).json()
     assert [e["event"] for e in events] == ["create", "submit"]
     mails = (
@@ -100,7 +108,7 @@ async def test_failing_rules_block_submission_with_their_section(
 ) -> None:
     anna = await applicant(client)
     application = await draft(client, anna["headers"], municipality_key="09162000")  # München
-    await attach_clean_concept(db_session, application)
+    await attach_concept(client, anna["headers"], application)
     response = await client.post(
         f"/api/applications/{application['id']}/submissions",
         headers=if_match(anna["headers"], 1),
@@ -122,7 +130,7 @@ async def test_live_check_explains_the_draft(
     assert first["verdict"]["eligible"] is True
     assert first["submittable"] is False  # the concept PDF is missing
     assert [m["field"] for m in first["missing"]] == ["attachments"]
-    await attach_clean_concept(db_session, application)
+    await attach_concept(client, anna["headers"], application)
     second = (await client.get(url, headers=anna["headers"])).json()
     assert second["submittable"] is True
     assert second["verdict"]["funding"]["grant"] == "100000.00"
@@ -152,7 +160,7 @@ async def test_the_deadline_second_is_judged_in_berlin(
     on_time = await draft(client, anna["headers"])
     late = await draft(client, anna["headers"])
     for application in (on_time, late):
-        await attach_clean_concept(db_session, application)
+        await attach_concept(client, anna["headers"], application)
     principal = Principal(
         user_id=uuid.UUID(anna["user"]["id"]),
         email=anna["email"],
@@ -186,7 +194,7 @@ async def test_stale_and_repeated_submissions_create_exactly_one(
 ) -> None:
     anna = await applicant(client)
     application = await draft(client, anna["headers"])
-    await attach_clean_concept(db_session, application)
+    await attach_concept(client, anna["headers"], application)
     url = f"/api/applications/{application['id']}/submissions"
     missing = await client.post(url, headers=anna["headers"])
     assert missing.status_code == 428
@@ -205,7 +213,7 @@ async def test_idempotency_key_replays_the_first_answer(
 ) -> None:
     anna = await applicant(client)
     application = await draft(client, anna["headers"])
-    await attach_clean_concept(db_session, application)
+    await attach_concept(client, anna["headers"], application)
     url = f"/api/applications/{application['id']}/submissions"
     headers = {**if_match(anna["headers"], 1), "Idempotency-Key": "submit-7f3a9c21"}
     first = await client.post(url, headers=headers)
@@ -264,3 +272,37 @@ async def test_resubmission_before_the_deadline_keeps_every_version_and_diffs_th
     assert ("changed", "equipment: 3D-Drucker und Lasercutter") in kinds
     assert ("added", "rent: Miete Werkstatt") in kinds
     assert ("removed", "material: Verbrauchsmaterial") in kinds
+
+
+async def test_a_quarantined_attachment_blocks_submission(
+    database_url: str,
+    session_factory: async_sessionmaker[AsyncSession],
+    db_session: AsyncSession,
+) -> None:
+    # A scanner that cannot be reached leaves uploads pending (quarantined).
+    app = create_app(
+        make_settings(database_url, clamd_address="tcp://127.0.0.1:9"),
+        session_factory=session_factory,
+        configure_logs=False,
+    )
+    async with client_for(app) as client:
+        anna = await applicant(client)
+        application = await draft(client, anna["headers"])
+        uploaded = await client.post(
+            f"/api/applications/{application['id']}/attachments",
+            params={"kind": "concept", "filename": "konzept.pdf"},
+            content=pdf(),
+            headers={**anna["headers"], "Content-Type": "application/pdf"},
+        )
+        assert uploaded.status_code == 201, uploaded.text
+        assert uploaded.json()["scan_status"] == "pending"
+        response = await client.post(
+            f"/api/applications/{application['id']}/submissions",
+            headers=if_match(anna["headers"], 1),
+        )
+        assert response.status_code == 409
+        assert response.json()["pending_attachments"] == [uploaded.json()["id"]]
+        current = await client.get(
+            f"/api/applications/{application['id']}", headers=anna["headers"]
+        )
+        assert current.json()["status"] == "draft"
