@@ -109,14 +109,19 @@ def serve(host: str | None, port: int | None, workers: int | None) -> None:
     help="Seconds between looks for due mail (default GRANTS_WORKER_POLL_SECONDS or 5).",
 )
 def worker(once: bool, poll_seconds: float | None) -> None:
-    """Deliver queued e-mails: over SMTP (GRANTS_SMTP_URL) or as .eml files in
-    GRANTS_DATA_DIR/mail. Runs until SIGTERM or Ctrl-C; start several for more throughput.
+    """Deliver queued e-mails (over SMTP with GRANTS_SMTP_URL, else as .eml files in
+    GRANTS_DATA_DIR/mail) and retry malware scans of quarantined attachments. Runs until
+    SIGTERM or Ctrl-C; start several for more throughput.
 
     The schema is not migrated here (`grants serve` or `grants db upgrade` do that), so that
     a worker started beside the app never races it over a migration.
     """
     import signal
 
+    from grants.attachments.jobs import run_rescanner
+    from grants.attachments.scanner import scanner_from_settings
+    from grants.attachments.service import rescan_pending
+    from grants.attachments.storage import storage_from_settings
     from grants.db.engine import build_engine, build_session_factory
     from grants.http.logging_setup import configure_logging
     from grants.notifications.mailers import build_mailer
@@ -127,6 +132,7 @@ def worker(once: bool, poll_seconds: float | None) -> None:
     settings = settings.model_copy(update={"database_url": url})
     configure_logging(settings)
     mailer = build_mailer(settings)
+    storage, scanner = storage_from_settings(settings), scanner_from_settings(settings)
 
     async def work() -> tuple[int, int | None]:
         engine = build_engine(settings)
@@ -138,17 +144,19 @@ def worker(once: bool, poll_seconds: float | None) -> None:
         try:
             factory = build_session_factory(engine)
             if once:
+                await rescan_pending(factory, storage, scanner, now=datetime.now(UTC))
                 report = await deliver_all_due(
                     factory, mailer, now=datetime.now(UTC), mail_from=settings.mail_from, stop=stop
                 )
                 return report.sent, report.failed
-            sent = await run_worker(
-                factory,
-                mailer,
-                mail_from=settings.mail_from,
-                poll_seconds=poll_seconds or settings.worker_poll_seconds,
-                stop=stop,
+            interval = poll_seconds or settings.worker_poll_seconds
+            rescanner = asyncio.create_task(
+                run_rescanner(factory, storage, scanner, poll_seconds=interval, stop=stop)
             )
+            sent = await run_worker(
+                factory, mailer, mail_from=settings.mail_from, poll_seconds=interval, stop=stop
+            )
+            await rescanner
             return sent, None
         finally:
             await engine.dispose()

@@ -141,7 +141,9 @@ def _validation_problems(exc: ValidationException) -> tuple[FieldProblem, ...]:
                     FieldProblem("body", "missing", "Anfragekörper fehlt (body required).")
                 )
                 continue
-            field = key if source in (None, "body") else f"{source}.{key}"
+            # ``source`` is a ParamType member (a str enum: its value is "query", "header" …)
+            origin = getattr(source, "value", source)
+            field = key if origin in (None, "body") else f"{origin}.{key}"
             problems.append(FieldProblem(field, "invalid", str(error.get("message", "invalid"))))
     return tuple(problems)
 
