@@ -8,12 +8,21 @@ apply here. Storage and scanner are built from the settings on first use and kep
 """
 
 import uuid
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, delete, get, post
 from litestar.datastructures import State
 from litestar.di import NamedDependency, Provide
+from litestar.openapi.spec import (
+    OpenAPIFormat,
+    OpenAPIMediaType,
+    OpenAPIType,
+    Operation,
+    RequestBody,
+    Schema,
+)
 from litestar.params import FromPath, QueryParameter
 from litestar.response import Stream
 from litestar.status_codes import HTTP_201_CREATED, HTTP_204_NO_CONTENT
@@ -53,6 +62,26 @@ def _content_length(request: Request[Any, Any, Any]) -> int | None:
     return int(value) if value.isdigit() else None
 
 
+@dataclass
+class _RawUploadOperation(Operation):
+    """Documents the raw file body: the handler reads the stream itself (no ``data``
+    parameter, so that nothing is buffered), which Litestar cannot describe on its own."""
+
+    def __post_init__(self) -> None:
+        self.request_body = RequestBody(
+            required=True,
+            description="The file's bytes; at most GRANTS_ATTACHMENT_MAX_BYTES.",
+            content={
+                "application/octet-stream": OpenAPIMediaType(
+                    schema=Schema(type=OpenAPIType.STRING, format=OpenAPIFormat.BINARY)
+                ),
+                "application/pdf": OpenAPIMediaType(
+                    schema=Schema(type=OpenAPIType.STRING, format=OpenAPIFormat.BINARY)
+                ),
+            },
+        )
+
+
 class AttachmentController(Controller):
     path = "/api/applications/{application_id:uuid}/attachments"
     tags = ["attachments"]
@@ -73,6 +102,7 @@ class AttachmentController(Controller):
         ),
         status_code=HTTP_201_CREATED,
         request_max_body_size=None,  # enforced by the service against the settings
+        operation_class=_RawUploadOperation,
     )
     async def upload(
         self,
