@@ -261,54 +261,62 @@ def _phase(call: str) -> str:
 def _applications(
     rows: int, organisations: list[uuid.UUID], users: list[uuid.UUID], rng: random.Random
 ) -> Iterator[tuple[Any, ...]]:
+    """The applications, call after call, each call's in the order they were started: the
+    table grows over time, so a call's rows sit near each other (as in production)."""
     municipalities = [f"14{rng.randrange(0, 999999):06d}" for _ in range(420)]
-    counters: dict[tuple[str, str], int] = {}
     weights = {phase: (list(table), list(table.values())) for phase, table in PHASES.items()}
     # Bigger organisations apply more often: a skewed pick, ~10 % of them hold ~35 % of rows.
     org_weights = [1.0 / (1 + i) ** 0.35 for i in range(len(organisations))]
-    orgs = rng.choices(range(len(organisations)), weights=org_weights, k=rows)
-    for n in range(rows):
-        call = rng.choice(CALLS)
-        line = "stationary" if rng.random() < 0.7 else "mobile"
+    per_call = [rows // len(CALLS)] * len(CALLS)
+    per_call[-1] += rows - sum(per_call)
+    for call, count in zip(CALLS, per_call, strict=True):
         names, weights_ = weights[_phase(call)]
-        status = rng.choices(names, weights=weights_)[0]
         year = int(call[:4])
         opened = datetime(year, 3 if call.endswith("1") else 9, 1, tzinfo=UTC)
-        created = opened + timedelta(seconds=rng.randrange(0, 90 * 86400))
-        submitted = None
-        reference = None
-        if status != "draft":
-            submitted = created + timedelta(seconds=rng.randrange(3600, 30 * 86400))
-            counters[(call, line)] = counters.get((call, line), 0) + 1
-            reference = f"LIfD-{call}-{LINES[line]}-{counters[(call, line)]:05d}"
-        updated = (submitted or created) + timedelta(seconds=rng.randrange(0, 200 * 86400))
-        title = f"{rng.choice(ADJECTIVES)} {rng.choice(NOUNS)} {rng.choice(PLACES)}"
-        summary = (
-            f"{rng.choice(NOUNS)} für {rng.choice(TOPICS)} und {rng.choice(TOPICS)} "
-            f"in {rng.choice(PLACES)}."
-        )
-        grant = Decimal(rng.randrange(5_000, 200_000)) if rng.random() < 0.97 else None
-        org = orgs[n]
-        yield (
-            uuid.uuid4(),
-            organisations[org],
-            "frl-lifd",
-            call,
-            line,
-            status,
-            reference,
-            title,
-            rng.choice(municipalities),
-            grant,
-            json.dumps({"title": title, "summary": summary}),
-            1,
-            0 if submitted is None else 1,
-            users[org],
-            created,
-            updated,
-            submitted,
-            submitted,
-        )
+        batch = []
+        for org in rng.choices(range(len(organisations)), weights=org_weights, k=count):
+            line = "stationary" if rng.random() < 0.7 else "mobile"
+            status = rng.choices(names, weights=weights_)[0]
+            created = opened + timedelta(seconds=rng.randrange(0, 90 * 86400))
+            submitted = None
+            if status != "draft":
+                submitted = created + timedelta(seconds=rng.randrange(3600, 30 * 86400))
+            updated = (submitted or created) + timedelta(seconds=rng.randrange(0, 200 * 86400))
+            title = f"{rng.choice(ADJECTIVES)} {rng.choice(NOUNS)} {rng.choice(PLACES)}"
+            summary = (
+                f"{rng.choice(NOUNS)} für {rng.choice(TOPICS)} und {rng.choice(TOPICS)} "
+                f"in {rng.choice(PLACES)}."
+            )
+            grant = Decimal(rng.randrange(5_000, 200_000)) if rng.random() < 0.97 else None
+            batch.append(
+                [
+                    uuid.uuid4(),
+                    organisations[org],
+                    "frl-lifd",
+                    call,
+                    line,
+                    status,
+                    None,
+                    title,
+                    rng.choice(municipalities),
+                    grant,
+                    json.dumps({"title": title, "summary": summary}),
+                    1,
+                    0 if submitted is None else 1,
+                    users[org],
+                    created,
+                    updated,
+                    submitted,
+                    submitted,
+                ]
+            )
+        # Reference numbers in the order of receipt, per call and line, without gaps.
+        counters = dict.fromkeys(LINES, 0)
+        for record in sorted((r for r in batch if r[17] is not None), key=lambda r: r[17]):
+            counters[record[4]] += 1
+            record[6] = f"LIfD-{call}-{LINES[record[4]]}-{counters[record[4]]:05d}"
+        batch.sort(key=lambda r: r[14])
+        yield from (tuple(record) for record in batch)
 
 
 async def seed(url: str, rows: int) -> None:
@@ -462,12 +470,8 @@ def first_statement(
     principal: Principal, filters: listing.ListFilters, sort: str | None, cursor: str | None
 ) -> tuple[str, list[Any]]:
     """The first statement the service runs for this page (the one that fills a full page)."""
-    chosen = listing.sort_for(principal, sort)
-    after = None if cursor is None else listing._after_position(chosen, KEY, cursor)
-    where = listing.conditions(principal, filters)
-    assert where is not None
-    statement = listing.page_statements(where, chosen, after)[0].limit(21)
-    return raw_sql(statement)
+    _, statements = listing.page_query(principal, filters, sort=sort, cursor=cursor, cursor_key=KEY)
+    return raw_sql(statements[0].limit(21))
 
 
 async def page_cursor(

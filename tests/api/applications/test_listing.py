@@ -51,9 +51,7 @@ def ids_of(org: dict[str, Any]) -> tuple[uuid.UUID, uuid.UUID]:
 _counter = iter(range(1, 1_000_000))
 
 
-async def insert(
-    db_session: AsyncSession, owner: dict[str, Any], **values: Any
-) -> dict[str, Any]:
+async def insert(db_session: AsyncSession, owner: dict[str, Any], **values: Any) -> dict[str, Any]:
     """One application row written directly (any state, any time), for lists of many rows."""
     organisation_id, user_id = ids_of(owner)
     status = values.pop("status", "submitted")
@@ -236,10 +234,14 @@ async def test_each_filter_narrows_the_list(
         ("status=in_review&status=approved", lambda r: r["status"] in {"in_review", "approved"}),
         ("status=in_review,approved", lambda r: r["status"] in {"in_review", "approved"}),
         ("municipality_key=14612000", lambda r: r["municipality_key"] == "14612000"),
-        (f"organisation_id={two['organisation']['id']}", lambda r: r["organisation_id"]
-         == uuid.UUID(two["organisation"]["id"])),
-        ("call=c2&status=in_review", lambda r: r["call_code"] == "c2"
-         and r["status"] == "in_review"),
+        (
+            f"organisation_id={two['organisation']['id']}",
+            lambda r: r["organisation_id"] == uuid.UUID(two["organisation"]["id"]),
+        ),
+        (
+            "call=c2&status=in_review",
+            lambda r: r["call_code"] == "c2" and r["status"] == "in_review",
+        ),
     ]
     for query, keep in cases:
         items = await all_pages(client, manager, "&" + query, limit=2)
@@ -434,7 +436,9 @@ async def test_a_tampered_or_foreign_cursor_is_422_naming_cursor(
     raw[5] ^= 1  # one bit of the position
     flipped = base64.urlsafe_b64encode(bytes(raw)).rstrip(b"=").decode()
     forged_value = base64.urlsafe_b64encode(
-        b'[1,"-updated_at","1970-01-01T00:00:00+00:00","' + str(uuid.uuid4()).encode() + b'"]'
+        b'[1,"-updated_at","1970-01-01T00:00:00+00:00","'
+        + str(uuid.uuid4()).encode()
+        + b'"]'
         + bytes(16)
     ).decode()
     bad = {
