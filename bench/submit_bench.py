@@ -297,12 +297,18 @@ def main() -> None:
                     "organisation_id": uuid.UUID(me["memberships"][0]["organisation"]["id"]),
                 }
             )
-        floor_rows, submit_rows = [], []
+        floor_rows, serial_rows, submit_rows = [], [], []
         for run in range(1, args.runs + 1):
             result = measure(floor_port, floor.pid, args, path="/floor", method="POST")
             floor_rows.append(result)
             print(
                 f"run {run}/{args.runs} floor   {fmt(result['rps'], 0):>7} req/s  "
+                f"p50 {fmt(result['p50_ms'])} ms  p99 {fmt(result['p99_ms'])} ms"
+            )
+            result = measure(floor_port, floor.pid, args, path="/floor-serial", method="POST")
+            serial_rows.append(result)
+            print(
+                f"run {run}/{args.runs} serial  {fmt(result['rps'], 0):>7} req/s  "
                 f"p50 {fmt(result['p50_ms'])} ms  p99 {fmt(result['p99_ms'])} ms"
             )
             drafts = asyncio.run(seed_drafts(database_url, owners, args.drafts_per_run))
@@ -329,7 +335,7 @@ def main() -> None:
         grants.stop()
         floor.stop()
 
-    print_summary(floor_rows, submit_rows)
+    print_summary(floor_rows, serial_rows, submit_rows)
     print(asyncio.run(verify(database_url)))
 
 
@@ -352,19 +358,33 @@ def make_owner(base_url: str) -> dict[str, Any]:
     }
 
 
-def print_summary(floor_rows: list[dict[str, Any]], submit_rows: list[dict[str, Any]]) -> None:
+def print_summary(
+    floor_rows: list[dict[str, Any]],
+    serial_rows: list[dict[str, Any]],
+    submit_rows: list[dict[str, Any]],
+) -> None:
     floor_rps, submit_rps = median(floor_rows, "rps"), median(submit_rows, "rps")
+    serial_rps = median(serial_rows, "rps")
     submit_p99 = median(submit_rows, "p99_ms")
     print()
     print(
         table(
-            ["target", "req/s", "p50 ms", "p99 ms", "req/s vs floor"],
+            ["target", "req/s", "p50 ms", "p99 ms", "vs floor", "vs serial floor"],
             [
                 [
                     "raw asyncpg insert (floor)",
                     fmt(floor_rps, 0),
                     fmt(median(floor_rows, "p50_ms")),
                     fmt(median(floor_rows, "p99_ms")),
+                    "1.00",
+                    fmt(ratio(floor_rps, serial_rps)),
+                ],
+                [
+                    "raw asyncpg gap-free numbered insert (serial floor)",
+                    fmt(serial_rps, 0),
+                    fmt(median(serial_rows, "p50_ms")),
+                    fmt(median(serial_rows, "p99_ms")),
+                    fmt(ratio(serial_rps, floor_rps)),
                     "1.00",
                 ],
                 [
@@ -373,6 +393,7 @@ def print_summary(floor_rows: list[dict[str, Any]], submit_rows: list[dict[str, 
                     fmt(median(submit_rows, "p50_ms")),
                     fmt(submit_p99),
                     fmt(ratio(submit_rps, floor_rps)),
+                    fmt(ratio(submit_rps, serial_rps)),
                 ],
             ],
         )

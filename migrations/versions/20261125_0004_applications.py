@@ -19,6 +19,28 @@ down_revision: str | None = "0003"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
+# The search vector is kept by a trigger, not a generated column: PostgreSQL recomputes a
+# stored generated column on every UPDATE, and German stemming of the summary costs about a
+# millisecond — inside the submission's serialised section, where a status change must be
+# cheap. The trigger stems only when the title or the summary changed.
+SEARCH_FUNCTION = """
+CREATE FUNCTION applications_search() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    IF TG_OP = 'INSERT'
+       OR NEW.title IS DISTINCT FROM OLD.title
+       OR (NEW.draft ->> 'summary') IS DISTINCT FROM (OLD.draft ->> 'summary') THEN
+        NEW.search := to_tsvector(
+            'german'::regconfig, NEW.title || ' ' || coalesce(NEW.draft ->> 'summary', '')
+        );
+    ELSE
+        NEW.search := OLD.search;
+    END IF;
+    RETURN NEW;
+END;
+$$
+"""
+
 APPEND_ONLY = ("application_submissions", "information_responses", "application_events")
 
 
@@ -79,15 +101,7 @@ def upgrade() -> None:
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("first_submitted_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("submitted_at", sa.DateTime(timezone=True), nullable=True),
-        sa.Column(
-            "search",
-            postgresql.TSVECTOR(),
-            sa.Computed(
-                "to_tsvector('german'::regconfig, coalesce(reference_number, '') || ' ' || title || ' ' || coalesce(draft ->> 'summary', ''))",
-                persisted=True,
-            ),
-            nullable=True,
-        ),
+        sa.Column("search", postgresql.TSVECTOR(), nullable=True),
         sa.ForeignKeyConstraint(
             ["created_by"], ["users.id"], name=op.f("fk_applications_created_by_users")
         ),
@@ -268,6 +282,11 @@ def upgrade() -> None:
         unique=False,
     )
 
+    op.execute(SEARCH_FUNCTION)
+    op.execute(
+        "CREATE TRIGGER applications_search BEFORE INSERT OR UPDATE ON applications "
+        "FOR EACH ROW EXECUTE FUNCTION applications_search()"
+    )
     for table in APPEND_ONLY:
         op.execute(
             f"CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table} "
@@ -278,6 +297,8 @@ def upgrade() -> None:
 def downgrade() -> None:
     for table in APPEND_ONLY:
         op.execute(f"DROP TRIGGER {table}_append_only ON {table}")
+    op.execute("DROP TRIGGER applications_search ON applications")
+    op.execute("DROP FUNCTION applications_search()")
     op.drop_index(op.f("ix_information_responses_request_id"), table_name="information_responses")
     op.drop_table("information_responses")
     op.drop_index(op.f("ix_information_requests_application_id"), table_name="information_requests")

@@ -4,24 +4,22 @@ a dedupe key naming the fact it reports, so a retried action cannot queue it twi
 import uuid
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.dml import ReturningInsert
 
 from grants.applications.schemas import Receipt
 from grants.core.lifecycle import State
 from grants.notifications import messages
-from grants.notifications.service import enqueue_message
+from grants.notifications.service import enqueue_message, enqueue_statement
 
 
-async def queue_receipt(
-    session: AsyncSession,
-    receipt: Receipt,
-    *,
-    title: str,
-    call: str,
-    recipient: str,
-    now: datetime,
-) -> None:
+def receipt_message(
+    receipt: Receipt, *, title: str, call: str, recipient: str, now: datetime
+) -> ReturningInsert[Any]:
+    """The outbox INSERT of the receipt e-mail; the submission writes it together with its
+    other rows in one statement."""
     composed = messages.receipt(
         reference_number=receipt.reference_number,
         received_at=receipt.received_at,
@@ -29,8 +27,7 @@ async def queue_receipt(
         title=title or receipt.reference_number,
         call=call,
     )
-    await enqueue_message(
-        session,
+    return enqueue_statement(
         dedupe_key=f"receipt:{receipt.application_id}:{receipt.submission_number}",
         kind="receipt",
         recipient=recipient,

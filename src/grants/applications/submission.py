@@ -25,7 +25,7 @@ from grants.applications.content import (
     missing_for_submission,
 )
 from grants.applications.drafts import ensure_version, parse_if_match
-from grants.applications.notify import queue_receipt
+from grants.applications.notify import receipt_message
 from grants.applications.schemas import Receipt
 from grants.applications.snapshots import SNAPSHOT_SCHEMA, reference_number, sha256_of
 from grants.applications.tables import (
@@ -34,13 +34,14 @@ from grants.applications.tables import (
     idempotency_table,
     submissions_table,
 )
-from grants.applications.transitions import record_event
+from grants.applications.transitions import event_insert
 from grants.attachments.service import attachments_for_snapshot
 from grants.core.access import Principal
 from grants.core.deadlines import in_time
 from grants.core.errors import Conflict, DeadlinePassed, FieldProblem, InvalidInput
 from grants.core.lifecycle import Event, Role, State, transition
-from grants.db.audit import record_audit
+from grants.db.audit import audit_table, audit_values, lock_audit_head
+from grants.db.batch import execute_together
 from grants.guidelines.registry import GuidelineRegistry
 from grants.guidelines.schemas import verdict_out
 
@@ -190,19 +191,11 @@ async def submit_application(
                     "the last submission)."
                 )
 
-        # Taken as late as possible: the counter's row lock serialises submissions of one
-        # call and line from here to the commit.
-        reference = row.reference_number or reference_number(
-            guideline,
-            call,
-            row.funding_line,
-            await _next_number(session, guideline.id, call.code, row.funding_line),
-        )
         number = row.submission_count + 1
         snapshot = {
             "schema": SNAPSHOT_SCHEMA,
             "application_id": str(application_id),
-            "reference_number": reference,
+            "reference_number": row.reference_number,
             "submission_number": number,
             "received_at": now.isoformat(),
             "guideline": {
@@ -224,43 +217,19 @@ async def submit_application(
             "attachments": attachments,
             "verdict": msgspec.to_builtins(verdict_out(verdict)),
         }
+
+        # From here to the commit, submissions of this call and line are serialised (the
+        # counter's row lock keeps the numbers gap-free), and from the audit head on, every
+        # audited action is (the hash chain). So everything above was prepared without
+        # locks, and what follows is three round trips: the number, the audit head, and one
+        # statement writing all rows.
+        if row.reference_number is None:
+            serial = await _next_number(session, guideline.id, call.code, row.funding_line)
+            snapshot["reference_number"] = reference_number(
+                guideline, call, row.funding_line, serial
+            )
+        reference = str(snapshot["reference_number"])
         digest = sha256_of(snapshot)
-        await session.execute(
-            sa.insert(_submissions).values(
-                id=uuid.uuid4(),
-                application_id=application_id,
-                number=number,
-                reference_number=reference,
-                received_at=now,
-                submitted_by=principal.user_id,
-                snapshot=snapshot,
-                snapshot_sha256=digest,
-                guideline_hash=guideline.content_hash,
-            )
-        )
-        await session.execute(
-            sa.update(_apps)
-            .where(_apps.c.id == application_id)
-            .values(
-                status=State.SUBMITTED,
-                reference_number=reference,
-                submission_count=number,
-                version=row.version + 1,
-                submitted_at=now,
-                first_submitted_at=row.first_submitted_at or now,
-                updated_at=now,
-            )
-        )
-        await record_event(
-            session,
-            application_id=application_id,
-            event=event,
-            from_state=status,
-            to_state=State.SUBMITTED,
-            principal=principal,
-            reason=None,
-            now=now,
-        )
         receipt = Receipt(
             application_id=application_id,
             reference_number=reference,
@@ -274,22 +243,55 @@ async def submit_application(
             ],
             status=State.SUBMITTED.value,
         )
-        await queue_receipt(
-            session,
-            receipt,
-            title=draft.title,
-            call=call.code,
-            recipient=principal.email,
-            now=now,
-        )
+        writes: list[Any] = [
+            sa.insert(_submissions)
+            .values(
+                id=uuid.uuid4(),
+                application_id=application_id,
+                number=number,
+                reference_number=reference,
+                received_at=now,
+                submitted_by=principal.user_id,
+                snapshot=snapshot,
+                snapshot_sha256=digest,
+                guideline_hash=guideline.content_hash,
+            )
+            .returning(_submissions.c.id),
+            sa.update(_apps)
+            .where(_apps.c.id == application_id)
+            .values(
+                status=State.SUBMITTED,
+                reference_number=reference,
+                submission_count=number,
+                version=row.version + 1,
+                submitted_at=now,
+                first_submitted_at=row.first_submitted_at or now,
+                updated_at=now,
+            )
+            .returning(_apps.c.id),
+            event_insert(
+                application_id=application_id,
+                event=event,
+                from_state=status,
+                to_state=State.SUBMITTED,
+                principal=principal,
+                reason=None,
+                now=now,
+            ),
+            receipt_message(
+                receipt, title=draft.title, call=call.code, recipient=principal.email, now=now
+            ),
+        ]
         if idempotency_key is not None:
-            await session.execute(
+            writes.append(
                 sa.update(_keys)
                 .where(_keys.c.user_id == principal.user_id, _keys.c.key == idempotency_key)
                 .values(status_code=201, body=receipt.model_dump(mode="json"))
+                .returning(_keys.c.key)
             )
-        await record_audit(
-            session,
+        head = await lock_audit_head(session)
+        audit_row = audit_values(
+            head,
             actor=principal.as_actor(request_id),
             action="application.resubmitted"
             if event is Event.RESUBMIT
@@ -305,4 +307,6 @@ async def submit_application(
                 "snapshot_sha256": digest,
             },
         )
+        writes.append(sa.insert(audit_table).values(**audit_row).returning(audit_table.c.seq))
+        await execute_together(session, writes)
     return receipt, True

@@ -18,12 +18,6 @@ from sqlmodel import Field, SQLModel
 from grants.core.lifecycle import State
 from grants.db.base import enum_type, timestamp_field
 
-# German stemming for the text search; title, summary and reference number are searchable.
-SEARCH_EXPRESSION = (
-    "to_tsvector('german'::regconfig, coalesce(reference_number, '') || ' ' || title || ' ' "
-    "|| coalesce(draft ->> 'summary', ''))"
-)
-
 
 class Application(SQLModel, table=True):
     __tablename__ = "applications"
@@ -70,10 +64,9 @@ class Application(SQLModel, table=True):
     updated_at: datetime = timestamp_field()
     first_submitted_at: datetime | None = timestamp_field(nullable=True)
     submitted_at: datetime | None = timestamp_field(nullable=True)
-    search: Any = Field(
-        default=None,
-        sa_column=sa.Column(TSVECTOR, sa.Computed(SEARCH_EXPRESSION, persisted=True)),
-    )
+    # German full text of title and summary, kept by the trigger ``applications_search``
+    # (migration 0004), which stems only when one of them changed.
+    search: Any = Field(default=None, sa_column=sa.Column(TSVECTOR, nullable=True))
 
 
 class ApplicationSubmission(SQLModel, table=True):

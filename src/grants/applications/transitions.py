@@ -32,6 +32,33 @@ DEDICATED = {
 }
 
 
+def event_insert(
+    *,
+    application_id: uuid.UUID,
+    event: Event | str,
+    from_state: State | None,
+    to_state: State,
+    principal: Principal,
+    reason: str | None,
+    now: datetime,
+) -> Any:
+    """The INSERT of one history row (returning its id)."""
+    return (
+        sa.insert(events_table)
+        .values(
+            application_id=application_id,
+            event=str(event),
+            from_state=None if from_state is None else from_state.value,
+            to_state=to_state.value,
+            actor_id=principal.user_id,
+            actor_label=principal.email,
+            reason=reason,
+            occurred_at=now,
+        )
+        .returning(events_table.c.id)
+    )
+
+
 async def record_event(
     session: AsyncSession,
     *,
@@ -44,15 +71,14 @@ async def record_event(
     now: datetime,
 ) -> None:
     await session.execute(
-        sa.insert(events_table).values(
+        event_insert(
             application_id=application_id,
-            event=str(event),
-            from_state=None if from_state is None else from_state.value,
-            to_state=to_state.value,
-            actor_id=principal.user_id,
-            actor_label=principal.email,
+            event=event,
+            from_state=from_state,
+            to_state=to_state,
+            principal=principal,
             reason=reason,
-            occurred_at=now,
+            now=now,
         )
     )
 

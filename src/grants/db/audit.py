@@ -9,7 +9,7 @@ changes made by someone who disabled them.
 
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import JSONB
@@ -52,6 +52,53 @@ class AuditLog(SQLModel, table=True):
 
 
 _table: sa.Table = AuditLog.__table__  # type: ignore[attr-defined]
+audit_table = _table
+
+
+class AuditHead(NamedTuple):
+    seq: int  # of the newest entry (0: none yet)
+    hash: str
+
+
+async def lock_audit_head(session: AsyncSession) -> AuditHead:
+    """Take the append lock (held to the end of the transaction) and read the newest entry,
+    in one round trip: ``audit_lock_head()`` (migration 0008) reads after locking, with a
+    snapshot of its own, so it never sees a head older than the lock's previous holder."""
+    row = (await session.execute(sa.text("SELECT seq, hash FROM audit_lock_head()"))).one()
+    return AuditHead(0, GENESIS_HASH) if row.seq is None else AuditHead(row.seq, row.hash)
+
+
+def audit_values(
+    head: AuditHead,
+    *,
+    actor: Actor,
+    action: str,
+    object_type: str,
+    object_id: object | None,
+    now: datetime,
+    before: Any = None,
+    after: Any = None,
+) -> dict[str, Any]:
+    """The next entry's column values, chained to ``head``; insert them in the transaction
+    that holds the lock (``lock_audit_head``), e.g. batched with other writes."""
+    fields: dict[str, Any] = {
+        "seq": head.seq + 1,
+        "occurred_at": now,
+        "actor_id": None if actor.user_id is None else str(actor.user_id),
+        "actor_label": actor.label,
+        "action": action,
+        "object_type": object_type,
+        "object_id": None if object_id is None else str(object_id),
+        "before": to_json_value(before),
+        "after": to_json_value(after),
+        "request_id": actor.request_id,
+        "prev_hash": head.hash,
+    }
+    fields["hash"] = entry_hash(**fields)
+    # JSON null and SQL NULL differ in jsonb; store SQL NULL for "no snapshot".
+    return {
+        k: (sa.null() if v is None and k in {"before", "after"} else v) for k, v in fields.items()
+    }
 
 
 async def record_audit(
@@ -66,34 +113,18 @@ async def record_audit(
     after: Any = None,
 ) -> int:
     """Append one entry in the caller's transaction; returns its sequence number."""
-    await session.execute(sa.select(sa.func.pg_advisory_xact_lock(AUDIT_LOCK_KEY)))
-    last = (
-        await session.execute(
-            sa.select(_table.c.seq, _table.c.hash).order_by(_table.c.seq.desc()).limit(1)
-        )
-    ).first()
-    seq = 1 if last is None else last.seq + 1
-    prev_hash = GENESIS_HASH if last is None else last.hash
-    fields: dict[str, Any] = {
-        "seq": seq,
-        "occurred_at": now,
-        "actor_id": None if actor.user_id is None else str(actor.user_id),
-        "actor_label": actor.label,
-        "action": action,
-        "object_type": object_type,
-        "object_id": None if object_id is None else str(object_id),
-        "before": to_json_value(before),
-        "after": to_json_value(after),
-        "request_id": actor.request_id,
-        "prev_hash": prev_hash,
-    }
-    fields["hash"] = entry_hash(**fields)
-    # JSON null and SQL NULL differ in jsonb; store SQL NULL for "no snapshot".
-    values = {
-        k: (sa.null() if v is None and k in {"before", "after"} else v) for k, v in fields.items()
-    }
+    values = audit_values(
+        await lock_audit_head(session),
+        actor=actor,
+        action=action,
+        object_type=object_type,
+        object_id=object_id,
+        now=now,
+        before=before,
+        after=after,
+    )
     await session.execute(sa.insert(_table).values(**values))
-    return seq
+    return int(values["seq"])
 
 
 def _as_entry(row: Any) -> AuditEntry:
