@@ -11,7 +11,7 @@ from grants.core.errors import NotFound
 from grants.core.guideline import Guideline
 from grants.guidelines.loader import parse_document
 from grants.guidelines.registry import GuidelineRegistry
-from grants.guidelines.schemas import EligibilityCheckRequest, to_proposal
+from grants.guidelines.schemas import EligibilityCheckRequest, FastEligibilityCheck, to_proposal
 from grants.guidelines.tables import GuidelineVersion
 
 _versions = GuidelineVersion.__table__  # type: ignore[attr-defined]
@@ -61,7 +61,7 @@ async def load_guideline_version(session: AsyncSession, content_hash: str) -> Gu
 
 def precheck(
     registry: GuidelineRegistry,
-    request: EligibilityCheckRequest,
+    request: EligibilityCheckRequest | FastEligibilityCheck,
     *,
     now: datetime,
     area_category: str | None,
