@@ -21,7 +21,6 @@ from grants.guidelines.schemas import (
     GuidelineSummaryOut,
     VerdictOut,
     call_out,
-    decode_fast,
     guideline_out,
     guideline_summary,
     verdict_out,
@@ -76,14 +75,15 @@ async def _precheck_fast_path(request: Request[Any, Any, Any]) -> Response[bytes
     check_eligibility below, which validates with Pydantic exactly as before; for the
     requests both accept, both answer with the same bytes (tested)."""
     await require_json_body(request)  # the app-wide hook, which this one replaces
-    fast = decode_fast(await request.body())
+    state = request.app.state
+    fast = service.fast_proposal(state.guidelines, await request.body())
     if fast is None:
         return None
-    state = request.app.state
-    category = await state.area_categories.get(fast.municipality_key)
-    verdict = service.precheck(
-        state.guidelines,
-        fast,
+    category = await state.area_categories.get(fast.proposal.municipality_key)
+    verdict = service.judge(
+        fast.guideline,
+        fast.proposal,
+        fast.call,
         now=state.clock(),
         area_category=category,
         rural=None if category is None else is_rural(category),

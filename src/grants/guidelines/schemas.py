@@ -16,6 +16,7 @@ from grants.core.errors import FieldProblem, InvalidInput
 from grants.core.funding import CostLine, FundingComputation
 from grants.core.guideline import Call, Guideline, Text
 from grants.core.money import MAX_AMOUNT
+from grants.guidelines.loader import Code
 
 Amount = Annotated[
     Decimal,
@@ -23,8 +24,8 @@ Amount = Annotated[
 ]
 # Constraints checked in pydantic-core (Rust), not by Python validators: a pre-check with 20
 # cost lines would otherwise spend more time validating than judging. The patterns also keep
-# NUL characters out (PostgreSQL text cannot hold them).
-Code = Annotated[str, Field(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9_.-]+$")]
+# NUL characters out (PostgreSQL text cannot hold them). Code is the loader's: the fast path
+# relies on every code of a loaded guideline meeting it.
 Description = Annotated[str, Field(max_length=500, pattern=r"^[^\x00]*$")]
 
 
@@ -76,23 +77,24 @@ class EligibilityCheckRequest(_Input):
 # ---- the pre-check request again, as msgspec structs: the fast path
 #
 # Decoding the JSON body straight into these structs costs a fraction of Pydantic's validation
-# (most of a pre-check's time was spent there). They accept a strict SUBSET of what
-# EligibilityCheckRequest accepts, and decode it to the same values; anything else is
-# declined, and the request is then validated by Pydantic as before, whose 422 names every
-# offending field. So the fast path can only be faster, never answer differently:
+# (most of a pre-check's time was spent there). Together with service.fast_proposal they accept
+# a strict SUBSET of what EligibilityCheckRequest accepts, and decode it to the same values;
+# anything else is declined, and the request is then validated by Pydantic as before, whose 422
+# names every offending field. So the fast path can only be faster, never answer differently:
 # - amounts only as plain decimal strings, at most 12 integer digits (no leading zeros) and
 #   at most 2 places: within every Amount constraint, and Decimal(text) is exactly the value
-#   Pydantic makes of that string (JSON numbers, exponents, signs, spaces, "NaN" are declined);
-# - patterns anchored with \A...\Z: msgspec uses Python's re, where "$" also matches before a
-#   trailing newline, which Pydantic's (Rust) regex does not accept;
+#   Pydantic makes of that string (JSON numbers, exponents, signs, spaces, "NaN" are declined).
+#   The pattern is anchored with \A...\Z: msgspec uses Python's re, where "$" also matches
+#   before a trailing newline, which Pydantic's (Rust) regex does not accept;
+# - codes are not checked here: fast_proposal declines any code its guideline does not know,
+#   and the loader validated every known code with this module's Code constraint (the same
+#   object), so a known code always meets it. (Per-string regexes cost as much as the rest.)
+# - no NUL character anywhere (JSON can only carry it escaped, as \u0000): declined;
 # - strict types (no "true" for true, no numbers for dates), unknown fields forbidden, and
 #   planned_end before planned_start declined (the Pydantic validator's rule).
 # tests/unit/guidelines/test_fast_request.py checks the subset and the equal values.
 
-_AMOUNT_TEXT = r"\A(?:0|[1-9][0-9]{0,11})(?:\.[0-9]{1,2})?\Z"
-_FastAmount = Annotated[str, msgspec.Meta(pattern=_AMOUNT_TEXT)]
-_FastCode = Annotated[str, msgspec.Meta(pattern=r"\A[A-Za-z0-9_.-]{1,40}\Z")]
-_FastDescription = Annotated[str, msgspec.Meta(max_length=500, pattern=r"\A[^\x00]*\Z")]
+_FastAmount = Annotated[str, msgspec.Meta(pattern=r"\A(?:0|[1-9][0-9]{0,11})(?:\.[0-9]{1,2})?\Z")]
 
 
 class _FastInput(msgspec.Struct, forbid_unknown_fields=True, gc=False):
@@ -100,9 +102,9 @@ class _FastInput(msgspec.Struct, forbid_unknown_fields=True, gc=False):
 
 
 class FastCostLine(_FastInput):
-    category: _FastCode
+    category: str
     amount: _FastAmount
-    description: _FastDescription = ""
+    description: Annotated[str, msgspec.Meta(max_length=500)] = ""
 
 
 class FastFinancing(_FastInput):
@@ -117,12 +119,12 @@ class FastPriorAid(_FastInput):
 
 
 class FastEligibilityCheck(_FastInput, kw_only=True):
-    guideline: _FastCode = "frl-lifd"
-    call: _FastCode
-    applicant_type: _FastCode
+    guideline: str = "frl-lifd"
+    call: str
+    applicant_type: str
     municipality_key: Annotated[str, msgspec.Meta(pattern=r"\A[0-9]{8}\Z")]
-    funding_line: _FastCode
-    objectives: Annotated[list[_FastCode], msgspec.Meta(max_length=10)]
+    funding_line: str
+    objectives: Annotated[list[str], msgspec.Meta(max_length=10)]
     planned_start: date
     planned_end: date
     early_start_consented: bool = False
@@ -138,7 +140,10 @@ _fast_decoder = msgspec.json.Decoder(FastEligibilityCheck)
 
 
 def decode_fast(body: bytes) -> FastEligibilityCheck | None:
-    """The request if the fast path can take it, else None (then Pydantic decides)."""
+    """The request if its shape and values are within the fast path's subset, else None (then
+    Pydantic decides). Its codes still have to be checked against the guideline."""
+    if b"\\u0000" in body:
+        return None
     try:
         request = _fast_decoder.decode(body)
     except msgspec.DecodeError:  # malformed JSON, or valid JSON outside the subset
