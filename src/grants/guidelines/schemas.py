@@ -3,15 +3,16 @@ field, behind a msgspec fast path for well-formed requests) and the published gu
 verdict (msgspec structs: a verdict has dozens of parts, and building them must not cost more
 than judging the proposal)."""
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from decimal import Decimal
+from functools import cache
 from typing import Annotated, Any
 
 import msgspec
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
-from grants.core.eligibility import PriorAid, Proposal, Verdict
+from grants.core.eligibility import Outcome, PriorAid, Proposal, Verdict
 from grants.core.errors import FieldProblem, InvalidInput
 from grants.core.funding import CostLine, FundingComputation
 from grants.core.guideline import Call, Guideline, Text
@@ -190,6 +191,7 @@ def to_proposal(
         raise InvalidInput(
             "Der Antrag enthält unbekannte Angaben (unknown codes).", problems=tuple(problems)
         )
+    new = tuple.__new__
     return Proposal(
         applicant_type=request.applicant_type,
         municipality_key=request.municipality_key,
@@ -197,8 +199,9 @@ def to_proposal(
         objectives=tuple(request.objectives),
         planned_start=request.planned_start,
         planned_end=request.planned_end,
+        # tuple.__new__ skips the NamedTuple's Python-level constructor: one per cost line.
         cost_lines=tuple(
-            CostLine(x.category, x.description, Decimal(x.amount)) for x in request.cost_lines
+            [new(CostLine, (x.category, x.description, Decimal(x.amount))) for x in lines]
         ),
         requested_grant=Decimal(request.financing.requested_grant),
         own_funds=Decimal(request.financing.own_funds),
@@ -229,7 +232,7 @@ class RuleResultOut(msgspec.Struct, gc=False):
     section: str
     title: TextOut
     message: TextOut
-    facts: dict[str, Any]
+    facts: Mapping[str, Any]
 
 
 class CategoryFundingOut(msgspec.Struct, gc=False):
@@ -271,7 +274,7 @@ class VerdictOut(msgspec.Struct, gc=False):
     needs_review: list[str]
     results: list[RuleResultOut]
     funding: FundingOut
-    facts: dict[str, Any]
+    facts: Mapping[str, Any]
 
 
 def _funding_out(funding: FundingComputation) -> FundingOut:
@@ -301,29 +304,47 @@ def _funding_out(funding: FundingComputation) -> FundingOut:
     )
 
 
+@cache  # rule titles are the guideline's constant texts: one TextOut each, built once
+def _title(text: Text) -> TextOut:
+    return TextOut(text.de, text.en)
+
+
 def verdict_out(verdict: Verdict) -> VerdictOut:
+    # One pass over the results (the Verdict properties would make three). Outcome is a
+    # StrEnum, so the member itself encodes as its value; facts are fresh dicts per check
+    # and are encoded as they are.
+    results = []
+    failed_rules = []
+    needs_review = []
+    for r in verdict.results:
+        outcome = r.outcome
+        if outcome is Outcome.FAIL:
+            failed_rules.append(r.rule_id)
+        elif outcome is Outcome.NEEDS_REVIEW:
+            needs_review.append(r.rule_id)
+        message = r.message
+        results.append(
+            RuleResultOut(
+                r.rule_id,
+                outcome,
+                r.section,
+                _title(r.title),
+                TextOut(message.de, message.en),
+                r.facts,
+            )
+        )
     return VerdictOut(
         guideline=GuidelineRef(
             verdict.guideline_id, verdict.guideline_version, verdict.guideline_hash
         ),
         call=verdict.call_code,
         checked_at=verdict.received_at,
-        eligible=verdict.eligible,
-        failed_rules=[r.rule_id for r in verdict.failures],
-        needs_review=[r.rule_id for r in verdict.needs_review],
-        results=[
-            RuleResultOut(
-                r.rule_id,
-                r.outcome.value,
-                r.section,
-                _text(r.title),
-                _text(r.message),
-                dict(r.facts),
-            )
-            for r in verdict.results
-        ],
+        eligible=not failed_rules,
+        failed_rules=failed_rules,
+        needs_review=needs_review,
+        results=results,
         funding=_funding_out(verdict.funding),
-        facts=dict(verdict.facts),
+        facts=verdict.facts,
     )
 
 
