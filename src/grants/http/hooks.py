@@ -16,7 +16,10 @@ async def require_json_body(request: Request[Any, Any, Any]) -> None:
         return
     if "data" not in request.route_handler.parsed_fn_signature.parameters:
         return
-    media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    # The first Content-Type straight from the ASGI scope (names arrive lower-cased), as
+    # request.headers would give it, without building the headers mapping on every request.
+    raw = next((value for name, value in request.scope["headers"] if name == b"content-type"), b"")
+    media_type = raw.decode("latin-1").split(";")[0].strip().lower()
     if media_type in _JSON_MEDIA or media_type.endswith("+json"):
         return
     raise HTTPException(
