@@ -38,6 +38,7 @@ from grants.guidelines.service import record_guideline_versions
 from grants.health.routes import live, ready
 from grants.http.auth import BearerAuthenticationMiddleware
 from grants.http.dependencies import DEPENDENCIES, Clock, system_clock
+from grants.http.hooks import require_json_body
 from grants.http.logging_setup import configure_logging
 from grants.http.problems import (
     handle_domain_error,
@@ -47,24 +48,6 @@ from grants.http.problems import (
 from grants.http.request_ids import RequestContextMiddleware
 from grants.municipalities.area_cache import AreaCategoryCache
 from grants.settings import Settings, load_settings
-
-_JSON_MEDIA = ("application/json",)
-
-
-async def _require_json_body(request: Request[Any, Any, Any]) -> None:
-    """415 for a body that is not JSON, on routes that take one. (async: a sync hook would
-    be run in a worker thread on every request.)"""
-    if request.method not in {"POST", "PUT", "PATCH"}:
-        return
-    if "data" not in request.route_handler.parsed_fn_signature.parameters:
-        return
-    media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    if media_type in _JSON_MEDIA or media_type.endswith("+json"):
-        return
-    raise HTTPException(
-        status_code=415,
-        detail="Bitte JSON senden (send Content-Type: application/json).",
-    )
 
 
 async def _only_rate_limited_routes(request: Request[Any, Any, Any]) -> bool:
@@ -156,7 +139,7 @@ def create_app(
             HTTPException: handle_http_exception,
             Exception: handle_unexpected,
         },
-        before_request=_require_json_body,
+        before_request=require_json_body,
         request_max_body_size=settings.max_request_body_bytes,
         openapi_config=OpenAPIConfig(
             title="grants API",

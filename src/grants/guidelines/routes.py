@@ -1,11 +1,13 @@
 """Published guidelines and calls, and the anonymous eligibility pre-check."""
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
-from litestar import Controller, get, post
+import msgspec
+from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import State
 from litestar.di import NamedDependency
+from litestar.enums import MediaType
 from litestar.params import JSONBody, PathParameter
 from litestar.status_codes import HTTP_200_OK
 
@@ -23,6 +25,7 @@ from grants.guidelines.schemas import (
     guideline_summary,
     verdict_out,
 )
+from grants.http.hooks import require_json_body
 
 GuidelineId = Annotated[str, PathParameter(pattern=r"^[A-Za-z0-9_.-]{1,40}$")]
 RATE_LIMITED = "rate_limited"  # route opt: the pre-check's per-address limit applies
@@ -64,6 +67,30 @@ class CallController(Controller):
         return [call_out(g, call, now) for g, call in state.guidelines.calls()]
 
 
+async def _precheck_fast_path(request: Request[Any, Any, Any]) -> Response[bytes] | None:
+    """The pre-check for well-formed requests, run as the route's before_request hook: a
+    response returned here skips Litestar's parameter parsing, the Pydantic validation and
+    the dependency injection, which cost more than judging the proposal. Requests outside
+    the fast decoder's subset (see schemas.FastEligibilityCheck) return None and reach
+    check_eligibility below, which validates with Pydantic exactly as before; for the
+    requests both accept, both answer with the same bytes (tested)."""
+    await require_json_body(request)  # the app-wide hook, which this one replaces
+    state = request.app.state
+    fast = service.fast_proposal(state.guidelines, await request.body())
+    if fast is None:
+        return None
+    category = await state.area_categories.get(fast.proposal.municipality_key)
+    verdict = service.judge(
+        fast.guideline,
+        fast.proposal,
+        fast.call,
+        now=state.clock(),
+        area_category=category,
+        rural=None if category is None else is_rural(category),
+    )
+    return Response(msgspec.json.encode(verdict_out(verdict)), media_type=MediaType.JSON)
+
+
 class EligibilityCheckController(Controller):
     path = "/api/eligibility-checks"
     tags = ["guidelines"]
@@ -74,6 +101,7 @@ class EligibilityCheckController(Controller):
         status_code=HTTP_200_OK,
         exclude_from_auth=True,
         opt={RATE_LIMITED: True},
+        before_request=_precheck_fast_path,
     )
     async def check_eligibility(
         self,

@@ -1,19 +1,23 @@
 """Shapes of the guideline API: the pre-check request (validated with Pydantic, field by
-field) and the published guideline and verdict (msgspec structs: a verdict has dozens of
-parts, and building them must not cost more than judging the proposal)."""
+field, behind a msgspec fast path for well-formed requests) and the published guideline and
+verdict (msgspec structs: a verdict has dozens of parts, and building them must not cost more
+than judging the proposal)."""
 
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from decimal import Decimal
+from functools import cache
 from typing import Annotated, Any
 
 import msgspec
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
-from grants.core.eligibility import PriorAid, Proposal, Verdict
+from grants.core.eligibility import Outcome, PriorAid, Proposal, Verdict
 from grants.core.errors import FieldProblem, InvalidInput
 from grants.core.funding import CostLine, FundingComputation
 from grants.core.guideline import Call, Guideline, Text
 from grants.core.money import MAX_AMOUNT
+from grants.guidelines.loader import Code
 
 Amount = Annotated[
     Decimal,
@@ -21,8 +25,8 @@ Amount = Annotated[
 ]
 # Constraints checked in pydantic-core (Rust), not by Python validators: a pre-check with 20
 # cost lines would otherwise spend more time validating than judging. The patterns also keep
-# NUL characters out (PostgreSQL text cannot hold them).
-Code = Annotated[str, Field(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9_.-]+$")]
+# NUL characters out (PostgreSQL text cannot hold them). Code is the loader's: the fast path
+# relies on every code of a loaded guideline meeting it.
 Description = Annotated[str, Field(max_length=500, pattern=r"^[^\x00]*$")]
 
 
@@ -71,6 +75,85 @@ class EligibilityCheckRequest(_Input):
         return end
 
 
+# ---- the pre-check request again, as msgspec structs: the fast path
+#
+# Decoding the JSON body straight into these structs costs a fraction of Pydantic's validation
+# (most of a pre-check's time was spent there). Together with service.fast_proposal they accept
+# a strict SUBSET of what EligibilityCheckRequest accepts, and decode it to the same values;
+# anything else is declined, and the request is then validated by Pydantic as before, whose 422
+# names every offending field. So the fast path can only be faster, never answer differently:
+# - amounts only as plain decimal strings, at most 12 integer digits (no leading zeros) and
+#   at most 2 places: within every Amount constraint, and Decimal(text) is exactly the value
+#   Pydantic makes of that string (JSON numbers, exponents, signs, spaces, "NaN" are declined).
+#   The pattern is anchored with \A...\Z: msgspec uses Python's re, where "$" also matches
+#   before a trailing newline, which Pydantic's (Rust) regex does not accept;
+# - codes are not checked here: fast_proposal declines any code its guideline does not know,
+#   and the loader validated every known code with this module's Code constraint (the same
+#   object), so a known code always meets it. (Per-string regexes cost as much as the rest.)
+# - no NUL character anywhere (JSON can only carry it escaped, as \u0000): declined;
+# - strict types (no "true" for true, no numbers for dates), unknown fields forbidden, and
+#   planned_end before planned_start declined (the Pydantic validator's rule).
+# tests/unit/guidelines/test_fast_request.py checks the subset and the equal values.
+
+_FastAmount = Annotated[str, msgspec.Meta(pattern=r"\A(?:0|[1-9][0-9]{0,11})(?:\.[0-9]{1,2})?\Z")]
+
+
+class _FastInput(msgspec.Struct, forbid_unknown_fields=True, gc=False):
+    pass
+
+
+class FastCostLine(_FastInput):
+    category: str
+    amount: _FastAmount
+    description: Annotated[str, msgspec.Meta(max_length=500)] = ""
+
+
+class FastFinancing(_FastInput):
+    requested_grant: _FastAmount
+    own_funds: _FastAmount
+    third_party_funds: _FastAmount = "0.00"
+
+
+class FastPriorAid(_FastInput):
+    granted_on: date
+    amount: _FastAmount
+
+
+class FastEligibilityCheck(_FastInput, kw_only=True):
+    guideline: str = "frl-lifd"
+    call: str
+    applicant_type: str
+    municipality_key: Annotated[str, msgspec.Meta(pattern=r"\A[0-9]{8}\Z")]
+    funding_line: str
+    objectives: Annotated[list[str], msgspec.Meta(max_length=10)]
+    planned_start: date
+    planned_end: date
+    early_start_consented: bool = False
+    economic_activity: bool | None = None
+    cost_lines: Annotated[list[FastCostLine], msgspec.Meta(max_length=500)]
+    financing: FastFinancing
+    prior_de_minimis: Annotated[list[FastPriorAid], msgspec.Meta(max_length=100)] = msgspec.field(
+        default_factory=list
+    )
+
+
+_fast_decoder = msgspec.json.Decoder(FastEligibilityCheck)
+
+
+def decode_fast(body: bytes) -> FastEligibilityCheck | None:
+    """The request if its shape and values are within the fast path's subset, else None (then
+    Pydantic decides). Its codes still have to be checked against the guideline."""
+    if b"\\u0000" in body:
+        return None
+    try:
+        request = _fast_decoder.decode(body)
+    except msgspec.DecodeError:  # malformed JSON, or valid JSON outside the subset
+        return None
+    if request.planned_end < request.planned_start:
+        return None
+    return request
+
+
 def _unknown(field: str, value: str, known: list[str]) -> FieldProblem:
     return FieldProblem(
         field,
@@ -79,8 +162,12 @@ def _unknown(field: str, value: str, known: list[str]) -> FieldProblem:
     )
 
 
-def to_proposal(request: EligibilityCheckRequest, guideline: Guideline) -> Proposal:
-    """The core's proposal; codes the guideline does not know are 422s naming the field."""
+def to_proposal(
+    request: EligibilityCheckRequest | FastEligibilityCheck, guideline: Guideline
+) -> Proposal:
+    """The core's proposal; codes the guideline does not know are 422s naming the field.
+    Amounts are Decimals (Pydantic) or checked decimal text (fast path): Decimal() keeps
+    either exactly."""
     problems: list[FieldProblem] = []
     if guideline.call(request.call) is None:
         problems.append(_unknown("call", request.call, [c.code for c in guideline.calls]))
@@ -91,18 +178,20 @@ def to_proposal(request: EligibilityCheckRequest, guideline: Guideline) -> Propo
         problems.append(
             _unknown("funding_line", request.funding_line, [x.code for x in guideline.lines])
         )
-    objectives = sorted(guideline.objective_codes())
+    known_objectives = guideline.objective_codes()
     for index, code in enumerate(request.objectives):
-        if code not in guideline.objective_codes():
-            problems.append(_unknown(f"objectives.{index}", code, objectives))
-    categories = [c.code for c in guideline.cost_categories]
-    for index, line in enumerate(request.cost_lines):
+        if code not in known_objectives:
+            problems.append(_unknown(f"objectives.{index}", code, sorted(known_objectives)))
+    lines: Sequence[CostLineIn | FastCostLine] = request.cost_lines
+    for index, line in enumerate(lines):
         if guideline.cost_category(line.category) is None:
+            categories = [c.code for c in guideline.cost_categories]
             problems.append(_unknown(f"cost_lines.{index}.category", line.category, categories))
     if problems:
         raise InvalidInput(
             "Der Antrag enthält unbekannte Angaben (unknown codes).", problems=tuple(problems)
         )
+    new = tuple.__new__
     return Proposal(
         applicant_type=request.applicant_type,
         municipality_key=request.municipality_key,
@@ -110,13 +199,18 @@ def to_proposal(request: EligibilityCheckRequest, guideline: Guideline) -> Propo
         objectives=tuple(request.objectives),
         planned_start=request.planned_start,
         planned_end=request.planned_end,
-        cost_lines=tuple(CostLine(x.category, x.description, x.amount) for x in request.cost_lines),
-        requested_grant=request.financing.requested_grant,
-        own_funds=request.financing.own_funds,
-        third_party_funds=request.financing.third_party_funds,
+        # tuple.__new__ skips the NamedTuple's Python-level constructor: one per cost line.
+        cost_lines=tuple(
+            [new(CostLine, (x.category, x.description, Decimal(x.amount))) for x in lines]
+        ),
+        requested_grant=Decimal(request.financing.requested_grant),
+        own_funds=Decimal(request.financing.own_funds),
+        third_party_funds=Decimal(request.financing.third_party_funds),
         early_start_consented=request.early_start_consented,
         economic_activity=request.economic_activity,
-        prior_de_minimis=tuple(PriorAid(a.granted_on, a.amount) for a in request.prior_de_minimis),
+        prior_de_minimis=tuple(
+            PriorAid(a.granted_on, Decimal(a.amount)) for a in request.prior_de_minimis
+        ),
     )
 
 
@@ -138,7 +232,7 @@ class RuleResultOut(msgspec.Struct, gc=False):
     section: str
     title: TextOut
     message: TextOut
-    facts: dict[str, Any]
+    facts: Mapping[str, Any]
 
 
 class CategoryFundingOut(msgspec.Struct, gc=False):
@@ -180,7 +274,7 @@ class VerdictOut(msgspec.Struct, gc=False):
     needs_review: list[str]
     results: list[RuleResultOut]
     funding: FundingOut
-    facts: dict[str, Any]
+    facts: Mapping[str, Any]
 
 
 def _funding_out(funding: FundingComputation) -> FundingOut:
@@ -210,29 +304,47 @@ def _funding_out(funding: FundingComputation) -> FundingOut:
     )
 
 
+@cache  # rule titles are the guideline's constant texts: one TextOut each, built once
+def _title(text: Text) -> TextOut:
+    return TextOut(text.de, text.en)
+
+
 def verdict_out(verdict: Verdict) -> VerdictOut:
+    # One pass over the results (the Verdict properties would make three). Outcome is a
+    # StrEnum, so the member itself encodes as its value; facts are fresh dicts per check
+    # and are encoded as they are.
+    results = []
+    failed_rules = []
+    needs_review = []
+    for r in verdict.results:
+        outcome = r.outcome
+        if outcome is Outcome.FAIL:
+            failed_rules.append(r.rule_id)
+        elif outcome is Outcome.NEEDS_REVIEW:
+            needs_review.append(r.rule_id)
+        message = r.message
+        results.append(
+            RuleResultOut(
+                r.rule_id,
+                outcome,
+                r.section,
+                _title(r.title),
+                TextOut(message.de, message.en),
+                r.facts,
+            )
+        )
     return VerdictOut(
         guideline=GuidelineRef(
             verdict.guideline_id, verdict.guideline_version, verdict.guideline_hash
         ),
         call=verdict.call_code,
         checked_at=verdict.received_at,
-        eligible=verdict.eligible,
-        failed_rules=[r.rule_id for r in verdict.failures],
-        needs_review=[r.rule_id for r in verdict.needs_review],
-        results=[
-            RuleResultOut(
-                r.rule_id,
-                r.outcome.value,
-                r.section,
-                _text(r.title),
-                _text(r.message),
-                dict(r.facts),
-            )
-            for r in verdict.results
-        ],
+        eligible=not failed_rules,
+        failed_rules=failed_rules,
+        needs_review=needs_review,
+        results=results,
         funding=_funding_out(verdict.funding),
-        facts=dict(verdict.facts),
+        facts=verdict.facts,
     )
 
 

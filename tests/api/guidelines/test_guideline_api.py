@@ -1,5 +1,6 @@
 """Published guidelines and calls, and the anonymous pre-check, through HTTP."""
 
+import json
 from datetime import UTC, datetime
 from typing import Any
 
@@ -11,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from grants.app import create_app
 from grants.core.actors import Actor
+from grants.guidelines import service as guideline_service
 from grants.municipalities.csv_format import parse_bytes
 from grants.municipalities.service import import_municipalities
 from tests.conftest import client_for, make_settings
@@ -248,3 +250,43 @@ async def test_precheck_is_rate_limited_per_address(
         assert (
             await other.post("/api/eligibility-checks", json=proposal_body())
         ).status_code == 200
+
+
+async def test_the_fast_path_and_the_pydantic_path_answer_alike(
+    client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The route's before_request hook answers well-formed requests itself; without it the
+    handler validates with Pydantic. Both must give the same bytes."""
+    bodies = [
+        proposal_body(),
+        proposal_body(applicant_type="natural_person", planned_start="2026-01-01"),
+        proposal_body(economic_activity=None, prior_de_minimis=[]),
+    ]
+    headers = {"x-request-id": "same-id"}
+    fast = [await client.post("/api/eligibility-checks", json=b, headers=headers) for b in bodies]
+    monkeypatch.setattr(guideline_service, "fast_proposal", lambda *_: None)
+    slow = [await client.post("/api/eligibility-checks", json=b, headers=headers) for b in bodies]
+
+    def same(response: httpx.Response) -> dict[str, str]:  # the rate limit counts down
+        return {k: v for k, v in response.headers.items() if k != "ratelimit-remaining"}
+
+    for one, other in zip(fast, slow, strict=True):
+        assert one.status_code == other.status_code == 200
+        assert one.content == other.content
+        assert same(one) == same(other)
+        assert "ratelimit-remaining" in one.headers  # the limit applies to the fast path too
+
+
+async def test_the_precheck_still_refuses_bodies_that_are_not_json(
+    client: httpx.AsyncClient,
+) -> None:
+    response = await client.post(
+        "/api/eligibility-checks",
+        content=json.dumps(proposal_body()),
+        headers={"content-type": "text/plain"},
+    )
+    assert response.status_code == 415
+    document = (await client.get("/docs/openapi.json")).json()
+    operation = document["paths"]["/api/eligibility-checks"]["post"]
+    schema = operation["requestBody"]["content"]["application/json"]["schema"]
+    assert schema == {"$ref": "#/components/schemas/EligibilityCheckRequest"}
