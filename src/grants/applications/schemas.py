@@ -10,6 +10,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, Field, model_validator
 
+from grants.core.deadlines import EARLIEST_DATE, LATEST_DATE
 from grants.schema_base import StrictInput
 
 Amount = Annotated[
@@ -19,6 +20,8 @@ Amount = Annotated[
 Code = Annotated[str, Field(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9_.-]+$")]
 ShortText = Annotated[str, Field(max_length=300)]
 LongText = Annotated[str, Field(max_length=20_000)]
+# Dates the engine can judge (date arithmetic near the calendar's ends would overflow).
+ProjectDate = Annotated[date, Field(ge=EARLIEST_DATE, le=LATEST_DATE)]
 MunicipalityKey = Annotated[str, Field(pattern=r"^[0-9]{8}$", examples=["14521530"])]
 
 
@@ -54,7 +57,7 @@ class Financing(StrictInput):
 
 
 class PriorAid(StrictInput):
-    granted_on: date
+    granted_on: ProjectDate
     amount: Amount
     provider: Annotated[str, Field(max_length=200)] = ""
 
@@ -79,8 +82,8 @@ class DraftContent(StrictInput):
     concept: Concept = Concept()
     objectives: Annotated[list[Code], Field(max_length=10)] = []
     municipality_key: MunicipalityKey | None = None
-    planned_start: date | None = None
-    planned_end: date | None = None
+    planned_start: ProjectDate | None = None
+    planned_end: ProjectDate | None = None
     early_start_consented: bool = False
     partners: Annotated[list[Partner], Field(max_length=50)] = []
     cost_lines: Annotated[list[CostLine], Field(max_length=500)] = []
@@ -103,8 +106,8 @@ class DraftPatch(StrictInput):
     concept: Concept | None = None
     objectives: Annotated[list[Code], Field(max_length=10)] | None = None
     municipality_key: MunicipalityKey | None = None
-    planned_start: date | None = None
-    planned_end: date | None = None
+    planned_start: ProjectDate | None = None
+    planned_end: ProjectDate | None = None
     early_start_consented: bool | None = None
     partners: Annotated[list[Partner], Field(max_length=50)] | None = None
     cost_lines: Annotated[list[CostLine], Field(max_length=500)] | None = None

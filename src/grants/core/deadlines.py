@@ -38,3 +38,13 @@ def add_years(day: date, years: int) -> date:
 def format_date_de(day: date) -> str:
     """German date notation, 01.03.2024 (about three times faster than strftime)."""
     return f"{day.day:02d}.{day.month:02d}.{day.year}"
+
+
+# The dates the engine judges. A project date outside this range is an input error (422):
+# date arithmetic near the ends of Python's calendar (9999-12-31 plus a day) would overflow.
+EARLIEST_DATE = date(1990, 1, 1)
+LATEST_DATE = date(2199, 12, 31)
+
+
+def in_date_range(*days: date) -> bool:
+    return all(EARLIEST_DATE <= day <= LATEST_DATE for day in days)

@@ -12,6 +12,7 @@ from typing import Annotated, Any
 import msgspec
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
+from grants.core.deadlines import EARLIEST_DATE, LATEST_DATE, in_date_range
 from grants.core.eligibility import Outcome, PriorAid, Proposal, Verdict
 from grants.core.errors import FieldProblem, InvalidInput
 from grants.core.funding import CostLine, FundingComputation
@@ -23,6 +24,7 @@ Amount = Annotated[
     Decimal,
     Field(ge=0, le=MAX_AMOUNT, max_digits=14, decimal_places=2, examples=["12500.00"]),
 ]
+ProjectDate = Annotated[date, Field(ge=EARLIEST_DATE, le=LATEST_DATE)]
 # Constraints checked in pydantic-core (Rust), not by Python validators: a pre-check with 20
 # cost lines would otherwise spend more time validating than judging. The patterns also keep
 # NUL characters out (PostgreSQL text cannot hold them). Code is the loader's: the fast path
@@ -47,7 +49,7 @@ class FinancingIn(_Input):
 
 
 class PriorAidIn(_Input):
-    granted_on: date
+    granted_on: ProjectDate
     amount: Amount
 
 
@@ -58,8 +60,8 @@ class EligibilityCheckRequest(_Input):
     municipality_key: Annotated[str, Field(pattern=r"^[0-9]{8}$", examples=["14521530"])]
     funding_line: Code = Field(examples=["stationary"])
     objectives: Annotated[list[Code], Field(max_length=10, examples=[["a", "e"]])]
-    planned_start: date
-    planned_end: date
+    planned_start: ProjectDate
+    planned_end: ProjectDate
     early_start_consented: bool = False
     economic_activity: bool | None = None
     cost_lines: Annotated[list[CostLineIn], Field(max_length=500)]
@@ -150,6 +152,9 @@ def decode_fast(body: bytes) -> FastEligibilityCheck | None:
     except msgspec.DecodeError:  # malformed JSON, or valid JSON outside the subset
         return None
     if request.planned_end < request.planned_start:
+        return None
+    dates = [request.planned_start, request.planned_end]
+    if not in_date_range(*dates, *(aid.granted_on for aid in request.prior_de_minimis)):
         return None
     return request
 

@@ -84,3 +84,15 @@ async def test_unknown_codes_name_the_field(client: httpx.AsyncClient) -> None:
     assert response.status_code == 422
     fields = {e["field"] for e in response.json()["errors"]}
     assert fields == {"objectives.1", "cost_lines.0.category"}
+
+
+async def test_dates_outside_the_judged_range_are_refused(client: httpx.AsyncClient) -> None:
+    anna = await applicant(client)
+    created = await draft(client, anna["headers"])
+    response = await client.patch(
+        f"/api/applications/{created['id']}",
+        json={"planned_end": "9999-12-31"},
+        headers={**anna["headers"], "If-Match": '"1"'},
+    )
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["field"] == "planned_end"

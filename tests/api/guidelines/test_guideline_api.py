@@ -191,6 +191,14 @@ async def test_precheck_uses_the_municipality_register(
         ),
         ({"planned_end": "2026-12-31"}, "planned_end", "value_error"),
         ({"planned_start": "31.12.2026"}, "planned_start", "date_from_datetime_parsing"),
+        # The calendar's last day: a day later would overflow in the duration arithmetic.
+        ({"planned_end": "9999-12-31"}, "planned_end", "less_than_equal"),
+        ({"planned_start": "0001-01-01"}, "planned_start", "greater_than_equal"),
+        (
+            {"prior_de_minimis": [{"granted_on": "9999-12-31", "amount": "1.00"}]},
+            "prior_de_minimis.0.granted_on",
+            "less_than_equal",
+        ),
         ({"municipality_key": "1452153"}, "municipality_key", "string_pattern_mismatch"),
         ({"financing": {"requested_grant": "1"}}, "financing.own_funds", "missing"),
         ({"applicant_type": "pirate"}, "applicant_type", "unknown_code"),
