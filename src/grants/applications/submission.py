@@ -218,6 +218,19 @@ async def submit_application(
             "verdict": msgspec.to_builtins(verdict_out(verdict)),
         }
 
+        # The history row does not need the number: written before the serialised part.
+        await session.execute(
+            event_insert(
+                application_id=application_id,
+                event=event,
+                from_state=status,
+                to_state=State.SUBMITTED,
+                principal=principal,
+                reason=None,
+                now=now,
+            )
+        )
+
         # From here to the commit, submissions of this call and line are serialised (the
         # counter's row lock keeps the numbers gap-free), and from the audit head on, every
         # audited action is (the hash chain). So everything above was prepared without
@@ -269,15 +282,6 @@ async def submit_application(
                 updated_at=now,
             )
             .returning(_apps.c.id),
-            event_insert(
-                application_id=application_id,
-                event=event,
-                from_state=status,
-                to_state=State.SUBMITTED,
-                principal=principal,
-                reason=None,
-                now=now,
-            ),
             receipt_message(
                 receipt, title=draft.title, call=call.code, recipient=principal.email, now=now
             ),

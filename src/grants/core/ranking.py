@@ -1,0 +1,312 @@
+"""Ranking per call and funding line, the funding line itself and the what-if simulation,
+pure: inputs in, results out, nothing stored (DOMAIN.md §5.6, §3.6).
+
+Order (a total order, so the same inputs always give the same ranking whatever order they
+come in): final score descending; then the policy's tie-break criteria, higher mean first
+(default K1); then earlier receipt; then the reference number; then the application id.
+Applications failing a threshold keep their place in the ranking but are never funded.
+
+The funding line walks down the ranking and funds every project that passes the thresholds
+while its grant fits into what is left of the budget. A project that does not fit is skipped
+and the walk continues (default) or the walk stops (``MisfitRule.STOP``). Projects that pass
+the thresholds but were not funded for lack of budget form the reserve list in rank order
+(all of them, or the first ``reserve_size``; the rest are "not funded: budget").
+
+Note on monotonicity: with STOP, a larger budget never moves a project out. With
+skip-and-continue it can: budget 10 and grants 6, 5, 4 in rank order fund the first and the
+third (6 + 4); budget 11 funds the first two (6 + 5) and the third moves out. That is the
+rule working as designed (rank beats fit), and ``what_if`` shows it.
+"""
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from decimal import Decimal
+from enum import StrEnum
+from operator import attrgetter
+from typing import NamedTuple
+
+from grants.core.errors import FieldProblem, InvalidInput
+from grants.core.guideline import Text
+from grants.core.money import format_eur
+from grants.core.scoring import (
+    Aggregate,
+    ApplicationScores,
+    MisfitRule,
+    ScoringPolicy,
+    aggregate_all,
+)
+
+
+class FundingStatus(StrEnum):
+    FUNDED = "funded"
+    RESERVE = "reserve"  # fundable, beyond the budget: Nachrückerliste
+    NOT_FUNDED = "not_funded"
+
+
+class NotFundedReason(StrEnum):
+    THRESHOLD = "threshold"  # a threshold failed (incl. too few evaluations)
+    BUDGET = "budget"  # passes every threshold, the budget did not reach it
+
+
+class LineEntry(NamedTuple):  # a NamedTuple: one per application of the line
+    rank: int  # 1-based, unique
+    aggregate: Aggregate
+    status: FundingStatus
+    reason: NotFundedReason | None  # None when funded
+    available: Decimal  # budget left when the funding line reached this entry
+    stopped: bool = False  # STOP rule: the line had ended before this entry
+
+    @property
+    def application_id(self) -> str:
+        return self.aggregate.application_id
+
+    def explanation(self) -> Text:
+        """For the Begründung of the decision (§ 39 VwVfG): rank, score and why. Built on
+        demand: a call has thousands of entries, a letter needs one."""
+        score = self.aggregate.final_score
+        head_de = f"Rang {self.rank}, {_de(score)} Punkte"
+        head_en = f"rank {self.rank}, {score if score is not None else '–'} points"
+        grant = format_eur(self.aggregate.application.grant)
+        if self.status is FundingStatus.FUNDED:
+            return Text(
+                f"{head_de}: im Rahmen des Budgets gefördert ({grant}).",
+                f"{head_en}: funded within the budget ({grant}).",
+            )
+        if self.reason is NotFundedReason.THRESHOLD:
+            failures = self.aggregate.failures
+            return Text(
+                f"{head_de}: " + " ".join(f.reason.de for f in failures),
+                f"{head_en}: " + " ".join(f.reason.en for f in failures),
+            )
+        left = format_eur(self.available)
+        reserve = self.status is FundingStatus.RESERVE
+        tail_de = " Nachrückerliste." if reserve else ""
+        tail_en = " Reserve list." if reserve else ""
+        if self.stopped:
+            return Text(
+                f"{head_de}: Die Förderlinie endete bei einem besser platzierten "
+                f"Vorhaben, das nicht mehr in das Budget passte.{tail_de}",
+                f"{head_en}: the funding line ended at a higher-ranked project that "
+                f"no longer fitted into the budget.{tail_en}",
+            )
+        return Text(
+            f"{head_de}: Zuwendung {grant} übersteigt das verbleibende Budget von {left}.{tail_de}",
+            f"{head_en}: grant {grant} exceeds the remaining budget of {left}.{tail_en}",
+        )
+
+
+def _de(value: Decimal | None) -> str:
+    return "–" if value is None else str(value).replace(".", ",")
+
+
+@dataclass(frozen=True, slots=True)
+class FundingLineResult:
+    line: str
+    budget: Decimal
+    misfit_rule: MisfitRule
+    entries: tuple[LineEntry, ...]  # in rank order
+    committed: Decimal
+    remaining: Decimal
+
+    def statuses(self) -> dict[str, FundingStatus]:
+        return {e.application_id: e.status for e in self.entries}
+
+    def funded(self) -> tuple[LineEntry, ...]:
+        return tuple(e for e in self.entries if e.status is FundingStatus.FUNDED)
+
+    def reserve(self) -> tuple[LineEntry, ...]:
+        return tuple(e for e in self.entries if e.status is FundingStatus.RESERVE)
+
+
+def rank(aggregates: Iterable[Aggregate], policy: ScoringPolicy) -> list[Aggregate]:
+    """The ranking order (see the module docstring). Stable sorts from the last key to the
+    first; ``reverse`` keeps equal keys in place, so descending keys need no negation."""
+    ordered = sorted(aggregates, key=_ascending_key)
+    for position in reversed(policy.tie_break_positions):
+        ordered.sort(
+            key=lambda item: item.criterion_means[position] if item.criterion_means else _UNSCORED,
+            reverse=True,
+        )
+    ordered.sort(key=_final_key, reverse=True)
+    return ordered
+
+
+_UNSCORED = Decimal(-1)  # below every score: applications without any sheet come last
+_ascending_key = attrgetter(
+    "application.received_at", "application.reference", "application.application_id"
+)
+
+
+def _final_key(item: Aggregate) -> Decimal:
+    return _UNSCORED if item.final_score is None else item.final_score
+
+
+def funding_line(
+    ranked: Sequence[Aggregate], budget: Decimal, policy: ScoringPolicy, *, line: str = ""
+) -> FundingLineResult:
+    """Walk down ``ranked`` (as ``rank`` returns it) and commit grants from ``budget``."""
+    if budget < 0:
+        raise InvalidInput(
+            "Budget negativ (negative budget)",
+            problems=(FieldProblem("budget", "range", "mindestens 0 (at least 0)"),),
+        )
+    stop = policy.misfit_rule is MisfitRule.STOP
+    reserve_left = policy.reserve_size
+    remaining = budget
+    stopped = False
+    entries = []
+    for position, item in enumerate(ranked, 1):
+        if item.failures:
+            entries.append(
+                LineEntry(
+                    position,
+                    item,
+                    FundingStatus.NOT_FUNDED,
+                    NotFundedReason.THRESHOLD,
+                    remaining,
+                    stopped,
+                )
+            )
+            continue
+        grant = item.application.grant
+        if grant < 0:
+            raise InvalidInput(
+                "Zuwendung negativ (negative grant)",
+                problems=(
+                    FieldProblem(
+                        f"applications.{item.application_id}.grant",
+                        "range",
+                        "mindestens 0 (at least 0)",
+                    ),
+                ),
+            )
+        if not stopped and grant <= remaining:
+            entries.append(LineEntry(position, item, FundingStatus.FUNDED, None, remaining))
+            remaining -= grant
+            continue
+        was_stopped = stopped
+        stopped = stopped or stop
+        status = FundingStatus.NOT_FUNDED
+        if reserve_left is None or reserve_left > 0:
+            status = FundingStatus.RESERVE
+            reserve_left = None if reserve_left is None else reserve_left - 1
+        entries.append(
+            LineEntry(position, item, status, NotFundedReason.BUDGET, remaining, was_stopped)
+        )
+    return FundingLineResult(
+        line, budget, policy.misfit_rule, tuple(entries), budget - remaining, remaining
+    )
+
+
+def evaluate_line(
+    applications: Iterable[ApplicationScores],
+    budget: Decimal,
+    policy: ScoringPolicy,
+    *,
+    line: str = "",
+) -> FundingLineResult:
+    """Aggregate, rank and draw the funding line for the applications of one line."""
+    aggregates = aggregate_all(applications, policy)
+    _check_unique(aggregates)
+    return funding_line(rank(aggregates, policy), budget, policy, line=line)
+
+
+def evaluate_call(
+    applications: Iterable[ApplicationScores],
+    budgets: Mapping[str, Decimal],
+    policy: ScoringPolicy,
+) -> dict[str, FundingLineResult]:
+    """Each funding line ranked and funded on its own budget."""
+    by_line: dict[str, list[ApplicationScores]] = {code: [] for code in budgets}
+    for application in applications:
+        if application.line not in by_line:
+            raise InvalidInput(
+                "Förderlinie ohne Budget (funding line without a budget)",
+                problems=(
+                    FieldProblem(
+                        f"applications.{application.application_id}.line",
+                        "unknown_line",
+                        f"„{application.line}“ hat kein Budget (has no budget)",
+                    ),
+                ),
+            )
+        by_line[application.line].append(application)
+    return {
+        code: evaluate_line(items, budgets[code], policy, line=code)
+        for code, items in by_line.items()
+    }
+
+
+def _check_unique(aggregates: Sequence[Aggregate]) -> None:
+    if len({a.application_id for a in aggregates}) != len(aggregates):
+        raise InvalidInput(
+            "Antrag doppelt (application listed twice)",
+            problems=(
+                FieldProblem("applications", "duplicate", "jeder Antrag einmal (each once)"),
+            ),
+        )
+
+
+# --- what-if --------------------------------------------------------------------------------
+
+
+class Move(NamedTuple):
+    application_id: str
+    reference: str
+    rank: int  # unchanged by budget and thresholds: the order depends on the scores only
+    before: FundingStatus
+    after: FundingStatus
+
+
+@dataclass(frozen=True, slots=True)
+class WhatIf:
+    base: FundingLineResult
+    scenario: FundingLineResult
+    moved_in: tuple[Move, ...]  # funded in the scenario only
+    moved_out: tuple[Move, ...]  # funded in the base run only
+    changed: tuple[Move, ...]  # every status change (also reserve ↔ not funded), rank order
+
+
+def what_if(
+    applications: Sequence[ApplicationScores],
+    budget: Decimal,
+    policy: ScoringPolicy,
+    *,
+    new_budget: Decimal | None = None,
+    minimum_total: Decimal | None = None,
+    minimum_scores: Mapping[str, int] | None = None,
+    line: str = "",
+) -> WhatIf:
+    """The base run and a run with another budget and/or thresholds, and who crosses the
+    funding line between them. Stores nothing; the inputs are not changed."""
+    aggregates = aggregate_all(applications, policy)
+    _check_unique(aggregates)
+    ranked = rank(aggregates, policy)
+    base = funding_line(ranked, budget, policy, line=line)
+    scenario_policy = policy
+    if minimum_total is not None or minimum_scores is not None:
+        merged = dict(policy.minimum_scores)
+        merged.update(minimum_scores or {})
+        scenario_policy = replace(
+            policy,
+            minimum_total=policy.minimum_total if minimum_total is None else minimum_total,
+            minimum_scores=tuple(merged.items()),
+        )
+        # Thresholds do not change scores, so the order stays; only the failures change.
+        ranked = aggregate_all([a.application for a in ranked], scenario_policy)
+    scenario = funding_line(
+        ranked, budget if new_budget is None else new_budget, scenario_policy, line=line
+    )
+    changed = tuple(
+        Move(a.application_id, a.aggregate.application.reference, a.rank, a.status, b.status)
+        for a, b in zip(base.entries, scenario.entries, strict=True)
+        if a.status is not b.status
+    )
+    funded = FundingStatus.FUNDED
+    return WhatIf(
+        base,
+        scenario,
+        tuple(m for m in changed if m.after is funded),
+        tuple(m for m in changed if m.before is funded),
+        changed,
+    )

@@ -1,0 +1,633 @@
+"""Jury scoring, pure: validation of score sheets, the weighted total of each evaluator, the
+final score of an application with its thresholds, the disagreement flag that triggers
+moderation, inter-rater agreement for a call and per-evaluator normalised scores.
+
+Scores of record are ``Decimal`` with two places. Everything that decides (thresholds, the
+ranking in ``grants.core.ranking``) is computed from the integer scores with integer
+arithmetic and rounded exactly once, in ``_points`` (ROUND_HALF_UP to 0.01 points), from the
+exact value: never a rounded value rounded again. The rounded figure is the one shown, the one
+in the decision letter and the one that decides: a reader of the Begründung can check
+"59,93 < 60" without invisible digits. Statistics (Krippendorff's alpha, z-scores) are
+``float``: they inform the managers, they never decide.
+"""
+
+import itertools
+import math
+import operator
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from enum import StrEnum
+from fractions import Fraction
+from functools import lru_cache
+from typing import NamedTuple, Self
+
+from grants.core.errors import FieldProblem, InvalidInput
+from grants.core.guideline import Criterion, Rubric, Text
+
+POINTS = Decimal("0.01")  # precision of every score of record
+ALPHA_METHOD = "Krippendorff's alpha, interval metric (Krippendorff 2011)"
+
+
+class CriterionMinimumRule(StrEnum):
+    """How a criterion's ``minimum_score`` is applied. MEAN (default): the mean over the
+    evaluators, like the final score; one harsh evaluator alone cannot exclude a project (the
+    disagreement flag sends such a case to moderation instead). EACH_EVALUATOR: every
+    evaluator's score must reach it."""
+
+    MEAN = "mean"
+    EACH_EVALUATOR = "each_evaluator"
+
+
+class MisfitRule(StrEnum):
+    """What the funding line does with a fundable project larger than the remaining budget."""
+
+    SKIP_AND_CONTINUE = "skip_and_continue"  # later, smaller projects may still be funded
+    STOP = "stop"  # the line ends at the first project that does not fit
+
+
+@dataclass(frozen=True, slots=True)
+class ScoringPolicy:
+    """The rubric plus the settings the guideline file does not carry (yet). Build it with
+    ``from_rubric`` and change single settings with ``dataclasses.replace``."""
+
+    rubric: Rubric
+    minimum_total: Decimal
+    minimum_scores: tuple[tuple[str, int], ...]  # (criterion, minimum), from the rubric
+    minimum_evaluators: int
+    criterion_minimum_rule: CriterionMinimumRule = CriterionMinimumRule.MEAN
+    max_total_spread: Decimal = Decimal(20)  # points; a larger spread is flagged
+    max_criterion_spread: int = 2  # scale points; a larger spread is flagged
+    tie_break_criteria: tuple[str, ...] = ()  # higher mean first, in this order
+    misfit_rule: MisfitRule = MisfitRule.SKIP_AND_CONTINUE
+    reserve_size: int | None = None  # None: every fundable project beyond the budget
+    # Derived once: aggregating a call looks these up 10,000 times.
+    codes: tuple[str, ...] = field(init=False, repr=False, compare=False)
+    weights: tuple[int, ...] = field(init=False, repr=False, compare=False)
+    index: dict[str, int] = field(init=False, repr=False, compare=False)
+    minimums: tuple[tuple[int, int], ...] = field(init=False, repr=False, compare=False)
+    tie_break_positions: tuple[int, ...] = field(init=False, repr=False, compare=False)
+
+    @classmethod
+    def from_rubric(cls, rubric: Rubric) -> Self:
+        """Defaults: thresholds from the rubric; tie-break by the first criterion (K1 in FRL
+        LIfD, DOMAIN.md §5.6), then receipt time and reference number (always)."""
+        return cls(
+            rubric=rubric,
+            minimum_total=rubric.minimum_total,
+            minimum_scores=tuple(
+                (c.code, c.minimum_score) for c in rubric.criteria if c.minimum_score is not None
+            ),
+            minimum_evaluators=rubric.minimum_evaluators,
+            tie_break_criteria=(rubric.criteria[0].code,) if rubric.criteria else (),
+        )
+
+    def __post_init__(self) -> None:
+        rubric = self.rubric
+        codes = tuple(c.code for c in rubric.criteria)
+        index = {code: i for i, code in enumerate(codes)}
+        problems = []
+        if not Decimal(0) <= self.minimum_total <= Decimal(100):
+            problems.append(_problem("minimum_total", "range", "zwischen 0 und 100", "0 to 100"))
+        for code, minimum in self.minimum_scores:
+            if code not in index:
+                problems.append(
+                    _problem(
+                        f"minimum_scores.{code}",
+                        "unknown_criterion",
+                        "unbekanntes Kriterium",
+                        "unknown criterion",
+                    )
+                )
+            elif not rubric.scale_min <= minimum <= rubric.scale_max:
+                problems.append(
+                    _problem(
+                        f"minimum_scores.{code}",
+                        "out_of_scale",
+                        "außerhalb der Skala",
+                        "outside the scale",
+                    )
+                )
+        for code in self.tie_break_criteria:
+            if code not in index:
+                problems.append(
+                    _problem(
+                        "tie_break_criteria",
+                        "unknown_criterion",
+                        f"{code} ist unbekannt",
+                        f"{code} is unknown",
+                    )
+                )
+        if self.max_total_spread < 0 or self.max_criterion_spread < 0:
+            problems.append(_problem("max_spread", "range", "nicht negativ", "not negative"))
+        if self.minimum_evaluators < 1 or (self.reserve_size or 0) < 0:
+            problems.append(_problem("policy", "range", "ungültige Anzahl", "invalid count"))
+        if rubric.scale_min >= rubric.scale_max:
+            problems.append(_problem("rubric.scale", "range", "min < max", "min < max"))
+        if problems:
+            raise InvalidInput(
+                "Ungültige Bewertungsregeln (invalid scoring policy)", problems=tuple(problems)
+            )
+        object.__setattr__(self, "codes", codes)
+        object.__setattr__(self, "weights", tuple(c.weight for c in rubric.criteria))
+        object.__setattr__(self, "index", index)
+        object.__setattr__(
+            self, "minimums", tuple((index[code], m) for code, m in self.minimum_scores)
+        )
+        object.__setattr__(
+            self, "tie_break_positions", tuple(index[code] for code in self.tie_break_criteria)
+        )
+
+
+def _problem(field_: str, rule: str, de: str, en: str) -> FieldProblem:
+    return FieldProblem(field_, rule, f"{de} ({en})")
+
+
+# --- inputs ---------------------------------------------------------------------------------
+
+
+class CriterionScore(NamedTuple):
+    criterion: str
+    score: int
+    justification: str
+
+
+@dataclass(frozen=True, slots=True)
+class ScoreSheet:
+    """One evaluator's submitted scores for one application."""
+
+    evaluator_id: str
+    scores: tuple[CriterionScore, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ApplicationScores:
+    """What the service layer reads from the database for one application of a call."""
+
+    application_id: str
+    reference: str  # reference number: the last tie-break, unique per guideline
+    received_at: datetime  # timezone-aware
+    line: str  # funding line code
+    requested_grant: Decimal
+    sheets: tuple[ScoreSheet, ...]
+    approved_grant: Decimal | None = None  # set when the grant was already fixed lower
+
+    @property
+    def grant(self) -> Decimal:
+        """What funding this project commits from the line's budget."""
+        return self.requested_grant if self.approved_grant is None else self.approved_grant
+
+
+# --- results --------------------------------------------------------------------------------
+# NamedTuples, not dataclasses: a call creates tens of thousands of them, and the texts are
+# built on demand (a letter needs one, the ranking none).
+
+
+_NONE = Text("–", "–")
+
+
+class EvaluatorTotal(NamedTuple):
+    evaluator_id: str
+    total: Decimal  # 0 … 100 points, two places
+    scores: tuple[int, ...]  # in the rubric's criterion order
+
+
+class ThresholdFailure(NamedTuple):
+    rule: str  # "minimum_total" | "minimum_score" | "minimum_evaluators"
+    criterion: Criterion | None
+    required: Decimal
+    actual: Decimal  # the final score, the criterion's mean (or lowest score), the count
+    per_evaluator: bool = False  # minimum_score checked against every evaluator's score
+
+    @property
+    def reason(self) -> Text:
+        required, actual = self.required, self.actual
+        if self.rule == "minimum_total":
+            return Text(
+                f"Gesamtpunktzahl {_de(actual)} unter der Mindestpunktzahl {_de(required)}.",
+                f"Total score {actual} below the minimum of {required}.",
+            )
+        if self.rule == "minimum_evaluators":
+            return Text(
+                f"Nur {actual} von {required} erforderlichen Bewertungen.",
+                f"Only {actual} of the {required} required evaluations.",
+            )
+        code, label = (self.criterion.code, self.criterion.label) if self.criterion else ("", _NONE)
+        what = (
+            ("niedrigste Bewertung", "lowest score")
+            if self.per_evaluator
+            else ("Mittelwert", "mean score")
+        )
+        return Text(
+            f"{code} ({label.de}): {what[0]} {_de(actual)} unter dem Mindestwert {required}.",
+            f"{code} ({label.en}): {what[1]} {actual} below the minimum of {required}.",
+        )
+
+
+class Disagreement(NamedTuple):
+    criterion: str | None  # None: the spread of the evaluators' totals
+    lowest: Decimal  # total points, or scale points of the criterion
+    highest: Decimal
+    bound: Decimal  # flagged because highest − lowest > bound
+
+    @property
+    def spread(self) -> Decimal:
+        return self.highest - self.lowest
+
+    @property
+    def reason(self) -> Text:
+        spread, bound = self.spread, self.bound
+        if self.criterion is None:
+            return Text(
+                f"Die Gesamtpunkte der Gutachter reichen von {_de(self.lowest)} bis "
+                f"{_de(self.highest)}: {_de(spread)} Punkte auseinander (mehr als {_de(bound)}).",
+                f"The evaluators' totals range from {self.lowest} to {self.highest}: {spread} "
+                f"points apart (more than {bound}).",
+            )
+        code = self.criterion
+        return Text(
+            f"{code}: Bewertungen von {self.lowest} bis {self.highest}, {spread} Skalenpunkte "
+            f"auseinander (mehr als {bound}).",
+            f"{code}: scores from {self.lowest} to {self.highest}, {spread} scale points apart "
+            f"(more than {bound}).",
+        )
+
+
+class Aggregate(NamedTuple):
+    """The scores of one application: input for ranking, the letters and moderation."""
+
+    application: ApplicationScores
+    criteria: tuple[str, ...]  # the rubric's criterion codes, the order of the tuples below
+    evaluator_totals: tuple[EvaluatorTotal, ...]  # sorted by evaluator id
+    final_score: Decimal | None  # mean of the totals; None without any sheet
+    criterion_means: tuple[Decimal, ...]  # on the scale, two places; () without any sheet
+    failures: tuple[ThresholdFailure, ...]
+    disagreements: tuple[Disagreement, ...]
+
+    @property
+    def application_id(self) -> str:
+        return self.application.application_id
+
+    @property
+    def passes_thresholds(self) -> bool:
+        return not self.failures
+
+    @property
+    def needs_moderation(self) -> bool:
+        return bool(self.disagreements)
+
+    def mean(self, criterion: str) -> Decimal | None:
+        if not self.criterion_means:
+            return None
+        return self.criterion_means[self.criteria.index(criterion)]
+
+
+# --- rounding -------------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=1 << 16)  # (sum, count) pairs recur across a call; the cache is C code
+def _points(numerator: int, denominator: int) -> Decimal:
+    """numerator / denominator, rounded half up to 0.01: THE rounding of every score of record.
+    Integer arithmetic on the exact fraction, so no intermediate rounding exists to round
+    again. Both arguments are non-negative (scores are shifted to the scale's minimum)."""
+    return Decimal((200 * numerator + denominator) // (2 * denominator)).scaleb(-2)
+
+
+def _de(value: Decimal) -> str:
+    return str(value).replace(".", ",")
+
+
+# --- validation -----------------------------------------------------------------------------
+
+
+def sheet_problems(sheet: ScoreSheet, rubric: Rubric, *, prefix: str = "") -> list[FieldProblem]:
+    """Every reason ``sheet`` is not a complete, valid score sheet for ``rubric``, each with the
+    field it concerns (``scores.K1.score``), or ``[]``."""
+    problems = []
+    known = {c.code for c in rubric.criteria}
+    seen: set[str] = set()
+    lo, hi = rubric.scale_min, rubric.scale_max
+    for item in sheet.scores:
+        code = item.criterion
+        path = f"{prefix}scores.{code}"
+        if code not in known:
+            problems.append(
+                _problem(
+                    path,
+                    "unknown_criterion",
+                    f"{code} ist kein Kriterium dieses Bewertungsschemas",
+                    f"{code} is not a criterion of this rubric",
+                )
+            )
+            continue
+        if code in seen:
+            problems.append(
+                _problem(
+                    path,
+                    "duplicate",
+                    f"{code} wurde mehrfach bewertet",
+                    f"{code} was scored more than once",
+                )
+            )
+            continue
+        seen.add(code)
+        score: object = item.score
+        if type(score) is not int:  # bool, float and Decimal 2.5 are not scale points
+            problems.append(
+                _problem(
+                    f"{path}.score",
+                    "not_integer",
+                    "Die Bewertung muss eine ganze Zahl sein",
+                    "the score must be a whole number",
+                )
+            )
+        elif not lo <= score <= hi:
+            problems.append(
+                _problem(
+                    f"{path}.score",
+                    "out_of_scale",
+                    f"Die Bewertung muss zwischen {lo} und {hi} liegen",
+                    f"the score must be between {lo} and {hi}",
+                )
+            )
+        if not isinstance(item.justification, str) or not item.justification.strip():
+            problems.append(
+                _problem(
+                    f"{path}.justification",
+                    "justification_required",
+                    "Eine Begründung ist erforderlich",
+                    "a justification is required",
+                )
+            )
+    for criterion in rubric.criteria:
+        if criterion.code not in seen:
+            problems.append(
+                _problem(
+                    f"{prefix}scores.{criterion.code}",
+                    "required",
+                    f"Bewertung für {criterion.code} fehlt",
+                    f"the score for {criterion.code} is missing",
+                )
+            )
+    return problems
+
+
+def validate_sheet(sheet: ScoreSheet, rubric: Rubric) -> None:
+    """Raise ``InvalidInput`` naming every problem of ``sheet`` (for the submit endpoint)."""
+    problems = sheet_problems(sheet, rubric)
+    if problems:
+        raise InvalidInput(
+            "Bewertungsbogen unvollständig oder ungültig (score sheet incomplete or invalid)",
+            problems=tuple(problems),
+        )
+
+
+_INT = {int}
+
+
+def _row(sheet: ScoreSheet, policy: ScoringPolicy, prefix: str) -> tuple[int, ...]:
+    """The sheet's scores in rubric order. The fast path checks what ``sheet_problems`` checks
+    with a few C-level passes over the sheet; any doubt goes to the slow path, which names
+    every problem."""
+    try:
+        codes, values, texts = zip(*sheet.scores, strict=True)
+        if codes != policy.codes:  # not in rubric order: reorder (or find out why not)
+            by_code = dict(zip(codes, values, strict=True))
+            if len(by_code) == len(codes) and by_code.keys() == policy.index.keys():
+                values = tuple(map(by_code.__getitem__, policy.codes))
+            else:
+                values = ()
+        rubric = policy.rubric
+        if (
+            values
+            and _INT.issuperset(map(type, values))  # bool, float, Decimal are not scale points
+            and rubric.scale_min <= min(values)
+            and max(values) <= rubric.scale_max
+            and all(map(str.strip, texts))  # TypeError for a non-text: the slow path names it
+        ):
+            return values
+    except (TypeError, ValueError):
+        pass
+    problems = sheet_problems(sheet, policy.rubric, prefix=prefix)
+    raise InvalidInput("Bewertungsbogen ungültig (score sheet invalid)", problems=tuple(problems))
+
+
+def weighted_total(sheet: ScoreSheet, policy: ScoringPolicy) -> Decimal:
+    """Σ weight × (score − min) / (max − min): 0 … 100 points when the weights add up to 100."""
+    row = _row(sheet, policy, "")
+    rubric = policy.rubric
+    shifted = sum(map(operator.mul, policy.weights, row)) - rubric.scale_min * sum(policy.weights)
+    return _points(shifted, rubric.scale_max - rubric.scale_min)
+
+
+# --- aggregation ----------------------------------------------------------------------------
+
+_by_evaluator = operator.attrgetter("evaluator_id")
+
+
+def aggregate(application: ApplicationScores, policy: ScoringPolicy) -> Aggregate:
+    """Validate the sheets and compute totals, means, threshold failures and disagreements."""
+    rubric = policy.rubric
+    lo, span = rubric.scale_min, rubric.scale_max - rubric.scale_min
+    weights = policy.weights
+    offset = lo * sum(weights)
+    sheets = sorted(application.sheets, key=_by_evaluator)
+    count = len(sheets)
+    if len({sheet.evaluator_id for sheet in sheets}) != count:
+        twice = next(
+            a.evaluator_id
+            for a, b in itertools.pairwise(sheets)
+            if a.evaluator_id == b.evaluator_id
+        )
+        raise InvalidInput(
+            "Ein Gutachter hat zwei Bewertungsbögen (an evaluator has two score sheets)",
+            problems=(
+                _problem(
+                    f"sheets.{twice}",
+                    "duplicate_evaluator",
+                    "mehr als ein Bewertungsbogen",
+                    "more than one score sheet",
+                ),
+            ),
+        )
+    rows = [_row(sheet, policy, f"sheets.{sheet.evaluator_id}.") for sheet in sheets]
+    numerators = [sum(map(operator.mul, weights, row)) - offset for row in rows]
+    totals = tuple(
+        map(
+            EvaluatorTotal,
+            map(_by_evaluator, sheets),
+            map(_points, numerators, itertools.repeat(span)),
+            rows,
+        )
+    )
+    failures = []
+    if count < policy.minimum_evaluators:
+        failures.append(
+            ThresholdFailure(
+                "minimum_evaluators", None, Decimal(policy.minimum_evaluators), Decimal(count)
+            )
+        )
+    if not count:
+        return Aggregate(application, policy.codes, (), None, (), tuple(failures), ())
+
+    final = _points(sum(numerators), span * count)
+    columns = list(zip(*rows, strict=True))
+    if lo:
+        means = tuple(_points(sum(c) - lo * count, count) + lo for c in columns)
+    else:
+        means = tuple(map(_points, map(sum, columns), itertools.repeat(count)))
+    if final < policy.minimum_total:
+        failures.append(ThresholdFailure("minimum_total", None, policy.minimum_total, final))
+    each = policy.criterion_minimum_rule is CriterionMinimumRule.EACH_EVALUATOR
+    for position, minimum in policy.minimums:
+        actual = Decimal(min(columns[position])) if each else means[position]
+        if actual < minimum:
+            failures.append(
+                ThresholdFailure(
+                    "minimum_score", rubric.criteria[position], Decimal(minimum), actual, each
+                )
+            )
+
+    disagreements = []
+    if count > 1:
+        # Spreads strictly above the bounds: a spread equal to the bound is not flagged.
+        lowest, highest = min(t.total for t in totals), max(t.total for t in totals)
+        if highest - lowest > policy.max_total_spread:
+            disagreements.append(Disagreement(None, lowest, highest, policy.max_total_spread))
+        lows, highs = list(map(min, columns)), list(map(max, columns))
+        limit = policy.max_criterion_spread
+        if any(map(operator.gt, map(operator.sub, highs, lows), itertools.repeat(limit))):
+            disagreements.extend(
+                Disagreement(code, Decimal(low), Decimal(high), Decimal(limit))
+                for code, low, high in zip(policy.codes, lows, highs, strict=True)
+                if high - low > limit
+            )
+    return Aggregate(
+        application, policy.codes, totals, final, means, tuple(failures), tuple(disagreements)
+    )
+
+
+def aggregate_all(
+    applications: Iterable[ApplicationScores], policy: ScoringPolicy
+) -> list[Aggregate]:
+    return [aggregate(application, policy) for application in applications]
+
+
+# --- inter-rater agreement ------------------------------------------------------------------
+
+
+class AlphaResult(NamedTuple):
+    method: str
+    alpha: float | None  # None: undefined (fewer than 2 pairable values, or no variation)
+    units: int  # units (applications) with at least two values: the pairable ones
+    pairable_values: int
+
+
+def krippendorff_alpha_interval(units: Iterable[Sequence[int]]) -> AlphaResult:
+    """Krippendorff's alpha with the interval metric δ² = (a − b)², for any number of raters
+    per unit (missing ratings are simply absent; units with one value are not pairable).
+
+    α = 1 − D_o / D_e with the coincidence definitions of Krippendorff (2011), "Computing
+    Krippendorff's Alpha-Reliability", https://repository.upenn.edu/asc_papers/43. For the
+    interval metric Σ_{i≠j} (v_i − v_j)² over a set of m values is 2(mΣv² − (Σv)²), so
+        α = 1 − (n − 1) · Σ_u [m_u Σv² − (Σv)²]_u / (m_u − 1) / (n Σv² − (Σv)²)
+    over the n pairable values: one pass, exact on integers (alpha is invariant under scaling
+    and shifting the values, so integer numerators of the totals give the alpha of the
+    totals). The float is made only at the end."""
+    by_size: dict[int, int] = {}  # m → Σ_u (m Σv² − (Σv)²): one division per distinct m
+    n = total = squares = pairable_units = 0
+    for values in units:
+        m = len(values)
+        if m < 2:
+            continue
+        s = sum(values)
+        q = sum(v * v for v in values)
+        by_size[m] = by_size.get(m, 0) + m * q - s * s
+        n += m
+        total += s
+        squares += q
+        pairable_units += 1
+    expected = n * squares - total * total
+    if n < 2 or expected == 0:
+        return AlphaResult(ALPHA_METHOD, None, pairable_units, n)
+    observed = sum(Fraction(within, m - 1) for m, within in by_size.items())
+    return AlphaResult(ALPHA_METHOD, float(1 - (n - 1) * observed / expected), pairable_units, n)
+
+
+class Agreement(NamedTuple):
+    totals: AlphaResult  # on the evaluators' weighted totals
+    criteria: tuple[tuple[str, AlphaResult], ...]  # on each criterion's raw scores
+
+
+def call_agreement(aggregates: Iterable[Aggregate], policy: ScoringPolicy) -> Agreement:
+    """How consistent the jury of a call is: alpha over applications × evaluators, not every
+    evaluator rating every application."""
+    weights = policy.weights
+    totals: list[list[int]] = []
+    per_criterion: list[list[tuple[int, ...]]] = [[] for _ in weights]
+    for item in aggregates:
+        rows = [t.scores for t in item.evaluator_totals]
+        if len(rows) < 2:
+            continue
+        totals.append([sum(map(operator.mul, weights, row)) for row in rows])
+        for position, column in enumerate(zip(*rows, strict=True)):
+            per_criterion[position].append(column)
+    return Agreement(
+        krippendorff_alpha_interval(totals),
+        tuple(
+            (code, krippendorff_alpha_interval(columns))
+            for code, columns in zip(policy.codes, per_criterion, strict=True)
+        ),
+    )
+
+
+# --- normalised scores ----------------------------------------------------------------------
+
+
+class EvaluatorProfile(NamedTuple):
+    evaluator_id: str
+    ratings: int
+    mean: float  # of the evaluator's totals in the call
+    stdev: float  # population standard deviation; 0.0 with one rating
+
+
+class NormalisedScore(NamedTuple):
+    """Shown beside the raw final score; never used for the ranking."""
+
+    application_id: str
+    final_score: Decimal | None  # raw, of record
+    z_scores: tuple[tuple[str, float | None], ...]  # per evaluator, None when stdev is 0
+    mean_z: float | None
+
+
+def normalised_scores(
+    aggregates: Sequence[Aggregate],
+) -> tuple[tuple[NormalisedScore, ...], tuple[EvaluatorProfile, ...]]:
+    """z = (total − the evaluator's mean) / the evaluator's stdev, over the evaluator's own
+    totals in the call: reveals lenient and strict evaluators (float statistics)."""
+    by_evaluator: dict[str, list[float]] = {}
+    for item in aggregates:
+        for t in item.evaluator_totals:
+            by_evaluator.setdefault(t.evaluator_id, []).append(float(t.total))
+    profiles = {}
+    for evaluator, values in sorted(by_evaluator.items()):
+        mean = math.fsum(values) / len(values)
+        stdev = math.sqrt(math.fsum((v - mean) ** 2 for v in values) / len(values))
+        profiles[evaluator] = EvaluatorProfile(evaluator, len(values), mean, stdev)
+    scores = []
+    for item in aggregates:
+        zs: list[tuple[str, float | None]] = []
+        for t in item.evaluator_totals:
+            p = profiles[t.evaluator_id]
+            zs.append((t.evaluator_id, (float(t.total) - p.mean) / p.stdev if p.stdev else None))
+        known = [z for _, z in zs if z is not None]
+        scores.append(
+            NormalisedScore(
+                item.application_id,
+                item.final_score,
+                tuple(zs),
+                math.fsum(known) / len(known) if known else None,
+            )
+        )
+    return tuple(scores), tuple(profiles.values())
