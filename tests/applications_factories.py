@@ -2,21 +2,14 @@
 API so that every state is reached the way a user reaches it."""
 
 import copy
-import secrets
-from datetime import UTC, datetime
 from typing import Any
 
 import httpx
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from grants.accounts.service import create_staff_user
-from grants.accounts.tables import StaffRole
-from grants.core.actors import Actor
 from grants.demo import DEMO_DRAFT
 from tests.attachment_files import pdf
 from tests.factories import bearer, login, register
-
-STAFF_PASSWORD = "Bewilligung-Sachsen-2026"
 
 COMPLETE_DRAFT = DEMO_DRAFT
 
@@ -48,23 +41,6 @@ async def draft(
     assert response.status_code == 201, response.text
     created: dict[str, Any] = response.json()
     return created
-
-
-async def staff(
-    client: httpx.AsyncClient, db_session: AsyncSession, role: StaffRole
-) -> dict[str, str]:
-    """Headers of a new staff user holding ``role``."""
-    email = f"{role.value}.{secrets.token_hex(4)}@sab.example"
-    await create_staff_user(
-        db_session,
-        email=email,
-        display_name=f"Staff {role.value}",
-        password=STAFF_PASSWORD,
-        roles=[role],
-        actor=Actor.system("test"),
-        now=datetime.now(UTC),
-    )
-    return bearer(await login(client, email, STAFF_PASSWORD))
 
 
 async def attach_concept(

@@ -1,9 +1,17 @@
 """Builders that go through the API or the services, so states are realistic."""
 
 import secrets
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from grants.accounts.service import create_staff_user
+from grants.accounts.tables import StaffRole
+from grants.core.actors import Actor
+
+STAFF_PASSWORD = "Bewilligung-Sachsen-2026"
 
 
 def registration_body(**overrides: Any) -> dict[str, Any]:
@@ -44,3 +52,25 @@ async def login(client: httpx.AsyncClient, email: str, password: str) -> dict[st
 
 def bearer(tokens: dict[str, Any]) -> dict[str, str]:
     return {"Authorization": f"Bearer {tokens['access_token']}"}
+
+
+async def staff_headers(
+    client: httpx.AsyncClient,
+    db_session: AsyncSession,
+    *roles: StaffRole,
+    email: str = "",
+    log_in: bool = True,
+) -> dict[str, str]:
+    """A staff user holding ``roles`` (created through the service, as the CLI does) and the
+    headers of its login; ``log_in=False`` only creates it."""
+    email = email or f"staff.{secrets.token_hex(4)}@sab.example"
+    await create_staff_user(
+        db_session,
+        email=email,
+        display_name="Staff " + ", ".join(r.value for r in roles),
+        password=STAFF_PASSWORD,
+        roles=list(roles),
+        actor=Actor.system("test"),
+        now=datetime.now(UTC),
+    )
+    return bearer(await login(client, email, STAFF_PASSWORD)) if log_in else {}

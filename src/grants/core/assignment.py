@@ -41,9 +41,11 @@ Guarantees (proved by the tests, against brute force on small instances):
   average by existing assignments, are what "forced otherwise" means.
 - deterministic: same input and seed, same result (ids are sorted before the seeded shuffle).
 
-Why not min-cost flow: a convex-cost flow gives the same optimum but needs ~30,000 unit
-augmentations through a graph of 10,000 × 200 arcs in pure Python, seconds; greedy + repair
-does almost all the work in the greedy and only searches when something is constrained.
+Why not min-cost flow: a convex-cost flow reaches the same optimum, but it pays one shortest-
+path search per unit (30,000 of them) through ~2 million application–evaluator arcs in pure
+Python (no graph library is a dependency); greedy + repair does almost all the work in the
+greedy and searches only where something is constrained (bench/assignment_bench.py: ~0.17 s
+for 10,000 × 200).
 """
 
 import random

@@ -38,10 +38,12 @@ normalised name. Normalising errs towards matching: a false conflict costs one r
 a missed one makes the evaluation unlawful.
 """
 
+import re
 import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import lru_cache
 from typing import NamedTuple
 
 from grants.core.guideline import Text
@@ -140,11 +142,15 @@ def reason_text(reason: ConflictReason) -> Text:
     return _TEXTS[reason]
 
 
+_NOT_ALNUM = re.compile(r"[\W_]+")
+
+
+# Cached: the same organisation recurs in many evaluators' declarations and applications.
+@lru_cache(maxsize=1 << 16)
 def normalise_name(name: str) -> str:
     """Unicode form, case, punctuation and spaces removed: "Heimatverein  Musterdorf e.V." and
     "heimatverein musterdorf eV" are the same organisation."""
-    folded = unicodedata.normalize("NFKC", name).casefold()
-    return "".join(char for char in folded if char.isalnum())
+    return _NOT_ALNUM.sub("", unicodedata.normalize("NFKC", name).casefold())
 
 
 def same_organisation(a: OrgRef, b: OrgRef) -> bool:

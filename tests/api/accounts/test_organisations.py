@@ -1,15 +1,12 @@
 import uuid
-from datetime import UTC, datetime
 
 import httpx
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from grants.accounts.service import create_staff_user
 from grants.accounts.tables import Membership, OrganisationRole, StaffRole
-from grants.core.actors import Actor
 from grants.db.audit import AuditLog
-from tests.factories import bearer, login, register
+from tests.factories import bearer, login, register, staff_headers
 
 
 async def test_member_reads_own_organisation(client: httpx.AsyncClient) -> None:
@@ -114,27 +111,11 @@ async def test_programme_manager_reads_any_organisation_but_evaluator_does_not(
     applicant = await register(client)
     org_id = applicant["organisation"]["id"]
     for role, expected in ((StaffRole.PROGRAMME_MANAGER, 200), (StaffRole.EVALUATOR, 404)):
-        headers = await _staff_tokens(client, db_session, role)
+        headers = await staff_headers(client, db_session, role)
         me = (await client.get("/api/me", headers=headers)).json()
         assert me["staff_roles"] == [role.value]
         response = await client.get(f"/api/organisations/{org_id}", headers=headers)
         assert response.status_code == expected
-
-
-async def _staff_tokens(
-    client: httpx.AsyncClient, db_session: AsyncSession, role: StaffRole
-) -> dict[str, str]:
-    email = f"{role.value}@sab.example"
-    await create_staff_user(
-        db_session,
-        email=email,
-        display_name="Staff",
-        password="Bewilligung-Sachsen-2026",
-        roles=[role],
-        actor=Actor.system("test"),
-        now=datetime.now(UTC),
-    )
-    return bearer(await login(client, email, "Bewilligung-Sachsen-2026"))
 
 
 async def test_listing_all_organisations_is_for_programme_managers_and_admins(
@@ -145,10 +126,10 @@ async def test_listing_all_organisations_is_for_programme_managers_and_admins(
     for _ in range(2):
         await register(client)
     assert (await client.get("/api/organisations", headers=applicant_headers)).status_code == 403
-    evaluator = await _staff_tokens(client, db_session, StaffRole.EVALUATOR)
+    evaluator = await staff_headers(client, db_session, StaffRole.EVALUATOR)
     assert (await client.get("/api/organisations", headers=evaluator)).status_code == 403
     for role in (StaffRole.PROGRAMME_MANAGER, StaffRole.ADMIN):
-        headers = await _staff_tokens(client, db_session, role)
+        headers = await staff_headers(client, db_session, role)
         page = (await client.get("/api/organisations?limit=2", headers=headers)).json()
         assert page["total"] >= 3
         assert len(page["items"]) == 2
@@ -159,7 +140,7 @@ async def test_listing_all_organisations_is_for_programme_managers_and_admins(
 
 
 async def test_page_size_is_bounded(client: httpx.AsyncClient, db_session: AsyncSession) -> None:
-    headers = await _staff_tokens(client, db_session, StaffRole.ADMIN)
+    headers = await staff_headers(client, db_session, StaffRole.ADMIN)
     for query in ("limit=0", "limit=101", "offset=-1", "limit=abc"):
         response = await client.get(f"/api/organisations?{query}", headers=headers)
         assert response.status_code in {400, 422}, query

@@ -9,7 +9,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from grants.accounts.tables import StaffRole
 from grants.applications.tables import submissions_table
 from grants.db.audit import AuditLog
-from tests.applications_factories import applicant, attach_concept, draft, staff, submitted
+from tests.applications_factories import applicant, attach_concept, draft, submitted
+from tests.factories import staff_headers as staff
 
 
 async def _step(

@@ -13,35 +13,12 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from grants.accounts.service import create_staff_user
 from grants.accounts.tables import StaffRole
 from grants.applications.tables import applications_table
-from grants.core.actors import Actor
 from tests.applications_factories import applicant, draft
-from tests.factories import bearer, login
+from tests.factories import staff_headers as staff
 
 BASE = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
-STAFF_PASSWORD = "Bewilligung-Sachsen-2026"
-
-
-async def staff(
-    client: httpx.AsyncClient,
-    db_session: AsyncSession,
-    *roles: StaffRole,
-    email: str = "",
-    log_in: bool = True,
-) -> dict[str, str]:
-    email = email or f"staff.{secrets.token_hex(4)}@sab.example"
-    await create_staff_user(
-        db_session,
-        email=email,
-        display_name="Staff",
-        password=STAFF_PASSWORD,
-        roles=list(roles),
-        actor=Actor.system("test"),
-        now=datetime.now(UTC),
-    )
-    return bearer(await login(client, email, STAFF_PASSWORD)) if log_in else {}
 
 
 def ids_of(org: dict[str, Any]) -> tuple[uuid.UUID, uuid.UUID]:

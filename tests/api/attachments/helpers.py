@@ -1,7 +1,6 @@
 """Requests of the attachments API, spelled once."""
 
 import uuid
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -9,12 +8,8 @@ import httpx
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from grants.accounts.service import create_staff_user
-from grants.accounts.tables import StaffRole
 from grants.applications.tables import applications_table
-from grants.core.actors import Actor
 from tests.applications_factories import applicant, draft
-from tests.factories import bearer, login
 
 
 def url(application_id: object, *rest: object) -> str:
@@ -45,22 +40,6 @@ async def applicant_with_draft(client: httpx.AsyncClient) -> tuple[dict[str, str
     account = await applicant(client)
     created = await draft(client, account["headers"])
     return account["headers"], created["id"]
-
-
-async def staff_headers(
-    client: httpx.AsyncClient, db_session: AsyncSession, role: StaffRole
-) -> dict[str, str]:
-    email = f"{role.value}.{uuid.uuid4().hex[:8]}@sab.example"
-    await create_staff_user(
-        db_session,
-        email=email,
-        display_name="Staff",
-        password="Bewilligung-Sachsen-2026",
-        roles=[role],
-        actor=Actor.system("test"),
-        now=datetime.now(UTC),
-    )
-    return bearer(await login(client, email, "Bewilligung-Sachsen-2026"))
 
 
 async def set_status(db_session: AsyncSession, application_id: str, status: str) -> None:

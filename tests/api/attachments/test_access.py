@@ -11,11 +11,11 @@ from tests import attachment_files as files
 from tests.api.attachments.helpers import (
     applicant_with_draft,
     set_status,
-    staff_headers,
     upload,
     url,
 )
 from tests.applications_factories import applicant
+from tests.factories import staff_headers
 
 MARK = b"Vertrauliche Projektskizze 0xC0FFEE"
 
