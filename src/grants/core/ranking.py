@@ -119,26 +119,21 @@ class FundingLineResult:
 
 
 def rank(aggregates: Iterable[Aggregate], policy: ScoringPolicy) -> list[Aggregate]:
-    """The ranking order (see the module docstring). Stable sorts from the last key to the
-    first; ``reverse`` keeps equal keys in place, so descending keys need no negation."""
+    """The ranking order (see the module docstring): a stable sort by the ascending keys,
+    then one by the descending ones (``reverse`` keeps equal keys in place). Applications
+    without any sheet have no score and come last. ``policy`` is the one the aggregates were
+    computed with (its tie-break criteria are in ``tie_break_means``)."""
+    del policy  # kept in the signature: the order is the policy's, through the aggregates
     ordered = sorted(aggregates, key=_ascending_key)
-    for position in reversed(policy.tie_break_positions):
-        ordered.sort(
-            key=lambda item: item.criterion_means[position] if item.criterion_means else _UNSCORED,
-            reverse=True,
-        )
-    ordered.sort(key=_final_key, reverse=True)
-    return ordered
+    scored = [item for item in ordered if item.final_score is not None]
+    scored.sort(key=_descending_key, reverse=True)
+    return scored + [item for item in ordered if item.final_score is None]
 
 
-_UNSCORED = Decimal(-1)  # below every score: applications without any sheet come last
 _ascending_key = attrgetter(
     "application.received_at", "application.reference", "application.application_id"
 )
-
-
-def _final_key(item: Aggregate) -> Decimal:
-    return _UNSCORED if item.final_score is None else item.final_score
+_descending_key = attrgetter("final_score", "tie_break_means")
 
 
 def funding_line(

@@ -65,6 +65,11 @@ class ScoringPolicy:
     # Derived once: aggregating a call looks these up 10,000 times.
     codes: tuple[str, ...] = field(init=False, repr=False, compare=False)
     weights: tuple[int, ...] = field(init=False, repr=False, compare=False)
+    weight_sum: int = field(init=False, repr=False, compare=False)
+    # codes and weights repeated for n sheets: the fast path compares and multiplies at once
+    repeated: dict[int, tuple[tuple[str, ...], tuple[int, ...]]] = field(
+        init=False, repr=False, compare=False
+    )
     index: dict[str, int] = field(init=False, repr=False, compare=False)
     minimums: tuple[tuple[int, int], ...] = field(init=False, repr=False, compare=False)
     tie_break_positions: tuple[int, ...] = field(init=False, repr=False, compare=False)
@@ -131,6 +136,9 @@ class ScoringPolicy:
             )
         object.__setattr__(self, "codes", codes)
         object.__setattr__(self, "weights", tuple(c.weight for c in rubric.criteria))
+        object.__setattr__(self, "weight_sum", sum(c.weight for c in rubric.criteria))
+        weights = tuple(c.weight for c in rubric.criteria)
+        object.__setattr__(self, "repeated", {n: (codes * n, weights * n) for n in range(1, 10)})
         object.__setattr__(self, "index", index)
         object.__setattr__(
             self, "minimums", tuple((index[code], m) for code, m in self.minimum_scores)
@@ -255,15 +263,24 @@ class Disagreement(NamedTuple):
 
 
 class Aggregate(NamedTuple):
-    """The scores of one application: input for ranking, the letters and moderation."""
+    """The scores of one application. What ranking and the funding line need (final score,
+    tie-break means, threshold failures) is computed at once; the rest (evaluator totals, all
+    criterion means, disagreements) on access, from the validated scores: a call ranks
+    10,000 applications, a manager looks at a few."""
 
     application: ApplicationScores
-    criteria: tuple[str, ...]  # the rubric's criterion codes, the order of the tuples below
-    evaluator_totals: tuple[EvaluatorTotal, ...]  # sorted by evaluator id
-    final_score: Decimal | None  # mean of the totals; None without any sheet
-    criterion_means: tuple[Decimal, ...]  # on the scale, two places; () without any sheet
+    policy: ScoringPolicy
+    evaluator_ids: tuple[str, ...]  # sorted
+    scores: tuple[int, ...]  # validated; evaluator after evaluator, each in rubric order
+    final_score: Decimal | None  # mean of the evaluators' totals; None without any sheet
+    tie_break_means: tuple[Decimal, ...]  # means of policy.tie_break_criteria, in order
     failures: tuple[ThresholdFailure, ...]
-    disagreements: tuple[Disagreement, ...]
+
+    def __repr__(self) -> str:
+        return (
+            f"Aggregate({self.application.application_id!r}, final_score={self.final_score!r}, "
+            f"evaluators={self.evaluator_ids!r}, failures={[f.rule for f in self.failures]!r})"
+        )
 
     @property
     def application_id(self) -> str:
@@ -274,13 +291,56 @@ class Aggregate(NamedTuple):
         return not self.failures
 
     @property
-    def needs_moderation(self) -> bool:
-        return bool(self.disagreements)
+    def rows(self) -> tuple[tuple[int, ...], ...]:
+        """Each evaluator's scores in rubric order, in ``evaluator_ids`` order."""
+        k, scores = len(self.policy.codes), self.scores
+        return tuple(scores[i : i + k] for i in range(0, len(scores), k))
+
+    @property
+    def evaluator_totals(self) -> tuple[EvaluatorTotal, ...]:
+        policy = self.policy
+        offset = policy.rubric.scale_min * policy.weight_sum
+        span = policy.rubric.scale_max - policy.rubric.scale_min
+        return tuple(
+            EvaluatorTotal(
+                evaluator, _points(sum(map(operator.mul, policy.weights, row)) - offset, span), row
+            )
+            for evaluator, row in zip(self.evaluator_ids, self.rows, strict=True)
+        )
+
+    @property
+    def criterion_means(self) -> tuple[Decimal, ...]:
+        """Means on the rubric's scale, two places, in rubric order; () without any sheet."""
+        k, count = len(self.policy.codes), len(self.evaluator_ids)
+        return tuple(_mean(self.scores[j::k], count, self.policy) for j in range(k) if count)
 
     def mean(self, criterion: str) -> Decimal | None:
-        if not self.criterion_means:
-            return None
-        return self.criterion_means[self.criteria.index(criterion)]
+        means = self.criterion_means
+        return means[self.policy.index[criterion]] if means else None
+
+    @property
+    def disagreements(self) -> tuple[Disagreement, ...]:
+        """Spreads strictly above the policy's bounds (equal to the bound: not flagged)."""
+        if len(self.evaluator_ids) < 2:
+            return ()
+        policy = self.policy
+        found = []
+        points = [t.total for t in self.evaluator_totals]
+        lowest, highest = min(points), max(points)
+        if highest - lowest > policy.max_total_spread:
+            found.append(Disagreement(None, lowest, highest, policy.max_total_spread))
+        limit = policy.max_criterion_spread
+        k = len(policy.codes)
+        for j, code in enumerate(policy.codes):
+            column = self.scores[j::k]
+            low, high = min(column), max(column)
+            if high - low > limit:
+                found.append(Disagreement(code, Decimal(low), Decimal(high), Decimal(limit)))
+        return tuple(found)
+
+    @property
+    def needs_moderation(self) -> bool:
+        return bool(self.disagreements)
 
 
 # --- rounding -------------------------------------------------------------------------------
@@ -384,24 +444,23 @@ def validate_sheet(sheet: ScoreSheet, rubric: Rubric) -> None:
 
 
 _INT = {int}
+_by_evaluator = operator.attrgetter("evaluator_id")
+_scores_of = operator.attrgetter("scores")
 
 
-def _row(sheet: ScoreSheet, policy: ScoringPolicy, prefix: str) -> tuple[int, ...]:
-    """The sheet's scores in rubric order. The fast path checks what ``sheet_problems`` checks
-    with a few C-level passes over the sheet; any doubt goes to the slow path, which names
-    every problem."""
+def _scores(sheets: Sequence[ScoreSheet], policy: ScoringPolicy, prefix: bool) -> tuple[int, ...]:
+    """All scores of ``sheets`` (at least one), sheet after sheet, each in rubric order. The
+    fast path checks what ``sheet_problems`` checks, in a few C-level passes over all scores
+    at once; any doubt goes to the slow path, which names every problem of every sheet."""
+    rubric = policy.rubric
     try:
-        codes, values, texts = zip(*sheet.scores, strict=True)
-        if codes != policy.codes:  # not in rubric order: reorder (or find out why not)
-            by_code = dict(zip(codes, values, strict=True))
-            if len(by_code) == len(codes) and by_code.keys() == policy.index.keys():
-                values = tuple(map(by_code.__getitem__, policy.codes))
-            else:
-                values = ()
-        rubric = policy.rubric
+        codes, values, texts = zip(
+            *itertools.chain.from_iterable(map(_scores_of, sheets)), strict=True
+        )
+        if codes != _repeated(policy, len(sheets))[0]:  # not in rubric order: reorder, or explain
+            values = tuple(itertools.chain.from_iterable(_reordered(s, policy) for s in sheets))
         if (
-            values
-            and _INT.issuperset(map(type, values))  # bool, float, Decimal are not scale points
+            _INT.issuperset(map(type, values))  # bool, float, Decimal are not scale points
             and rubric.scale_min <= min(values)
             and max(values) <= rubric.scale_max
             and all(map(str.strip, texts))  # TypeError for a non-text: the slow path names it
@@ -409,13 +468,29 @@ def _row(sheet: ScoreSheet, policy: ScoringPolicy, prefix: str) -> tuple[int, ..
             return values
     except (TypeError, ValueError):
         pass
-    problems = sheet_problems(sheet, policy.rubric, prefix=prefix)
+    problems = [
+        problem
+        for s in sheets
+        for problem in sheet_problems(s, rubric, prefix=f"sheets.{s.evaluator_id}." * prefix)
+    ]
     raise InvalidInput("Bewertungsbogen ungültig (score sheet invalid)", problems=tuple(problems))
+
+
+def _repeated(policy: ScoringPolicy, n: int) -> tuple[tuple[str, ...], tuple[int, ...]]:
+    found = policy.repeated.get(n)
+    return found if found is not None else (policy.codes * n, policy.weights * n)
+
+
+def _reordered(sheet: ScoreSheet, policy: ScoringPolicy) -> Iterable[int]:
+    by_code = {item.criterion: item.score for item in sheet.scores}
+    if len(by_code) != len(sheet.scores) or by_code.keys() != policy.index.keys():
+        raise ValueError(sheet.evaluator_id)  # duplicate, missing or unknown criterion
+    return map(by_code.__getitem__, policy.codes)
 
 
 def weighted_total(sheet: ScoreSheet, policy: ScoringPolicy) -> Decimal:
     """Σ weight × (score − min) / (max − min): 0 … 100 points when the weights add up to 100."""
-    row = _row(sheet, policy, "")
+    row = _scores((sheet,), policy, prefix=False)
     rubric = policy.rubric
     shifted = sum(map(operator.mul, policy.weights, row)) - rubric.scale_min * sum(policy.weights)
     return _points(shifted, rubric.scale_max - rubric.scale_min)
@@ -423,23 +498,21 @@ def weighted_total(sheet: ScoreSheet, policy: ScoringPolicy) -> Decimal:
 
 # --- aggregation ----------------------------------------------------------------------------
 
-_by_evaluator = operator.attrgetter("evaluator_id")
+
+def _mean(column: Sequence[int], count: int, policy: ScoringPolicy) -> Decimal:
+    lo = policy.rubric.scale_min
+    return _points(sum(column) - lo * count, count) + lo if lo else _points(sum(column), count)
 
 
 def aggregate(application: ApplicationScores, policy: ScoringPolicy) -> Aggregate:
-    """Validate the sheets and compute totals, means, threshold failures and disagreements."""
+    """Validate the sheets; compute the final score, the tie-break means and the threshold
+    failures. Written for speed (C-level passes over all scores of the application)."""
     rubric = policy.rubric
-    lo, span = rubric.scale_min, rubric.scale_max - rubric.scale_min
-    weights = policy.weights
-    offset = lo * sum(weights)
     sheets = sorted(application.sheets, key=_by_evaluator)
+    evaluators = tuple(map(_by_evaluator, sheets))
     count = len(sheets)
-    if len({sheet.evaluator_id for sheet in sheets}) != count:
-        twice = next(
-            a.evaluator_id
-            for a, b in itertools.pairwise(sheets)
-            if a.evaluator_id == b.evaluator_id
-        )
+    if len(set(evaluators)) != count:
+        twice = next(a for a, b in itertools.pairwise(evaluators) if a == b)
         raise InvalidInput(
             "Ein Gutachter hat zwei Bewertungsbögen (an evaluator has two score sheets)",
             problems=(
@@ -451,61 +524,33 @@ def aggregate(application: ApplicationScores, policy: ScoringPolicy) -> Aggregat
                 ),
             ),
         )
-    rows = [_row(sheet, policy, f"sheets.{sheet.evaluator_id}.") for sheet in sheets]
-    numerators = [sum(map(operator.mul, weights, row)) - offset for row in rows]
-    totals = tuple(
-        map(
-            EvaluatorTotal,
-            map(_by_evaluator, sheets),
-            map(_points, numerators, itertools.repeat(span)),
-            rows,
-        )
-    )
-    failures = []
+    failures: tuple[ThresholdFailure, ...] = ()  # usually stays empty: no list to build
     if count < policy.minimum_evaluators:
-        failures.append(
-            ThresholdFailure(
-                "minimum_evaluators", None, Decimal(policy.minimum_evaluators), Decimal(count)
-            )
-        )
+        required = Decimal(policy.minimum_evaluators)
+        failures += (ThresholdFailure("minimum_evaluators", None, required, Decimal(count)),)
     if not count:
-        return Aggregate(application, policy.codes, (), None, (), tuple(failures), ())
+        return Aggregate(application, policy, (), (), None, (), failures)
 
-    final = _points(sum(numerators), span * count)
-    columns = list(zip(*rows, strict=True))
-    if lo:
-        means = tuple(_points(sum(c) - lo * count, count) + lo for c in columns)
-    else:
-        means = tuple(map(_points, map(sum, columns), itertools.repeat(count)))
+    scores = _scores(sheets, policy, prefix=True)
+    lo, span = rubric.scale_min, rubric.scale_max - rubric.scale_min
+    shifted = (
+        sum(map(operator.mul, policy.weights * count, scores)) - lo * policy.weight_sum * count
+    )
+    final = _points(shifted, span * count)
     if final < policy.minimum_total:
-        failures.append(ThresholdFailure("minimum_total", None, policy.minimum_total, final))
+        failures += (ThresholdFailure("minimum_total", None, policy.minimum_total, final),)
+    k = len(policy.codes)
     each = policy.criterion_minimum_rule is CriterionMinimumRule.EACH_EVALUATOR
     for position, minimum in policy.minimums:
-        actual = Decimal(min(columns[position])) if each else means[position]
+        column = scores[position::k]
+        actual = Decimal(min(column)) if each else _mean(column, count, policy)
         if actual < minimum:
-            failures.append(
-                ThresholdFailure(
-                    "minimum_score", rubric.criteria[position], Decimal(minimum), actual, each
-                )
+            criterion = rubric.criteria[position]
+            failures += (
+                ThresholdFailure("minimum_score", criterion, Decimal(minimum), actual, each),
             )
-
-    disagreements = []
-    if count > 1:
-        # Spreads strictly above the bounds: a spread equal to the bound is not flagged.
-        lowest, highest = min(t.total for t in totals), max(t.total for t in totals)
-        if highest - lowest > policy.max_total_spread:
-            disagreements.append(Disagreement(None, lowest, highest, policy.max_total_spread))
-        lows, highs = list(map(min, columns)), list(map(max, columns))
-        limit = policy.max_criterion_spread
-        if any(map(operator.gt, map(operator.sub, highs, lows), itertools.repeat(limit))):
-            disagreements.extend(
-                Disagreement(code, Decimal(low), Decimal(high), Decimal(limit))
-                for code, low, high in zip(policy.codes, lows, highs, strict=True)
-                if high - low > limit
-            )
-    return Aggregate(
-        application, policy.codes, totals, final, means, tuple(failures), tuple(disagreements)
-    )
+    tie_breaks = tuple(_mean(scores[j::k], count, policy) for j in policy.tie_break_positions)
+    return Aggregate(application, policy, evaluators, scores, final, tie_breaks, failures)
 
 
 def aggregate_all(
@@ -542,7 +587,7 @@ def krippendorff_alpha_interval(units: Iterable[Sequence[int]]) -> AlphaResult:
         if m < 2:
             continue
         s = sum(values)
-        q = sum(v * v for v in values)
+        q = sum(map(operator.mul, values, values))
         by_size[m] = by_size.get(m, 0) + m * q - s * s
         n += m
         total += s
@@ -567,7 +612,7 @@ def call_agreement(aggregates: Iterable[Aggregate], policy: ScoringPolicy) -> Ag
     totals: list[list[int]] = []
     per_criterion: list[list[tuple[int, ...]]] = [[] for _ in weights]
     for item in aggregates:
-        rows = [t.scores for t in item.evaluator_totals]
+        rows = item.rows
         if len(rows) < 2:
             continue
         totals.append([sum(map(operator.mul, weights, row)) for row in rows])
@@ -606,9 +651,10 @@ def normalised_scores(
 ) -> tuple[tuple[NormalisedScore, ...], tuple[EvaluatorProfile, ...]]:
     """z = (total − the evaluator's mean) / the evaluator's stdev, over the evaluator's own
     totals in the call: reveals lenient and strict evaluators (float statistics)."""
+    all_totals = [item.evaluator_totals for item in aggregates]  # derived once per application
     by_evaluator: dict[str, list[float]] = {}
-    for item in aggregates:
-        for t in item.evaluator_totals:
+    for totals in all_totals:
+        for t in totals:
             by_evaluator.setdefault(t.evaluator_id, []).append(float(t.total))
     profiles = {}
     for evaluator, values in sorted(by_evaluator.items()):
@@ -616,9 +662,9 @@ def normalised_scores(
         stdev = math.sqrt(math.fsum((v - mean) ** 2 for v in values) / len(values))
         profiles[evaluator] = EvaluatorProfile(evaluator, len(values), mean, stdev)
     scores = []
-    for item in aggregates:
+    for item, totals in zip(aggregates, all_totals, strict=True):
         zs: list[tuple[str, float | None]] = []
-        for t in item.evaluator_totals:
+        for t in totals:
             p = profiles[t.evaluator_id]
             zs.append((t.evaluator_id, (float(t.total) - p.mean) / p.stdev if p.stdev else None))
         known = [z for _, z in zs if z is not None]

@@ -6,6 +6,7 @@ from grants.applications import tables as applications_tables
 from grants.attachments import tables as attachments_tables
 from grants.db import audit
 from grants.db.base import metadata
+from grants.evaluation import tables as evaluation_tables
 from grants.guidelines import tables as guidelines_tables
 from grants.municipalities import tables as municipalities_tables
 from grants.notifications import tables as notifications_tables
@@ -15,6 +16,7 @@ __all__ = [
     "applications_tables",
     "attachments_tables",
     "audit",
+    "evaluation_tables",
     "guidelines_tables",
     "metadata",
     "municipalities_tables",
