@@ -26,6 +26,7 @@ from grants.applications import routes as application_routes
 from grants.attachments import routes as attachment_routes
 from grants.core.errors import DomainError
 from grants.db.engine import build_engine, build_read_session_factory, build_session_factory
+from grants.evaluation import assignment_routes, formal_check_routes, scoring_routes
 from grants.guidelines.loader import SHIPPED
 from grants.guidelines.registry import GuidelineRegistry, load_registry
 from grants.guidelines.routes import (
@@ -125,6 +126,9 @@ def create_app(
             EligibilityCheckController,
             *application_routes.CONTROLLERS,
             *attachment_routes.CONTROLLERS,
+            *formal_check_routes.CONTROLLERS,
+            *assignment_routes.CONTROLLERS,
+            *scoring_routes.CONTROLLERS,
         ],
         dependencies=DEPENDENCIES,
         middleware=[

@@ -1,0 +1,5 @@
+"""HTTP routes of the evaluation feature (see the module name)."""
+
+from litestar import Controller
+
+CONTROLLERS: list[type[Controller]] = []
