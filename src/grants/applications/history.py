@@ -2,6 +2,7 @@
 and the status history."""
 
 import uuid
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -120,3 +121,19 @@ async def list_events(
             )
             for r in rows
         ]
+
+
+async def latest_snapshot(session: AsyncSession, application_id: uuid.UUID) -> tuple[int, Any]:
+    """(number, snapshot) of the latest submitted version, in the caller's transaction; for
+    features that have checked access already."""
+    row = (
+        await session.execute(
+            sa.select(_subs.c.number, _subs.c.snapshot)
+            .where(_subs.c.application_id == application_id)
+            .order_by(_subs.c.number.desc())
+            .limit(1)
+        )
+    ).first()
+    if row is None:
+        raise NotFound(f"Antrag {application_id} wurde nie eingereicht (never submitted).")
+    return int(row.number), row.snapshot

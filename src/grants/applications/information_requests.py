@@ -93,62 +93,80 @@ async def request_information(
     now: datetime,
     request_id: str | None,
 ) -> InformationRequestPublic:
-    reason = "Nachforderung: " + "; ".join(data.items)
     async with session.begin():
         row, role = await load_application(
             session, principal, application_id, for_update=True, require=Role.PROGRAMME_MANAGER
         )
-        if data.due_at <= now:
-            raise InvalidInput(
-                "Die Frist muss in der Zukunft liegen (due date must be in the future).",
-                problems=(FieldProblem("due_at", "in_past", "ein späteres Datum wählen"),),
-            )
-        await apply_transition(
-            session,
-            principal,
-            row,
-            Event.REQUEST_INFORMATION,
-            role,
-            reason=reason[:4000],
-            now=now,
-            request_id=request_id,
+        return await open_information_request(
+            session, principal, row, role, data, now=now, request_id=request_id
         )
-        new_id = uuid.uuid4()
-        await session.execute(
-            sa.insert(_requests).values(
-                id=new_id,
-                application_id=application_id,
-                items=list(data.items),
-                message=data.message,
-                due_at=data.due_at,
-                status=InformationRequestStatus.OPEN,
-                created_by=principal.user_id,
-                created_at=now,
-            )
+
+
+async def open_information_request(
+    session: AsyncSession,
+    principal: Principal,
+    row: Any,
+    role: Role,
+    data: InformationRequestCreate,
+    *,
+    now: datetime,
+    request_id: str | None,
+) -> InformationRequestPublic:
+    """In the caller's transaction, with ``row`` locked: move the application to
+    ``information_requested``, store the request, queue the e-mail (the formal check uses
+    this too)."""
+    if data.due_at <= now:
+        raise InvalidInput(
+            "Die Frist muss in der Zukunft liegen (due date must be in the future).",
+            problems=(FieldProblem("due_at", "in_past", "ein späteres Datum wählen"),),
         )
-        recipient, _ = await contact_of(session, row.created_by)
-        await queue_information_request(
-            session,
-            application_id=application_id,
-            request_id=new_id,
-            reference_number=row.reference_number,
-            title=row.title,
-            items=data.items,
-            due_at=data.due_at,
+    reason = "Nachforderung: " + "; ".join(data.items)
+    await apply_transition(
+        session,
+        principal,
+        row,
+        Event.REQUEST_INFORMATION,
+        role,
+        reason=reason[:4000],
+        now=now,
+        request_id=request_id,
+    )
+    new_id = uuid.uuid4()
+    await session.execute(
+        sa.insert(_requests).values(
+            id=new_id,
+            application_id=row.id,
+            items=list(data.items),
             message=data.message,
-            recipient=recipient,
-            now=now,
+            due_at=data.due_at,
+            status=InformationRequestStatus.OPEN,
+            created_by=principal.user_id,
+            created_at=now,
         )
-        await record_audit(
-            session,
-            actor=principal.as_actor(request_id),
-            action="information_request.created",
-            object_type="information_request",
-            object_id=new_id,
-            now=now,
-            after={"application_id": str(application_id), "items": list(data.items)},
-        )
-        [created] = await _requests_of(session, application_id, new_id)
+    )
+    recipient, _ = await contact_of(session, row.created_by)
+    await queue_information_request(
+        session,
+        application_id=row.id,
+        request_id=new_id,
+        reference_number=row.reference_number,
+        title=row.title,
+        items=data.items,
+        due_at=data.due_at,
+        message=data.message,
+        recipient=recipient,
+        now=now,
+    )
+    await record_audit(
+        session,
+        actor=principal.as_actor(request_id),
+        action="information_request.created",
+        object_type="information_request",
+        object_id=new_id,
+        now=now,
+        after={"application_id": str(row.id), "items": list(data.items)},
+    )
+    [created] = await _requests_of(session, row.id, new_id)
     return created
 
 

@@ -1,0 +1,44 @@
+"""Shapes of the formal check API."""
+
+import uuid
+from datetime import datetime
+from typing import Annotated, Any
+
+from pydantic import BaseModel, Field
+
+from grants.applications.schemas import InformationRequestCreate
+from grants.evaluation.tables import FormalOutcome
+from grants.schema_base import StrictInput
+
+
+class ChecklistItemOut(BaseModel):
+    code: str
+    label: dict[str, str]
+    proposed: str  # pass | fail | needs_review, from the frozen verdict
+    evidence: list[dict[str, Any]]
+    confirmed: bool | None
+    reason: str | None
+
+
+class FormalCheckOut(BaseModel):
+    application_id: uuid.UUID
+    status: str
+    submission_number: int
+    items: list[ChecklistItemOut]
+    outcome: FormalOutcome | None
+    reason: str | None
+    checked_at: datetime | None
+
+
+class ChecklistDecision(StrictInput):
+    code: Annotated[str, Field(min_length=1, max_length=40)]
+    confirmed: bool
+    reason: Annotated[str, Field(max_length=2000)] | None = None
+
+
+class FormalCheckRecord(StrictInput):
+    items: Annotated[list[ChecklistDecision], Field(min_length=1, max_length=20)]
+    outcome: FormalOutcome
+    reason: Annotated[str, Field(max_length=4000)] | None = None
+    # Needed when the outcome is information_requested: what is asked for, by when.
+    information_request: InformationRequestCreate | None = None
