@@ -100,6 +100,14 @@ class Rubric:
     scale_max: int
     minimum_total: Decimal  # of 100 points
     minimum_evaluators: int
+    # How a criterion's minimum_score applies: "mean" (over the evaluators) or
+    # "each_evaluator" (every evaluator's score must reach it).
+    criterion_minimum_rule: str = "mean"
+    max_total_spread: Decimal = Decimal(20)  # evaluators' totals further apart: moderation
+    max_criterion_spread: int = 2  # one criterion's scores further apart: moderation
+    tie_breaks: tuple[str, ...] = ()  # criteria, higher mean first; () = the first criterion
+    misfit: str = "skip_and_continue"  # a fundable project that does not fit: or "stop"
+    reserve_size: int | None = None  # None: every fundable project beyond the budget
 
 
 @dataclass(frozen=True, slots=True)

@@ -49,8 +49,8 @@ class MisfitRule(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class ScoringPolicy:
-    """The rubric plus the settings the guideline file does not carry (yet). Build it with
-    ``from_rubric`` and change single settings with ``dataclasses.replace``."""
+    """The rubric and its settings from the guideline file (``rubric`` in the YAML). Build it
+    with ``from_rubric``; a what-if changes single settings with ``dataclasses.replace``."""
 
     rubric: Rubric
     minimum_total: Decimal
@@ -85,7 +85,13 @@ class ScoringPolicy:
                 (c.code, c.minimum_score) for c in rubric.criteria if c.minimum_score is not None
             ),
             minimum_evaluators=rubric.minimum_evaluators,
-            tie_break_criteria=(rubric.criteria[0].code,) if rubric.criteria else (),
+            criterion_minimum_rule=CriterionMinimumRule(rubric.criterion_minimum_rule),
+            max_total_spread=rubric.max_total_spread,
+            max_criterion_spread=rubric.max_criterion_spread,
+            tie_break_criteria=rubric.tie_breaks
+            or ((rubric.criteria[0].code,) if rubric.criteria else ()),
+            misfit_rule=MisfitRule(rubric.misfit),
+            reserve_size=rubric.reserve_size,
         )
 
     def __post_init__(self) -> None:

@@ -118,11 +118,21 @@ class _Criterion(_Coded):
     minimum_score: int | None = None
 
 
+class _Disagreement(_Model):
+    max_total_spread: Annotated[Decimal, BeforeValidator(_decimal_string), Field(ge=0, le=100)]
+    max_criterion_spread: Annotated[int, Field(ge=0)]
+
+
 class _Rubric(_Model):
     scale: _Range
     minimum_total: Annotated[Decimal, BeforeValidator(_decimal_string), Field(ge=0, le=100)]
     minimum_evaluators: Annotated[int, Field(ge=1, le=20)]
     criteria: Annotated[list[_Criterion], Field(min_length=1)]
+    criterion_minimum_rule: Literal["mean", "each_evaluator"] = "mean"
+    disagreement: _Disagreement | None = None  # default: 20 points, 2 scale points
+    tie_breaks: list[Code] = []
+    misfit: Literal["skip_and_continue", "stop"] = "skip_and_continue"
+    reserve_size: Annotated[int, Field(ge=0)] | None = None
 
 
 class _Rule(_Model):
@@ -194,6 +204,15 @@ def _type_and_cost_problems(document: _Guideline) -> Iterable[tuple[str, str]]:
         yield "duration_months", "min is greater than max"
 
 
+def _disagreement(given: "_Disagreement | None") -> dict[str, Any]:
+    if given is None:
+        return {}
+    return {
+        "max_total_spread": given.max_total_spread,
+        "max_criterion_spread": given.max_criterion_spread,
+    }
+
+
 def _rubric_problems(rubric: _Rubric) -> Iterable[tuple[str, str]]:
     if rubric.scale.min >= rubric.scale.max:
         yield "rubric.scale", "min must be below max"
@@ -203,6 +222,10 @@ def _rubric_problems(rubric: _Rubric) -> Iterable[tuple[str, str]]:
         score = criterion.minimum_score
         if score is not None and not rubric.scale.min <= score <= rubric.scale.max:
             yield f"rubric.criteria.{index}.minimum_score", "outside the scale"
+    codes = {c.code for c in rubric.criteria}
+    for index, code in enumerate(rubric.tie_breaks):
+        if code not in codes:
+            yield f"rubric.tie_breaks.{index}", f"unknown criterion {code!r}"
 
 
 def _rule_problems(document: _Guideline) -> Iterable[tuple[str, str]]:
@@ -282,6 +305,11 @@ def _core(document: _Guideline, content_hash: str) -> Guideline:
             scale_max=document.rubric.scale.max,
             minimum_total=document.rubric.minimum_total,
             minimum_evaluators=document.rubric.minimum_evaluators,
+            criterion_minimum_rule=document.rubric.criterion_minimum_rule,
+            **_disagreement(document.rubric.disagreement),
+            tie_breaks=tuple(document.rubric.tie_breaks),
+            misfit=document.rubric.misfit,
+            reserve_size=document.rubric.reserve_size,
         ),
         # In the engine's order, not the file's: a copy stored as jsonb comes back with its
         # keys reordered, and must still compare equal.

@@ -95,6 +95,13 @@ def _error(text: str) -> str:
             "need a reason",
         ),
         (lambda d: d.update(surprise=1), "surprise", "Extra inputs"),
+        (lambda d: d["rubric"].update(tie_breaks=["K9"]), "rubric.tie_breaks.0", "unknown"),
+        (lambda d: d["rubric"].update(misfit="squeeze"), "rubric.misfit", "skip_and_continue"),
+        (
+            lambda d: d["rubric"].update(disagreement={"max_total_spread": 20}),
+            "rubric.disagreement",
+            "quoted decimal",
+        ),
     ],
 )
 def test_errors_name_file_key_and_reason(edit: object, key: str, reason: str) -> None:
@@ -113,3 +120,27 @@ def test_load_reports_the_path(tmp_path: Path) -> None:
     path.write_text("id: x\n", "utf-8")
     with pytest.raises(GuidelineError, match=str(path)):
         load_guideline(path)
+
+
+def test_the_scoring_settings_come_from_the_file() -> None:
+    from grants.core.scoring import CriterionMinimumRule, MisfitRule, ScoringPolicy
+
+    shipped = ScoringPolicy.from_rubric(load_guideline(SHIPPED / "frl-lifd-2023.yaml").rubric)
+    assert shipped.tie_break_criteria == ("K1",)
+    assert shipped.misfit_rule is MisfitRule.SKIP_AND_CONTINUE
+    assert shipped.max_total_spread == 20
+
+    def stricter(d: dict) -> None:  # type: ignore[type-arg]
+        d["rubric"].update(
+            criterion_minimum_rule="each_evaluator",
+            disagreement={"max_total_spread": "15", "max_criterion_spread": 1},
+            tie_breaks=["K5", "K1"],
+            misfit="stop",
+            reserve_size=3,
+        )
+
+    policy = ScoringPolicy.from_rubric(parse_guideline(_edited(stricter), source="s").rubric)
+    assert policy.criterion_minimum_rule is CriterionMinimumRule.EACH_EVALUATOR
+    assert (policy.max_total_spread, policy.max_criterion_spread) == (15, 1)
+    assert policy.tie_break_criteria == ("K5", "K1")
+    assert (policy.misfit_rule, policy.reserve_size) == (MisfitRule.STOP, 3)
