@@ -256,7 +256,9 @@ def assign(
     declined_by_app = _pairs_by_application(declined)
     order = tie_order(evaluator_caps, seed)
     index = {evaluator_id: i for i, evaluator_id in enumerate(order)}
-    apps = list(application_ids)
+    # Sorted: the fill and balance phases walk applications by index, so the index must not
+    # depend on the caller's order (the seeded tie order decides the greedy's).
+    apps = sorted(application_ids)
     app_index = {application_id: j for j, application_id in enumerate(apps)}
     state = _State([evaluator_caps[e] for e in order], [0] * len(order), len(apps))
     no_ids: Collection[str] = ()
