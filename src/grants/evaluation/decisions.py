@@ -1,0 +1,207 @@
+"""The jury's recommendation per application: the system proposes, a human decides
+(§ 35a VwVfG: no fully automated discretionary decision).
+
+``record_decision`` computes the proposal from the funding line as it stands (default line
+budget and thresholds, ``rankings.proposal_for``: funded → recommended, reserve list →
+reserve, otherwise not recommended) and stores it beside what the programme manager decided,
+with the mandatory reason, the final score and the rank at that moment. Deviating from the
+proposal is allowed — that is the point — and visible (``follows_proposal``) and audited.
+Decisions are possible while the application is ``in_review``, ``reviewed`` or
+``jury_decided``; an application without complete scores may be decided (the proposal then
+says not recommended, naming the missing evaluations), because a jury may have to decide on
+what it has.
+
+States: recording a decision moves the application through the lifecycle in the same
+transaction — ``complete_review`` (in_review → reviewed, when still in review) and
+``record_jury_decision`` (reviewed → jury_decided) — so that no sheet can change under a
+decision (sheets are written only in review). The applicant's status e-mail carries a
+neutral text, not the jury's internal reason or the recommendation: those reach the
+applicant with the invitation or rejection letter. Changing a decision later (while
+``jury_decided``) needs ``If-Match`` with the decision's version and changes no state; after
+``invite``/``decline`` the decision is final (409).
+"""
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from grants.applications.access import load_application
+from grants.applications.drafts import parse_if_match
+from grants.applications.tables import applications_table
+from grants.applications.transitions import apply_transition
+from grants.core.access import Principal
+from grants.core.errors import Conflict, PreconditionFailed, PreconditionRequired
+from grants.core.lifecycle import Event, Role, State
+from grants.db.audit import record_audit
+from grants.evaluation.rankings import check_line, find_call, proposal_for
+from grants.evaluation.scoring_schemas import DecisionPublic, DecisionRequest
+from grants.evaluation.tables import jury_decisions_table
+from grants.guidelines.registry import GuidelineRegistry
+
+_jd = jury_decisions_table
+_apps = applications_table
+
+DECIDABLE = frozenset({State.IN_REVIEW, State.REVIEWED, State.JURY_DECIDED})
+APPLICANT_NOTICE = (
+    "Die Jury hat über Ihre Projektskizze beraten. Sie erhalten das Ergebnis mit gesondertem "
+    "Schreiben. (The jury has deliberated; you will receive the result by letter.)"
+)
+
+
+def _public(decision: Any, application: Any) -> DecisionPublic:
+    return DecisionPublic(
+        application_id=decision.application_id,
+        reference_number=application.reference_number,
+        funding_line=application.funding_line,
+        recommendation=decision.recommendation,
+        proposed=decision.proposed,
+        follows_proposal=decision.proposed == decision.recommendation,
+        reason=decision.reason,
+        final_score=decision.final_score,
+        rank=decision.rank,
+        decided_by=decision.decided_by,
+        decided_at=decision.decided_at,
+        version=decision.version,
+        application_status=application.status,
+    )
+
+
+def _snapshot(decision: Any) -> dict[str, Any] | None:
+    if decision is None:
+        return None
+    return {
+        "recommendation": decision.recommendation,
+        "proposed": decision.proposed,
+        "reason": decision.reason,
+        "final_score": None if decision.final_score is None else str(decision.final_score),
+        "rank": decision.rank,
+        "version": decision.version,
+    }
+
+
+async def record_decision(
+    session: AsyncSession,
+    principal: Principal,
+    application_id: uuid.UUID,
+    request: DecisionRequest,
+    *,
+    if_match: str | None,
+    registry: GuidelineRegistry,
+    now: datetime,
+    request_id: str | None,
+) -> DecisionPublic:
+    reason = request.reason.strip()
+    async with session.begin():
+        row, role = await load_application(
+            session, principal, application_id, for_update=True, require=Role.PROGRAMME_MANAGER
+        )
+        state = State(row.status)
+        if state not in DECIDABLE:
+            error = Conflict(
+                "Eine Jury-Empfehlung ist in diesem Status nicht (mehr) möglich "
+                f"(no jury decision in state {state.value})."
+            )
+            error.extra = {"current_state": state.value}
+            raise error
+        existing = (
+            await session.execute(
+                sa.select(_jd).where(_jd.c.application_id == application_id).with_for_update()
+            )
+        ).first()
+        current = existing.version if existing is not None else 0
+        if existing is not None and if_match is None:
+            raise PreconditionRequired(
+                "Die Empfehlung besteht schon: bitte If-Match mit ihrer Version senden "
+                "(a decision exists: send If-Match with its version)."
+            )
+        if if_match is not None and parse_if_match(if_match) != current:
+            stale = PreconditionFailed(
+                f"Die Empfehlung wurde inzwischen geändert (stale version; current is {current})."
+            )
+            stale.extra = {"current_version": current}
+            raise stale
+        _, call = find_call(registry, row.call_code)
+        check_line(call, row.funding_line)
+        proposal = await proposal_for(
+            session, registry, row.call_code, row.funding_line, application_id
+        )
+        values = {
+            "recommendation": request.recommendation.value,
+            "reason": reason,
+            "final_score": proposal.final_score,
+            "rank": proposal.rank,
+            "proposed": proposal.recommendation,
+            "decided_by": principal.user_id,
+            "decided_at": now,
+        }
+        if existing is None:
+            statement: Any = sa.insert(_jd).values(
+                application_id=application_id, version=1, **values
+            )
+        else:
+            statement = (
+                sa.update(_jd)
+                .where(_jd.c.application_id == application_id)
+                .values(version=existing.version + 1, **values)
+            )
+        decision = (await session.execute(statement.returning(_jd))).one()
+        if state is State.IN_REVIEW:
+            row = await apply_transition(
+                session,
+                principal,
+                row,
+                Event.COMPLETE_REVIEW,
+                role,
+                reason=None,
+                now=now,
+                request_id=request_id,
+            )
+        if state in (State.IN_REVIEW, State.REVIEWED):
+            row = await apply_transition(
+                session,
+                principal,
+                row,
+                Event.RECORD_JURY_DECISION,
+                role,
+                reason=APPLICANT_NOTICE,
+                now=now,
+                request_id=request_id,
+            )
+        await record_audit(
+            session,
+            actor=principal.as_actor(request_id),
+            action="jury_decision.record",
+            object_type="application",
+            object_id=application_id,
+            now=now,
+            before=_snapshot(existing),
+            after={
+                **(_snapshot(decision) or {}),
+                "follows_proposal": decision.proposed == decision.recommendation,
+            },
+        )
+    return _public(decision, row)
+
+
+async def list_decisions(
+    session: AsyncSession, *, call: str, funding_line: str | None, registry: GuidelineRegistry
+) -> list[DecisionPublic]:
+    guideline, found = find_call(registry, call)
+    check_line(found, funding_line)
+    query = (
+        sa.select(
+            _jd,
+            _apps.c.reference_number,
+            _apps.c.funding_line,
+            _apps.c.status,
+        )
+        .select_from(_jd.join(_apps, _apps.c.id == _jd.c.application_id))
+        .where(_apps.c.guideline_id == guideline.id, _apps.c.call_code == found.code)
+        .order_by(_apps.c.funding_line, _jd.c.rank.nulls_last(), _apps.c.reference_number)
+    )
+    if funding_line is not None:
+        query = query.where(_apps.c.funding_line == funding_line)
+    return [_public(row, row) for row in (await session.execute(query)).all()]
