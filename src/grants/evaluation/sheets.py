@@ -48,6 +48,7 @@ from grants.core.scoring import (
     weighted_total,
 )
 from grants.db.audit import record_audit
+from grants.evaluation.conflict_service import ACTIVE_STATUSES, not_conflicted
 from grants.evaluation.scoring_schemas import (
     CriterionInfo,
     CriterionScoreOut,
@@ -56,7 +57,6 @@ from grants.evaluation.scoring_schemas import (
     ScoreSheetPublic,
 )
 from grants.evaluation.tables import (
-    AssignmentStatus,
     SheetStatus,
     assignments_table,
     conflicts_table,
@@ -69,21 +69,18 @@ _c = conflicts_table
 _s = score_sheets_table
 _apps = applications_table
 
-ACTIVE_ASSIGNMENT = (AssignmentStatus.PENDING.value, AssignmentStatus.ACCEPTED.value)
+ACTIVE_ASSIGNMENT = ACTIVE_STATUSES
 SCORING_STATE = State.IN_REVIEW  # sheets are written, submitted and reopened only in review
 
 
-def not_conflicted(assignments: Any = _a) -> ColumnElement[bool]:
-    """No conflict of interest recorded for the assignment's (application, evaluator)."""
-    return ~sa.exists().where(
-        _c.c.application_id == assignments.c.application_id,
-        _c.c.evaluator_id == assignments.c.evaluator_id,
-    )
-
-
 def active_assignment(assignments: Any = _a) -> ColumnElement[bool]:
-    """Pending or accepted, and not conflicted: the assignments whose sheets count."""
-    return sa.and_(assignments.c.status.in_(ACTIVE_ASSIGNMENT), not_conflicted(assignments))
+    """Pending or accepted, and not conflicted (the one rule of ``conflict_service``): the
+    assignments whose sheets count. Unlike the evaluator's view of the application, a sheet
+    stays readable to its author after the review ends; writing is limited to the review."""
+    return sa.and_(
+        assignments.c.status.in_(ACTIVE_STATUSES),
+        not_conflicted(assignments.c.application_id, assignments.c.evaluator_id),
+    )
 
 
 def evaluator_access(evaluator_id: uuid.UUID) -> ColumnElement[bool]:
