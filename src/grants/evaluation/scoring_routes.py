@@ -20,6 +20,7 @@ from grants.evaluation import decisions, exports, rankings, sheets
 from grants.evaluation.scoring_schemas import (
     DecisionPublic,
     DecisionRequest,
+    ManagerSheetOut,
     RankingPublic,
     ReopenRequest,
     ScoreSheetDraft,
@@ -295,4 +296,32 @@ class DecisionController(Controller):
         )
 
 
-CONTROLLERS: list[type[Controller]] = [ScoreSheetController, RankingController, DecisionController]
+class ApplicationSheetsController(Controller):
+    path = "/api/evaluation/applications/{application_id:uuid}/score-sheets"
+    tags = ["evaluation"]
+    security = BEARER
+    guards = [requires_staff(StaffRole.PROGRAMME_MANAGER, StaffRole.ADMIN)]
+
+    @get(
+        operation_id="listApplicationScoreSheets",
+        summary="Every evaluator's progress on an application, with the submitted scores and "
+        "justifications (managers)",
+    )
+    async def list_sheets(
+        self,
+        application_id: FromPath[uuid.UUID],
+        state: State,
+        principal: NamedDependency[Principal],
+        db_session: NamedDependency[AsyncSession],
+    ) -> list[ManagerSheetOut]:
+        return await sheets.sheets_of_application(
+            db_session, principal, application_id, registry=state.guidelines
+        )
+
+
+CONTROLLERS: list[type[Controller]] = [
+    ScoreSheetController,
+    RankingController,
+    DecisionController,
+    ApplicationSheetsController,
+]

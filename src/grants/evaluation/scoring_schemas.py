@@ -252,3 +252,21 @@ class DecisionPublic(BaseModel):
     decided_at: datetime
     version: int
     application_status: str
+
+
+class ManagerSheetOut(BaseModel):
+    """One evaluator's work on an application, as programme managers see it: the assignment's
+    state always; scores and justifications once the sheet is submitted (drafts are the
+    evaluator's working notes)."""
+
+    assignment_id: uuid.UUID
+    evaluator_id: uuid.UUID
+    evaluator: str
+    assignment_status: str
+    conflicted: bool
+    sheet_status: Literal["none", "draft", "submitted"]
+    total: Decimal | None
+    submitted_at: datetime | None
+    reopened_at: datetime | None
+    reopen_reason: str | None
+    scores: list[CriterionScoreOut] | None

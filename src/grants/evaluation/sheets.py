@@ -27,6 +27,8 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
+from grants.accounts.tables import users_table
+from grants.applications.access import load_application
 from grants.applications.drafts import parse_if_match
 from grants.applications.tables import applications_table
 from grants.core.access import Principal
@@ -38,7 +40,7 @@ from grants.core.errors import (
     PreconditionFailed,
 )
 from grants.core.guideline import Guideline, Rubric
-from grants.core.lifecycle import State
+from grants.core.lifecycle import Role, State
 from grants.core.scoring import (
     CriterionScore,
     ScoreSheet,
@@ -52,6 +54,7 @@ from grants.evaluation.conflict_service import ACTIVE_STATUSES, not_conflicted
 from grants.evaluation.scoring_schemas import (
     CriterionInfo,
     CriterionScoreOut,
+    ManagerSheetOut,
     PeerSheet,
     ScoreSheetDraft,
     ScoreSheetPublic,
@@ -515,3 +518,75 @@ async def reopen_sheet(
             },
         )
     return _public(row, sheet, guideline)
+
+
+# --- programme managers ---------------------------------------------------------------------
+
+
+async def sheets_of_application(
+    session: AsyncSession,
+    principal: Principal,
+    application_id: uuid.UUID,
+    *,
+    registry: GuidelineRegistry,
+) -> list[ManagerSheetOut]:
+    """Progress and submitted scores of every evaluator of the application (managers)."""
+    async with session.begin():
+        application, _ = await load_application(
+            session, principal, application_id, require=Role.PROGRAMME_MANAGER
+        )
+        guideline = _guideline(registry, application.guideline_id)
+        conflicted = sa.exists().where(
+            _c.c.application_id == _a.c.application_id, _c.c.evaluator_id == _a.c.evaluator_id
+        )
+        rows = (
+            await session.execute(
+                sa.select(
+                    _a.c.id.label("assignment_id"),
+                    _a.c.evaluator_id,
+                    _a.c.status.label("assignment_status"),
+                    conflicted.label("conflicted"),
+                    users_table.c.display_name,
+                    users_table.c.email,
+                    _s.c.status.label("sheet_status"),
+                    _s.c.scores,
+                    _s.c.total,
+                    _s.c.submitted_at,
+                    _s.c.reopened_at,
+                    _s.c.reopen_reason,
+                )
+                .select_from(
+                    _a.join(users_table, users_table.c.id == _a.c.evaluator_id).outerjoin(
+                        _s, _s.c.assignment_id == _a.c.id
+                    )
+                )
+                .where(_a.c.application_id == application_id)
+                .order_by(_a.c.assigned_at, _a.c.id)
+            )
+        ).all()
+    codes = [c.code for c in guideline.rubric.criteria]
+    return [
+        ManagerSheetOut(
+            assignment_id=r.assignment_id,
+            evaluator_id=r.evaluator_id,
+            evaluator=f"{r.display_name} <{r.email}>",
+            assignment_status=str(r.assignment_status),
+            conflicted=bool(r.conflicted),
+            sheet_status=str(r.sheet_status) if r.sheet_status is not None else "none",
+            total=r.total,
+            submitted_at=r.submitted_at,
+            reopened_at=r.reopened_at,
+            reopen_reason=r.reopen_reason,
+            scores=[
+                CriterionScoreOut(
+                    criterion=code,
+                    score=r.scores.get(code, {}).get("score"),
+                    justification=r.scores.get(code, {}).get("justification", ""),
+                )
+                for code in codes
+            ]
+            if r.sheet_status == SheetStatus.SUBMITTED.value
+            else None,
+        )
+        for r in rows
+    ]

@@ -343,3 +343,28 @@ async def test_evaluators_and_applicants_get_403_on_manager_urls(
             assert response.status_code == 403, (method, url, response.text)
         reopen = await client.post(f"{setup['url']}/reopen", json={"reason": "x"}, headers=headers)
         assert reopen.status_code == 403
+
+
+async def test_managers_see_progress_and_submitted_scores_only(
+    client: httpx.AsyncClient, db_session: AsyncSession, setup: dict[str, Any]
+) -> None:
+    other_headers, other_id = await evaluator(client, db_session)
+    await assign(db_session, setup["application"]["id"], other_id)
+    url = f"/api/evaluation/applications/{setup['application']['id']}/score-sheets"
+    draft = await client.put(
+        setup["url"],
+        json={"scores": scores(4, "Entwurf: noch nicht abgewogen.")},
+        headers=if_match(setup["evaluator"], 0),
+    )
+    assert draft.status_code == 200, draft.text
+    listed = (await client.get(url, headers=setup["manager"])).json()
+    assert [(s["sheet_status"], s["scores"]) for s in listed] == [("draft", None), ("none", None)]
+    submitted = await client.post(f"{setup['url']}/submit", headers=if_match(setup["evaluator"], 1))
+    assert submitted.status_code == 200, submitted.text
+    listed = (await client.get(url, headers=setup["manager"])).json()
+    mine = next(s for s in listed if s["evaluator_id"] == str(setup["evaluator_id"]))
+    assert mine["sheet_status"] == "submitted"
+    assert mine["total"] == "80.00"
+    assert mine["scores"][0]["justification"] == "Entwurf: noch nicht abgewogen."
+    for headers in (setup["evaluator"], other_headers, setup["applicant"]):
+        assert (await client.get(url, headers=headers)).status_code == 403
