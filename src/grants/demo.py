@@ -16,6 +16,8 @@ from grants.applications.drafts import create_application
 from grants.applications.schemas import ApplicationCreate
 from grants.core.access import Principal
 from grants.core.actors import Actor
+from grants.evaluation.assignment_schemas import ProfileUpsert
+from grants.evaluation.pool import upsert_profile
 from grants.guidelines.registry import GuidelineRegistry
 
 # A complete, eligible Projektskizze of the demo call (the tests build on it too).
@@ -80,8 +82,9 @@ async def seed_demo(
     registry: GuidelineRegistry | None = None,
     on_step: Callable[[], None] = lambda: None,
 ) -> list[DemoAccount]:
-    """The demo accounts; with ``registry``, the new applicant also gets a complete draft of
-    the demo call, ready to attach a concept PDF and submit."""
+    """The demo accounts; a new demo evaluator joins the evaluator pool (cap 60); with
+    ``registry``, the new applicant also gets a complete draft of the demo call, ready to
+    attach a concept PDF and submit."""
     actor = Actor.system("cli:demo-seed")
     now = datetime.now(UTC)
     accounts: list[DemoAccount] = []
@@ -91,7 +94,7 @@ async def seed_demo(
     ):
         password = None if await _exists(session, email) else secrets.token_urlsafe(12)
         if password is not None:
-            await create_staff_user(
+            user_id, _ = await create_staff_user(
                 session,
                 email=email,
                 display_name=name,
@@ -100,6 +103,10 @@ async def seed_demo(
                 actor=actor,
                 now=now,
             )
+            if role is StaffRole.EVALUATOR:
+                await upsert_profile(
+                    session, actor, user_id, ProfileUpsert(), if_match=None, now=now
+                )
         accounts.append(DemoAccount(role.value, email, password))
         on_step()
     email = "antrag@demo.grants.example"

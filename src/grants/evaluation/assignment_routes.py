@@ -113,12 +113,11 @@ class EvaluatorPoolController(Controller):
     ) -> Response[ProfilePublic]:
         profile, created = await pool.upsert_profile(
             db_session,
-            principal,
+            principal.as_actor(request_id),
             user_id,
             data,
             if_match=if_match,
             now=now,
-            request_id=request_id,
         )
         return Response(
             profile,

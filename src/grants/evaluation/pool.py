@@ -15,6 +15,7 @@ from grants.accounts.tables import StaffRole, staff_roles_table, users_table
 from grants.applications.access import MANAGER_ROLES
 from grants.applications.drafts import ensure_version, parse_if_match
 from grants.core.access import Principal
+from grants.core.actors import Actor
 from grants.core.errors import FieldProblem, InvalidInput, NotFound
 from grants.db.audit import record_audit
 from grants.evaluation.assignment_schemas import (
@@ -100,16 +101,15 @@ async def _ensure_evaluator(session: AsyncSession, user_id: uuid.UUID) -> None:
 
 async def upsert_profile(
     session: AsyncSession,
-    principal: Principal,
+    actor: Actor,
     user_id: uuid.UUID,
     data: ProfileUpsert,
     *,
     if_match: str | None,
     now: datetime,
-    request_id: str | None,
 ) -> tuple[ProfilePublic, bool]:
     """Create the profile (no If-Match needed) or change it (If-Match required). Returns the
-    profile and whether it was created."""
+    profile and whether it was created. ``actor``: a programme manager (or the CLI)."""
     async with session.begin():
         await _ensure_evaluator(session, user_id)
         current = (
@@ -145,7 +145,7 @@ async def upsert_profile(
         row = (await session.execute(_profile_query().where(_prof.c.user_id == user_id))).one()
         await record_audit(
             session,
-            actor=principal.as_actor(request_id),
+            actor=actor,
             action="evaluator.profile_created" if current is None else "evaluator.profile_updated",
             object_type="evaluator",
             object_id=user_id,

@@ -5,6 +5,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from grants.applications.tables import applications_table
 from grants.demo import seed_demo
+from grants.evaluation.tables import evaluator_profiles_table
 from grants.guidelines.registry import load_registry
 
 
@@ -23,3 +24,6 @@ async def test_seeding_twice_creates_the_accounts_and_one_draft_once(
             )
         ).all()
     assert [(d.status, d.title) for d in drafts] == [("draft", "MakerSpace Schneeberg")]
+    async with db_session.begin():
+        pool = (await db_session.execute(sa.select(evaluator_profiles_table))).all()
+    assert [(p.max_assignments, p.active) for p in pool] == [(60, True)]
