@@ -8,9 +8,10 @@ apply here. Storage and scanner are built from the settings on first use and kep
 """
 
 import uuid
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Protocol
 
 from litestar import Controller, Request, Response, delete, get, post
 from litestar.datastructures import State
@@ -60,6 +61,29 @@ def provide_scanner(state: State) -> Scanner:
 def _content_length(request: Request[Any, Any, Any]) -> int | None:
     value = request.headers.get("content-length", "")
     return int(value) if value.isdigit() else None
+
+
+class StoredFile(Protocol):
+    filename: str
+    media_type: str
+    size_bytes: int
+    sha256: str
+
+
+def download_response(meta: StoredFile, chunks: AsyncIterator[bytes]) -> Stream:
+    """A stored file as the response: the server-chosen name (RFC 6266), no sniffing, no
+    caching by shared caches. Every download of an attachment answers through here."""
+    return Stream(
+        chunks,
+        media_type=meta.media_type,
+        headers={
+            "Content-Disposition": content_disposition(meta.filename),
+            "Content-Length": str(meta.size_bytes),
+            "X-Content-Type-Options": "nosniff",
+            "ETag": f'"{meta.sha256}"',
+            "Cache-Control": "private, no-store",
+        },
+    )
 
 
 @dataclass
@@ -167,18 +191,7 @@ class AttachmentController(Controller):
         found = await service.open_download(
             db_session, principal, application_id, attachment_id, storage=storage
         )
-        meta = found.attachment
-        return Stream(
-            found.chunks,
-            media_type=meta.media_type,
-            headers={
-                "Content-Disposition": content_disposition(meta.filename),
-                "Content-Length": str(meta.size_bytes),
-                "X-Content-Type-Options": "nosniff",
-                "ETag": f'"{meta.sha256}"',
-                "Cache-Control": "private, no-store",
-            },
-        )
+        return download_response(found.attachment, found.chunks)
 
     @delete(
         "/{attachment_id:uuid}",

@@ -20,8 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from grants.accounts.tables import StaffRole
 from grants.applications.drafts import etag
-from grants.attachments.names import content_disposition
-from grants.attachments.routes import provide_storage
+from grants.attachments.routes import download_response, provide_storage
 from grants.attachments.storage import Storage
 from grants.core.access import Principal
 from grants.evaluation import assignments, evaluator_view, pool
@@ -371,18 +370,7 @@ class MyAssignmentsController(Controller):
         found = await evaluator_view.open_attachment(
             db_session, principal, assignment_id, attachment_id, storage=storage
         )
-        meta = found.attachment
-        return Stream(
-            found.chunks,
-            media_type=meta.media_type,
-            headers={
-                "Content-Disposition": content_disposition(meta.filename),
-                "Content-Length": str(meta.size_bytes),
-                "X-Content-Type-Options": "nosniff",
-                "ETag": f'"{meta.sha256}"',
-                "Cache-Control": "private, no-store",
-            },
-        )
+        return download_response(found.attachment, found.chunks)
 
 
 CONTROLLERS: list[type[Controller]] = [
