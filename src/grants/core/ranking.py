@@ -20,14 +20,14 @@ rule working as designed (rank beats fit), and ``what_if`` shows it.
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from decimal import Decimal
+from decimal import ROUND_DOWN, Decimal
 from enum import StrEnum
 from operator import attrgetter
 from typing import NamedTuple
 
 from grants.core.errors import FieldProblem, InvalidInput
-from grants.core.guideline import Text
-from grants.core.money import format_eur
+from grants.core.guideline import Call, Text
+from grants.core.money import CENT, format_eur
 from grants.core.scoring import (
     Aggregate,
     ApplicationScores,
@@ -116,6 +116,13 @@ class FundingLineResult:
 
     def reserve(self) -> tuple[LineEntry, ...]:
         return tuple(e for e in self.entries if e.status is FundingStatus.RESERVE)
+
+
+def line_budget(call: Call, line: str) -> Decimal:
+    """The default budget of a funding line: an equal share of the call's budget, rounded
+    down to the cent (the guideline gives one budget per call)."""
+    del line  # every line the same share
+    return (call.budget / len(call.lines)).quantize(CENT, rounding=ROUND_DOWN)
 
 
 def rank(aggregates: Iterable[Aggregate], policy: ScoringPolicy) -> list[Aggregate]:

@@ -10,7 +10,7 @@ ranking. One query reads it all: one row per sheet (applications without any she
 once, with empty arrays), the criterion scores already in rubric order as ``int[]``.
 
 Budgets: the guideline gives one budget per call. Unless the caller names one, each funding
-line gets an equal share of it (``line_budget``: call budget ÷ number of lines, rounded down
+line gets an equal share of it (``core.ranking.line_budget``: call budget ÷ number of lines, rounded down
 to the cent) — a stable rule that does not move when applications come or go. A programme
 with fixed line budgets passes ``budget`` (ranking) or ``budget`` (simulation) instead.
 
@@ -22,7 +22,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
-from decimal import ROUND_DOWN, Decimal
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -36,6 +36,7 @@ from grants.core.ranking import (
     FundingStatus,
     LineEntry,
     evaluate_line,
+    line_budget,
     what_if,
 )
 from grants.core.scoring import (
@@ -137,12 +138,6 @@ def check_line(call: Call, line: str | None) -> None:
                 FieldProblem("funding_line", "unknown_line", f"erlaubt: {', '.join(call.lines)}"),
             ),
         )
-
-
-def line_budget(call: Call, line: str) -> Decimal:
-    """The default budget of a line: an equal share of the call's budget (module docstring)."""
-    del line  # every line the same share
-    return (call.budget / len(call.lines)).quantize(CENT, rounding=ROUND_DOWN)
 
 
 def scores_query(codes: Sequence[str]) -> str:
