@@ -25,6 +25,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
+from grants.core.agreement import call_agreement, normalised_scores
 from grants.core.ranking import evaluate_line, funding_line, rank, what_if
 from grants.core.scoring import (
     ApplicationScores,
@@ -32,8 +33,6 @@ from grants.core.scoring import (
     ScoreSheet,
     ScoringPolicy,
     aggregate_all,
-    call_agreement,
-    normalised_scores,
 )
 from grants.guidelines.loader import SHIPPED, load_guideline
 

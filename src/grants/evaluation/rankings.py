@@ -10,9 +10,9 @@ ranking. One query reads it all: one row per sheet (applications without any she
 once, with empty arrays), the criterion scores already in rubric order as ``int[]``.
 
 Budgets: the guideline gives one budget per call. Unless the caller names one, each funding
-line gets an equal share of it (``core.ranking.line_budget``: call budget ÷ number of lines, rounded down
-to the cent) — a stable rule that does not move when applications come or go. A programme
-with fixed line budgets passes ``budget`` (ranking) or ``budget`` (simulation) instead.
+line gets an equal share of it (``core.ranking.line_budget``: call budget ÷ number of lines,
+rounded down to the cent) — a stable rule that does not move when applications come or go. A
+programme with fixed line budgets passes ``budget`` (ranking) or ``budget`` (simulation) instead.
 
 Agreement (Krippendorff's alpha) and the optional z-scores are computed over the whole call,
 whatever line is shown: "the evaluator's own scores in the call".
@@ -28,6 +28,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from grants.applications.tables import applications_table
+from grants.core.agreement import call_agreement, normalised_scores
 from grants.core.errors import FieldProblem, InvalidInput, NotFound
 from grants.core.guideline import Call, Guideline
 from grants.core.lifecycle import State
@@ -45,8 +46,6 @@ from grants.core.scoring import (
     CriterionScore,
     ScoreSheet,
     ScoringPolicy,
-    call_agreement,
-    normalised_scores,
 )
 from grants.evaluation.scoring_schemas import (
     AgreementOut,

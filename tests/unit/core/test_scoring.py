@@ -11,19 +11,21 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from grants.core.agreement import (
+    ALPHA_METHOD,
+    call_agreement,
+    krippendorff_alpha_interval,
+    normalised_scores,
+)
 from grants.core.errors import InvalidInput
 from grants.core.guideline import Criterion, Rubric, Text
 from grants.core.scoring import (
-    ALPHA_METHOD,
     ApplicationScores,
     CriterionMinimumRule,
     CriterionScore,
     ScoreSheet,
     ScoringPolicy,
     aggregate,
-    call_agreement,
-    krippendorff_alpha_interval,
-    normalised_scores,
     sheet_problems,
     validate_sheet,
     weighted_total,
