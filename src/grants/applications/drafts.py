@@ -33,10 +33,9 @@ from grants.core.errors import (
     Forbidden,
     InvalidInput,
     NotFound,
-    PreconditionFailed,
-    PreconditionRequired,
 )
 from grants.core.lifecycle import Role, State, allowed_events
+from grants.core.versions import ensure_version, parse_if_match
 from grants.db.audit import record_audit
 from grants.guidelines.registry import GuidelineRegistry
 
@@ -46,33 +45,6 @@ _apps = applications_table
 # until the deadline, prepare a corrected version (resubmission); the submitted snapshot
 # itself never changes.
 EDITABLE_STATES = frozenset({State.DRAFT, State.SUBMITTED})
-
-
-def etag(version: int) -> str:
-    return f'"{version}"'
-
-
-def parse_if_match(header: str | None) -> int:
-    """The version named by ``If-Match``; 428 when missing, 412 when it names no version."""
-    if header is None or not header.strip():
-        raise PreconditionRequired(
-            "Bitte If-Match mit der zuletzt gelesenen Version senden "
-            "(send If-Match with the ETag you last read)."
-        )
-    value = header.strip().removeprefix("W/").strip('"')
-    if not value.isdigit() or len(value) > 9:
-        raise PreconditionFailed(f"If-Match {header!r} nennt keine Version (names no version).")
-    return int(value)
-
-
-def ensure_version(current: int, expected: int) -> None:
-    if current != expected:
-        error = PreconditionFailed(
-            f"Der Antrag wurde inzwischen geändert (version {expected} is stale; "
-            f"current is {current}). Bitte neu laden (reload)."
-        )
-        error.extra = {"current_version": current}
-        raise error
 
 
 def application_public(row: Any, role: Role, registry: GuidelineRegistry) -> ApplicationPublic:

@@ -36,18 +36,9 @@ from grants.applications.schemas import (
     TransitionRequest,
 )
 from grants.core.access import Principal
+from grants.http.versioning import IfMatch, with_etag
 
 BEARER: list[dict[str, list[str]]] = [{"BearerToken": []}]
-IfMatch = Annotated[
-    str | None,
-    HeaderParameter(
-        name="If-Match",
-        required=False,
-        max_length=40,
-        description='The ETag last read, e.g. "3"; required for changes (428 without).',
-    ),
-]
-
 IdempotencyKey = Annotated[
     str | None,
     HeaderParameter(
@@ -59,14 +50,6 @@ IdempotencyKey = Annotated[
         description="One key per intended submission; a retry with it gets the first answer.",
     ),
 ]
-
-
-def _with_etag(
-    application: ApplicationPublic, status_code: int = 200
-) -> Response[ApplicationPublic]:
-    return Response(
-        application, status_code=status_code, headers={"ETag": drafts.etag(application.version)}
-    )
 
 
 class ApplicationController(ApplicationListController):
@@ -94,7 +77,7 @@ class ApplicationController(ApplicationListController):
         created = await drafts.create_application(
             db_session, principal, data, registry=state.guidelines, now=now, request_id=request_id
         )
-        return _with_etag(created, HTTP_201_CREATED)
+        return with_etag(created, HTTP_201_CREATED)
 
     @get(
         "/{application_id:uuid}",
@@ -111,7 +94,7 @@ class ApplicationController(ApplicationListController):
         found = await drafts.get_application(
             db_session, principal, application_id, registry=state.guidelines
         )
-        return _with_etag(found)
+        return with_etag(found)
 
     @patch(
         "/{application_id:uuid}",
@@ -139,7 +122,7 @@ class ApplicationController(ApplicationListController):
             now=now,
             request_id=request_id,
         )
-        return _with_etag(updated)
+        return with_etag(updated)
 
     @get(
         "/{application_id:uuid}/eligibility",
@@ -257,7 +240,7 @@ class ApplicationController(ApplicationListController):
             now=now,
             request_id=request_id,
         )
-        return _with_etag(changed)
+        return with_etag(changed)
 
     @get(
         "/{application_id:uuid}/events",

@@ -24,7 +24,6 @@ from grants.applications.content import (
     line_and_call,
     missing_for_submission,
 )
-from grants.applications.drafts import ensure_version, parse_if_match
 from grants.applications.notify import receipt_message
 from grants.applications.schemas import Receipt
 from grants.applications.snapshots import SNAPSHOT_SCHEMA, reference_number, sha256_of
@@ -40,6 +39,7 @@ from grants.core.access import Principal
 from grants.core.deadlines import in_time
 from grants.core.errors import Conflict, DeadlinePassed, FieldProblem, InvalidInput
 from grants.core.lifecycle import Event, Role, State, transition
+from grants.core.versions import ensure_version, parse_if_match
 from grants.db.audit import audit_table, audit_values, lock_audit_head
 from grants.db.batch import execute_together
 from grants.guidelines.registry import GuidelineRegistry

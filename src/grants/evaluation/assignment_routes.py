@@ -13,13 +13,12 @@ from typing import Annotated
 from litestar import Controller, Response, delete, get, post, put
 from litestar.datastructures import State
 from litestar.di import NamedDependency, Provide
-from litestar.params import FromPath, HeaderParameter, JSONBody, QueryParameter
+from litestar.params import FromPath, JSONBody, QueryParameter
 from litestar.response import Stream
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_204_NO_CONTENT
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from grants.accounts.tables import StaffRole
-from grants.applications.drafts import etag
 from grants.attachments.routes import download_response, provide_storage
 from grants.attachments.storage import Storage
 from grants.core.access import Principal
@@ -41,21 +40,13 @@ from grants.evaluation.assignment_schemas import (
     ShortfallReport,
 )
 from grants.http.guards import requires_staff
+from grants.http.versioning import IfMatch, with_etag
 
 BEARER: list[dict[str, list[str]]] = [{"BearerToken": []}]
 MANAGERS = requires_staff(StaffRole.PROGRAMME_MANAGER, StaffRole.ADMIN)
 POOL_MEMBERS = requires_staff(StaffRole.EVALUATOR, StaffRole.PROGRAMME_MANAGER, StaffRole.ADMIN)
 EVALUATORS = requires_staff(StaffRole.EVALUATOR)
 
-IfMatch = Annotated[
-    str | None,
-    HeaderParameter(
-        name="If-Match",
-        required=False,
-        max_length=40,
-        description='The ETag last read, e.g. "3"; required to change an existing profile.',
-    ),
-]
 CodeQuery = Annotated[
     str, QueryParameter(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9_.-]+$")
 ]
@@ -90,7 +81,7 @@ class EvaluatorPoolController(Controller):
         db_session: NamedDependency[AsyncSession],
     ) -> Response[ProfilePublic]:
         found = await pool.get_profile(db_session, principal, user_id)
-        return Response(found, headers={"ETag": etag(found.version)})
+        return with_etag(found)
 
     @put(
         "/{user_id:uuid}",
@@ -118,11 +109,7 @@ class EvaluatorPoolController(Controller):
             if_match=if_match,
             now=now,
         )
-        return Response(
-            profile,
-            status_code=HTTP_201_CREATED if created else HTTP_200_OK,
-            headers={"ETag": etag(profile.version)},
-        )
+        return with_etag(profile, HTTP_201_CREATED if created else HTTP_200_OK)
 
     @get(
         "/{user_id:uuid}/affiliations",

@@ -29,12 +29,12 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from grants.applications.access import load_application
-from grants.applications.drafts import parse_if_match
 from grants.applications.tables import applications_table
 from grants.applications.transitions import apply_transition
 from grants.core.access import Principal
 from grants.core.errors import Conflict, PreconditionFailed, PreconditionRequired
 from grants.core.lifecycle import Event, Role, State
+from grants.core.versions import parse_if_match
 from grants.db.audit import record_audit
 from grants.evaluation.rankings import check_line, find_call, proposal_for
 from grants.evaluation.scoring_schemas import DecisionPublic, DecisionRequest

@@ -13,10 +13,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from grants.accounts.tables import StaffRole, staff_roles_table, users_table
 from grants.applications.access import MANAGER_ROLES
-from grants.applications.drafts import ensure_version, parse_if_match
 from grants.core.access import Principal
 from grants.core.actors import Actor
 from grants.core.errors import FieldProblem, InvalidInput, NotFound
+from grants.core.versions import ensure_version, parse_if_match
 from grants.db.audit import record_audit
 from grants.evaluation.assignment_schemas import (
     AffiliationCreate,

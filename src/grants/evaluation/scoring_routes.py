@@ -9,12 +9,11 @@ from typing import Annotated
 from litestar import Controller, Response, get, post, put
 from litestar.datastructures import State
 from litestar.di import NamedDependency
-from litestar.params import FromPath, HeaderParameter, JSONBody, QueryParameter
+from litestar.params import FromPath, JSONBody, QueryParameter
 from litestar.status_codes import HTTP_200_OK
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from grants.accounts.tables import StaffRole
-from grants.applications.drafts import etag
 from grants.core.access import Principal
 from grants.evaluation import decisions, exports, rankings, sheets
 from grants.evaluation.scoring_schemas import (
@@ -29,20 +28,12 @@ from grants.evaluation.scoring_schemas import (
     SimulationRequest,
 )
 from grants.http.guards import requires_staff
+from grants.http.versioning import IfMatch, with_etag
 
 BEARER: list[dict[str, list[str]]] = [{"BearerToken": []}]
 _CODE = r"^[A-Za-z0-9_.-]+$"
 MANAGERS = requires_staff(StaffRole.PROGRAMME_MANAGER, StaffRole.ADMIN)
 
-IfMatch = Annotated[
-    str | None,
-    HeaderParameter(
-        name="If-Match",
-        required=False,
-        max_length=40,
-        description='The ETag last read, e.g. "3" ("0" before the first save).',
-    ),
-]
 CallCode = Annotated[
     str, QueryParameter(max_length=40, pattern=_CODE, description="call code, e.g. demo")
 ]
@@ -60,10 +51,6 @@ Normalised = Annotated[
     bool,
     QueryParameter(description="add z-scores per evaluator beside the raw scores"),
 ]
-
-
-def _sheet_response(sheet: ScoreSheetPublic) -> Response[ScoreSheetPublic]:
-    return Response(sheet, headers={"ETag": etag(sheet.version)})
 
 
 class ScoreSheetController(Controller):
@@ -86,7 +73,7 @@ class ScoreSheetController(Controller):
         found = await sheets.get_sheet(
             db_session, principal, assignment_id, registry=state.guidelines
         )
-        return _sheet_response(found)
+        return with_etag(found)
 
     @put(
         "/{assignment_id:uuid}",
@@ -114,7 +101,7 @@ class ScoreSheetController(Controller):
             now=now,
             request_id=request_id,
         )
-        return _sheet_response(saved)
+        return with_etag(saved)
 
     @post(
         "/{assignment_id:uuid}/submit",
@@ -141,7 +128,7 @@ class ScoreSheetController(Controller):
             now=now,
             request_id=request_id,
         )
-        return _sheet_response(submitted)
+        return with_etag(submitted)
 
     @post(
         "/{assignment_id:uuid}/reopen",
@@ -169,7 +156,7 @@ class ScoreSheetController(Controller):
             now=now,
             request_id=request_id,
         )
-        return _sheet_response(reopened)
+        return with_etag(reopened)
 
 
 class RankingController(Controller):
@@ -281,7 +268,7 @@ class DecisionController(Controller):
             now=now,
             request_id=request_id,
         )
-        return Response(decision, headers={"ETag": etag(decision.version)})
+        return with_etag(decision)
 
     @get(operation_id="listJuryDecisions", summary="Recorded decisions of a call")
     async def list_decisions(

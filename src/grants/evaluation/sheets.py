@@ -29,7 +29,6 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from grants.accounts.tables import users_table
 from grants.applications.access import load_application
-from grants.applications.drafts import parse_if_match
 from grants.applications.tables import applications_table
 from grants.core.access import Principal
 from grants.core.errors import (
@@ -49,6 +48,7 @@ from grants.core.scoring import (
     validate_sheet,
     weighted_total,
 )
+from grants.core.versions import parse_if_match
 from grants.db.audit import record_audit
 from grants.evaluation.conflict_service import ACTIVE_STATUSES, not_conflicted
 from grants.evaluation.scoring_schemas import (
