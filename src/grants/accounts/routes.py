@@ -22,15 +22,12 @@ from grants.accounts.schemas import (
     TokenPair,
 )
 from grants.accounts.signin import TokenPolicy
-from grants.accounts.tables import StaffRole
 from grants.accounts.throttle import ThrottleLimits
 from grants.core.access import Principal
 from grants.http.dependencies import client_address
-from grants.http.guards import requires_staff
+from grants.http.guards import BEARER, MANAGERS
 from grants.http.pagination import DEFAULT_LIMIT, Limit, Offset
 from grants.page import Page
-
-BEARER: list[dict[str, list[str]]] = [{"BearerToken": []}]
 
 
 class AuthController(Controller):
@@ -139,7 +136,7 @@ class OrganisationController(Controller):
         operation_id="listOrganisations",
         summary="All registered organisations (programme managers and admins)",
         security=BEARER,
-        guards=[requires_staff(StaffRole.PROGRAMME_MANAGER, StaffRole.ADMIN)],
+        guards=[MANAGERS],
     )
     async def list_organisations(
         self,

@@ -11,10 +11,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from grants.applications import listing
 from grants.applications.cursor import cursor_key
 from grants.core.access import Principal
+from grants.http.guards import BEARER
 from grants.http.pagination import DEFAULT_LIMIT, Limit
 from grants.settings import Settings
 
-BEARER: list[dict[str, list[str]]] = [{"BearerToken": []}]
 _CODE = r"^[A-Za-z0-9_.-]+$"
 
 Call = Annotated[

@@ -36,9 +36,9 @@ from grants.applications.schemas import (
     TransitionRequest,
 )
 from grants.core.access import Principal
+from grants.http.guards import BEARER
 from grants.http.versioning import IfMatch, with_etag
 
-BEARER: list[dict[str, list[str]]] = [{"BearerToken": []}]
 IdempotencyKey = Annotated[
     str | None,
     HeaderParameter(

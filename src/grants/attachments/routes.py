@@ -36,8 +36,8 @@ from grants.attachments.schemas import AttachmentPublic
 from grants.attachments.storage import Storage, storage_from_settings
 from grants.attachments.tables import AttachmentKind
 from grants.core.access import Principal
+from grants.http.guards import BEARER
 
-BEARER: list[dict[str, list[str]]] = [{"BearerToken": []}]
 STORAGE_STATE_KEY = "attachment_storage"
 SCANNER_STATE_KEY = "attachment_scanner"
 

@@ -39,11 +39,9 @@ from grants.evaluation.assignment_schemas import (
     ReassignRequest,
     ShortfallReport,
 )
-from grants.http.guards import requires_staff
+from grants.http.guards import BEARER, MANAGERS, requires_staff
 from grants.http.versioning import IfMatch, with_etag
 
-BEARER: list[dict[str, list[str]]] = [{"BearerToken": []}]
-MANAGERS = requires_staff(StaffRole.PROGRAMME_MANAGER, StaffRole.ADMIN)
 POOL_MEMBERS = requires_staff(StaffRole.EVALUATOR, StaffRole.PROGRAMME_MANAGER, StaffRole.ADMIN)
 EVALUATORS = requires_staff(StaffRole.EVALUATOR)
 

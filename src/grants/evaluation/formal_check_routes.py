@@ -8,20 +8,17 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from grants.accounts.tables import StaffRole
 from grants.core.access import Principal
 from grants.evaluation import formal_check
 from grants.evaluation.formal_check_schemas import FormalCheckOut, FormalCheckRecord
-from grants.http.guards import requires_staff
-
-BEARER: list[dict[str, list[str]]] = [{"BearerToken": []}]
+from grants.http.guards import BEARER, MANAGERS
 
 
 class FormalCheckController(Controller):
     path = "/api/applications/{application_id:uuid}/formal-check"
     tags = ["evaluation"]
     security = BEARER
-    guards = [requires_staff(StaffRole.PROGRAMME_MANAGER, StaffRole.ADMIN)]
+    guards = [MANAGERS]
 
     @get(
         operation_id="getFormalCheck",

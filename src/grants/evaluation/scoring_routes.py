@@ -13,7 +13,6 @@ from litestar.params import FromPath, JSONBody, QueryParameter
 from litestar.status_codes import HTTP_200_OK
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from grants.accounts.tables import StaffRole
 from grants.core.access import Principal
 from grants.evaluation import decisions, exports, rankings, sheets
 from grants.evaluation.scoring_schemas import (
@@ -27,12 +26,10 @@ from grants.evaluation.scoring_schemas import (
     SimulationPublic,
     SimulationRequest,
 )
-from grants.http.guards import requires_staff
+from grants.http.guards import BEARER, MANAGERS
 from grants.http.versioning import IfMatch, with_etag
 
-BEARER: list[dict[str, list[str]]] = [{"BearerToken": []}]
 _CODE = r"^[A-Za-z0-9_.-]+$"
-MANAGERS = requires_staff(StaffRole.PROGRAMME_MANAGER, StaffRole.ADMIN)
 
 CallCode = Annotated[
     str, QueryParameter(max_length=40, pattern=_CODE, description="call code, e.g. demo")
@@ -287,7 +284,7 @@ class ApplicationSheetsController(Controller):
     path = "/api/evaluation/applications/{application_id:uuid}/score-sheets"
     tags = ["evaluation"]
     security = BEARER
-    guards = [requires_staff(StaffRole.PROGRAMME_MANAGER, StaffRole.ADMIN)]
+    guards = [MANAGERS]
 
     @get(
         operation_id="listApplicationScoreSheets",

@@ -34,3 +34,10 @@ def requires_staff(*roles: StaffRole) -> Guard:
 
     guard.__name__ = "requires_staff_" + "_or_".join(sorted(allowed))
     return guard
+
+
+# The OpenAPI security requirement of every route that needs a bearer token.
+BEARER: list[dict[str, list[str]]] = [{"BearerToken": []}]
+
+# Programme managers and admins: the staff that run a programme's calls.
+MANAGERS = requires_staff(StaffRole.PROGRAMME_MANAGER, StaffRole.ADMIN)
