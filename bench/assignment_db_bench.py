@@ -8,7 +8,7 @@ default ``postgresql://postgres@127.0.0.1:5432/postgres``; dropped again unless 
 with COPY: N applications in review with small submitted snapshots (applicant organisation,
 one partner, municipality), E evaluators with profiles and employer affiliations chosen so
 that about 5 % of all pairs conflict. Then it times the service
-``grants.evaluation.assignments.auto_assign`` — refresh of ``evaluator_conflicts`` (≈ 5 % of
+``grants.evaluation.assignment.service.auto_assign`` — refresh of ``evaluator_conflicts`` (≈ 5 % of
 N × E rows written), pool, existing assignments and declines read, the pure
 ``core.assignment.assign``, N × 3 rows written with COPY, the audit entry, commit — as one
 transaction. Between runs the assignments and conflicts are deleted. Beside it, measured in
@@ -41,8 +41,8 @@ from http_bench import _drop, _recreate, with_database
 from grants.core.access import Principal
 from grants.db.engine import build_session_factory
 from grants.db.migrate import upgrade
-from grants.evaluation.assignment_schemas import AutoAssignRequest
-from grants.evaluation.assignments import auto_assign
+from grants.evaluation.assignment.schemas import AutoAssignRequest
+from grants.evaluation.assignment.service import auto_assign
 from grants.guidelines.registry import load_registry
 from grants.settings import as_asyncpg_url
 

@@ -49,7 +49,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
 
 from grants.db import migrate
-from grants.evaluation import rankings
+from grants.evaluation.ranking import service as rankings
 from grants.guidelines.registry import load_registry
 from grants.settings import as_asyncpg_url
 

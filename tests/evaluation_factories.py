@@ -10,7 +10,7 @@ import httpx
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from grants.accounts.tables import StaffRole
+from grants.core.roles import StaffRole
 from grants.evaluation.tables import assignments_table
 from tests.applications_factories import submitted
 from tests.factories import staff_headers

@@ -8,8 +8,8 @@ import httpx
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from grants.accounts.service import create_staff_user
-from grants.accounts.tables import StaffRole
 from grants.core.actors import Actor
+from grants.core.roles import StaffRole
 
 STAFF_PASSWORD = "Bewilligung-Sachsen-2026"
 

@@ -18,15 +18,26 @@ from litestar.openapi.spec import Components, SecurityScheme
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from grants import __version__
+from grants.accounts.dependencies import DEPENDENCIES as ACCOUNT_DEPENDENCIES
+from grants.accounts.middleware import BearerAuthenticationMiddleware
 from grants.accounts.routes import AuthController, MeController, OrganisationController
 from grants.accounts.signin import TokenPolicy
 from grants.accounts.throttle import ThrottleLimits
 from grants.accounts.tokens import TokenKeys
 from grants.applications import routes as application_routes
-from grants.attachments import routes as attachment_routes
+from grants.applications.attachments import routes as attachment_routes
+from grants.applications.attachments.dependencies import (
+    DEPENDENCIES as ATTACHMENT_DEPENDENCIES,
+)
+from grants.applications.attachments.dependencies import SCANNER_STATE_KEY, STORAGE_STATE_KEY
+from grants.applications.attachments.scanner import Scanner, scanner_from_settings
+from grants.applications.attachments.storage import Storage, storage_from_settings
 from grants.core.errors import DomainError
 from grants.db.engine import build_engine, build_read_session_factory, build_session_factory
-from grants.evaluation import assignment_routes, formal_check_routes, scoring_routes
+from grants.evaluation.assignment import routes as assignment_routes
+from grants.evaluation.formal_check import routes as formal_check_routes
+from grants.evaluation.ranking import routes as ranking_routes
+from grants.evaluation.scoring import routes as scoring_routes
 from grants.guidelines.loader import SHIPPED
 from grants.guidelines.registry import GuidelineRegistry, load_registry
 from grants.guidelines.routes import (
@@ -37,7 +48,6 @@ from grants.guidelines.routes import (
 )
 from grants.guidelines.service import record_guideline_versions
 from grants.health.routes import live, ready
-from grants.http.auth import BearerAuthenticationMiddleware
 from grants.http.dependencies import DEPENDENCIES, Clock, system_clock
 from grants.http.hooks import require_json_body
 from grants.http.logging_setup import configure_logging
@@ -86,10 +96,12 @@ def create_app(
     clock: Clock = system_clock,
     configure_logs: bool = True,
     guidelines: GuidelineRegistry | None = None,
+    storage: Storage | None = None,
+    scanner: Scanner | None = None,
 ) -> Litestar:
     """Build the application. Tests pass their own ``session_factory`` (bound to a
-    connection whose transaction they roll back; it then serves reads too) and a fake
-    ``clock``."""
+    connection whose transaction they roll back; it then serves reads too), a fake ``clock``
+    and, where they need them, their own attachment ``storage`` and ``scanner``."""
     if configure_logs:
         configure_logging(settings)
     engine: AsyncEngine | None = None
@@ -129,8 +141,9 @@ def create_app(
             *formal_check_routes.CONTROLLERS,
             *assignment_routes.CONTROLLERS,
             *scoring_routes.CONTROLLERS,
+            *ranking_routes.CONTROLLERS,
         ],
-        dependencies=DEPENDENCIES,
+        dependencies={**DEPENDENCIES, **ACCOUNT_DEPENDENCIES, **ATTACHMENT_DEPENDENCIES},
         middleware=[
             *_precheck_rate_limit(settings),
             DefineMiddleware(
@@ -176,6 +189,8 @@ def create_app(
         refresh_lifetime=timedelta(days=settings.refresh_token_days),
     )
     app.state.guidelines = registry
+    app.state[STORAGE_STATE_KEY] = storage or storage_from_settings(settings)
+    app.state[SCANNER_STATE_KEY] = scanner or scanner_from_settings(settings)
     app.state.area_categories = AreaCategoryCache(app.state.read_session_factory)
     app.state.throttle_limits = ThrottleLimits(
         per_account=settings.login_failures_per_account,

@@ -14,6 +14,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn
 from rich.table import Table
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from grants.core.roles import StaffRole
 from grants.settings import Settings, SettingsError, load_settings
 
 console = Console(stderr=True)
@@ -118,10 +119,10 @@ def worker(once: bool, poll_seconds: float | None) -> None:
     """
     import signal
 
-    from grants.attachments.jobs import run_rescanner
-    from grants.attachments.scanner import scanner_from_settings
-    from grants.attachments.service import rescan_pending
-    from grants.attachments.storage import storage_from_settings
+    from grants.applications.attachments.jobs import run_rescanner
+    from grants.applications.attachments.scanner import scanner_from_settings
+    from grants.applications.attachments.service import rescan_pending
+    from grants.applications.attachments.storage import storage_from_settings
     from grants.db.engine import build_engine, build_session_factory
     from grants.http.logging_setup import configure_logging
     from grants.notifications.mailers import build_mailer
@@ -219,7 +220,7 @@ def users() -> None:
     "roles",
     multiple=True,
     required=True,
-    type=click.Choice(["evaluator", "programme_manager", "admin"]),
+    type=click.Choice([role.value for role in StaffRole]),
     help="Staff role; repeat for several.",
 )
 @click.option(
@@ -232,7 +233,6 @@ def create_staff(
 ) -> None:
     """Create a staff user (or grant roles to an existing user)."""
     from grants.accounts.service import create_staff_user, normalise_email
-    from grants.accounts.tables import StaffRole
     from grants.core.actors import Actor
     from grants.core.errors import DomainError
 

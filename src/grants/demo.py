@@ -11,13 +11,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from grants.accounts.schemas import OrganisationCreate, RegistrationCreate
 from grants.accounts.service import create_staff_user, register_applicant
-from grants.accounts.tables import ApplicantType, StaffRole, User
+from grants.accounts.tables import User
 from grants.applications.drafts import create_application
 from grants.applications.schemas import ApplicationCreate
 from grants.core.access import Principal
 from grants.core.actors import Actor
-from grants.evaluation.assignment_schemas import ProfileUpsert
-from grants.evaluation.pool import upsert_profile
+from grants.core.roles import ApplicantType, StaffRole
+from grants.evaluation.assignment.pool import upsert_profile
+from grants.evaluation.assignment.schemas import ProfileUpsert
 from grants.guidelines.registry import GuidelineRegistry
 
 # A complete, eligible Projektskizze of the demo call (the tests build on it too).

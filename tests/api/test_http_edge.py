@@ -182,7 +182,8 @@ async def test_missing_body_names_the_body(client: httpx.AsyncClient) -> None:
 async def test_domain_errors_carry_their_machine_readable_extras(
     settings: Settings, session_factory: async_sessionmaker[AsyncSession]
 ) -> None:
-    from grants.core.lifecycle import Event, Role, State, transition
+    from grants.core.lifecycle import Event, State, transition
+    from grants.core.roles import Role
 
     @get("/transition", exclude_from_auth=True, sync_to_thread=False)
     def illegal() -> None:

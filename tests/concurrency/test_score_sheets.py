@@ -10,8 +10,8 @@ import sqlalchemy as sa
 from litestar import Litestar
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engine
 
-from grants.accounts.tables import StaffRole
 from grants.app import create_app
+from grants.core.roles import StaffRole
 from grants.db.engine import build_read_session_factory, build_session_factory
 from grants.settings import as_asyncpg_url
 from tests.api.evaluation.scoring_helpers import assign, evaluator, if_match, in_review, scores

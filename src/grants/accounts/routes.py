@@ -25,9 +25,9 @@ from grants.accounts.signin import TokenPolicy
 from grants.accounts.throttle import ThrottleLimits
 from grants.core.access import Principal
 from grants.http.dependencies import client_address
+from grants.http.fields import Page
 from grants.http.guards import BEARER, MANAGERS
-from grants.http.pagination import DEFAULT_LIMIT, Limit, Offset
-from grants.page import Page
+from grants.http.params import DEFAULT_LIMIT, Limit, Offset
 
 
 class AuthController(Controller):

@@ -7,8 +7,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints
 
-from grants.accounts.tables import ApplicantType, OrganisationRole, StaffRole
-from grants.schema_base import StrictInput
+from grants.core.roles import ApplicantType, OrganisationRole, StaffRole
+from grants.http.fields import StrictInput
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 PostalCode = Annotated[str, StringConstraints(pattern=r"^[0-9]{5}$")]

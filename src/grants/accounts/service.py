@@ -23,8 +23,6 @@ from grants.accounts.schemas import (
 from grants.accounts.tables import (
     Membership,
     Organisation,
-    OrganisationRole,
-    StaffRole,
     StaffRoleGrant,
     User,
     customer_number_seq,
@@ -37,8 +35,9 @@ from grants.core.access import Principal, ensure_organisation_access
 from grants.core.actors import Actor
 from grants.core.errors import Conflict, FieldProblem, InvalidInput, NotFound
 from grants.core.password_policy import password_problems
+from grants.core.roles import OrganisationRole, StaffRole
 from grants.db.audit import record_audit
-from grants.page import Page
+from grants.http.fields import Page
 
 _users = users_table
 _orgs = organisations_table

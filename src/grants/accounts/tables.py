@@ -3,37 +3,12 @@ and the login-failure counters."""
 
 import uuid
 from datetime import datetime
-from enum import StrEnum
 
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
+from grants.core.roles import ApplicantType, OrganisationRole, StaffRole
 from grants.db.base import enum_type, timestamp_field
-
-
-class ApplicantType(StrEnum):
-    """Kinds of applicant (DOMAIN.md §5.2). Whether a kind is eligible is the guideline's
-    business, not the account's: registration accepts all of them."""
-
-    MUNICIPALITY = "municipality"  # Kommune: Gemeinde, Stadt, Landkreis, Zweckverband
-    PUBLIC_BODY = "public_body"  # Hochschule, öffentliche Bibliothek, Schulträger
-    NONPROFIT = "nonprofit"  # e.V., gGmbH, Stiftung
-    COMPANY = "company"  # GmbH, UG, AG (KMU or larger)
-    PARTNERSHIP = "partnership"  # rechtsfähige Personengesellschaft (GbR, OHG, KG)
-    FREELANCER = "freelancer"  # freiberuflich tätige natürliche Person
-    NATURAL_PERSON = "natural_person"  # sonstige natürliche Person / informelle Gruppe
-
-
-class OrganisationRole(StrEnum):
-    ADMIN = "admin"  # Nutzeradministrator: manages the organisation and its users
-    MEMBER = "member"
-
-
-class StaffRole(StrEnum):
-    EVALUATOR = "evaluator"
-    PROGRAMME_MANAGER = "programme_manager"
-    ADMIN = "admin"
-
 
 customer_number_seq = sa.Sequence("customer_number_seq", start=100001, metadata=SQLModel.metadata)
 

@@ -12,14 +12,13 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from grants.accounts.tables import StaffRole
 from grants.applications.tables import applications_table
 from grants.core.access import Principal
 from grants.core.errors import Forbidden, NotFound
-from grants.core.lifecycle import Role, State
+from grants.core.lifecycle import State
+from grants.core.roles import MANAGER_ROLES, Role
 
 _apps = applications_table
-MANAGER_ROLES = (StaffRole.PROGRAMME_MANAGER.value, StaffRole.ADMIN.value)
 _UNSUBMITTED = frozenset({State.DRAFT})
 
 

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from grants.accounts.schemas import OrganisationPublic
 from grants.accounts.service import organisation_profile
 from grants.applications.access import load_application
+from grants.applications.attachments.service import attachments_for_snapshot
 from grants.applications.content import (
     clean_kinds,
     draft_from_row,
@@ -21,7 +22,6 @@ from grants.applications.content import (
     to_proposal,
 )
 from grants.applications.schemas import DraftContent
-from grants.attachments.service import attachments_for_snapshot
 from grants.core.access import Principal
 from grants.core.areas import is_rural
 from grants.core.eligibility import CheckContext, Verdict, check

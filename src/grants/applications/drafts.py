@@ -34,7 +34,8 @@ from grants.core.errors import (
     InvalidInput,
     NotFound,
 )
-from grants.core.lifecycle import Role, State, allowed_events
+from grants.core.lifecycle import State, allowed_events
+from grants.core.roles import Role
 from grants.core.versions import ensure_version, parse_if_match
 from grants.db.audit import record_audit
 from grants.guidelines.registry import GuidelineRegistry

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from grants.accounts.service import contact_of
 from grants.applications.access import load_application
+from grants.applications.attachments.service import attachments_by_ids
 from grants.applications.notify import queue_information_request
 from grants.applications.schemas import (
     InformationRequestCreate,
@@ -25,10 +26,10 @@ from grants.applications.tables import (
     information_responses_table,
 )
 from grants.applications.transitions import apply_transition
-from grants.attachments.service import attachments_by_ids
 from grants.core.access import Principal
 from grants.core.errors import Conflict, FieldProblem, InvalidInput, NotFound
-from grants.core.lifecycle import Event, Role, State
+from grants.core.lifecycle import Event, State
+from grants.core.roles import Role
 from grants.db.audit import record_audit
 
 _requests = information_requests_table

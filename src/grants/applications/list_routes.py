@@ -12,18 +12,11 @@ from grants.applications import listing
 from grants.applications.cursor import cursor_key
 from grants.core.access import Principal
 from grants.http.guards import BEARER
-from grants.http.pagination import DEFAULT_LIMIT, Limit
+from grants.http.params import DEFAULT_LIMIT, Limit, OptionalCallQuery, code_parameter
 from grants.settings import Settings
 
-_CODE = r"^[A-Za-z0-9_.-]+$"
-
-Call = Annotated[
-    str | None, QueryParameter(max_length=40, pattern=_CODE, description="call code, e.g. demo")
-]
-FundingLine = Annotated[
-    str | None,
-    QueryParameter(max_length=40, pattern=_CODE, description="funding line, e.g. stationary"),
-]
+Call = OptionalCallQuery
+FundingLine = Annotated[str | None, code_parameter("funding line, e.g. stationary")]
 Statuses = Annotated[
     list[str] | None,
     QueryParameter(

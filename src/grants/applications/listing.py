@@ -30,12 +30,12 @@ import sqlalchemy as sa
 from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from grants.applications.access import MANAGER_ROLES
 from grants.applications.cursor import Position, decode, encode, invalid_cursor
 from grants.applications.tables import applications_table
 from grants.core.access import Principal
 from grants.core.errors import FieldProblem, InvalidInput
 from grants.core.lifecycle import State
+from grants.core.roles import MANAGER_ROLES
 
 _apps = applications_table
 _id = _apps.c.id

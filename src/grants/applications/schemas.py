@@ -4,25 +4,16 @@ create and patch bodies, and what is returned. Unknown fields are 422s naming th
 never applied (mass assignment)."""
 
 import uuid
-from datetime import date, datetime
+from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Any
 
 from pydantic import BaseModel, Field, model_validator
 
-from grants.core.deadlines import EARLIEST_DATE, LATEST_DATE
-from grants.schema_base import StrictInput
+from grants.http.fields import Amount, Code, MunicipalityKey, ProjectDate, StrictInput
 
-Amount = Annotated[
-    Decimal,
-    Field(ge=0, le=Decimal("999999999999.99"), max_digits=14, decimal_places=2),
-]
-Code = Annotated[str, Field(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9_.-]+$")]
 ShortText = Annotated[str, Field(max_length=300)]
 LongText = Annotated[str, Field(max_length=20_000)]
-# Dates the engine can judge (date arithmetic near the calendar's ends would overflow).
-ProjectDate = Annotated[date, Field(ge=EARLIEST_DATE, le=LATEST_DATE)]
-MunicipalityKey = Annotated[str, Field(pattern=r"^[0-9]{8}$", examples=["14521530"])]
 
 
 class Concept(StrictInput):

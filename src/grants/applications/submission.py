@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from grants.accounts.service import organisation_profile
 from grants.applications.access import load_application
+from grants.applications.attachments.service import attachments_for_snapshot
 from grants.applications.checking import judge, verdict_problems
 from grants.applications.content import (
     clean_kinds,
@@ -34,11 +35,11 @@ from grants.applications.tables import (
     submissions_table,
 )
 from grants.applications.transitions import event_insert
-from grants.attachments.service import attachments_for_snapshot
 from grants.core.access import Principal
 from grants.core.deadlines import in_time
 from grants.core.errors import Conflict, DeadlinePassed, FieldProblem, InvalidInput
-from grants.core.lifecycle import Event, Role, State, transition
+from grants.core.lifecycle import Event, State, transition
+from grants.core.roles import Role
 from grants.core.versions import ensure_version, parse_if_match
 from grants.db.audit import audit_table, audit_values, lock_audit_head
 from grants.db.batch import execute_together

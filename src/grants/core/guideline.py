@@ -8,6 +8,10 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import NamedTuple
 
+# Codes of guidelines, calls, lines, categories and criteria: short, URL- and file-safe.
+CODE_PATTERN = r"^[A-Za-z0-9_.-]+$"
+CODE_MAX_LENGTH = 40
+
 
 class Text(NamedTuple):
     """A text in German and English. A NamedTuple: a verdict creates dozens, and a frozen

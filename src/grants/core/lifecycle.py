@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from grants.core.errors import Conflict
+from grants.core.roles import Role
 
 
 class State(StrEnum):
@@ -32,12 +33,6 @@ class State(StrEnum):
     APPROVED = "approved"  # BEWILLIGT (Zuwendungsbescheid)
     PARTIALLY_APPROVED = "partially_approved"  # TEILBEWILLIGT
     REJECTED = "rejected"  # ABGELEHNT (Ablehnungsbescheid)
-
-
-class Role(StrEnum):
-    APPLICANT = "applicant"
-    PROGRAMME_MANAGER = "programme_manager"
-    SYSTEM = "system"
 
 
 class Event(StrEnum):

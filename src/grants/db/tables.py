@@ -3,7 +3,7 @@ test. Add each new feature's ``tables`` module here."""
 
 from grants.accounts import tables as accounts_tables
 from grants.applications import tables as applications_tables
-from grants.attachments import tables as attachments_tables
+from grants.applications.attachments import tables as attachments_tables
 from grants.db import audit
 from grants.db.base import metadata
 from grants.evaluation import tables as evaluation_tables

@@ -16,6 +16,8 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationEr
 
 from grants.core import eligibility
 from grants.core.guideline import (
+    CODE_MAX_LENGTH,
+    CODE_PATTERN,
     ApplicantTypeSpec,
     Call,
     CostCategory,
@@ -51,7 +53,7 @@ def _decimal_string(value: object) -> Decimal:
 
 Amount = Annotated[Decimal, BeforeValidator(_decimal_string), Field(ge=0)]
 Rate = Annotated[Decimal, BeforeValidator(_decimal_string), Field(ge=0, le=1)]
-Code = Annotated[str, Field(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9_.-]+$")]
+Code = Annotated[str, Field(min_length=1, max_length=CODE_MAX_LENGTH, pattern=CODE_PATTERN)]
 
 
 class _Model(BaseModel):

@@ -12,23 +12,17 @@ from typing import Annotated, Any
 import msgspec
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
-from grants.core.deadlines import EARLIEST_DATE, LATEST_DATE, in_date_range
+from grants.core.deadlines import in_date_range
 from grants.core.eligibility import Outcome, PriorAid, Proposal, Verdict
 from grants.core.errors import FieldProblem, InvalidInput
 from grants.core.funding import CostLine, FundingComputation
 from grants.core.guideline import Call, Guideline, Text
-from grants.core.money import MAX_AMOUNT
-from grants.guidelines.loader import Code
+from grants.http.fields import Amount, Code, ProjectDate
 
-Amount = Annotated[
-    Decimal,
-    Field(ge=0, le=MAX_AMOUNT, max_digits=14, decimal_places=2, examples=["12500.00"]),
-]
-ProjectDate = Annotated[date, Field(ge=EARLIEST_DATE, le=LATEST_DATE)]
 # Constraints checked in pydantic-core (Rust), not by Python validators: a pre-check with 20
 # cost lines would otherwise spend more time validating than judging. The patterns also keep
-# NUL characters out (PostgreSQL text cannot hold them). Code is the loader's: the fast path
-# relies on every code of a loaded guideline meeting it.
+# NUL characters out (PostgreSQL text cannot hold them). Code is the loader's rule too (one
+# pattern in the core): the fast path relies on every code of a loaded guideline meeting it.
 Description = Annotated[str, Field(max_length=500, pattern=r"^[^\x00]*$")]
 
 

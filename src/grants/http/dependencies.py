@@ -1,5 +1,5 @@
 """Dependencies with one fixed name each: ``db_session``, ``principal``, ``now``,
-``request_id``, ``settings``, ``token_policy``, ``throttle_limits``."""
+``request_id``, ``settings``. Features add their own (``accounts.dependencies``)."""
 
 from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime
@@ -10,8 +10,6 @@ from litestar.datastructures import State
 from litestar.di import Provide
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from grants.accounts.signin import TokenPolicy
-from grants.accounts.throttle import ThrottleLimits
 from grants.core.access import Principal
 from grants.http.guards import principal_of
 from grants.http.request_ids import current_request_id
@@ -57,16 +55,6 @@ def provide_settings(state: State) -> Settings:
     return settings
 
 
-def provide_token_policy(state: State) -> TokenPolicy:
-    policy: TokenPolicy = state.token_policy
-    return policy
-
-
-def provide_throttle_limits(state: State) -> ThrottleLimits:
-    limits: ThrottleLimits = state.throttle_limits
-    return limits
-
-
 def client_address(request: Request[Any, Any, Any]) -> str:
     return request.client.host if request.client else "unknown"
 
@@ -77,6 +65,4 @@ DEPENDENCIES = {
     "now": Provide(provide_now, sync_to_thread=False),
     "request_id": Provide(provide_request_id, sync_to_thread=False),
     "settings": Provide(provide_settings, sync_to_thread=False),
-    "token_policy": Provide(provide_token_policy, sync_to_thread=False),
-    "throttle_limits": Provide(provide_throttle_limits, sync_to_thread=False),
 }

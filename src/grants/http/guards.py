@@ -8,8 +8,8 @@ from litestar.connection import ASGIConnection
 from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
 from litestar.handlers.base import BaseRouteHandler
 
-from grants.accounts.tables import StaffRole
 from grants.core.access import Principal
+from grants.core.roles import StaffRole
 
 Guard = Callable[[ASGIConnection[Any, Any, Any, Any], BaseRouteHandler], None]
 

@@ -4,7 +4,8 @@ import httpx
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from grants.accounts.tables import Membership, OrganisationRole, StaffRole
+from grants.accounts.tables import Membership
+from grants.core.roles import OrganisationRole, StaffRole
 from grants.db.audit import AuditLog
 from tests.factories import bearer, login, register, staff_headers
 

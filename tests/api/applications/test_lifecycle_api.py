@@ -6,8 +6,8 @@ import httpx
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from grants.accounts.tables import StaffRole
 from grants.applications.tables import submissions_table
+from grants.core.roles import StaffRole
 from grants.db.audit import AuditLog
 from tests.applications_factories import applicant, attach_concept, draft, submitted
 from tests.factories import staff_headers as staff

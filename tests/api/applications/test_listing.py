@@ -13,8 +13,8 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from grants.accounts.tables import StaffRole
 from grants.applications.tables import applications_table
+from grants.core.roles import StaffRole
 from tests.applications_factories import applicant, draft
 from tests.factories import staff_headers as staff
 

@@ -5,7 +5,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from grants.accounts.tables import StaffRole
+from grants.core.roles import StaffRole
 from grants.db.audit import AuditLog
 from tests import attachment_files as files
 from tests.api.attachments.helpers import (

@@ -10,10 +10,10 @@ from litestar import Litestar
 from obstore.store import MemoryStore
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from grants.attachments import service
-from grants.attachments.scanner import ClamdScanner, DisabledScanner
-from grants.attachments.storage import ObjectStoreStorage, Storage
-from grants.attachments.tables import attachments_table
+from grants.applications.attachments import service
+from grants.applications.attachments.scanner import ClamdScanner, DisabledScanner
+from grants.applications.attachments.storage import ObjectStoreStorage, Storage
+from grants.applications.attachments.tables import attachments_table
 from grants.core.errors import InvalidInput
 from tests import attachment_files as files
 from tests.api.attachments.helpers import applicant_with_draft, upload, url

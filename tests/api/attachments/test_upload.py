@@ -8,9 +8,9 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from grants.attachments.filetypes import DOCX
-from grants.attachments.storage import KEY_PATTERN
-from grants.attachments.tables import attachments_table
+from grants.applications.attachments.filetypes import DOCX
+from grants.applications.attachments.storage import KEY_PATTERN
+from grants.applications.attachments.tables import attachments_table
 from grants.db.audit import AuditLog
 from tests import attachment_files as files
 from tests.api.attachments.conftest import LIMIT

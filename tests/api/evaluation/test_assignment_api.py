@@ -8,7 +8,7 @@ import httpx
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from grants.accounts.tables import StaffRole
+from grants.core.roles import StaffRole
 from grants.db.audit import AuditLog
 from grants.evaluation.tables import (
     assignments_table,

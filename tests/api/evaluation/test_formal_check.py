@@ -6,7 +6,7 @@ from typing import Any
 import httpx
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from grants.accounts.tables import StaffRole
+from grants.core.roles import StaffRole
 from tests.applications_factories import applicant, submitted
 from tests.factories import staff_headers
 

@@ -11,7 +11,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from grants.accounts.tables import StaffRole
+from grants.core.roles import StaffRole
 from grants.db.audit import audit_table
 from tests.api.evaluation.scoring_helpers import (
     assign,

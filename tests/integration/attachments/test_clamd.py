@@ -4,7 +4,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from grants.attachments.scanner import ClamdScanner, ScannerUnavailable
+from grants.applications.attachments.scanner import ClamdScanner, ScannerUnavailable
 from tests import attachment_files as files
 from tests.clamd import MARKER, REPORTED_SIGNATURE, STREAM_MAX_BYTES, Clamd
 

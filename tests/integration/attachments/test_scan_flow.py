@@ -9,10 +9,10 @@ import sqlalchemy as sa
 from litestar import Litestar
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from grants.attachments import service
-from grants.attachments.scanner import ClamdScanner
-from grants.attachments.storage import storage_key
-from grants.attachments.tables import attachments_table
+from grants.applications.attachments import service
+from grants.applications.attachments.scanner import ClamdScanner
+from grants.applications.attachments.storage import storage_key
+from grants.applications.attachments.tables import attachments_table
 from grants.db.audit import AuditLog
 from tests import attachment_files as files
 from tests.api.attachments.helpers import applicant_with_draft, stored_files, upload, url

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from grants.app import create_app
-from grants.attachments.tables import attachments_table
+from grants.applications.attachments.tables import attachments_table
 from grants.db.engine import build_read_session_factory, build_session_factory
 from grants.settings import as_asyncpg_url
 from tests.applications_factories import applicant, draft

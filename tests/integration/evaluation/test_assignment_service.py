@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engin
 
 from grants.app import create_app
 from grants.db.engine import build_read_session_factory, build_session_factory
-from grants.evaluation.conflict_service import evaluator_may_access, refresh_conflicts
+from grants.evaluation.assignment.conflicts import evaluator_may_access, refresh_conflicts
 from grants.evaluation.tables import assignments_table, conflicts_table
 from grants.settings import as_asyncpg_url
 from tests.applications_factories import applicant

@@ -7,7 +7,7 @@ from decimal import Decimal
 import httpx
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from grants.evaluation import rankings
+from grants.evaluation.ranking import service as rankings
 from grants.guidelines.registry import load_registry
 from tests.api.evaluation.scoring_helpers import (
     assign,

@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from grants.attachments.filetypes import CFB, DOCX, PDF, XLSX, ZIP, ZipLimits, detect
-from grants.attachments.tables import AttachmentKind
+from grants.applications.attachments.filetypes import CFB, DOCX, PDF, XLSX, ZIP, ZipLimits, detect
+from grants.applications.attachments.tables import AttachmentKind
 from grants.core.errors import InvalidInput, UnsupportedContent
 from tests import attachment_files as files
 

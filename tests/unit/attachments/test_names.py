@@ -1,7 +1,8 @@
 import pytest
 
-from grants.attachments.filetypes import PDF, XLSX
-from grants.attachments.names import ascii_fallback, content_disposition, display_name
+from grants.applications.attachments.filetypes import PDF, XLSX
+from grants.applications.attachments.names import display_name
+from grants.http.downloads import ascii_fallback, content_disposition
 
 
 @pytest.mark.parametrize(

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from grants.attachments.scanner import (
+from grants.applications.attachments.scanner import (
     ClamdAddress,
     ClamdScanner,
     DisabledScanner,

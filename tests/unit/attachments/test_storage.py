@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 from obstore.store import LocalStore, MemoryStore, S3Store
 
-from grants.attachments.storage import (
+from grants.applications.attachments.storage import (
     LocalStorage,
     ObjectStoreStorage,
     Storage,

@@ -5,11 +5,11 @@ from grants.core.lifecycle import (
     TRANSITIONS,
     Event,
     InvalidTransition,
-    Role,
     State,
     allowed_events,
     transition,
 )
+from grants.core.roles import Role
 
 A, M = Role.APPLICANT, Role.PROGRAMME_MANAGER
 

@@ -8,8 +8,8 @@ from litestar import get
 from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
 from litestar.testing import RequestFactory
 
-from grants.accounts.tables import StaffRole
 from grants.core.access import Principal
+from grants.core.roles import StaffRole
 from grants.http.guards import requires_staff
 
 

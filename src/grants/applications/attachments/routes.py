@@ -3,19 +3,18 @@
 Uploads are the raw file as the request body (not multipart), read as a stream: the route
 lifts the app-wide body limit and the service enforces ``GRANTS_ATTACHMENT_MAX_BYTES`` while
 reading. There is deliberately no ``data`` parameter, so the app's JSON-only check does not
-apply here. Storage and scanner are built from the settings on first use and kept on
-``app.state`` (tests may put their own there first).
+apply here. Storage and scanner are built in ``create_app`` and kept on ``app.state`` (tests may put
+their own there).
 """
 
 import uuid
-from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Annotated, Any, Protocol
+from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, delete, get, post
 from litestar.datastructures import State
-from litestar.di import NamedDependency, Provide
+from litestar.di import NamedDependency
 from litestar.openapi.spec import (
     OpenAPIFormat,
     OpenAPIMediaType,
@@ -29,61 +28,19 @@ from litestar.response import Stream
 from litestar.status_codes import HTTP_201_CREATED, HTTP_204_NO_CONTENT
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from grants.attachments import service
-from grants.attachments.names import content_disposition
-from grants.attachments.scanner import Scanner, scanner_from_settings
-from grants.attachments.schemas import AttachmentPublic
-from grants.attachments.storage import Storage, storage_from_settings
-from grants.attachments.tables import AttachmentKind
+from grants.applications.attachments import service
+from grants.applications.attachments.scanner import Scanner
+from grants.applications.attachments.schemas import AttachmentPublic
+from grants.applications.attachments.storage import Storage
+from grants.applications.attachments.tables import AttachmentKind
 from grants.core.access import Principal
+from grants.http.downloads import download_response
 from grants.http.guards import BEARER
-
-STORAGE_STATE_KEY = "attachment_storage"
-SCANNER_STATE_KEY = "attachment_scanner"
-
-
-def provide_storage(state: State) -> Storage:
-    storage: Storage | None = state.get(STORAGE_STATE_KEY)
-    if storage is None:
-        storage = storage_from_settings(state.settings)
-        state[STORAGE_STATE_KEY] = storage
-    return storage
-
-
-def provide_scanner(state: State) -> Scanner:
-    scanner: Scanner | None = state.get(SCANNER_STATE_KEY)
-    if scanner is None:
-        scanner = scanner_from_settings(state.settings)
-        state[SCANNER_STATE_KEY] = scanner
-    return scanner
 
 
 def _content_length(request: Request[Any, Any, Any]) -> int | None:
     value = request.headers.get("content-length", "")
     return int(value) if value.isdigit() else None
-
-
-class StoredFile(Protocol):
-    filename: str
-    media_type: str
-    size_bytes: int
-    sha256: str
-
-
-def download_response(meta: StoredFile, chunks: AsyncIterator[bytes]) -> Stream:
-    """A stored file as the response: the server-chosen name (RFC 6266), no sniffing, no
-    caching by shared caches. Every download of an attachment answers through here."""
-    return Stream(
-        chunks,
-        media_type=meta.media_type,
-        headers={
-            "Content-Disposition": content_disposition(meta.filename),
-            "Content-Length": str(meta.size_bytes),
-            "X-Content-Type-Options": "nosniff",
-            "ETag": f'"{meta.sha256}"',
-            "Cache-Control": "private, no-store",
-        },
-    )
 
 
 @dataclass
@@ -110,10 +67,6 @@ class AttachmentController(Controller):
     path = "/api/applications/{application_id:uuid}/attachments"
     tags = ["attachments"]
     security = BEARER
-    dependencies = {
-        "storage": Provide(provide_storage, sync_to_thread=False),
-        "scanner": Provide(provide_scanner, sync_to_thread=False),
-    }
 
     @post(
         operation_id="uploadAttachment",

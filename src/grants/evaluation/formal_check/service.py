@@ -22,9 +22,10 @@ from grants.applications.transitions import apply_transition
 from grants.core.access import Principal
 from grants.core.errors import Conflict, FieldProblem, InvalidInput
 from grants.core.guideline import Text
-from grants.core.lifecycle import Event, Role, State
+from grants.core.lifecycle import Event, State
+from grants.core.roles import Role
 from grants.db.audit import record_audit
-from grants.evaluation.formal_check_schemas import (
+from grants.evaluation.formal_check.schemas import (
     ChecklistItemOut,
     FormalCheckOut,
     FormalCheckRecord,

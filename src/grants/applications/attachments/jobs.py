@@ -9,11 +9,11 @@ from datetime import UTC, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from grants.attachments.scanner import Scanner
-from grants.attachments.service import rescan_pending
-from grants.attachments.storage import Storage
+from grants.applications.attachments.scanner import Scanner
+from grants.applications.attachments.service import rescan_pending
+from grants.applications.attachments.storage import Storage
 
-logger = logging.getLogger("grants.attachments.jobs")
+logger = logging.getLogger("grants.applications.attachments.jobs")
 
 
 async def run_rescanner(

@@ -47,7 +47,7 @@ from grants.core.scoring import (
     ScoreSheet,
     ScoringPolicy,
 )
-from grants.evaluation.scoring_schemas import (
+from grants.evaluation.ranking.schemas import (
     AgreementOut,
     AlphaOut,
     DisagreementOut,
@@ -64,7 +64,7 @@ from grants.evaluation.scoring_schemas import (
     TextOut,
     ThresholdFailureOut,
 )
-from grants.evaluation.sheets import ACTIVE_ASSIGNMENT
+from grants.evaluation.scoring.service import ACTIVE_ASSIGNMENT
 from grants.evaluation.tables import (
     assignments_table,
     jury_decisions_table,

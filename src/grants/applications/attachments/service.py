@@ -29,19 +29,20 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from grants.applications.access import load_application
-from grants.attachments import filetypes
-from grants.attachments.names import display_name
-from grants.attachments.scanner import Scanner, ScannerUnavailable, ScanResult
-from grants.attachments.schemas import AttachmentPublic
-from grants.attachments.storage import Storage, StoredObjectMissing, storage_key
-from grants.attachments.tables import AttachmentKind, ScanStatus, attachments_table
+from grants.applications.attachments import filetypes
+from grants.applications.attachments.names import display_name
+from grants.applications.attachments.scanner import Scanner, ScannerUnavailable, ScanResult
+from grants.applications.attachments.schemas import AttachmentPublic
+from grants.applications.attachments.storage import Storage, StoredObjectMissing, storage_key
+from grants.applications.attachments.tables import AttachmentKind, ScanStatus, attachments_table
 from grants.core.access import Principal
 from grants.core.actors import Actor
 from grants.core.errors import Conflict, FieldProblem, InvalidInput, NotFound, PayloadTooLarge
-from grants.core.lifecycle import Role, State
+from grants.core.lifecycle import State
+from grants.core.roles import Role
 from grants.db.audit import record_audit
 
-logger = logging.getLogger("grants.attachments")
+logger = logging.getLogger("grants.applications.attachments")
 
 _att = attachments_table
 # Draft; submitted (a corrected version may follow until the deadline); and while the

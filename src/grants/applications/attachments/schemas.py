@@ -6,7 +6,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, Field
 
-from grants.attachments.tables import AttachmentKind, ScanStatus
+from grants.applications.attachments.tables import AttachmentKind, ScanStatus
 
 
 class AttachmentPublic(BaseModel):

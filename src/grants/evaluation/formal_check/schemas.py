@@ -8,7 +8,7 @@ from pydantic import BaseModel, Field
 
 from grants.applications.schemas import InformationRequestCreate
 from grants.evaluation.tables import FormalOutcome
-from grants.schema_base import StrictInput
+from grants.http.fields import StrictInput
 
 
 class ChecklistItemOut(BaseModel):

@@ -29,7 +29,15 @@ from grants.core.errors import Conflict, NotFound
 from grants.core.guideline import Guideline
 from grants.core.lifecycle import State
 from grants.db.audit import record_audit
-from grants.evaluation.assignment_schemas import (
+from grants.evaluation.assignment.conflicts import (
+    ACTIVE_STATUSES,
+    EVALUATION_STATES,
+    any_of,
+    conflicts_of,
+    copy_rows,
+    refresh_conflicts,
+)
+from grants.evaluation.assignment.schemas import (
     AssignmentPublic,
     AutoAssignOut,
     AutoAssignRequest,
@@ -43,14 +51,6 @@ from grants.evaluation.assignment_schemas import (
     RemovedOut,
     ShortfallOut,
     ShortfallReport,
-)
-from grants.evaluation.conflict_service import (
-    ACTIVE_STATUSES,
-    EVALUATION_STATES,
-    any_of,
-    conflicts_of,
-    copy_rows,
-    refresh_conflicts,
 )
 from grants.evaluation.tables import (
     AssignmentSource,

@@ -11,20 +11,20 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from grants.accounts.tables import StaffRole, staff_roles_table, users_table
-from grants.applications.access import MANAGER_ROLES
+from grants.accounts.tables import staff_roles_table, users_table
 from grants.core.access import Principal
 from grants.core.actors import Actor
 from grants.core.errors import FieldProblem, InvalidInput, NotFound
+from grants.core.roles import MANAGER_ROLES, StaffRole
 from grants.core.versions import ensure_version, parse_if_match
 from grants.db.audit import record_audit
-from grants.evaluation.assignment_schemas import (
+from grants.evaluation.assignment.conflicts import ACTIVE_STATUSES, refresh_conflicts
+from grants.evaluation.assignment.schemas import (
     AffiliationCreate,
     AffiliationPublic,
     ProfilePublic,
     ProfileUpsert,
 )
-from grants.evaluation.conflict_service import ACTIVE_STATUSES, refresh_conflicts
 from grants.evaluation.tables import (
     affiliations_table,
     assignments_table,

@@ -9,8 +9,8 @@ from litestar.params import FromPath, JSONBody
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from grants.core.access import Principal
-from grants.evaluation import formal_check
-from grants.evaluation.formal_check_schemas import FormalCheckOut, FormalCheckRecord
+from grants.evaluation.formal_check import service as formal_check
+from grants.evaluation.formal_check.schemas import FormalCheckOut, FormalCheckRecord
 from grants.http.guards import BEARER, MANAGERS
 
 

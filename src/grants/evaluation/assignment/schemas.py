@@ -9,11 +9,9 @@ from typing import Annotated, Any
 from pydantic import BaseModel, Field, model_validator
 
 from grants.evaluation.tables import AffiliationKind, AssignmentSource, AssignmentStatus
-from grants.schema_base import StrictInput
+from grants.http.fields import Code, MunicipalityKey, StrictInput
 
-Code = Annotated[str, Field(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9_.-]+$")]
 Reason = Annotated[str, Field(min_length=1, max_length=2000)]
-MunicipalityKey = Annotated[str, Field(pattern=r"^[0-9]{8}$", examples=["14521530"])]
 
 
 # --- pool -----------------------------------------------------------------------------------

@@ -39,7 +39,8 @@ from grants.core.errors import (
     PreconditionFailed,
 )
 from grants.core.guideline import Guideline, Rubric
-from grants.core.lifecycle import Role, State
+from grants.core.lifecycle import State
+from grants.core.roles import Role
 from grants.core.scoring import (
     CriterionScore,
     ScoreSheet,
@@ -50,8 +51,8 @@ from grants.core.scoring import (
 )
 from grants.core.versions import parse_if_match
 from grants.db.audit import record_audit
-from grants.evaluation.conflict_service import ACTIVE_STATUSES, not_conflicted
-from grants.evaluation.scoring_schemas import (
+from grants.evaluation.assignment.conflicts import ACTIVE_STATUSES, not_conflicted
+from grants.evaluation.scoring.schemas import (
     CriterionInfo,
     CriterionScoreOut,
     ManagerSheetOut,

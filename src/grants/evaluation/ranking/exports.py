@@ -18,7 +18,7 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
-from grants.evaluation.scoring_schemas import LineRanking, RankingEntry, RankingPublic
+from grants.evaluation.ranking.schemas import LineRanking, RankingEntry, RankingPublic
 
 FUNDING_STATUS_DE = {
     "funded": "gefördert",

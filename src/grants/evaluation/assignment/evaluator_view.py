@@ -16,12 +16,14 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from grants.applications.attachments.storage import Storage, storage_key
 from grants.applications.tables import applications_table, submissions_table
-from grants.attachments.storage import Storage, storage_key
 from grants.core.access import Principal
 from grants.core.errors import Conflict, NotFound
 from grants.db.audit import record_audit
-from grants.evaluation.assignment_schemas import (
+from grants.evaluation.assignment.conflicts import assignment_of_evaluator, visible_assignment
+from grants.evaluation.assignment.pool import record_declaration
+from grants.evaluation.assignment.schemas import (
     AttachmentRef,
     CostCategoryOut,
     CostLineOut,
@@ -34,8 +36,6 @@ from grants.evaluation.assignment_schemas import (
     RuleOut,
     VerdictSummary,
 )
-from grants.evaluation.conflict_service import assignment_of_evaluator, visible_assignment
-from grants.evaluation.pool import record_declaration
 from grants.evaluation.tables import AssignmentStatus, assignments_table
 
 _apps = applications_table

@@ -1,4 +1,5 @@
-"""Display names of attachments and the ``Content-Disposition`` that carries them.
+"""Display names of attachments (``http.downloads`` builds the ``Content-Disposition`` that
+carries them).
 
 The user's filename is only ever a label: it is shown and offered as the download name, never
 used as a path (storage keys are chosen by the server). Still, it is cleaned so that nothing
@@ -10,17 +11,13 @@ the header carries them percent-encoded and an ASCII fallback exists for old cli
 
 import re
 import unicodedata
-from urllib.parse import quote
 
-from grants.attachments.filetypes import EXTENSIONS
+from grants.applications.attachments.filetypes import EXTENSIONS
 
 MAX_NAME_LENGTH = 100
 DEFAULT_STEM = "anhang"
 
 _KEPT_PUNCTUATION = frozenset(".-_")
-_TRANSLITERATION = str.maketrans(
-    {"ä": "ae", "ö": "oe", "ü": "ue", "Ä": "Ae", "Ö": "Oe", "Ü": "Ue", "ß": "ss", "ẞ": "SS"}
-)
 _OLD_EXTENSION = re.compile(r"^(?P<stem>.*)\.[A-Za-z]{1,5}$")
 _EDGE = " ._-"
 
@@ -50,20 +47,3 @@ def display_name(raw: str | None, media_type: str) -> str:
     stem = (old.group("stem") if old else text).strip(_EDGE)
     stem = stem[: MAX_NAME_LENGTH - len(extension)].rstrip(_EDGE)
     return (stem or DEFAULT_STEM) + extension
-
-
-def ascii_fallback(name: str) -> str:
-    """For clients that ignore ``filename*``: German letters transliterated, other accents
-    dropped, anything else non-ASCII replaced."""
-    text = unicodedata.normalize("NFKD", name.translate(_TRANSLITERATION))
-    text = "".join(char for char in text if not unicodedata.combining(char))
-    return "".join(
-        char if char.isascii() and (char.isalnum() or char in " .-_") else "_" for char in text
-    )
-
-
-def content_disposition(name: str) -> str:
-    """RFC 6266 with the RFC 5987 ``filename*`` for the real (UTF-8) name."""
-    fallback = ascii_fallback(name)
-    encoded = quote(name, safe="")
-    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{encoded}"

@@ -12,18 +12,18 @@ from typing import Annotated
 
 from litestar import Controller, Response, delete, get, post, put
 from litestar.datastructures import State
-from litestar.di import NamedDependency, Provide
+from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody, QueryParameter
 from litestar.response import Stream
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_204_NO_CONTENT
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from grants.accounts.tables import StaffRole
-from grants.attachments.routes import download_response, provide_storage
-from grants.attachments.storage import Storage
+from grants.applications.attachments.storage import Storage
 from grants.core.access import Principal
-from grants.evaluation import assignments, evaluator_view, pool
-from grants.evaluation.assignment_schemas import (
+from grants.core.roles import StaffRole
+from grants.evaluation.assignment import evaluator_view, pool
+from grants.evaluation.assignment import service as assignments
+from grants.evaluation.assignment.schemas import (
     AffiliationCreate,
     AffiliationPublic,
     AutoAssignOut,
@@ -39,18 +39,13 @@ from grants.evaluation.assignment_schemas import (
     ReassignRequest,
     ShortfallReport,
 )
+from grants.http.downloads import download_response
 from grants.http.guards import BEARER, MANAGERS, requires_staff
+from grants.http.params import CodeQuery
 from grants.http.versioning import IfMatch, with_etag
 
 POOL_MEMBERS = requires_staff(StaffRole.EVALUATOR, StaffRole.PROGRAMME_MANAGER, StaffRole.ADMIN)
 EVALUATORS = requires_staff(StaffRole.EVALUATOR)
-
-CodeQuery = Annotated[
-    str, QueryParameter(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9_.-]+$")
-]
-GuidelineQuery = Annotated[
-    str, QueryParameter(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9_.-]+$")
-]
 
 
 class EvaluatorPoolController(Controller):
@@ -178,7 +173,7 @@ class AssignmentBoardController(Controller):
         db_session: NamedDependency[AsyncSession],
         call: CodeQuery,
         funding_line: CodeQuery,
-        guideline: GuidelineQuery = "frl-lifd",
+        guideline: CodeQuery = "frl-lifd",
     ) -> BoardOut:
         return await assignments.board(
             db_session,
@@ -199,7 +194,7 @@ class AssignmentBoardController(Controller):
         db_session: NamedDependency[AsyncSession],
         call: CodeQuery,
         funding_line: CodeQuery,
-        guideline: GuidelineQuery = "frl-lifd",
+        guideline: CodeQuery = "frl-lifd",
         per_application: Annotated[int | None, QueryParameter(ge=1, le=20)] = None,
     ) -> ShortfallReport:
         return await assignments.shortfall_report(
@@ -260,7 +255,6 @@ class MyAssignmentsController(Controller):
     tags = ["evaluation"]
     security = BEARER
     guards = [EVALUATORS]
-    dependencies = {"storage": Provide(provide_storage, sync_to_thread=False)}
 
     @get(operation_id="listMyAssignments", summary="My active assignments (conflict-free)")
     async def list_mine(

@@ -33,11 +33,12 @@ from grants.applications.tables import applications_table
 from grants.applications.transitions import apply_transition
 from grants.core.access import Principal
 from grants.core.errors import Conflict, PreconditionFailed, PreconditionRequired
-from grants.core.lifecycle import Event, Role, State
+from grants.core.lifecycle import Event, State
+from grants.core.roles import Role
 from grants.core.versions import parse_if_match
 from grants.db.audit import record_audit
-from grants.evaluation.rankings import check_line, find_call, proposal_for
-from grants.evaluation.scoring_schemas import DecisionPublic, DecisionRequest
+from grants.evaluation.ranking.schemas import DecisionPublic, DecisionRequest
+from grants.evaluation.ranking.service import check_line, find_call, proposal_for
 from grants.evaluation.tables import jury_decisions_table
 from grants.guidelines.registry import GuidelineRegistry
 

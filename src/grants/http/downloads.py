@@ -1,0 +1,54 @@
+"""A stored file as an HTTP response: every download (an applicant's attachment, the
+evaluator's copy, later the letters) answers through ``download_response``, so the headers
+that keep a browser from sniffing, caching or misnaming a file are written once."""
+
+import unicodedata
+from collections.abc import AsyncIterator
+from typing import Protocol
+from urllib.parse import quote
+
+from litestar.response import Stream
+
+_TRANSLITERATION = str.maketrans(
+    {"ä": "ae", "ö": "oe", "ü": "ue", "Ä": "Ae", "Ö": "Oe", "Ü": "Ue", "ß": "ss", "ẞ": "SS"}
+)
+
+
+def ascii_fallback(name: str) -> str:
+    """For clients that ignore ``filename*``: German letters transliterated, other accents
+    dropped, anything else non-ASCII replaced."""
+    text = unicodedata.normalize("NFKD", name.translate(_TRANSLITERATION))
+    text = "".join(char for char in text if not unicodedata.combining(char))
+    return "".join(
+        char if char.isascii() and (char.isalnum() or char in " .-_") else "_" for char in text
+    )
+
+
+def content_disposition(name: str) -> str:
+    """RFC 6266 with the RFC 5987 ``filename*`` for the real (UTF-8) name."""
+    fallback = ascii_fallback(name)
+    encoded = quote(name, safe="")
+    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{encoded}"
+
+
+class StoredFile(Protocol):
+    filename: str
+    media_type: str
+    size_bytes: int
+    sha256: str
+
+
+def download_response(meta: StoredFile, chunks: AsyncIterator[bytes]) -> Stream:
+    """A stored file as the response: the server-chosen name (RFC 6266), no sniffing, no
+    caching by shared caches. Every download of an attachment answers through here."""
+    return Stream(
+        chunks,
+        media_type=meta.media_type,
+        headers={
+            "Content-Disposition": content_disposition(meta.filename),
+            "Content-Length": str(meta.size_bytes),
+            "X-Content-Type-Options": "nosniff",
+            "ETag": f'"{meta.sha256}"',
+            "Cache-Control": "private, no-store",
+        },
+    )
