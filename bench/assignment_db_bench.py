@@ -38,6 +38,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from http_bench import _drop, _recreate, with_database
 
+from grants.context import UserContext
 from grants.core.access import Principal
 from grants.db.engine import build_session_factory
 from grants.db.migrate import upgrade
@@ -308,12 +309,8 @@ async def main() -> None:
             async with factory() as session:
                 started = time.perf_counter()
                 result = await auto_assign(
-                    session,
-                    principal,
+                    UserContext.of(session, principal, now=datetime.now(UTC), guidelines=registry),
                     AutoAssignRequest(call="demo", funding_line="stationary", seed=run),
-                    registry=registry,
-                    now=datetime.now(UTC),
-                    request_id=None,
                 )
                 timings.append(time.perf_counter() - started)
             print(f"run {run + 1}: service {timings[-1]:.2f} s, COPY floor {floors[-1]:.3f} s")

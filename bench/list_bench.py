@@ -51,8 +51,10 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_asyn
 from grants.applications import listing
 from grants.applications.cursor import cursor_key
 from grants.applications.tables import applications_table
+from grants.context import UserContext
 from grants.core.access import Principal
 from grants.db import migrate
+from grants.guidelines.registry import GuidelineRegistry
 from grants.settings import as_asyncpg_url
 
 DATABASE = "grants_bench_list"
@@ -474,13 +476,20 @@ def first_statement(
     return raw_sql(statements[0].limit(21))
 
 
+def reader(session: AsyncSession, principal: Principal) -> UserContext:
+    """The context of a listing request (a list reads nothing else of it)."""
+    return UserContext.of(
+        session, principal, now=datetime.now(UTC), guidelines=GuidelineRegistry([])
+    )
+
+
 async def page_cursor(
     session: AsyncSession, principal: Principal, filters: listing.ListFilters, page: int
 ) -> str:
     cursor = None
     for _ in range(page - 1):
         result = await listing.list_applications(
-            session, principal, filters, sort=None, limit=20, cursor=cursor, cursor_key=KEY
+            reader(session, principal), filters, sort=None, limit=20, cursor=cursor, cursor_key=KEY
         )
         if result.next_cursor is None:
             raise SystemExit(f"fewer than {page} pages for {filters}")
@@ -552,8 +561,7 @@ async def build_cases(url: str, session: AsyncSession, rng: random.Random) -> li
         async def service(session: AsyncSession) -> Any:
             chosen = filters()
             return await listing.list_applications(
-                session,
-                principal(),
+                reader(session, principal()),
                 chosen,
                 sort=sort,
                 limit=20,

@@ -48,6 +48,8 @@ import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
 
+from grants.context import Context
+from grants.core.actors import Actor
 from grants.db import migrate
 from grants.evaluation.ranking import service as rankings
 from grants.guidelines.registry import load_registry
@@ -264,7 +266,13 @@ async def measure(url: str, repeat: int) -> None:
             return rankings.evaluate(await rankings.load_call(session, registry, "demo"))
 
         async def full() -> object:
-            return await rankings.ranking(session, registry, call="demo")
+            context = Context(
+                session=session,
+                actor=Actor.system("bench"),
+                now=datetime.now(UTC),
+                guidelines=registry,
+            )
+            return await rankings.ranking(context, call="demo")
 
         cases: list[tuple[str, Callable[[], Awaitable[object]]]] = [
             ("baseline: SELECT the 30,000 sheets (JSONB)", baseline),

@@ -8,10 +8,28 @@ import httpx
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from grants.accounts.service import create_staff_user
+from grants.context import Context
 from grants.core.actors import Actor
 from grants.core.roles import StaffRole
+from grants.guidelines.registry import GuidelineRegistry
 
 STAFF_PASSWORD = "Bewilligung-Sachsen-2026"
+
+
+def system_context(
+    session: AsyncSession,
+    *,
+    now: datetime | None = None,
+    actor: Actor | None = None,
+    guidelines: GuidelineRegistry | None = None,
+) -> Context:
+    """The use-case context of a command the test runs as the CLI would (no signed-in user)."""
+    return Context(
+        session=session,
+        actor=actor or Actor.system("test"),
+        now=now or datetime.now(UTC),
+        guidelines=guidelines or GuidelineRegistry([]),
+    )
 
 
 def registration_body(**overrides: Any) -> dict[str, Any]:
@@ -65,12 +83,10 @@ async def staff_headers(
     headers of its login; ``log_in=False`` only creates it."""
     email = email or f"staff.{secrets.token_hex(4)}@sab.example"
     await create_staff_user(
-        db_session,
+        system_context(db_session),
         email=email,
         display_name="Staff " + ", ".join(r.value for r in roles),
         password=STAFF_PASSWORD,
         roles=list(roles),
-        actor=Actor.system("test"),
-        now=datetime.now(UTC),
     )
     return bearer(await login(client, email, STAFF_PASSWORD)) if log_in else {}

@@ -6,7 +6,7 @@ import os
 import sys
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 import click
 from rich.console import Console
@@ -14,8 +14,12 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn
 from rich.table import Table
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from grants.core.actors import Actor
 from grants.core.roles import StaffRole
 from grants.settings import Settings, SettingsError, load_settings
+
+if TYPE_CHECKING:  # the CLI imports the heavy parts only when a command needs them
+    from grants.context import Context
 
 console = Console(stderr=True)
 T = TypeVar("T")
@@ -50,6 +54,20 @@ def _database_url(settings: Settings, *, migrate: bool = True) -> str:
             p.add_task("", total=None)
             migrations.upgrade(url)
     return url
+
+
+def _cli_context(session: AsyncSession, settings: Settings, actor: Actor) -> "Context":
+    """The use-case context of a CLI command: the OS user acts, now."""
+    from grants.context import Context
+    from grants.guidelines.loader import SHIPPED
+    from grants.guidelines.registry import load_registry
+
+    return Context(
+        session=session,
+        actor=actor,
+        now=datetime.now(UTC),
+        guidelines=load_registry(settings.guidelines_dir or SHIPPED),
+    )
 
 
 def _run_with_session(
@@ -233,7 +251,6 @@ def create_staff(
 ) -> None:
     """Create a staff user (or grant roles to an existing user)."""
     from grants.accounts.service import create_staff_user, normalise_email
-    from grants.core.actors import Actor
     from grants.core.errors import DomainError
 
     settings = _settings()
@@ -248,13 +265,11 @@ def create_staff(
             settings,
             url,
             lambda session: create_staff_user(
-                session,
+                _cli_context(session, settings, actor),
                 email=email,
                 display_name=display_name,
                 password=password,
                 roles=[StaffRole(r) for r in roles],
-                actor=actor,
-                now=datetime.now(UTC),
             ),
         )
     except DomainError as exc:
@@ -375,7 +390,6 @@ def municipalities_import(file: str | None, demo: bool) -> None:
     from importlib import resources
     from pathlib import Path
 
-    from grants.core.actors import Actor
     from grants.municipalities.csv_format import parse_bytes
     from grants.municipalities.service import import_municipalities
 
@@ -412,10 +426,8 @@ def municipalities_import(file: str | None, demo: bool) -> None:
             settings,
             url,
             lambda session: import_municipalities(
-                session,
+                _cli_context(session, settings, actor),
                 parsed.rows,
-                actor=actor,
-                now=datetime.now(UTC),
                 source_sha256=hashlib.sha256(data).hexdigest(),
                 source_name=Path(source).name,
                 on_progress=lambda n: progress.advance(task, n),

@@ -14,6 +14,7 @@ from grants.accounts.service import create_staff_user, register_applicant
 from grants.accounts.tables import User
 from grants.applications.drafts import create_application
 from grants.applications.schemas import ApplicationCreate
+from grants.context import Context, UserContext
 from grants.core.access import Principal
 from grants.core.actors import Actor
 from grants.core.roles import ApplicantType, StaffRole
@@ -86,8 +87,12 @@ async def seed_demo(
     """The demo accounts; a new demo evaluator joins the evaluator pool (cap 60); with
     ``registry``, the new applicant also gets a complete draft of the demo call, ready to
     attach a concept PDF and submit."""
-    actor = Actor.system("cli:demo-seed")
-    now = datetime.now(UTC)
+    ctx = Context(
+        session=session,
+        actor=Actor.system("cli:demo-seed"),
+        now=datetime.now(UTC),
+        guidelines=registry or GuidelineRegistry([]),
+    )
     accounts: list[DemoAccount] = []
     for role, email, name in (
         (StaffRole.PROGRAMME_MANAGER, "programm@demo.grants.example", "Petra Programm"),
@@ -96,25 +101,17 @@ async def seed_demo(
         password = None if await _exists(session, email) else secrets.token_urlsafe(12)
         if password is not None:
             user_id, _ = await create_staff_user(
-                session,
-                email=email,
-                display_name=name,
-                password=password,
-                roles=[role],
-                actor=actor,
-                now=now,
+                ctx, email=email, display_name=name, password=password, roles=[role]
             )
             if role is StaffRole.EVALUATOR:
-                await upsert_profile(
-                    session, actor, user_id, ProfileUpsert(), if_match=None, now=now
-                )
+                await upsert_profile(ctx, user_id, ProfileUpsert(), if_match=None)
         accounts.append(DemoAccount(role.value, email, password))
         on_step()
     email = "antrag@demo.grants.example"
     password = None if await _exists(session, email) else secrets.token_urlsafe(12)
     if password is not None:
         registered = await register_applicant(
-            session,
+            ctx,
             RegistrationCreate(
                 email=email,
                 password=password,
@@ -129,8 +126,6 @@ async def seed_demo(
                     municipality_key="14521530",
                 ),
             ),
-            now=now,
-            request_id=None,
         )
         if registry is not None:
             applicant = Principal(
@@ -140,14 +135,10 @@ async def seed_demo(
                 memberships={registered.organisation.id: "admin"},
             )
             await create_application(
-                session,
-                applicant,
+                UserContext.of(session, applicant, now=ctx.now, guidelines=registry),
                 ApplicationCreate.model_validate(
                     {"call": "demo", "funding_line": "stationary", **DEMO_DRAFT}
                 ),
-                registry=registry,
-                now=now,
-                request_id=None,
             )
     accounts.append(DemoAccount("applicant", email, password))
     on_step()

@@ -73,7 +73,7 @@ async def test_two_tabs_submitting_one_sheet_one_wins(
             )
         ).one()
         submits = await connection.scalar(
-            sa.text("SELECT count(*) FROM audit_log WHERE action = 'score_sheet.submit'")
+            sa.text("SELECT count(*) FROM audit_log WHERE action = 'score_sheet_submitted'")
         )
     assert (row.status, row.version, str(row.total)) == ("submitted", 2, "80.00")
     assert submits == 1

@@ -1,14 +1,12 @@
 """HTTP routes of the accounts feature: thin, one service call each."""
 
 import uuid
-from datetime import datetime
 from typing import Any
 
-from litestar import Controller, Request, get, patch, post
+from litestar import Controller, Request, Response, get, patch, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_204_NO_CONTENT
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from grants.accounts import service, signin
 from grants.accounts.schemas import (
@@ -23,11 +21,12 @@ from grants.accounts.schemas import (
 )
 from grants.accounts.signin import TokenPolicy
 from grants.accounts.throttle import ThrottleLimits
-from grants.core.access import Principal
+from grants.context import Context, UserContext
 from grants.http.dependencies import client_address
 from grants.http.fields import Page
 from grants.http.guards import BEARER, MANAGERS
 from grants.http.params import DEFAULT_LIMIT, Limit, Offset
+from grants.http.versioning import IfMatch, with_etag
 
 
 class AuthController(Controller):
@@ -44,11 +43,9 @@ class AuthController(Controller):
     async def register(
         self,
         data: JSONBody[RegistrationCreate],
-        db_session: NamedDependency[AsyncSession],
-        now: NamedDependency[datetime],
-        request_id: NamedDependency[str | None],
+        anonymous_context: NamedDependency[Context],
     ) -> RegistrationPublic:
-        return await service.register_applicant(db_session, data, now=now, request_id=request_id)
+        return await service.register_applicant(anonymous_context, data)
 
     @post(
         "/login",
@@ -61,21 +58,17 @@ class AuthController(Controller):
         self,
         request: Request[Any, Any, Any],
         data: JSONBody[LoginRequest],
-        db_session: NamedDependency[AsyncSession],
-        now: NamedDependency[datetime],
-        request_id: NamedDependency[str | None],
+        anonymous_context: NamedDependency[Context],
         token_policy: NamedDependency[TokenPolicy],
         throttle_limits: NamedDependency[ThrottleLimits],
     ) -> TokenPair:
         return await signin.login(
-            db_session,
+            anonymous_context,
             email=data.email,
             password=data.password,
             client_address=client_address(request),
             policy=token_policy,
             limits=throttle_limits,
-            now=now,
-            request_id=request_id,
         )
 
     @post(
@@ -88,12 +81,11 @@ class AuthController(Controller):
     async def refresh(
         self,
         data: JSONBody[RefreshRequest],
-        db_session: NamedDependency[AsyncSession],
-        now: NamedDependency[datetime],
+        anonymous_context: NamedDependency[Context],
         token_policy: NamedDependency[TokenPolicy],
     ) -> TokenPair:
         return await signin.refresh_tokens(
-            db_session, data.refresh_token, policy=token_policy, now=now
+            anonymous_context, data.refresh_token, policy=token_policy
         )
 
     @post(
@@ -105,12 +97,9 @@ class AuthController(Controller):
     )
     async def logout(
         self,
-        principal: NamedDependency[Principal],
-        db_session: NamedDependency[AsyncSession],
-        now: NamedDependency[datetime],
-        request_id: NamedDependency[str | None],
+        context: NamedDependency[UserContext],
     ) -> None:
-        await signin.logout(db_session, principal, now=now, request_id=request_id)
+        await signin.logout(context)
 
 
 class MeController(Controller):
@@ -122,10 +111,8 @@ class MeController(Controller):
         summary="The signed-in user, staff roles and organisations",
         security=BEARER,
     )
-    async def me(
-        self, principal: NamedDependency[Principal], db_session: NamedDependency[AsyncSession]
-    ) -> MePublic:
-        return await service.describe_me(db_session, principal)
+    async def me(self, context: NamedDependency[UserContext]) -> MePublic:
+        return await service.describe_me(context)
 
 
 class OrganisationController(Controller):
@@ -140,41 +127,41 @@ class OrganisationController(Controller):
     )
     async def list_organisations(
         self,
-        db_session: NamedDependency[AsyncSession],
+        context: NamedDependency[UserContext],
         limit: Limit = DEFAULT_LIMIT,
         offset: Offset = 0,
     ) -> Page[OrganisationPublic]:
-        return await service.list_organisations(db_session, limit=limit, offset=offset)
+        return await service.list_organisations(context, limit=limit, offset=offset)
 
     @get(
         "/{organisation_id:uuid}",
         operation_id="getOrganisation",
-        summary="An organisation the user belongs to",
+        summary="An organisation the user belongs to (with its ETag)",
         security=BEARER,
     )
     async def get_organisation(
         self,
         organisation_id: FromPath[uuid.UUID],
-        principal: NamedDependency[Principal],
-        db_session: NamedDependency[AsyncSession],
-    ) -> OrganisationPublic:
-        return await service.get_organisation(db_session, principal, organisation_id)
+        context: NamedDependency[UserContext],
+    ) -> Response[OrganisationPublic]:
+        found = await service.get_organisation(context, organisation_id)
+        return with_etag(found)
 
     @patch(
         "/{organisation_id:uuid}",
         operation_id="updateOrganisation",
-        summary="Change organisation master data (organisation admins; optimistic concurrency)",
+        summary="Change organisation master data (organisation admins); needs If-Match "
+        "(412 when stale)",
         security=BEARER,
     )
     async def update_organisation(
         self,
         organisation_id: FromPath[uuid.UUID],
         data: JSONBody[OrganisationUpdate],
-        principal: NamedDependency[Principal],
-        db_session: NamedDependency[AsyncSession],
-        now: NamedDependency[datetime],
-        request_id: NamedDependency[str | None],
-    ) -> OrganisationPublic:
-        return await service.update_organisation(
-            db_session, principal, organisation_id, data, now=now, request_id=request_id
+        context: NamedDependency[UserContext],
+        if_match: IfMatch = None,
+    ) -> Response[OrganisationPublic]:
+        updated = await service.update_organisation(
+            context, organisation_id, data, if_match=if_match
         )
+        return with_etag(updated)

@@ -5,7 +5,7 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints, field_validator
 
 from grants.core.roles import ApplicantType, OrganisationRole, StaffRole
 from grants.http.fields import StrictInput
@@ -37,9 +37,11 @@ class OrganisationCreate(OrganisationBase):
 
 
 class OrganisationUpdate(_Input):
-    model_config = ConfigDict(json_schema_extra={"examples": [{"version": 1, "street": "Markt 2"}]})
+    """The fields to change; the version they were based on goes in ``If-Match`` (the
+    ``ETag`` of the last read), not in the body."""
 
-    version: Annotated[int, Field(ge=1, description="The version you read; stale ones get 409")]
+    model_config = ConfigDict(json_schema_extra={"examples": [{"street": "Markt 2"}]})
+
     legal_name: Annotated[Text, Field(max_length=200)] | None = None
     legal_form: Annotated[Text, Field(max_length=100)] | None = None
     applicant_type: ApplicantType | None = None
@@ -47,6 +49,14 @@ class OrganisationUpdate(_Input):
     postal_code: PostalCode | None = None
     city: Annotated[Text, Field(max_length=100)] | None = None
     municipality_key: MunicipalityKey | None = None
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _not_null(cls, value: object) -> object:
+        # Every column is required: a field sent as null would clear it; leave it out instead.
+        if value is None:
+            raise ValueError("darf nicht null sein (must not be null; omit it to keep it)")
+        return value
 
 
 class OrganisationPublic(BaseModel):

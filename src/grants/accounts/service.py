@@ -1,10 +1,12 @@
 """Use cases of the accounts feature. Each public function is one transaction: it takes the
-session, the actor (where there is one) and ``now``, and writes its audit rows before commit."""
+use-case context (session, actor, ``now``) and writes its audit rows before commit. Reads and
+writes are SQLAlchemy Core statements on the ``*_table`` objects, as in the other features."""
 
 import asyncio
 import uuid
 from collections.abc import Iterable
-from datetime import datetime
+from dataclasses import replace
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
@@ -21,22 +23,20 @@ from grants.accounts.schemas import (
     UserPublic,
 )
 from grants.accounts.tables import (
-    Membership,
-    Organisation,
-    StaffRoleGrant,
-    User,
     customer_number_seq,
     memberships_table,
     organisations_table,
     staff_roles_table,
     users_table,
 )
-from grants.core.access import Principal, ensure_organisation_access
+from grants.context import Context, UserContext
+from grants.core.access import ensure_organisation_access
 from grants.core.actors import Actor
+from grants.core.audit_actions import AuditAction
 from grants.core.errors import Conflict, FieldProblem, InvalidInput, NotFound
 from grants.core.password_policy import password_problems
 from grants.core.roles import OrganisationRole, StaffRole
-from grants.db.audit import record_audit
+from grants.core.versions import ensure_version, parse_if_match
 from grants.http.fields import Page
 
 _users = users_table
@@ -49,12 +49,17 @@ def normalise_email(email: str) -> str:
     return email.strip().lower()
 
 
-def _organisation_public(org: Organisation) -> OrganisationPublic:
-    return OrganisationPublic.model_validate(org, from_attributes=True)
+def _organisation_public(row: sa.Row[Any]) -> OrganisationPublic:
+    """An ``organisations`` row (all its columns) as the API shows it."""
+    return OrganisationPublic.model_validate(row._mapping)
 
 
-def _user_public(user: User) -> UserPublic:
-    return UserPublic.model_validate(user, from_attributes=True)
+def _user_public(row: sa.Row[Any]) -> UserPublic:
+    return UserPublic.model_validate(row._mapping)
+
+
+# What the API shows of a user: the columns of ``UserPublic`` (never the password hash).
+_USER_PUBLIC = (_users.c.id, _users.c.email, _users.c.display_name, _users.c.created_at)
 
 
 async def _hash_checked_password(password: str, *, field: str, context: tuple[str, ...]) -> str:
@@ -82,65 +87,69 @@ def _email_conflict(email: str) -> Conflict:
     )
 
 
-async def register_applicant(
-    session: AsyncSession, data: RegistrationCreate, *, now: datetime, request_id: str | None
-) -> RegistrationPublic:
+async def register_applicant(ctx: Context, data: RegistrationCreate) -> RegistrationPublic:
     """Create an applicant user, its organisation and the admin membership, all or nothing."""
     email = normalise_email(str(data.email))
     password_hash = await _hash_checked_password(
         data.password, field="password", context=(email, data.display_name)
     )
     try:
-        async with session.begin():
-            if await _email_taken(session, email):
+        async with ctx.session.begin():
+            if await _email_taken(ctx.session, email):
                 raise _email_conflict(email)
             number = (
-                await session.execute(sa.select(customer_number_seq.next_value()))
+                await ctx.session.execute(sa.select(customer_number_seq.next_value()))
             ).scalar_one()
-            org = Organisation(
-                customer_number=str(number),
-                created_at=now,
-                updated_at=now,
-                **data.organisation.model_dump(),
-            )
-            user = User(
-                email=email,
-                password_hash=password_hash,
-                display_name=data.display_name,
-                created_at=now,
-                updated_at=now,
-            )
-            session.add_all([org, user])
-            await session.flush()
-            session.add(
-                Membership(
+            org = (
+                await ctx.session.execute(
+                    sa.insert(_orgs)
+                    .values(
+                        customer_number=str(number),
+                        created_at=ctx.now,
+                        updated_at=ctx.now,
+                        **data.organisation.model_dump(),
+                    )
+                    .returning(_orgs)
+                )
+            ).one()
+            user = (
+                await ctx.session.execute(
+                    sa.insert(_users)
+                    .values(
+                        email=email,
+                        password_hash=password_hash,
+                        display_name=data.display_name,
+                        created_at=ctx.now,
+                        updated_at=ctx.now,
+                    )
+                    .returning(*_USER_PUBLIC)
+                )
+            ).one()
+            await ctx.session.execute(
+                sa.insert(_memberships).values(
                     user_id=user.id,
                     organisation_id=org.id,
                     role=OrganisationRole.ADMIN,
-                    created_at=now,
+                    created_at=ctx.now,
                 )
             )
-            await session.flush()
             result = RegistrationPublic(
                 user=_user_public(user), organisation=_organisation_public(org)
             )
-            actor = Actor(user_id=user.id, label=email, request_id=request_id)
-            await record_audit(
-                session,
-                actor=actor,
-                action="organisation_registered",
+            # The new user registers themselves: they are the actor of both entries.
+            registrant = replace(
+                ctx, actor=Actor(user_id=user.id, label=email, request_id=ctx.request_id)
+            )
+            await registrant.audit(
+                action=AuditAction.ORGANISATION_REGISTERED,
                 object_type="organisation",
                 object_id=org.id,
-                now=now,
                 after=result.organisation.model_dump(),
             )
-            await record_audit(
-                session,
-                actor=actor,
-                action="user_registered",
+            await registrant.audit(
+                action=AuditAction.USER_REGISTERED,
                 object_type="user",
                 object_id=user.id,
-                now=now,
                 after={**result.user.model_dump(), "organisation_id": org.id, "role": "admin"},
             )
     except IntegrityError as exc:
@@ -169,9 +178,9 @@ _ME = (
 )
 
 
-async def describe_me(session: AsyncSession, principal: Principal) -> MePublic:
-    async with session.begin():
-        rows = (await session.execute(_ME, {"user_id": principal.user_id})).all()
+async def describe_me(ctx: UserContext) -> MePublic:
+    async with ctx.session.begin():
+        rows = (await ctx.session.execute(_ME, {"user_id": ctx.principal.user_id})).all()
     if not rows:
         raise NotFound("user not found")
     first = rows[0]
@@ -190,7 +199,7 @@ async def describe_me(session: AsyncSession, principal: Principal) -> MePublic:
     ]
     return MePublic(
         user=user,
-        staff_roles=sorted(StaffRole(r) for r in principal.staff_roles),
+        staff_roles=sorted(StaffRole(r) for r in ctx.principal.staff_roles),
         memberships=memberships,
     )
 
@@ -198,65 +207,65 @@ async def describe_me(session: AsyncSession, principal: Principal) -> MePublic:
 _ORG_STAFF = (StaffRole.PROGRAMME_MANAGER, StaffRole.ADMIN)
 
 
-async def list_organisations(
-    session: AsyncSession, *, limit: int, offset: int
-) -> Page[OrganisationPublic]:
+async def list_organisations(ctx: Context, *, limit: int, offset: int) -> Page[OrganisationPublic]:
     """All organisations, by name (for staff; the route's guard says which)."""
-    async with session.begin():
-        total = (await session.execute(sa.select(sa.func.count()).select_from(_orgs))).scalar_one()
-        rows = await session.execute(
+    async with ctx.session.begin():
+        total = (
+            await ctx.session.execute(sa.select(sa.func.count()).select_from(_orgs))
+        ).scalar_one()
+        rows = await ctx.session.execute(
             sa.select(_orgs).order_by(_orgs.c.legal_name, _orgs.c.id).limit(limit).offset(offset)
         )
-        items = [OrganisationPublic.model_validate(row._mapping) for row in rows]
+        items = [_organisation_public(row) for row in rows]
     return Page[OrganisationPublic](items=items, total=total, limit=limit, offset=offset)
 
 
-async def get_organisation(
-    session: AsyncSession, principal: Principal, organisation_id: uuid.UUID
-) -> OrganisationPublic:
-    ensure_organisation_access(principal, organisation_id, staff_roles=_ORG_STAFF)
-    async with session.begin():
-        org = await session.get(Organisation, organisation_id)
+def _organisation_by_id(organisation_id: uuid.UUID) -> sa.Select[Any]:
+    return sa.select(_orgs).where(_orgs.c.id == organisation_id)
+
+
+async def get_organisation(ctx: UserContext, organisation_id: uuid.UUID) -> OrganisationPublic:
+    ensure_organisation_access(ctx.principal, organisation_id, staff_roles=_ORG_STAFF)
+    async with ctx.session.begin():
+        org = (await ctx.session.execute(_organisation_by_id(organisation_id))).first()
     if org is None:
         raise NotFound("organisation not found")
     return _organisation_public(org)
 
 
 async def update_organisation(
-    session: AsyncSession,
-    principal: Principal,
+    ctx: UserContext,
     organisation_id: uuid.UUID,
     changes: OrganisationUpdate,
     *,
-    now: datetime,
-    request_id: str | None,
+    if_match: str | None,
 ) -> OrganisationPublic:
-    ensure_organisation_access(principal, organisation_id, roles={OrganisationRole.ADMIN})
-    values = changes.model_dump(exclude_unset=True, exclude={"version"})
-    async with session.begin():
-        org = await session.get(Organisation, organisation_id, with_for_update=True)
+    """Change the fields sent, based on the version named by ``if_match`` (428 without it,
+    412 naming the current version when it is stale)."""
+    ensure_organisation_access(ctx.principal, organisation_id, roles={OrganisationRole.ADMIN})
+    expected = parse_if_match(if_match)
+    values = changes.model_dump(exclude_unset=True)
+    async with ctx.session.begin():
+        org = (
+            await ctx.session.execute(_organisation_by_id(organisation_id).with_for_update())
+        ).first()
         if org is None:
             raise NotFound("organisation not found")
-        if org.version != changes.version:
-            raise Conflict(
-                "Die Organisation wurde inzwischen geändert "
-                f"(changed meanwhile: version {org.version}, not {changes.version}).",
-                problems=(FieldProblem("version", "stale", "reload and apply your change again"),),
-            )
+        ensure_version(org.version, expected)
         before = _organisation_public(org).model_dump()
-        for name, value in values.items():
-            setattr(org, name, value)
-        org.version += 1
-        org.updated_at = now
-        await session.flush()
-        after = _organisation_public(org)
-        await record_audit(
-            session,
-            actor=principal.as_actor(request_id),
-            action="organisation_updated",
+        updated = (
+            await ctx.session.execute(
+                sa.update(_orgs)
+                .where(_orgs.c.id == organisation_id)
+                .values(version=org.version + 1, updated_at=ctx.now, **values)
+                .returning(_orgs)
+            )
+        ).one()
+        after = _organisation_public(updated)
+        await ctx.audit(
+            action=AuditAction.ORGANISATION_UPDATED,
             object_type="organisation",
-            object_id=org.id,
-            now=now,
+            object_id=organisation_id,
             before=before,
             after=after.model_dump(),
         )
@@ -264,14 +273,7 @@ async def update_organisation(
 
 
 async def create_staff_user(
-    session: AsyncSession,
-    *,
-    email: str,
-    display_name: str,
-    password: str,
-    roles: Iterable[StaffRole],
-    actor: Actor,
-    now: datetime,
+    ctx: Context, *, email: str, display_name: str, password: str, roles: Iterable[StaffRole]
 ) -> tuple[uuid.UUID, bool]:
     """Create a staff user with ``roles``, or grant the roles to an existing user (whose
     password then stays as it is). Returns the user id and whether the user is new."""
@@ -282,57 +284,57 @@ async def create_staff_user(
             "at least one staff role is required",
             problems=(FieldProblem("role", "required", "give a role"),),
         )
-    async with session.begin():
+    async with ctx.session.begin():
         existing = (
-            await session.execute(sa.select(_users.c.id).where(_users.c.email == email))
+            await ctx.session.execute(sa.select(_users.c.id).where(_users.c.email == email))
         ).first()
     password_hash = None
     if existing is None:
         password_hash = await _hash_checked_password(
             password, field="password", context=(email, display_name)
         )
-    async with session.begin():
+    async with ctx.session.begin():
         if existing is None:
-            user = User(
-                email=email,
-                password_hash=password_hash,
-                display_name=display_name,
-                created_at=now,
-                updated_at=now,
-            )
-            session.add(user)
-            await session.flush()
-            user_id = user.id
-            await record_audit(
-                session,
-                actor=actor,
-                action="user_created",
+            user_id = (
+                await ctx.session.execute(
+                    sa.insert(_users)
+                    .values(
+                        email=email,
+                        password_hash=password_hash,
+                        display_name=display_name,
+                        created_at=ctx.now,
+                        updated_at=ctx.now,
+                    )
+                    .returning(_users.c.id)
+                )
+            ).scalar_one()
+            await ctx.audit(
+                action=AuditAction.USER_CREATED,
                 object_type="user",
                 object_id=user_id,
-                now=now,
                 after={"email": email, "display_name": display_name},
             )
         else:
             user_id = existing.id
         held = set(
             (
-                await session.execute(sa.select(_staff.c.role).where(_staff.c.user_id == user_id))
+                await ctx.session.execute(
+                    sa.select(_staff.c.role).where(_staff.c.user_id == user_id)
+                )
             ).scalars()
         )
         for role in roles:
             if role in held:
                 continue
-            session.add(
-                StaffRoleGrant(user_id=user_id, role=role, granted_at=now, granted_by=actor.label)
+            await ctx.session.execute(
+                sa.insert(_staff).values(
+                    user_id=user_id, role=role, granted_at=ctx.now, granted_by=ctx.actor.label
+                )
             )
-            await session.flush()
-            await record_audit(
-                session,
-                actor=actor,
-                action="staff_role_granted",
+            await ctx.audit(
+                action=AuditAction.STAFF_ROLE_GRANTED,
                 object_type="user",
                 object_id=user_id,
-                now=now,
                 after={"role": role},
             )
     return user_id, existing is None
@@ -343,8 +345,8 @@ async def organisation_profile(
 ) -> OrganisationPublic:
     """Master data of an organisation, in the caller's transaction; for other features that
     have already checked access to an object the organisation owns (no check here)."""
-    row = (await session.execute(sa.select(_orgs).where(_orgs.c.id == organisation_id))).one()
-    return OrganisationPublic.model_validate(row, from_attributes=True)
+    row = (await session.execute(_organisation_by_id(organisation_id))).one()
+    return _organisation_public(row)
 
 
 async def contact_of(session: AsyncSession, user_id: uuid.UUID) -> tuple[str, str]:

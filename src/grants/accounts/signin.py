@@ -14,7 +14,6 @@ from grants.accounts.passwords import hash_password, needs_rehash, verify_passwo
 from grants.accounts.schemas import TokenPair
 from grants.accounts.service import normalise_email
 from grants.accounts.tables import (
-    AuthSession,
     auth_sessions_table,
     memberships_table,
     staff_roles_table,
@@ -35,8 +34,10 @@ from grants.accounts.tokens import (
     issue_token,
     verify_token,
 )
+from grants.context import Context, UserContext
 from grants.core.access import Principal
 from grants.core.actors import Actor
+from grants.core.audit_actions import AuditAction
 from grants.core.errors import AuthenticationFailed
 from grants.db.audit import record_audit
 
@@ -90,23 +91,21 @@ def _issue_pair(
 
 
 async def login(
-    session: AsyncSession,
+    ctx: Context,
     *,
     email: str,
     password: str,
     client_address: str,
     policy: TokenPolicy,
     limits: ThrottleLimits,
-    now: datetime,
-    request_id: str | None,
 ) -> TokenPair:
     email = normalise_email(email)
-    async with session.begin():
+    async with ctx.session.begin():
         await ensure_login_allowed(
-            session, email=email, address=client_address, now=now, limits=limits
+            ctx.session, email=email, address=client_address, now=ctx.now, limits=limits
         )
         row = (
-            await session.execute(
+            await ctx.session.execute(
                 sa.select(_users.c.id, _users.c.password_hash, _users.c.is_active).where(
                     _users.c.email == email
                 )
@@ -116,34 +115,38 @@ async def login(
     # Always verify, against a dummy hash for unknown users: equal timing either way.
     valid = await asyncio.to_thread(verify_password, stored_hash, password)
     if not valid or row is None:
-        async with session.begin():
+        async with ctx.session.begin():
             await record_login_failure(
-                session, email=email, address=client_address, now=now, limits=limits
+                ctx.session, email=email, address=client_address, now=ctx.now, limits=limits
             )
         raise AuthenticationFailed(_BAD_CREDENTIALS)
 
-    async with session.begin():
-        await clear_account_failures(session, email=email, address=client_address)
+    async with ctx.session.begin():
+        await clear_account_failures(ctx.session, email=email, address=client_address)
         if stored_hash is not None and needs_rehash(stored_hash):
             new_hash = await asyncio.to_thread(hash_password, password)
-            await session.execute(
+            await ctx.session.execute(
                 sa.update(_users).where(_users.c.id == row.id).values(password_hash=new_hash)
             )
-        auth_session = AuthSession(
-            user_id=row.id,
-            created_at=now,
-            expires_at=now + policy.refresh_lifetime,
-            client_address=client_address[:64],
-        )
-        session.add(auth_session)
-        await session.flush()
+        auth_session = (
+            await ctx.session.execute(
+                sa.insert(_sessions)
+                .values(
+                    user_id=row.id,
+                    created_at=ctx.now,
+                    expires_at=ctx.now + policy.refresh_lifetime,
+                    client_address=client_address[:64],
+                )
+                .returning(_sessions.c.id, _sessions.c.refresh_jti)
+            )
+        ).one()
         await record_audit(
-            session,
-            actor=Actor(user_id=row.id, label=email, request_id=request_id),
-            action="user_logged_in",
+            ctx.session,
+            actor=Actor(user_id=row.id, label=email, request_id=ctx.request_id),
+            action=AuditAction.USER_LOGGED_IN,
             object_type="auth_session",
             object_id=auth_session.id,
-            now=now,
+            now=ctx.now,
             after={"client_address": client_address},
         )
     return _issue_pair(
@@ -151,13 +154,11 @@ async def login(
         user_id=row.id,
         session_id=auth_session.id,
         refresh_jti=auth_session.refresh_jti,
-        now=now,
+        now=ctx.now,
     )
 
 
-async def refresh_tokens(
-    session: AsyncSession, refresh_token: str, *, policy: TokenPolicy, now: datetime
-) -> TokenPair:
+async def refresh_tokens(ctx: Context, refresh_token: str, *, policy: TokenPolicy) -> TokenPair:
     """Rotate the refresh token. A refresh token that was already used (a stolen copy, or
     the legitimate one after the thief used it) revokes the whole session."""
     try:
@@ -165,16 +166,16 @@ async def refresh_tokens(
     except InvalidToken:
         raise AuthenticationFailed(_BAD_TOKEN) from None
     new_jti = uuid.uuid4()
-    async with session.begin():
+    async with ctx.session.begin():
         rotated = (
-            await session.execute(
+            await ctx.session.execute(
                 sa.update(_sessions)
                 .where(
                     _sessions.c.id == claims.session_id,
                     _sessions.c.user_id == _as_uuid(claims.subject),
                     _sessions.c.refresh_jti == _as_uuid(claims.jti),
                     _sessions.c.revoked_at.is_(None),
-                    _sessions.c.expires_at > now,
+                    _sessions.c.expires_at > ctx.now,
                     sa.exists().where(_users.c.id == _sessions.c.user_id, _users.c.is_active),
                 )
                 .values(refresh_jti=new_jti)
@@ -182,17 +183,21 @@ async def refresh_tokens(
             )
         ).first()
         if rotated is None:
-            await session.execute(
+            await ctx.session.execute(
                 sa.update(_sessions)
                 .where(_sessions.c.id == claims.session_id, _sessions.c.revoked_at.is_(None))
-                .values(revoked_at=now)
+                .values(revoked_at=ctx.now)
             )
     if rotated is None:
         raise AuthenticationFailed(_BAD_TOKEN)
     if claims.session_id is None:  # cannot happen: local tokens always carry one
         raise AuthenticationFailed(_BAD_TOKEN)
     return _issue_pair(
-        policy, user_id=rotated.user_id, session_id=claims.session_id, refresh_jti=new_jti, now=now
+        policy,
+        user_id=rotated.user_id,
+        session_id=claims.session_id,
+        refresh_jti=new_jti,
+        now=ctx.now,
     )
 
 
@@ -203,26 +208,21 @@ def _as_uuid(value: str | None) -> uuid.UUID | None:
         return None
 
 
-async def logout(
-    session: AsyncSession, principal: Principal, *, now: datetime, request_id: str | None
-) -> None:
-    if principal.session_id is None:
+async def logout(ctx: UserContext) -> None:
+    if ctx.principal.session_id is None:
         return  # a token of the external provider: nothing of ours to revoke
-    async with session.begin():
-        revoked = await session.execute(
+    async with ctx.session.begin():
+        revoked = await ctx.session.execute(
             sa.update(_sessions)
-            .where(_sessions.c.id == principal.session_id, _sessions.c.revoked_at.is_(None))
-            .values(revoked_at=now)
+            .where(_sessions.c.id == ctx.principal.session_id, _sessions.c.revoked_at.is_(None))
+            .values(revoked_at=ctx.now)
             .returning(_sessions.c.id)
         )
         if revoked.first() is not None:
-            await record_audit(
-                session,
-                actor=principal.as_actor(request_id),
-                action="user_logged_out",
+            await ctx.audit(
+                action=AuditAction.USER_LOGGED_OUT,
                 object_type="auth_session",
-                object_id=principal.session_id,
-                now=now,
+                object_id=ctx.principal.session_id,
             )
 
 

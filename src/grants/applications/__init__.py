@@ -1,1 +1,15 @@
-"""Applications: drafts, submission with receipts, lifecycle, requests for information."""
+"""Applications: drafts, submission with receipts, lifecycle, requests for information.
+
+Other features may import the modules in ``__all__`` (submodules, not imported here).
+"""
+
+__all__ = [
+    "access",
+    "attachments",
+    "content",
+    "history",
+    "information_requests",
+    "queries",
+    "schemas",
+    "transitions",
+]

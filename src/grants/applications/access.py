@@ -10,9 +10,9 @@ import uuid
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from grants.applications.tables import applications_table
+from grants.context import UserContext
 from grants.core.access import Principal
 from grants.core.errors import Forbidden, NotFound
 from grants.core.lifecycle import State
@@ -36,8 +36,7 @@ def role_of(principal: Principal, organisation_id: uuid.UUID, status: State) -> 
 
 
 async def load_application(
-    session: AsyncSession,
-    principal: Principal,
+    ctx: UserContext,
     application_id: uuid.UUID,
     *,
     for_update: bool = False,
@@ -49,10 +48,10 @@ async def load_application(
     query = sa.select(_apps).where(_apps.c.id == application_id)
     if for_update:
         query = query.with_for_update()
-    row = (await session.execute(query)).first()
+    row = (await ctx.session.execute(query)).first()
     if row is None:
         raise not_found(application_id)
-    role = role_of(principal, row.organisation_id, State(row.status))
+    role = role_of(ctx.principal, row.organisation_id, State(row.status))
     if role is None:
         raise not_found(application_id)
     if require is not None and role is not require:

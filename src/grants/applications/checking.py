@@ -22,7 +22,7 @@ from grants.applications.content import (
     to_proposal,
 )
 from grants.applications.schemas import DraftContent
-from grants.core.access import Principal
+from grants.context import UserContext
 from grants.core.areas import is_rural
 from grants.core.eligibility import CheckContext, Verdict, check
 from grants.core.errors import FieldProblem
@@ -96,24 +96,17 @@ def verdict_problems(verdict: Verdict) -> list[FieldProblem]:
     ]
 
 
-async def check_draft(
-    session: AsyncSession,
-    principal: Principal,
-    application_id: uuid.UUID,
-    *,
-    registry: GuidelineRegistry,
-    now: datetime,
-) -> DraftCheckOut:
-    async with session.begin():
-        row, _ = await load_application(session, principal, application_id)
+async def check_draft(ctx: UserContext, application_id: uuid.UUID) -> DraftCheckOut:
+    async with ctx.session.begin():
+        row, _ = await load_application(ctx, application_id)
         draft = draft_from_row(row)
-        verdict = await judge(session, row, draft, registry=registry, received_at=now)
-        kinds = clean_kinds(await attachments_for_snapshot(session, application_id))
+        verdict = await judge(ctx.session, row, draft, registry=ctx.guidelines, received_at=ctx.now)
+        kinds = clean_kinds(await attachments_for_snapshot(ctx.session, application_id))
     missing = missing_for_submission(draft, attachment_kinds=kinds)
     return DraftCheckOut(
         application_id=row.id,
         version=row.version,
-        checked_at=now,
+        checked_at=ctx.now,
         submittable=not missing and verdict is not None and verdict.eligible,
         missing=_problems_out(missing),
         verdict=None if verdict is None else verdict_out(verdict),

@@ -5,11 +5,9 @@ last saw): a stale one is refused with 412 and nothing changes, so two tabs or t
 cannot silently overwrite each other."""
 
 import uuid
-from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from grants.applications.access import load_application
 from grants.applications.content import (
@@ -25,8 +23,9 @@ from grants.applications.schemas import (
     DraftPatch,
 )
 from grants.applications.tables import applications_table, events_table
+from grants.context import UserContext
 from grants.core.access import Principal
-from grants.core.deadlines import in_time
+from grants.core.audit_actions import AuditAction
 from grants.core.errors import (
     DeadlinePassed,
     FieldProblem,
@@ -37,7 +36,6 @@ from grants.core.errors import (
 from grants.core.lifecycle import State, allowed_events
 from grants.core.roles import Role
 from grants.core.versions import ensure_version, parse_if_match
-from grants.db.audit import record_audit
 from grants.guidelines.registry import GuidelineRegistry
 
 _apps = applications_table
@@ -114,19 +112,11 @@ def _merged(current: DraftContent, patch: DraftPatch) -> DraftContent:
         ) from None
 
 
-async def create_application(
-    session: AsyncSession,
-    principal: Principal,
-    data: ApplicationCreate,
-    *,
-    registry: GuidelineRegistry,
-    now: datetime,
-    request_id: str | None,
-) -> ApplicationPublic:
-    organisation_id = _owning_organisation(principal, data.organisation_id)
-    guideline = guideline_of(registry, data.guideline, field="guideline")
+async def create_application(ctx: UserContext, data: ApplicationCreate) -> ApplicationPublic:
+    organisation_id = _owning_organisation(ctx.principal, data.organisation_id)
+    guideline = guideline_of(ctx.guidelines, data.guideline, field="guideline")
     _, call = line_and_call(guideline, data.call, data.funding_line)
-    if now < call.published_at or not in_time(now, call.deadline_at):
+    if not call.is_open(ctx.now):
         raise DeadlinePassed(
             f"Der Aufruf „{call.code}“ nimmt keine Anträge an (the call is not open): "
             f"{call.published_at.isoformat()} – {call.deadline_at.isoformat()}."
@@ -141,9 +131,9 @@ async def create_application(
     draft = _merged(DraftContent(), patch)
     ensure_known_codes(guideline, draft)
     application_id = uuid.uuid4()
-    async with session.begin():
+    async with ctx.session.begin():
         row = (
-            await session.execute(
+            await ctx.session.execute(
                 sa.insert(_apps)
                 .values(
                     id=application_id,
@@ -154,78 +144,61 @@ async def create_application(
                     status=State.DRAFT,
                     version=1,
                     submission_count=0,
-                    created_by=principal.user_id,
-                    created_at=now,
-                    updated_at=now,
+                    created_by=ctx.principal.user_id,
+                    created_at=ctx.now,
+                    updated_at=ctx.now,
                     **_columns_from(draft),
                 )
                 .returning(_apps)
             )
         ).one()
-        await session.execute(
+        await ctx.session.execute(
             sa.insert(events_table).values(
                 application_id=application_id,
                 event="create",
                 from_state=None,
                 to_state=State.DRAFT.value,
-                actor_id=principal.user_id,
-                actor_label=principal.email,
-                occurred_at=now,
+                actor_id=ctx.principal.user_id,
+                actor_label=ctx.principal.email,
+                occurred_at=ctx.now,
             )
         )
-        await record_audit(
-            session,
-            actor=principal.as_actor(request_id),
-            action="application.created",
+        await ctx.audit(
+            action=AuditAction.APPLICATION_CREATED,
             object_type="application",
             object_id=application_id,
-            now=now,
             after={
                 "organisation_id": str(organisation_id),
                 "call": call.code,
                 "funding_line": data.funding_line,
             },
         )
-    return application_public(row, Role.APPLICANT, registry)
+    return application_public(row, Role.APPLICANT, ctx.guidelines)
 
 
-async def get_application(
-    session: AsyncSession,
-    principal: Principal,
-    application_id: uuid.UUID,
-    *,
-    registry: GuidelineRegistry,
-) -> ApplicationPublic:
-    row, role = await load_application(session, principal, application_id)
-    return application_public(row, role, registry)
+async def get_application(ctx: UserContext, application_id: uuid.UUID) -> ApplicationPublic:
+    row, role = await load_application(ctx, application_id)
+    return application_public(row, role, ctx.guidelines)
 
 
 async def patch_draft(
-    session: AsyncSession,
-    principal: Principal,
-    application_id: uuid.UUID,
-    patch: DraftPatch,
-    *,
-    if_match: str | None,
-    registry: GuidelineRegistry,
-    now: datetime,
-    request_id: str | None,
+    ctx: UserContext, application_id: uuid.UUID, patch: DraftPatch, *, if_match: str | None
 ) -> ApplicationPublic:
     expected = parse_if_match(if_match)
-    async with session.begin():
+    async with ctx.session.begin():
         row, _ = await load_application(
-            session, principal, application_id, for_update=True, require=Role.APPLICANT
+            ctx, application_id, for_update=True, require=Role.APPLICANT
         )
         ensure_version(row.version, expected)
         status = State(row.status)
-        guideline = guideline_of(registry, row.guideline_id)
+        guideline = guideline_of(ctx.guidelines, row.guideline_id)
         _, call = line_and_call(guideline, row.call_code, row.funding_line)
         if status not in EDITABLE_STATES:
             raise Forbidden(
                 f"Im Zustand „{status.value}“ ist der Antrag nicht mehr änderbar "
                 "(no longer editable); Nachreichungen nur auf Nachforderung."
             )
-        if status is State.SUBMITTED and not in_time(now, call.deadline_at):
+        if status is State.SUBMITTED and not call.is_open(ctx.now):
             raise DeadlinePassed(
                 "Die Frist ist abgelaufen; der eingereichte Antrag kann nicht mehr geändert "
                 "werden (the deadline has passed)."
@@ -234,20 +207,17 @@ async def patch_draft(
         ensure_known_codes(guideline, draft)
         changed = sorted(patch.model_fields_set)
         updated = (
-            await session.execute(
+            await ctx.session.execute(
                 sa.update(_apps)
                 .where(_apps.c.id == application_id)
-                .values(version=row.version + 1, updated_at=now, **_columns_from(draft))
+                .values(version=row.version + 1, updated_at=ctx.now, **_columns_from(draft))
                 .returning(_apps)
             )
         ).one()
-        await record_audit(
-            session,
-            actor=principal.as_actor(request_id),
-            action="application.draft_updated",
+        await ctx.audit(
+            action=AuditAction.APPLICATION_DRAFT_UPDATED,
             object_type="application",
             object_id=application_id,
-            now=now,
             after={"fields": changed, "version": row.version + 1},
         )
-    return application_public(updated, Role.APPLICANT, registry)
+    return application_public(updated, Role.APPLICANT, ctx.guidelines)

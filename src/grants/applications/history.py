@@ -17,7 +17,7 @@ from grants.applications.schemas import (
     SubmissionSummary,
 )
 from grants.applications.tables import events_table, submissions_table
-from grants.core.access import Principal
+from grants.context import UserContext
 from grants.core.errors import FieldProblem, InvalidInput, NotFound
 from grants.core.snapshot_diff import diff_snapshots
 
@@ -32,12 +32,10 @@ _SUMMARY = (
 )
 
 
-async def list_submissions(
-    session: AsyncSession, principal: Principal, application_id: uuid.UUID
-) -> list[SubmissionSummary]:
-    async with session.begin():
-        await load_application(session, principal, application_id)
-        rows = await session.execute(
+async def list_submissions(ctx: UserContext, application_id: uuid.UUID) -> list[SubmissionSummary]:
+    async with ctx.session.begin():
+        await load_application(ctx, application_id)
+        rows = await ctx.session.execute(
             sa.select(*_SUMMARY)
             .where(_subs.c.application_id == application_id)
             .order_by(_subs.c.number)
@@ -59,32 +57,28 @@ async def _snapshot(session: AsyncSession, application_id: uuid.UUID, number: in
 
 
 async def get_submission(
-    session: AsyncSession, principal: Principal, application_id: uuid.UUID, number: int
+    ctx: UserContext, application_id: uuid.UUID, number: int
 ) -> SubmissionPublic:
-    async with session.begin():
-        await load_application(session, principal, application_id)
-        row = await _snapshot(session, application_id, number)
+    async with ctx.session.begin():
+        await load_application(ctx, application_id)
+        row = await _snapshot(ctx.session, application_id, number)
     return SubmissionPublic.model_validate(row, from_attributes=True)
 
 
 async def diff_submissions(
-    session: AsyncSession,
-    principal: Principal,
-    application_id: uuid.UUID,
-    number: int,
-    against: int | None,
+    ctx: UserContext, application_id: uuid.UUID, number: int, against: int | None
 ) -> SubmissionDiff:
     """What changed from version ``against`` (default: the one before) to ``number``."""
     base = number - 1 if against is None else against
-    async with session.begin():
-        await load_application(session, principal, application_id)
+    async with ctx.session.begin():
+        await load_application(ctx, application_id)
         if base < 1 or base == number:
             raise InvalidInput(
                 "Bitte zwei verschiedene Fassungen angeben (two different versions needed).",
                 problems=(FieldProblem("against", "invalid", "eine andere, vorhandene Fassung"),),
             )
-        old = await _snapshot(session, application_id, base)
-        new = await _snapshot(session, application_id, number)
+        old = await _snapshot(ctx.session, application_id, base)
+        new = await _snapshot(ctx.session, application_id, number)
     diff = diff_snapshots(old.snapshot, new.snapshot)
     return SubmissionDiff(
         application_id=application_id,
@@ -100,12 +94,10 @@ async def diff_submissions(
     )
 
 
-async def list_events(
-    session: AsyncSession, principal: Principal, application_id: uuid.UUID
-) -> list[EventPublic]:
-    async with session.begin():
-        await load_application(session, principal, application_id)
-        rows = await session.execute(
+async def list_events(ctx: UserContext, application_id: uuid.UUID) -> list[EventPublic]:
+    async with ctx.session.begin():
+        await load_application(ctx, application_id)
+        rows = await ctx.session.execute(
             sa.select(events_table)
             .where(events_table.c.application_id == application_id)
             .order_by(events_table.c.occurred_at, events_table.c.id)

@@ -19,18 +19,18 @@ from grants.applications.schemas import (
     InformationResponseCreate,
     InformationResponsePublic,
 )
-from grants.applications.snapshots import sha256_of
 from grants.applications.tables import (
     InformationRequestStatus,
     information_requests_table,
     information_responses_table,
 )
 from grants.applications.transitions import apply_transition
-from grants.core.access import Principal
+from grants.context import UserContext
+from grants.core.audit_actions import AuditAction
+from grants.core.canonical import sha256_of
 from grants.core.errors import Conflict, FieldProblem, InvalidInput, NotFound
 from grants.core.lifecycle import Event, State
 from grants.core.roles import Role
-from grants.db.audit import record_audit
 
 _requests = information_requests_table
 _responses = information_responses_table
@@ -86,54 +86,30 @@ async def _requests_of(
 
 
 async def request_information(
-    session: AsyncSession,
-    principal: Principal,
-    application_id: uuid.UUID,
-    data: InformationRequestCreate,
-    *,
-    now: datetime,
-    request_id: str | None,
+    ctx: UserContext, application_id: uuid.UUID, data: InformationRequestCreate
 ) -> InformationRequestPublic:
-    async with session.begin():
+    async with ctx.session.begin():
         row, role = await load_application(
-            session, principal, application_id, for_update=True, require=Role.PROGRAMME_MANAGER
+            ctx, application_id, for_update=True, require=Role.PROGRAMME_MANAGER
         )
-        return await open_information_request(
-            session, principal, row, role, data, now=now, request_id=request_id
-        )
+        return await open_information_request(ctx, row, role, data)
 
 
 async def open_information_request(
-    session: AsyncSession,
-    principal: Principal,
-    row: Any,
-    role: Role,
-    data: InformationRequestCreate,
-    *,
-    now: datetime,
-    request_id: str | None,
+    ctx: UserContext, row: Any, role: Role, data: InformationRequestCreate
 ) -> InformationRequestPublic:
     """In the caller's transaction, with ``row`` locked: move the application to
     ``information_requested``, store the request, queue the e-mail (the formal check uses
     this too)."""
-    if data.due_at <= now:
+    if data.due_at <= ctx.now:
         raise InvalidInput(
             "Die Frist muss in der Zukunft liegen (due date must be in the future).",
             problems=(FieldProblem("due_at", "in_past", "ein späteres Datum wählen"),),
         )
     reason = "Nachforderung: " + "; ".join(data.items)
-    await apply_transition(
-        session,
-        principal,
-        row,
-        Event.REQUEST_INFORMATION,
-        role,
-        reason=reason[:4000],
-        now=now,
-        request_id=request_id,
-    )
+    await apply_transition(ctx, row, Event.REQUEST_INFORMATION, role, reason=reason[:4000])
     new_id = uuid.uuid4()
-    await session.execute(
+    await ctx.session.execute(
         sa.insert(_requests).values(
             id=new_id,
             application_id=row.id,
@@ -141,13 +117,13 @@ async def open_information_request(
             message=data.message,
             due_at=data.due_at,
             status=InformationRequestStatus.OPEN,
-            created_by=principal.user_id,
-            created_at=now,
+            created_by=ctx.principal.user_id,
+            created_at=ctx.now,
         )
     )
-    recipient, _ = await contact_of(session, row.created_by)
+    recipient, _ = await contact_of(ctx.session, row.created_by)
     await queue_information_request(
-        session,
+        ctx.session,
         application_id=row.id,
         request_id=new_id,
         reference_number=row.reference_number,
@@ -156,45 +132,38 @@ async def open_information_request(
         due_at=data.due_at,
         message=data.message,
         recipient=recipient,
-        now=now,
+        now=ctx.now,
     )
-    await record_audit(
-        session,
-        actor=principal.as_actor(request_id),
-        action="information_request.created",
+    await ctx.audit(
+        action=AuditAction.INFORMATION_REQUEST_CREATED,
         object_type="information_request",
         object_id=new_id,
-        now=now,
         after={"application_id": str(row.id), "items": list(data.items)},
     )
-    [created] = await _requests_of(session, row.id, new_id)
+    [created] = await _requests_of(ctx.session, row.id, new_id)
     return created
 
 
 async def list_information_requests(
-    session: AsyncSession, principal: Principal, application_id: uuid.UUID
+    ctx: UserContext, application_id: uuid.UUID
 ) -> list[InformationRequestPublic]:
-    async with session.begin():
-        await load_application(session, principal, application_id)
-        return await _requests_of(session, application_id)
+    async with ctx.session.begin():
+        await load_application(ctx, application_id)
+        return await _requests_of(ctx.session, application_id)
 
 
 async def answer_information_request(
-    session: AsyncSession,
-    principal: Principal,
+    ctx: UserContext,
     application_id: uuid.UUID,
     information_request_id: uuid.UUID,
     data: InformationResponseCreate,
-    *,
-    now: datetime,
-    request_id: str | None,
 ) -> InformationResponsePublic:
-    async with session.begin():
+    async with ctx.session.begin():
         row, role = await load_application(
-            session, principal, application_id, for_update=True, require=Role.APPLICANT
+            ctx, application_id, for_update=True, require=Role.APPLICANT
         )
         request = (
-            await session.execute(
+            await ctx.session.execute(
                 sa.select(_requests)
                 .where(
                     _requests.c.id == information_request_id,
@@ -214,12 +183,12 @@ async def answer_information_request(
         chosen = [
             {k: found[k] for k in ("id", "filename", "media_type", "size_bytes", "sha256")}
             for found in await attachments_by_ids(
-                session, application_id, data.attachment_ids, clean_only=True
+                ctx.session, application_id, data.attachment_ids, clean_only=True
             )
         ]
         number = 1 + int(
             (
-                await session.execute(
+                await ctx.session.execute(
                     sa.select(sa.func.count()).where(_responses.c.request_id == request.id)
                 )
             ).scalar_one()
@@ -227,7 +196,7 @@ async def answer_information_request(
         content = {"text": data.text, "attachments": chosen}
         response_id = uuid.uuid4()
         inserted = (
-            await session.execute(
+            await ctx.session.execute(
                 sa.insert(_responses)
                 .values(
                     id=response_id,
@@ -237,36 +206,24 @@ async def answer_information_request(
                     text=data.text,
                     attachments=chosen,
                     content_sha256=sha256_of(content),
-                    submitted_by=principal.user_id,
-                    created_at=now,
+                    submitted_by=ctx.principal.user_id,
+                    created_at=ctx.now,
                 )
                 .returning(_responses)
             )
         ).one()
         if request.status == InformationRequestStatus.OPEN:
-            await session.execute(
+            await ctx.session.execute(
                 sa.update(_requests)
                 .where(_requests.c.id == request.id)
-                .values(status=InformationRequestStatus.ANSWERED, answered_at=now)
+                .values(status=InformationRequestStatus.ANSWERED, answered_at=ctx.now)
             )
         if status is State.INFORMATION_REQUESTED:
-            await apply_transition(
-                session,
-                principal,
-                row,
-                Event.ANSWER_REQUEST,
-                role,
-                reason=None,
-                now=now,
-                request_id=request_id,
-            )
-        await record_audit(
-            session,
-            actor=principal.as_actor(request_id),
-            action="information_request.answered",
+            await apply_transition(ctx, row, Event.ANSWER_REQUEST, role, reason=None)
+        await ctx.audit(
+            action=AuditAction.INFORMATION_REQUEST_ANSWERED,
             object_type="information_request",
             object_id=request.id,
-            now=now,
             after={"response": str(response_id), "number": number},
         )
     return _response_public(inserted, request.due_at)

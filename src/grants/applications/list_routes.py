@@ -6,11 +6,10 @@ from typing import Annotated
 from litestar import Controller, get
 from litestar.di import NamedDependency
 from litestar.params import QueryParameter
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from grants.applications import listing
 from grants.applications.cursor import cursor_key
-from grants.core.access import Principal
+from grants.context import UserContext
 from grants.http.guards import BEARER
 from grants.http.params import DEFAULT_LIMIT, Limit, OptionalCallQuery, code_parameter
 from grants.settings import Settings
@@ -62,8 +61,7 @@ class ApplicationListController(Controller):
     )
     async def list_applications(
         self,
-        principal: NamedDependency[Principal],
-        db_session: NamedDependency[AsyncSession],
+        context: NamedDependency[UserContext],
         settings: NamedDependency[Settings],
         call: Call = None,
         funding_line: FundingLine = None,
@@ -84,8 +82,7 @@ class ApplicationListController(Controller):
             q=q,
         )
         return await listing.list_applications(
-            db_session,
-            principal,
+            context,
             filters,
             sort=sort,
             limit=limit,

@@ -28,10 +28,10 @@ from typing import Any
 
 import sqlalchemy as sa
 from pydantic import BaseModel
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from grants.applications.cursor import Position, decode, encode, invalid_cursor
 from grants.applications.tables import applications_table
+from grants.context import UserContext
 from grants.core.access import Principal
 from grants.core.errors import FieldProblem, InvalidInput
 from grants.core.lifecycle import State
@@ -384,8 +384,7 @@ def page_query(
 
 
 async def list_applications(
-    session: AsyncSession,
-    principal: Principal,
+    ctx: UserContext,
     filters: ListFilters,
     *,
     sort: str | None,
@@ -395,12 +394,12 @@ async def list_applications(
 ) -> ApplicationList:
     """One page of the applications ``principal`` may see, filtered and sorted."""
     chosen, statements = page_query(
-        principal, filters, sort=sort, cursor=cursor, cursor_key=cursor_key
+        ctx.principal, filters, sort=sort, cursor=cursor, cursor_key=cursor_key
     )
     wanted = limit + 1  # one more than the page: is there a next page?
     rows: list[sa.Row[Any]] = []
     for statement in statements:
-        rows.extend((await session.execute(statement.limit(wanted - len(rows)))).all())
+        rows.extend((await ctx.session.execute(statement.limit(wanted - len(rows)))).all())
         if len(rows) >= wanted:
             break
     next_cursor = None

@@ -1,15 +1,12 @@
 """HTTP routes of the applications feature: thin, one service call each."""
 
 import uuid
-from datetime import datetime
 from typing import Annotated
 
 from litestar import Response, get, patch, post
-from litestar.datastructures import State
 from litestar.di import NamedDependency
 from litestar.params import FromPath, HeaderParameter, JSONBody, PathParameter, QueryParameter
 from litestar.status_codes import HTTP_201_CREATED
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from grants.applications import (
     checking,
@@ -35,7 +32,7 @@ from grants.applications.schemas import (
     SubmissionSummary,
     TransitionRequest,
 )
-from grants.core.access import Principal
+from grants.context import UserContext
 from grants.http.guards import BEARER
 from grants.http.versioning import IfMatch, with_etag
 
@@ -68,15 +65,9 @@ class ApplicationController(ApplicationListController):
     async def create(
         self,
         data: JSONBody[ApplicationCreate],
-        state: State,
-        principal: NamedDependency[Principal],
-        db_session: NamedDependency[AsyncSession],
-        now: NamedDependency[datetime],
-        request_id: NamedDependency[str | None],
+        context: NamedDependency[UserContext],
     ) -> Response[ApplicationPublic]:
-        created = await drafts.create_application(
-            db_session, principal, data, registry=state.guidelines, now=now, request_id=request_id
-        )
+        created = await drafts.create_application(context, data)
         return with_etag(created, HTTP_201_CREATED)
 
     @get(
@@ -87,13 +78,9 @@ class ApplicationController(ApplicationListController):
     async def get_one(
         self,
         application_id: FromPath[uuid.UUID],
-        state: State,
-        principal: NamedDependency[Principal],
-        db_session: NamedDependency[AsyncSession],
+        context: NamedDependency[UserContext],
     ) -> Response[ApplicationPublic]:
-        found = await drafts.get_application(
-            db_session, principal, application_id, registry=state.guidelines
-        )
+        found = await drafts.get_application(context, application_id)
         return with_etag(found)
 
     @patch(
@@ -105,23 +92,10 @@ class ApplicationController(ApplicationListController):
         self,
         application_id: FromPath[uuid.UUID],
         data: JSONBody[DraftPatch],
-        state: State,
-        principal: NamedDependency[Principal],
-        db_session: NamedDependency[AsyncSession],
-        now: NamedDependency[datetime],
-        request_id: NamedDependency[str | None],
+        context: NamedDependency[UserContext],
         if_match: IfMatch = None,
     ) -> Response[ApplicationPublic]:
-        updated = await drafts.patch_draft(
-            db_session,
-            principal,
-            application_id,
-            data,
-            if_match=if_match,
-            registry=state.guidelines,
-            now=now,
-            request_id=request_id,
-        )
+        updated = await drafts.patch_draft(context, application_id, data, if_match=if_match)
         return with_etag(updated)
 
     @get(
@@ -132,14 +106,9 @@ class ApplicationController(ApplicationListController):
     async def eligibility(
         self,
         application_id: FromPath[uuid.UUID],
-        state: State,
-        principal: NamedDependency[Principal],
-        db_session: NamedDependency[AsyncSession],
-        now: NamedDependency[datetime],
+        context: NamedDependency[UserContext],
     ) -> checking.DraftCheckOut:
-        return await checking.check_draft(
-            db_session, principal, application_id, registry=state.guidelines, now=now
-        )
+        return await checking.check_draft(context, application_id)
 
     @post(
         "/{application_id:uuid}/submissions",
@@ -150,23 +119,12 @@ class ApplicationController(ApplicationListController):
     async def submit(
         self,
         application_id: FromPath[uuid.UUID],
-        state: State,
-        principal: NamedDependency[Principal],
-        db_session: NamedDependency[AsyncSession],
-        now: NamedDependency[datetime],
-        request_id: NamedDependency[str | None],
+        context: NamedDependency[UserContext],
         if_match: IfMatch = None,
         idempotency_key: IdempotencyKey = None,
     ) -> Response[Receipt]:
         receipt, created = await submission.submit_application(
-            db_session,
-            principal,
-            application_id,
-            if_match=if_match,
-            idempotency_key=idempotency_key,
-            registry=state.guidelines,
-            now=now,
-            request_id=request_id,
+            context, application_id, if_match=if_match, idempotency_key=idempotency_key
         )
         headers = {} if created else {"Idempotent-Replayed": "true"}
         return Response(receipt, status_code=HTTP_201_CREATED, headers=headers)
@@ -179,10 +137,9 @@ class ApplicationController(ApplicationListController):
     async def submissions(
         self,
         application_id: FromPath[uuid.UUID],
-        principal: NamedDependency[Principal],
-        db_session: NamedDependency[AsyncSession],
+        context: NamedDependency[UserContext],
     ) -> list[SubmissionSummary]:
-        return await history.list_submissions(db_session, principal, application_id)
+        return await history.list_submissions(context, application_id)
 
     @get(
         "/{application_id:uuid}/submissions/{number:int}",
@@ -193,10 +150,9 @@ class ApplicationController(ApplicationListController):
         self,
         application_id: FromPath[uuid.UUID],
         number: Annotated[int, PathParameter(ge=1, le=100_000)],
-        principal: NamedDependency[Principal],
-        db_session: NamedDependency[AsyncSession],
+        context: NamedDependency[UserContext],
     ) -> SubmissionPublic:
-        return await history.get_submission(db_session, principal, application_id, number)
+        return await history.get_submission(context, application_id, number)
 
     @get(
         "/{application_id:uuid}/submissions/{number:int}/diff",
@@ -207,13 +163,10 @@ class ApplicationController(ApplicationListController):
         self,
         application_id: FromPath[uuid.UUID],
         number: Annotated[int, PathParameter(ge=1, le=100_000)],
-        principal: NamedDependency[Principal],
-        db_session: NamedDependency[AsyncSession],
+        context: NamedDependency[UserContext],
         against: Annotated[int | None, QueryParameter(ge=1, le=100_000)] = None,
     ) -> SubmissionDiff:
-        return await history.diff_submissions(
-            db_session, principal, application_id, number, against
-        )
+        return await history.diff_submissions(context, application_id, number, against)
 
     @post(
         "/{application_id:uuid}/transitions",
@@ -225,21 +178,9 @@ class ApplicationController(ApplicationListController):
         self,
         application_id: FromPath[uuid.UUID],
         data: JSONBody[TransitionRequest],
-        state: State,
-        principal: NamedDependency[Principal],
-        db_session: NamedDependency[AsyncSession],
-        now: NamedDependency[datetime],
-        request_id: NamedDependency[str | None],
+        context: NamedDependency[UserContext],
     ) -> Response[ApplicationPublic]:
-        changed = await transitions.change_status(
-            db_session,
-            principal,
-            application_id,
-            data,
-            registry=state.guidelines,
-            now=now,
-            request_id=request_id,
-        )
+        changed = await transitions.change_status(context, application_id, data)
         return with_etag(changed)
 
     @get(
@@ -250,10 +191,9 @@ class ApplicationController(ApplicationListController):
     async def events(
         self,
         application_id: FromPath[uuid.UUID],
-        principal: NamedDependency[Principal],
-        db_session: NamedDependency[AsyncSession],
+        context: NamedDependency[UserContext],
     ) -> list[EventPublic]:
-        return await history.list_events(db_session, principal, application_id)
+        return await history.list_events(context, application_id)
 
     @post(
         "/{application_id:uuid}/information-requests",
@@ -265,14 +205,9 @@ class ApplicationController(ApplicationListController):
         self,
         application_id: FromPath[uuid.UUID],
         data: JSONBody[InformationRequestCreate],
-        principal: NamedDependency[Principal],
-        db_session: NamedDependency[AsyncSession],
-        now: NamedDependency[datetime],
-        request_id: NamedDependency[str | None],
+        context: NamedDependency[UserContext],
     ) -> InformationRequestPublic:
-        return await information_requests.request_information(
-            db_session, principal, application_id, data, now=now, request_id=request_id
-        )
+        return await information_requests.request_information(context, application_id, data)
 
     @get(
         "/{application_id:uuid}/information-requests",
@@ -282,12 +217,9 @@ class ApplicationController(ApplicationListController):
     async def list_information_requests(
         self,
         application_id: FromPath[uuid.UUID],
-        principal: NamedDependency[Principal],
-        db_session: NamedDependency[AsyncSession],
+        context: NamedDependency[UserContext],
     ) -> list[InformationRequestPublic]:
-        return await information_requests.list_information_requests(
-            db_session, principal, application_id
-        )
+        return await information_requests.list_information_requests(context, application_id)
 
     @post(
         "/{application_id:uuid}/information-requests/{information_request_id:uuid}/responses",
@@ -300,19 +232,10 @@ class ApplicationController(ApplicationListController):
         application_id: FromPath[uuid.UUID],
         information_request_id: FromPath[uuid.UUID],
         data: JSONBody[InformationResponseCreate],
-        principal: NamedDependency[Principal],
-        db_session: NamedDependency[AsyncSession],
-        now: NamedDependency[datetime],
-        request_id: NamedDependency[str | None],
+        context: NamedDependency[UserContext],
     ) -> InformationResponsePublic:
         return await information_requests.answer_information_request(
-            db_session,
-            principal,
-            application_id,
-            information_request_id,
-            data,
-            now=now,
-            request_id=request_id,
+            context, application_id, information_request_id, data
         )
 
 

@@ -9,11 +9,11 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-import msgspec
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from grants.accounts.schemas import OrganisationPublic
 from grants.accounts.service import organisation_profile
 from grants.applications.access import load_application
 from grants.applications.attachments.service import attachments_for_snapshot
@@ -27,7 +27,6 @@ from grants.applications.content import (
 )
 from grants.applications.notify import receipt_message
 from grants.applications.schemas import Receipt
-from grants.applications.snapshots import SNAPSHOT_SCHEMA, reference_number, sha256_of
 from grants.applications.tables import (
     applications_table,
     counters_table,
@@ -35,16 +34,24 @@ from grants.applications.tables import (
     submissions_table,
 )
 from grants.applications.transitions import event_insert
+from grants.context import UserContext
 from grants.core.access import Principal
-from grants.core.deadlines import in_time
+from grants.core.audit_actions import TRANSITION_ACTIONS
+from grants.core.canonical import sha256_of
 from grants.core.errors import Conflict, DeadlinePassed, FieldProblem, InvalidInput
 from grants.core.lifecycle import Event, State, transition
 from grants.core.roles import Role
+from grants.core.snapshot import (
+    GuidelineRef,
+    OrganisationRecord,
+    Submitter,
+    build_snapshot,
+    reference_number,
+    with_reference_number,
+)
 from grants.core.versions import ensure_version, parse_if_match
-from grants.db.audit import audit_table, audit_values, lock_audit_head
+from grants.db.audit import audit_table, lock_audit_head
 from grants.db.batch import execute_together
-from grants.guidelines.registry import GuidelineRegistry
-from grants.guidelines.schemas import verdict_out
 
 _apps = applications_table
 _counters = counters_table
@@ -111,62 +118,77 @@ async def _claim_idempotency_key(
 def _refuse_unclean(attachments: list[dict[str, Any]]) -> None:
     pending = [a for a in attachments if a["scan_status"] != "clean"]
     if pending:
-        error = Conflict(
+        raise Conflict(
             "Anhänge werden noch auf Schadsoftware geprüft; bitte gleich erneut einreichen "
-            "(attachments are still being scanned; retry shortly)."
+            "(attachments are still being scanned; retry shortly).",
+            extra={"pending_attachments": [a["id"] for a in pending]},
         )
-        error.extra = {"pending_attachments": [a["id"] for a in pending]}
-        raise error
+
+
+def _organisation_record(organisation: OrganisationPublic) -> OrganisationRecord:
+    """The master data the snapshot keeps, field by field: a new field on the profile
+    schema does not enter the legal record unless added here (and to the core record)."""
+    return OrganisationRecord(
+        id=organisation.id,
+        customer_number=organisation.customer_number,
+        legal_name=organisation.legal_name,
+        legal_form=organisation.legal_form,
+        applicant_type=organisation.applicant_type.value,
+        street=organisation.street,
+        postal_code=organisation.postal_code,
+        city=organisation.city,
+        municipality_key=organisation.municipality_key,
+    )
 
 
 async def submit_application(
-    session: AsyncSession,
-    principal: Principal,
+    ctx: UserContext,
     application_id: uuid.UUID,
     *,
     if_match: str | None,
     idempotency_key: str | None,
-    registry: GuidelineRegistry,
-    now: datetime,
-    request_id: str | None,
 ) -> tuple[Receipt, bool]:
     """The receipt, and whether this request created it (False: replayed by key)."""
     fingerprint = sha256_of({"action": "submit", "application": str(application_id)})
-    async with session.begin():
+    async with ctx.session.begin():
         if idempotency_key is not None:
             stored = await _claim_idempotency_key(
-                session, principal, idempotency_key, fingerprint, now
+                ctx.session, ctx.principal, idempotency_key, fingerprint, ctx.now
             )
             if stored is not None:
                 return Receipt.model_validate(stored.body), False
         expected = parse_if_match(if_match)
         row, _ = await load_application(
-            session, principal, application_id, for_update=True, require=Role.APPLICANT
+            ctx, application_id, for_update=True, require=Role.APPLICANT
         )
         status = State(row.status)
         event = Event.RESUBMIT if status is State.SUBMITTED else Event.SUBMIT
         transition(status, event, role=Role.APPLICANT)
         ensure_version(row.version, expected)
-        guideline = guideline_of(registry, row.guideline_id)
+        guideline = guideline_of(ctx.guidelines, row.guideline_id)
         _, call = line_and_call(guideline, row.call_code, row.funding_line)
-        if now < call.published_at or not in_time(now, call.deadline_at):
-            error = DeadlinePassed(
-                f"Eingang {now.isoformat()} nach Fristende {call.deadline_at.isoformat()} "
-                "(received after the deadline); der Antrag kann nicht mehr eingereicht werden."
+        if not call.is_open(ctx.now):
+            raise DeadlinePassed(
+                f"Eingang {ctx.now.isoformat()} nach Fristende {call.deadline_at.isoformat()} "
+                "(received after the deadline); der Antrag kann nicht mehr eingereicht werden.",
+                extra={
+                    "deadline_at": call.deadline_at.isoformat(),
+                    "received_at": ctx.now.isoformat(),
+                },
             )
-            error.extra = {
-                "deadline_at": call.deadline_at.isoformat(),
-                "received_at": now.isoformat(),
-            }
-            raise error
 
         draft = draft_from_row(row)
-        attachments = await attachments_for_snapshot(session, application_id)
+        attachments = await attachments_for_snapshot(ctx.session, application_id)
         _refuse_unclean(attachments)
         problems = missing_for_submission(draft, attachment_kinds=clean_kinds(attachments))
-        organisation = await organisation_profile(session, row.organisation_id)
+        organisation = await organisation_profile(ctx.session, row.organisation_id)
         verdict = await judge(
-            session, row, draft, registry=registry, received_at=now, organisation=organisation
+            ctx.session,
+            row,
+            draft,
+            registry=ctx.guidelines,
+            received_at=ctx.now,
+            organisation=organisation,
         )
         if verdict is not None:
             problems.extend(verdict_problems(verdict))
@@ -179,7 +201,7 @@ async def submit_application(
         content = row.draft
         if event is Event.RESUBMIT:
             previous = (
-                await session.execute(
+                await ctx.session.execute(
                     sa.select(_submissions.c.snapshot).where(
                         _submissions.c.application_id == application_id,
                         _submissions.c.number == row.submission_count,
@@ -193,42 +215,33 @@ async def submit_application(
                 )
 
         number = row.submission_count + 1
-        snapshot = {
-            "schema": SNAPSHOT_SCHEMA,
-            "application_id": str(application_id),
-            "reference_number": row.reference_number,
-            "submission_number": number,
-            "received_at": now.isoformat(),
-            "guideline": {
-                "id": guideline.id,
-                "version": guideline.version,
-                "content_hash": guideline.content_hash,
-            },
-            "call": call.code,
-            "funding_line": row.funding_line,
-            "organisation": organisation.model_dump(
-                mode="json", exclude={"version", "created_at", "updated_at"}
+        snapshot = build_snapshot(
+            application_id=application_id,
+            reference_number=row.reference_number,
+            submission_number=number,
+            received_at=ctx.now,
+            guideline=GuidelineRef(guideline.id, guideline.version, guideline.content_hash),
+            call=call.code,
+            funding_line=row.funding_line,
+            organisation=_organisation_record(organisation),
+            submitted_by=Submitter(
+                ctx.principal.user_id, ctx.principal.email, ctx.principal.display_name
             ),
-            "submitted_by": {
-                "id": str(principal.user_id),
-                "email": principal.email,
-                "name": principal.display_name,
-            },
-            "content": content,
-            "attachments": attachments,
-            "verdict": msgspec.to_builtins(verdict_out(verdict)),
-        }
+            content=content,
+            attachments=attachments,
+            verdict=verdict,
+        )
 
         # The history row does not need the number: written before the serialised part.
-        await session.execute(
+        await ctx.session.execute(
             event_insert(
                 application_id=application_id,
                 event=event,
                 from_state=status,
                 to_state=State.SUBMITTED,
-                principal=principal,
+                principal=ctx.principal,
                 reason=None,
-                now=now,
+                now=ctx.now,
             )
         )
 
@@ -238,9 +251,9 @@ async def submit_application(
         # locks, and what follows is three round trips: the number, the audit head, and one
         # statement writing all rows.
         if row.reference_number is None:
-            serial = await _next_number(session, guideline.id, call.code, row.funding_line)
-            snapshot["reference_number"] = reference_number(
-                guideline, call, row.funding_line, serial
+            serial = await _next_number(ctx.session, guideline.id, call.code, row.funding_line)
+            snapshot = with_reference_number(
+                snapshot, reference_number(guideline, call, row.funding_line, serial)
             )
         reference = str(snapshot["reference_number"])
         digest = sha256_of(snapshot)
@@ -248,7 +261,7 @@ async def submit_application(
             application_id=application_id,
             reference_number=reference,
             submission_number=number,
-            received_at=now,
+            received_at=ctx.now,
             snapshot_sha256=digest,
             guideline_hash=guideline.content_hash,
             attachments=[
@@ -264,8 +277,8 @@ async def submit_application(
                 application_id=application_id,
                 number=number,
                 reference_number=reference,
-                received_at=now,
-                submitted_by=principal.user_id,
+                received_at=ctx.now,
+                submitted_by=ctx.principal.user_id,
                 snapshot=snapshot,
                 snapshot_sha256=digest,
                 guideline_hash=guideline.content_hash,
@@ -278,32 +291,32 @@ async def submit_application(
                 reference_number=reference,
                 submission_count=number,
                 version=row.version + 1,
-                submitted_at=now,
-                first_submitted_at=row.first_submitted_at or now,
-                updated_at=now,
+                submitted_at=ctx.now,
+                first_submitted_at=row.first_submitted_at or ctx.now,
+                updated_at=ctx.now,
             )
             .returning(_apps.c.id),
             receipt_message(
-                receipt, title=draft.title, call=call.code, recipient=principal.email, now=now
+                receipt,
+                title=draft.title,
+                call=call.code,
+                recipient=ctx.principal.email,
+                now=ctx.now,
             ),
         ]
         if idempotency_key is not None:
             writes.append(
                 sa.update(_keys)
-                .where(_keys.c.user_id == principal.user_id, _keys.c.key == idempotency_key)
+                .where(_keys.c.user_id == ctx.principal.user_id, _keys.c.key == idempotency_key)
                 .values(status_code=201, body=receipt.model_dump(mode="json"))
                 .returning(_keys.c.key)
             )
-        head = await lock_audit_head(session)
-        audit_row = audit_values(
+        head = await lock_audit_head(ctx.session)
+        audit_row = ctx.audit_row(
             head,
-            actor=principal.as_actor(request_id),
-            action="application.resubmitted"
-            if event is Event.RESUBMIT
-            else "application.submitted",
+            TRANSITION_ACTIONS[event],
             object_type="application",
             object_id=application_id,
-            now=now,
             before={"status": status.value, "version": row.version},
             after={
                 "status": State.SUBMITTED.value,
@@ -313,5 +326,5 @@ async def submit_application(
             },
         )
         writes.append(sa.insert(audit_table).values(**audit_row).returning(audit_table.c.seq))
-        await execute_together(session, writes)
+        await execute_together(ctx.session, writes)
     return receipt, True

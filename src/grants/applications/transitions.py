@@ -15,11 +15,11 @@ from grants.applications.drafts import application_public
 from grants.applications.notify import queue_status_change
 from grants.applications.schemas import ApplicationPublic, TransitionRequest
 from grants.applications.tables import applications_table, events_table
+from grants.context import UserContext
 from grants.core.access import Principal
+from grants.core.audit_actions import TRANSITION_ACTIONS
 from grants.core.errors import FieldProblem, InvalidInput
 from grants.core.lifecycle import Event, State, transition
-from grants.db.audit import record_audit
-from grants.guidelines.registry import GuidelineRegistry
 
 _apps = applications_table
 
@@ -84,40 +84,32 @@ async def record_event(
 
 
 async def apply_transition(
-    session: AsyncSession,
-    principal: Principal,
-    row: Any,
-    event: Event,
-    role: Any,
-    *,
-    reason: str | None,
-    now: datetime,
-    request_id: str | None,
+    ctx: UserContext, row: Any, event: Event, role: Any, *, reason: str | None
 ) -> Any:
     """Move ``row`` (locked by the caller) along ``event``; returns the updated row."""
     current = State(row.status)
     step = transition(current, event, role=role, reason=reason)
     updated = (
-        await session.execute(
+        await ctx.session.execute(
             sa.update(_apps)
             .where(_apps.c.id == row.id)
-            .values(status=step.target, version=row.version + 1, updated_at=now)
+            .values(status=step.target, version=row.version + 1, updated_at=ctx.now)
             .returning(_apps)
         )
     ).one()
     await record_event(
-        session,
+        ctx.session,
         application_id=row.id,
         event=event,
         from_state=current,
         to_state=step.target,
-        principal=principal,
+        principal=ctx.principal,
         reason=reason,
-        now=now,
+        now=ctx.now,
     )
-    recipient, _ = await contact_of(session, row.created_by)
+    recipient, _ = await contact_of(ctx.session, row.created_by)
     await queue_status_change(
-        session,
+        ctx.session,
         application_id=row.id,
         reference_number=row.reference_number,
         title=row.title,
@@ -126,15 +118,12 @@ async def apply_transition(
         reason=reason,
         recipient=recipient,
         event_key=f"{event.value}:{row.version}",
-        now=now,
+        now=ctx.now,
     )
-    await record_audit(
-        session,
-        actor=principal.as_actor(request_id),
-        action=f"application.{event.value}",
+    await ctx.audit(
+        action=TRANSITION_ACTIONS[event],
         object_type="application",
         object_id=row.id,
-        now=now,
         before={"status": current.value},
         after={"status": step.target.value, "reason": reason},
     )
@@ -142,14 +131,7 @@ async def apply_transition(
 
 
 async def change_status(
-    session: AsyncSession,
-    principal: Principal,
-    application_id: uuid.UUID,
-    request: TransitionRequest,
-    *,
-    registry: GuidelineRegistry,
-    now: datetime,
-    request_id: str | None,
+    ctx: UserContext, application_id: uuid.UUID, request: TransitionRequest
 ) -> ApplicationPublic:
     try:
         event = Event(request.event)
@@ -169,9 +151,7 @@ async def change_status(
             problems=(FieldProblem("event", "dedicated_endpoint", DEDICATED[event]),),
         )
     reason = request.reason.strip() if request.reason else None
-    async with session.begin():
-        row, role = await load_application(session, principal, application_id, for_update=True)
-        updated = await apply_transition(
-            session, principal, row, event, role, reason=reason, now=now, request_id=request_id
-        )
-    return application_public(updated, role, registry)
+    async with ctx.session.begin():
+        row, role = await load_application(ctx, application_id, for_update=True)
+        updated = await apply_transition(ctx, row, event, role, reason=reason)
+    return application_public(updated, role, ctx.guidelines)

@@ -492,12 +492,11 @@ def reassign(
     """
     current = tuple(assignments.get(application_id, ()))
     if from_evaluator_id not in current:
-        error = Conflict(
+        raise Conflict(
             "Antrag ist diesem Gutachter nicht (mehr) zugeordnet "
-            "(application is not assigned to this evaluator)."
+            "(application is not assigned to this evaluator).",
+            extra={"reason": "not_assigned"},
         )
-        error.extra["reason"] = "not_assigned"
-        raise error
     target = to_evaluator_id
     if target is None:
         target = best_replacement(
@@ -558,8 +557,8 @@ def _check_target(
 
 
 def _reject(*problems: FieldProblem) -> NoReturn:
-    error = InvalidInput(
-        "Neuzuordnung nicht möglich (reassignment not possible).", problems=problems
+    raise InvalidInput(
+        "Neuzuordnung nicht möglich (reassignment not possible).",
+        problems=problems,
+        extra={"reasons": [problem.rule for problem in problems]},
     )
-    error.extra["reasons"] = [problem.rule for problem in problems]
-    raise error

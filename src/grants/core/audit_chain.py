@@ -6,7 +6,6 @@ canonical (sorted keys, no whitespace, UTC timestamps with microseconds) so that
 round trip reproduces the exact bytes that were hashed.
 """
 
-import hashlib
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -16,9 +15,13 @@ from enum import Enum
 from typing import Any, TypeAlias
 from uuid import UUID
 
+from grants.core import canonical
+from grants.core.canonical import sha256_of
+
 GENESIS_HASH = "0" * 64
 
-JSONValue: TypeAlias = "bool | int | str | list[JSONValue] | dict[str, JSONValue] | None"
+# What before/after hold. The canonical module's alias, under the name importers use here.
+JSONValue: TypeAlias = canonical.JSONValue
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +68,8 @@ def to_json_value(value: Any) -> JSONValue:  # noqa: PLR0911 (one return per JSO
 
 
 def _sort_key(value: JSONValue) -> str:
+    # Only orders a set's members; deliberately not the canonical rendering (ASCII escapes,
+    # default separators sort differently), so that existing entries keep their order.
     return json.dumps(value, sort_keys=True)
 
 
@@ -97,8 +102,7 @@ def entry_hash(
         "request_id": request_id,
         "prev_hash": prev_hash,
     }
-    canonical = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+    return sha256_of(content)
 
 
 def recompute(entry: AuditEntry) -> str:

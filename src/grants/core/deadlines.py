@@ -1,7 +1,7 @@
 """Legal time: deadlines and dates are judged in Europe/Berlin, whatever the server's zone."""
 
 import calendar
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
@@ -19,7 +19,9 @@ def in_time(received_at: datetime, deadline_at: datetime) -> bool:
     """Received at or before the deadline instant; one second later is late."""
     if received_at.tzinfo is None or deadline_at.tzinfo is None:
         raise ValueError("both instants must be timezone-aware")
-    return received_at <= deadline_at
+    # As instants, in UTC: Python compares two datetimes that share a tzinfo by wall clock,
+    # which in October's repeated hour puts 02:45 CEST after 02:30 CET.
+    return received_at.astimezone(UTC) <= deadline_at.astimezone(UTC)
 
 
 @lru_cache(maxsize=4096)  # the same receipt and start dates recur across a verdict's rules

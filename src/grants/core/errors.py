@@ -1,6 +1,7 @@
 """Domain errors. The core and the services raise these; ``http/problems.py`` maps each kind
 once to an RFC 9457 problem type and HTTP status. Services never raise HTTP exceptions."""
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 
@@ -18,12 +19,18 @@ class DomainError(Exception):
 
     code = "domain-error"
 
-    def __init__(self, detail: str, *, problems: tuple[FieldProblem, ...] = ()) -> None:
+    def __init__(
+        self,
+        detail: str,
+        *,
+        problems: tuple[FieldProblem, ...] = (),
+        extra: Mapping[str, object] | None = None,
+    ) -> None:
         super().__init__(detail)
         self.detail = detail
         self.problems = problems
         # Machine-readable members added to the problem body (e.g. the current state).
-        self.extra: dict[str, object] = {}
+        self.extra: Mapping[str, object] = dict(extra or {})
 
 
 class InvalidInput(DomainError):

@@ -8,6 +8,8 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import NamedTuple
 
+from grants.core.deadlines import in_time
+
 # Codes of guidelines, calls, lines, categories and criteria: short, URL- and file-safe.
 CODE_PATTERN = r"^[A-Za-z0-9_.-]+$"
 CODE_MAX_LENGTH = 40
@@ -114,6 +116,12 @@ class Rubric:
     reserve_size: int | None = None  # None: every fundable project beyond the budget
 
 
+class CallStatus(StrEnum):
+    UPCOMING = "upcoming"  # not yet published
+    OPEN = "open"  # receiving proposals
+    CLOSED = "closed"  # the deadline has passed
+
+
 @dataclass(frozen=True, slots=True)
 class Call:
     """A Förderaufruf: which lines it offers, until when proposals are received."""
@@ -125,6 +133,19 @@ class Call:
     latest_end: date  # projects must end by this day
     lines: tuple[str, ...]
     budget: Decimal
+
+    def status(self, now: datetime) -> CallStatus:
+        """Judged by the instant, as ``in_time`` judges a receipt: open from the publication
+        instant up to and including the deadline instant, whatever the wall clock says."""
+        if now < self.published_at:
+            return CallStatus.UPCOMING
+        if in_time(now, self.deadline_at):
+            return CallStatus.OPEN
+        return CallStatus.CLOSED
+
+    def is_open(self, now: datetime) -> bool:
+        """Whether a proposal received at ``now`` may be created or submitted."""
+        return self.status(now) is CallStatus.OPEN
 
 
 @dataclass(frozen=True, slots=True)

@@ -134,10 +134,12 @@ class InvalidTransition(Conflict):
     code = "invalid-transition"
 
     def __init__(self, detail: str, *, current: State, allowed: tuple[Event, ...]) -> None:
-        super().__init__(detail)
+        super().__init__(
+            detail,
+            extra={"current_state": current.value, "allowed_events": [e.value for e in allowed]},
+        )
         self.current = current
         self.allowed = allowed
-        self.extra = {"current_state": current.value, "allowed_events": [e.value for e in allowed]}
 
 
 def allowed_events(state: State, role: Role) -> tuple[Event, ...]:

@@ -4,8 +4,8 @@ call, VV zu § 44 SäHO). Each takes the case and returns outcome, message and f
 from datetime import timedelta
 from functools import cache
 
-from grants.core.deadlines import add_months, format_date_de, in_time
-from grants.core.guideline import Call, Text
+from grants.core.deadlines import add_months, format_date_de
+from grants.core.guideline import Call, CallStatus, Text
 from grants.core.verdict import Case, Facts, Finding, Outcome
 
 _t = Text
@@ -162,13 +162,14 @@ def received_before_deadline(case: Case) -> Finding:
     received = case.context.received_at
     deadline_iso, deadline_de, _, _ = _call_dates(call)
     facts: Facts = {"received_at": received.isoformat(), "deadline_at": deadline_iso}
-    if received < call.published_at:
+    status = call.status(received)
+    if status is CallStatus.UPCOMING:
         return (
             Outcome.FAIL,
             _t("Der Aufruf ist noch nicht veröffentlicht.", "The call has not been published yet."),
             facts,
         )
-    if in_time(received, call.deadline_at):
+    if status is CallStatus.OPEN:
         return (
             Outcome.PASS,
             _t(

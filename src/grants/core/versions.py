@@ -24,9 +24,8 @@ def parse_if_match(header: str | None) -> int:
 def ensure_version(current: int, expected: int) -> None:
     """412 naming the current version unless the client's version is the current one."""
     if current != expected:
-        error = PreconditionFailed(
+        raise PreconditionFailed(
             f"Inzwischen geändert (version {expected} is stale; current is {current}). "
-            "Bitte neu laden (reload)."
+            "Bitte neu laden (reload).",
+            extra={"current_version": current},
         )
-        error.extra = {"current_version": current}
-        raise error

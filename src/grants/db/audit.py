@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import Field, SQLModel
 
 from grants.core.actors import Actor
+from grants.core.audit_actions import AuditAction
 from grants.core.audit_chain import (
     GENESIS_HASH,
     Anchor,
@@ -72,7 +73,7 @@ def audit_values(
     head: AuditHead,
     *,
     actor: Actor,
-    action: str,
+    action: AuditAction,
     object_type: str,
     object_id: object | None,
     now: datetime,
@@ -86,7 +87,7 @@ def audit_values(
         "occurred_at": now,
         "actor_id": None if actor.user_id is None else str(actor.user_id),
         "actor_label": actor.label,
-        "action": action,
+        "action": str(action),
         "object_type": object_type,
         "object_id": None if object_id is None else str(object_id),
         "before": to_json_value(before),
@@ -105,7 +106,7 @@ async def record_audit(
     session: AsyncSession,
     *,
     actor: Actor,
-    action: str,
+    action: AuditAction,
     object_type: str,
     object_id: object | None,
     now: datetime,

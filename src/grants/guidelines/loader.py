@@ -2,7 +2,6 @@
 file, the key and the reason. Pydantic checks the shape; ``_check_coherence`` checks what a
 schema cannot (unknown references, duplicate codes, weights that do not sum to 100)."""
 
-import hashlib
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -15,6 +14,7 @@ import yaml
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
 from grants.core import eligibility
+from grants.core.canonical import sha256_of
 from grants.core.guideline import (
     CODE_MAX_LENGTH,
     CODE_PATTERN,
@@ -337,11 +337,9 @@ def _core(document: _Guideline, content_hash: str) -> Guideline:
 
 def content_hash(raw: Any) -> str:
     """SHA-256 over the canonical JSON of the parsed file: comments and formatting do not
-    change it, any change of meaning does."""
-    canonical = json.dumps(
-        raw, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str
-    )
-    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+    change it, any change of meaning does. ``default=str`` is what this hash has always used
+    (a YAML date would be hashed as its ISO string); kept so that stored hashes still match."""
+    return sha256_of(raw, default=str)
 
 
 def parse_guideline(text: str, *, source: str) -> Guideline:

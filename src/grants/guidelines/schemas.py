@@ -360,12 +360,6 @@ class CallOut(msgspec.Struct, gc=False):
 
 
 def call_out(guideline: Guideline, call: Call, now: datetime) -> CallOut:
-    if now < call.published_at:
-        status = "upcoming"
-    elif now <= call.deadline_at:
-        status = "open"
-    else:
-        status = "closed"
     return CallOut(
         guideline.id,
         call.code,
@@ -375,7 +369,7 @@ def call_out(guideline: Guideline, call: Call, now: datetime) -> CallOut:
         call.latest_end,
         list(call.lines),
         call.budget,
-        status,
+        call.status(now).value,
     )
 
 

@@ -14,9 +14,9 @@ from pydantic import BaseModel
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from grants.core.actors import Actor
+from grants.context import Context
 from grants.core.areas import AreaCategory, is_rural
-from grants.db.audit import record_audit
+from grants.core.audit_actions import AuditAction
 from grants.municipalities.csv_format import MunicipalityRow
 from grants.municipalities.tables import Municipality
 
@@ -76,11 +76,9 @@ def _upsert(rows: Sequence[MunicipalityRow], now: datetime) -> sa.Insert:
 
 
 async def import_municipalities(
-    session: AsyncSession,
+    ctx: Context,
     rows: Sequence[MunicipalityRow],
     *,
-    actor: Actor,
-    now: datetime,
     source_sha256: str,
     source_name: str,
     on_progress: Callable[[int], None] | None = None,
@@ -89,10 +87,10 @@ async def import_municipalities(
     kept (a partial file adds and corrects, it does not delete). The rows must have passed
     ``csv_format`` (unique keys, valid values)."""
     inserted = updated = 0
-    async with session.begin():
+    async with ctx.session.begin():
         for start in range(0, len(rows), BATCH_ROWS):
             batch = rows[start : start + BATCH_ROWS]
-            flags = (await session.execute(_upsert(batch, now))).scalars().all()
+            flags = (await ctx.session.execute(_upsert(batch, ctx.now))).scalars().all()
             inserted += sum(1 for flag in flags if flag)
             updated += sum(1 for flag in flags if not flag)
             if on_progress is not None:
@@ -100,13 +98,10 @@ async def import_municipalities(
         summary = ImportSummary(
             inserted=inserted, updated=updated, unchanged=len(rows) - inserted - updated
         )
-        await record_audit(
-            session,
-            actor=actor,
-            action="municipalities_imported",
+        await ctx.audit(
+            action=AuditAction.MUNICIPALITIES_IMPORTED,
             object_type="municipality_register",
             object_id=None,
-            now=now,
             after={
                 "file": source_name,
                 "sha256": source_sha256,

@@ -1,1 +1,6 @@
-"""Notifications: the e-mail outbox and the worker that delivers it."""
+"""Notifications: the e-mail outbox and the worker that delivers it.
+
+Other features may import the modules in ``__all__`` (submodules, not imported here).
+"""
+
+__all__ = ["messages", "service"]

@@ -88,7 +88,7 @@ async def test_formal_check_with_a_request_for_information(
         .scalars()
         .all()
     )
-    assert "application.accept_for_review" in actions
+    assert "application_accepted_for_review" in actions
 
 
 async def test_illegal_steps_are_409_naming_state_and_allowed_events(

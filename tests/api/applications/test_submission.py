@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from grants.app import create_app
 from grants.applications.submission import submit_application
 from grants.applications.tables import submissions_table
+from grants.context import UserContext
 from grants.core.access import Principal
 from grants.core.errors import DeadlinePassed
 from grants.notifications.tables import outbox_table
@@ -170,14 +171,10 @@ async def test_the_deadline_second_is_judged_in_berlin(
 
     async def submit(application: dict[str, object], now: datetime) -> None:
         await submit_application(
-            db_session,
-            principal,
+            UserContext.of(db_session, principal, now=now, guidelines=app.state.guidelines),
             uuid.UUID(str(application["id"])),
             if_match='"1"',
             idempotency_key=None,
-            registry=app.state.guidelines,
-            now=now,
-            request_id=None,
         )
 
     await submit(on_time, deadline)

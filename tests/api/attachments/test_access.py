@@ -153,4 +153,4 @@ async def test_delete_is_soft_and_audited(
             .scalars()
             .all()
         )
-    assert actions == ["attachment.uploaded", "attachment.deleted"]
+    assert actions == ["attachment_uploaded", "attachment_deleted"]

@@ -60,7 +60,7 @@ async def test_upload_is_audited(client: httpx.AsyncClient, db_session: AsyncSes
                 sa.select(AuditLog).where(AuditLog.object_id == created["id"])  # type: ignore[arg-type]
             )
         ).scalar_one()
-    assert entry.action == "attachment.uploaded"
+    assert entry.action == "attachment_uploaded"
     assert entry.after["sha256"] == created["sha256"]
 
 

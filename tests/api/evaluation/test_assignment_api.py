@@ -75,7 +75,7 @@ async def test_profiles_need_the_evaluator_role_and_if_match(
     assert (await client.get("/api/evaluators", headers=person["headers"])).status_code == 403
     listed = await client.get("/api/evaluators", headers=boss)
     assert person["id"] in [p["user_id"] for p in listed.json()]
-    assert "evaluator.profile_updated" in await _actions(db_session)
+    assert "evaluator_profile_updated" in await _actions(db_session)
 
 
 async def test_affiliations_are_declared_by_the_evaluator_and_create_conflicts(
@@ -203,7 +203,7 @@ async def test_auto_assignment_is_balanced_conflict_free_and_reports_shortfalls(
     assert more["added"] == 1
     assert [s["application_id"] for s in more["shortfalls"]] == [second["id"]]
     actions = await _actions(db_session)
-    assert actions.count("evaluation.auto_assigned") == 3
+    assert actions.count("evaluators_auto_assigned") == 3
     # Bad input: unknown call, unknown fields.
     bad = await client.post(
         "/api/evaluation/assignments/auto",
@@ -304,7 +304,7 @@ async def test_declining_with_a_conflict_withdraws_and_blocks_for_good(
     assert refill["added"] == 1
     other = next(p for p in pool if p is not holder)
     assert await my_assignment_id(client, other["headers"], application["id"]) is not None
-    assert "evaluation.conflict_declared" in await _actions(db_session)
+    assert "conflict_declared" in await _actions(db_session)
 
 
 async def test_manual_reassignment_respects_conflicts_and_proposes_the_best(
@@ -377,7 +377,7 @@ async def test_manual_reassignment_respects_conflicts_and_proposes_the_best(
         )
     ).all()
     assert sorted(r.status for r in rows) == ["pending", "removed"]
-    assert "evaluation.reassigned" in await _actions(db_session)
+    assert "application_reassigned" in await _actions(db_session)
 
 
 async def test_evaluators_get_403_on_manager_urls(

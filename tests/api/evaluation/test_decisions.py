@@ -62,7 +62,7 @@ async def test_proposal_beside_decision_and_state(
     audit = (
         await db_session.execute(
             sa.select(audit_table.c.after).where(
-                audit_table.c.action == "jury_decision.record",
+                audit_table.c.action == "jury_decision_recorded",
                 audit_table.c.object_id == apps["B"]["id"],
             )
         )
@@ -99,7 +99,7 @@ async def test_changing_a_decision_needs_if_match(
     actions = await db_session.execute(
         sa.select(audit_table.c.before)
         .where(
-            audit_table.c.action == "jury_decision.record",
+            audit_table.c.action == "jury_decision_recorded",
             audit_table.c.object_id == apps["C"]["id"],
         )
         .order_by(audit_table.c.seq)

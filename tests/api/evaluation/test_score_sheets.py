@@ -102,9 +102,9 @@ async def test_draft_then_submit_then_locked(
         )
     ).scalar_one()
     assert await _audit_actions(db_session, str(sheet_id)) == [
-        "score_sheet.save_draft",
-        "score_sheet.save_draft",
-        "score_sheet.submit",
+        "score_sheet_draft_saved",
+        "score_sheet_draft_saved",
+        "score_sheet_submitted",
     ]
 
 
@@ -245,7 +245,7 @@ async def test_manager_reopens_with_reason_audited(
     audit = (
         await db_session.execute(
             sa.select(audit_table.c.before, audit_table.c.after).where(
-                audit_table.c.action == "score_sheet.reopen"
+                audit_table.c.action == "score_sheet_reopened"
             )
         )
     ).one()

@@ -11,11 +11,11 @@ from litestar import Litestar
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from grants.app import create_app
-from grants.core.actors import Actor
 from grants.guidelines import service as guideline_service
 from grants.municipalities.csv_format import parse_bytes
 from grants.municipalities.service import import_municipalities
 from tests.conftest import client_for, make_settings
+from tests.factories import system_context
 from tests.fakes import FakeClock
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
@@ -138,10 +138,8 @@ async def test_precheck_uses_the_municipality_register(
     )
     assert parsed.ok
     await import_municipalities(
-        db_session,
+        system_context(db_session, now=NOW),
         parsed.rows,
-        actor=Actor.system("test"),
-        now=NOW,
         source_sha256="0" * 64,
         source_name="test.csv",
     )

@@ -15,9 +15,11 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from grants.accounts.tables import organisations_table, users_table
 from grants.applications import cursor, listing
 from grants.applications.tables import applications_table
+from grants.context import UserContext
 from grants.core.access import Principal
 from grants.core.errors import InvalidInput
 from grants.core.lifecycle import State
+from grants.guidelines.registry import GuidelineRegistry
 
 KEY = cursor.cursor_key("k" * 40)
 BASE = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
@@ -100,6 +102,12 @@ async def insert(
     return row
 
 
+def _reader(session: AsyncSession, principal: Principal) -> UserContext:
+    return UserContext.of(
+        session, principal, now=datetime.now(UTC), guidelines=GuidelineRegistry([])
+    )
+
+
 async def walk(
     db_session: AsyncSession,
     principal: Principal,
@@ -111,8 +119,7 @@ async def walk(
     next_cursor = None
     for _ in range(200):
         page = await listing.list_applications(
-            db_session,
-            principal,
+            _reader(db_session, principal),
             filters or listing.ListFilters(),
             sort=sort,
             limit=limit,
@@ -154,13 +161,13 @@ async def test_a_cursor_whose_value_does_not_parse_is_refused(db_session: AsyncS
     forged = cursor.encode(KEY, cursor.Position("-submitted_at", "yesterday", str(uuid.uuid4())))
     with pytest.raises(InvalidInput):
         await listing.list_applications(
-            db_session, MANAGER, listing.ListFilters(), sort=None, limit=5, cursor=forged,
-            cursor_key=KEY,
+            _reader(db_session, MANAGER), listing.ListFilters(), sort=None, limit=5,
+            cursor=forged, cursor_key=KEY,
         )  # fmt: skip
     no_value = cursor.encode(KEY, cursor.Position("-updated_at", None, str(uuid.uuid4())))
     with pytest.raises(InvalidInput):  # updated_at is never NULL
         await listing.list_applications(
-            db_session, MANAGER, listing.ListFilters(), sort="-updated_at", limit=5,
+            _reader(db_session, MANAGER), listing.ListFilters(), sort="-updated_at", limit=5,
             cursor=no_value, cursor_key=KEY,
         )  # fmt: skip
 
@@ -255,7 +262,12 @@ async def test_common_lists_walk_an_index_in_order_from_the_cursor_on(
     principal = MANAGER if who == "manager" else member(owner_ids[0])
     list_filters = listing.ListFilters(**filters)
     first = await listing.list_applications(
-        db_session, principal, list_filters, sort=sort, limit=2, cursor=None, cursor_key=KEY
+        _reader(db_session, principal),
+        list_filters,
+        sort=sort,
+        limit=2,
+        cursor=None,
+        cursor_key=KEY,
     )
     assert first.next_cursor is not None
     for page_cursor in (None, first.next_cursor):

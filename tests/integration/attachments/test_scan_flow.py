@@ -57,7 +57,7 @@ async def test_infected_upload_is_refused_naming_the_signature(
             )
         ).scalar_one()
     assert snapshot == []
-    assert audit.action == "attachment.infected"
+    assert audit.action == "attachment_found_infected"
     assert audit.after["signature"] == REPORTED_SIGNATURE
 
 

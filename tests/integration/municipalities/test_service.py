@@ -20,6 +20,7 @@ from grants.municipalities.service import (
     get_municipality,
     import_municipalities,
 )
+from tests.factories import system_context
 
 ACTOR = Actor.system("cli:test")
 T0 = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
@@ -38,7 +39,10 @@ async def _import(
     db_session: AsyncSession, rows: list[MunicipalityRow], now: datetime = T0
 ) -> ImportSummary:
     return await import_municipalities(
-        db_session, rows, actor=ACTOR, now=now, source_sha256="ab" * 32, source_name="t.csv"
+        system_context(db_session, now=now, actor=ACTOR),
+        rows,
+        source_sha256="ab" * 32,
+        source_name="t.csv",
     )
 
 
@@ -119,10 +123,8 @@ async def test_batches_report_progress(
     progress: list[int] = []
     rows = [replace(ROWS[0], key=f"9900{i:04d}") for i in range(5)]
     summary = await import_municipalities(
-        db_session,
+        system_context(db_session, now=T0, actor=ACTOR),
         rows,
-        actor=ACTOR,
-        now=T0,
         source_sha256="0" * 64,
         source_name="t.csv",
         on_progress=progress.append,

@@ -13,8 +13,9 @@ from grants.applications.content import (
     to_proposal,
 )
 from grants.applications.schemas import DraftContent
-from grants.applications.snapshots import canonical_json, reference_number, sha256_of
+from grants.core.canonical import canonical_json, sha256_of
 from grants.core.errors import InvalidInput
+from grants.core.snapshot import reference_number
 from grants.guidelines.registry import load_registry
 from tests.applications_factories import complete_draft
 

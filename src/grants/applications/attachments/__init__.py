@@ -1,1 +1,6 @@
-"""Attachments: uploads checked by content, stored behind one interface, scanned for malware."""
+"""Attachments: uploads checked by content, stored behind one interface, scanned for malware.
+
+Other features may import the modules in ``__all__`` (submodules, not imported here).
+"""
+
+__all__ = ["scanner", "schemas", "service", "storage"]

@@ -128,8 +128,7 @@ def _refused(kind: AttachmentKind, detected: str, reason: str | None = None) -> 
             " Alte Excel-Dateien (.xls) und kennwortgeschützte Dateien bitte als .xlsx ohne "
             "Kennwort oder als PDF speichern (save as unprotected .xlsx or PDF)."
         )
-    error = UnsupportedContent(detail)
-    error.extra = {"detected": detected, "allowed": list(allowed)}
+    error = UnsupportedContent(detail, extra={"detected": detected, "allowed": list(allowed)})
     return error
 
 

@@ -9,7 +9,6 @@ their own there).
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, delete, get, post
@@ -26,14 +25,13 @@ from litestar.openapi.spec import (
 from litestar.params import FromPath, QueryParameter
 from litestar.response import Stream
 from litestar.status_codes import HTTP_201_CREATED, HTTP_204_NO_CONTENT
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from grants.applications.attachments import service
 from grants.applications.attachments.scanner import Scanner
 from grants.applications.attachments.schemas import AttachmentPublic
 from grants.applications.attachments.storage import Storage
 from grants.applications.attachments.tables import AttachmentKind
-from grants.core.access import Principal
+from grants.context import UserContext
 from grants.http.downloads import download_response
 from grants.http.guards import BEARER
 
@@ -87,12 +85,9 @@ class AttachmentController(Controller):
         application_id: FromPath[uuid.UUID],
         kind: Annotated[AttachmentKind, QueryParameter(description="What the file is.")],
         state: State,
-        principal: NamedDependency[Principal],
-        db_session: NamedDependency[AsyncSession],
+        context: NamedDependency[UserContext],
         storage: NamedDependency[Storage],
         scanner: NamedDependency[Scanner],
-        now: NamedDependency[datetime],
-        request_id: NamedDependency[str | None],
         filename: Annotated[
             str | None,
             QueryParameter(
@@ -102,8 +97,7 @@ class AttachmentController(Controller):
         ] = None,
     ) -> AttachmentPublic:
         return await service.upload_attachment(
-            db_session,
-            principal,
+            context,
             application_id,
             kind=kind,
             filename=filename,
@@ -112,8 +106,6 @@ class AttachmentController(Controller):
             max_bytes=state.settings.attachment_max_bytes,
             storage=storage,
             scanner=scanner,
-            now=now,
-            request_id=request_id,
         )
 
     @get(
@@ -123,10 +115,9 @@ class AttachmentController(Controller):
     async def list_all(
         self,
         application_id: FromPath[uuid.UUID],
-        principal: NamedDependency[Principal],
-        db_session: NamedDependency[AsyncSession],
+        context: NamedDependency[UserContext],
     ) -> list[AttachmentPublic]:
-        return await service.list_attachments(db_session, principal, application_id)
+        return await service.list_attachments(context, application_id)
 
     @get(
         "/{attachment_id:uuid}/content",
@@ -137,13 +128,10 @@ class AttachmentController(Controller):
         self,
         application_id: FromPath[uuid.UUID],
         attachment_id: FromPath[uuid.UUID],
-        principal: NamedDependency[Principal],
-        db_session: NamedDependency[AsyncSession],
+        context: NamedDependency[UserContext],
         storage: NamedDependency[Storage],
     ) -> Stream:
-        found = await service.open_download(
-            db_session, principal, application_id, attachment_id, storage=storage
-        )
+        found = await service.open_download(context, application_id, attachment_id, storage=storage)
         return download_response(found.attachment, found.chunks)
 
     @delete(
@@ -156,14 +144,9 @@ class AttachmentController(Controller):
         self,
         application_id: FromPath[uuid.UUID],
         attachment_id: FromPath[uuid.UUID],
-        principal: NamedDependency[Principal],
-        db_session: NamedDependency[AsyncSession],
-        now: NamedDependency[datetime],
-        request_id: NamedDependency[str | None],
+        context: NamedDependency[UserContext],
     ) -> Response[None]:
-        await service.delete_attachment(
-            db_session, principal, application_id, attachment_id, now=now, request_id=request_id
-        )
+        await service.delete_attachment(context, application_id, attachment_id)
         return Response(None, status_code=HTTP_204_NO_CONTENT)
 
 

@@ -35,8 +35,9 @@ from grants.applications.attachments.scanner import Scanner, ScannerUnavailable,
 from grants.applications.attachments.schemas import AttachmentPublic
 from grants.applications.attachments.storage import Storage, StoredObjectMissing, storage_key
 from grants.applications.attachments.tables import AttachmentKind, ScanStatus, attachments_table
-from grants.core.access import Principal
+from grants.context import UserContext
 from grants.core.actors import Actor
+from grants.core.audit_actions import AuditAction
 from grants.core.errors import Conflict, FieldProblem, InvalidInput, NotFound, PayloadTooLarge
 from grants.core.lifecycle import State
 from grants.core.roles import Role
@@ -81,9 +82,9 @@ def _not_found(attachment_id: uuid.UUID) -> NotFound:
 def too_large(limit: int) -> PayloadTooLarge:
     error = PayloadTooLarge(
         f"Die Datei ist größer als {limit / (1024 * 1024):.1f} MiB "
-        f"(the file exceeds the limit of {limit} bytes)."
+        f"(the file exceeds the limit of {limit} bytes).",
+        extra={"limit_bytes": limit},
     )
-    error.extra = {"limit_bytes": limit}
     return error
 
 
@@ -117,20 +118,15 @@ def _summary(row: Any) -> dict[str, Any]:
 def _ensure_editable(row: Any) -> None:
     status = State(row.status)
     if status not in EDITABLE_STATES:
-        error = Conflict(
+        raise Conflict(
             f"Im Zustand „{status.value}“ können keine Anhänge geändert werden "
-            "(attachments can only change in draft, submitted or information_requested)."
+            "(attachments can only change in draft, submitted or information_requested).",
+            extra={"application_status": status.value},
         )
-        error.extra = {"application_status": status.value}
-        raise error
 
 
-async def _load_for_change(
-    session: AsyncSession, principal: Principal, application_id: uuid.UUID, *, lock: bool
-) -> Any:
-    row, _ = await load_application(
-        session, principal, application_id, for_update=lock, require=Role.APPLICANT
-    )
+async def _load_for_change(ctx: UserContext, application_id: uuid.UUID, *, lock: bool) -> Any:
+    row, _ = await load_application(ctx, application_id, for_update=lock, require=Role.APPLICANT)
     _ensure_editable(row)
     return row
 
@@ -180,8 +176,7 @@ async def _scan(scanner: Scanner, chunks: AsyncIterator[bytes]) -> ScanResult | 
 
 
 async def upload_attachment(
-    session: AsyncSession,
-    principal: Principal,
+    ctx: UserContext,
     application_id: uuid.UUID,
     *,
     kind: AttachmentKind,
@@ -191,12 +186,10 @@ async def upload_attachment(
     max_bytes: int,
     storage: Storage,
     scanner: Scanner,
-    now: datetime,
-    request_id: str | None,
     zip_limits: filetypes.ZipLimits = filetypes.DEFAULT_ZIP_LIMITS,
 ) -> AttachmentPublic:
-    async with session.begin():
-        application = await _load_for_change(session, principal, application_id, lock=False)
+    async with ctx.session.begin():
+        application = await _load_for_change(ctx, application_id, lock=False)
     if declared_length is not None and declared_length > max_bytes:
         raise too_large(max_bytes)
     spooled = await _spool(body, max_bytes)
@@ -218,30 +211,27 @@ async def upload_attachment(
             "sha256": spooled.sha256,
             "storage_key": key,
             "scan_attempts": 1,
-            "uploaded_by": principal.user_id,
-            "created_at": now,
+            "uploaded_by": ctx.principal.user_id,
+            "created_at": ctx.now,
         }
         if isinstance(verdict, ScanResult) and not verdict.clean:
-            await _record_infected(session, principal, values, verdict, now, request_id)
+            await _record_infected(ctx, values, verdict)
         if isinstance(verdict, ScanResult):
-            values |= {"scan_status": ScanStatus.CLEAN, "scanned_at": now}
+            values |= {"scan_status": ScanStatus.CLEAN, "scanned_at": ctx.now}
             values["scan_detail"] = (verdict.detail or "")[:_DETAIL_MAX] or None
         else:
             values |= {"scan_status": ScanStatus.PENDING, "scan_detail": verdict}
         await storage.put(key, spooled.path)
         try:
-            async with session.begin():
-                await _load_for_change(session, principal, application_id, lock=True)
+            async with ctx.session.begin():
+                await _load_for_change(ctx, application_id, lock=True)
                 row = (
-                    await session.execute(sa.insert(_att).values(**values).returning(_att))
+                    await ctx.session.execute(sa.insert(_att).values(**values).returning(_att))
                 ).one()
-                await record_audit(
-                    session,
-                    actor=principal.as_actor(request_id),
-                    action="attachment.uploaded",
+                await ctx.audit(
+                    action=AuditAction.ATTACHMENT_UPLOADED,
                     object_type="attachment",
                     object_id=attachment_id,
-                    now=now,
                     after=_summary(row),
                 )
         except BaseException:
@@ -252,54 +242,41 @@ async def upload_attachment(
         await anyio.Path(spooled.path).unlink(missing_ok=True)
 
 
-async def _record_infected(
-    session: AsyncSession,
-    principal: Principal,
-    values: dict[str, Any],
-    verdict: ScanResult,
-    now: datetime,
-    request_id: str | None,
-) -> None:
+async def _record_infected(ctx: UserContext, values: dict[str, Any], verdict: ScanResult) -> None:
     """Keep who uploaded what (never the bytes), then refuse with the signature's name."""
     signature = verdict.signature or "unknown"
-    async with session.begin():
-        await _load_for_change(session, principal, values["application_id"], lock=True)
+    async with ctx.session.begin():
+        await _load_for_change(ctx, values["application_id"], lock=True)
         row = (
-            await session.execute(
+            await ctx.session.execute(
                 sa.insert(_att)
                 .values(
                     **values,
                     scan_status=ScanStatus.INFECTED,
                     scan_detail=(verdict.detail or signature)[:_DETAIL_MAX],
-                    scanned_at=now,
-                    deleted_at=now,
+                    scanned_at=ctx.now,
+                    deleted_at=ctx.now,
                 )
                 .returning(_att)
             )
         ).one()
-        await record_audit(
-            session,
-            actor=principal.as_actor(request_id),
-            action="attachment.infected",
+        await ctx.audit(
+            AuditAction.ATTACHMENT_FOUND_INFECTED,
             object_type="attachment",
             object_id=row.id,
-            now=now,
             after=_summary(row) | {"signature": signature},
         )
-    error = InvalidInput(
+    raise InvalidInput(
         f"Die Datei enthält Schadsoftware ({signature}) und wurde verworfen "
         f"(malware found: {signature}; the file was discarded).",
         problems=(FieldProblem("body", "malware_found", signature),),
+        extra={"signature": signature},
     )
-    error.extra = {"signature": signature}
-    raise error
 
 
-async def list_attachments(
-    session: AsyncSession, principal: Principal, application_id: uuid.UUID
-) -> list[AttachmentPublic]:
-    await load_application(session, principal, application_id)
-    rows = await session.execute(
+async def list_attachments(ctx: UserContext, application_id: uuid.UUID) -> list[AttachmentPublic]:
+    await load_application(ctx, application_id)
+    rows = await ctx.session.execute(
         sa.select(_att)
         .where(_att.c.application_id == application_id, _att.c.deleted_at.is_(None))
         .order_by(_att.c.created_at, _att.c.id)
@@ -326,62 +303,47 @@ async def _visible(
 
 
 async def open_download(
-    session: AsyncSession,
-    principal: Principal,
-    application_id: uuid.UUID,
-    attachment_id: uuid.UUID,
-    *,
-    storage: Storage,
+    ctx: UserContext, application_id: uuid.UUID, attachment_id: uuid.UUID, *, storage: Storage
 ) -> Download:
     """Clean attachments only: quarantined ones are 409, infected or removed ones 404."""
-    await load_application(session, principal, application_id)
-    row = await _visible(session, application_id, attachment_id)
+    await load_application(ctx, application_id)
+    row = await _visible(ctx.session, application_id, attachment_id)
     if row.scan_status in _QUARANTINED:
-        error = Conflict(
+        raise Conflict(
             "Der Anhang wird noch auf Schadsoftware geprüft; bitte später erneut versuchen "
-            "(still being scanned for malware; try again later)."
+            "(still being scanned for malware; try again later).",
+            extra={"scan_status": str(row.scan_status)},
         )
-        error.extra = {"scan_status": str(row.scan_status)}
-        raise error
     # A missing object is a server fault (lost bytes), not the caller's: it becomes a 500.
     chunks = await storage.open_stream(row.storage_key)
     return Download(_public(row), chunks)
 
 
 async def delete_attachment(
-    session: AsyncSession,
-    principal: Principal,
-    application_id: uuid.UUID,
-    attachment_id: uuid.UUID,
-    *,
-    now: datetime,
-    request_id: str | None,
+    ctx: UserContext, application_id: uuid.UUID, attachment_id: uuid.UUID
 ) -> None:
     """Removed from the application; the bytes stay, since a submitted version or an answer
     to a Nachforderung may refer to them."""
-    async with session.begin():
-        await _load_for_change(session, principal, application_id, lock=True)
+    async with ctx.session.begin():
+        await _load_for_change(ctx, application_id, lock=True)
         row = (
-            await session.execute(
+            await ctx.session.execute(
                 sa.update(_att)
                 .where(
                     _att.c.id == attachment_id,
                     _att.c.application_id == application_id,
                     _att.c.deleted_at.is_(None),
                 )
-                .values(deleted_at=now)
+                .values(deleted_at=ctx.now)
                 .returning(_att)
             )
         ).first()
         if row is None:
             raise _not_found(attachment_id)
-        await record_audit(
-            session,
-            actor=principal.as_actor(request_id),
-            action="attachment.deleted",
+        await ctx.audit(
+            action=AuditAction.ATTACHMENT_DELETED,
             object_type="attachment",
             object_id=attachment_id,
-            now=now,
             before=_summary(row),
         )
 
@@ -425,13 +387,12 @@ async def attachments_by_ids(
         row = found.get(attachment_id)
         if row is None or (clean_only and row.scan_status != ScanStatus.CLEAN):
             index = list(ids).index(attachment_id)
-            error = InvalidInput(
+            raise InvalidInput(
                 f"Anhang {attachment_id} ist nicht verfügbar (attachment unknown, removed "
                 "or not yet scanned).",
                 problems=(FieldProblem(f"{field}.{index}", "unavailable", str(attachment_id)),),
+                extra={"attachment_id": str(attachment_id)},
             )
-            error.extra = {"attachment_id": str(attachment_id)}
-            raise error
         result.append(_summary(row))
     return result
 
@@ -501,7 +462,7 @@ async def rescan_pending(
                 await record_audit(
                     session,
                     actor=SCANNER_ACTOR,
-                    action="attachment.scanned",
+                    action=AuditAction.ATTACHMENT_SCANNED,
                     object_type="attachment",
                     object_id=row.id,
                     now=now,

@@ -21,7 +21,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from grants.applications.tables import applications_table, submissions_table
+from grants.applications.queries import applications_table, submissions_table
 from grants.core.conflicts import (
     ApplicationParties,
     ConflictPolicy,

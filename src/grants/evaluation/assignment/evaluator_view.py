@@ -9,7 +9,7 @@ SQL ``WHERE``. Anything else is 404, as if it did not exist.
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -17,10 +17,11 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from grants.applications.attachments.storage import Storage, storage_key
-from grants.applications.tables import applications_table, submissions_table
+from grants.applications.queries import applications_table, submissions_table
+from grants.context import UserContext
 from grants.core.access import Principal
+from grants.core.audit_actions import AuditAction
 from grants.core.errors import Conflict, NotFound
-from grants.db.audit import record_audit
 from grants.evaluation.assignment.conflicts import assignment_of_evaluator, visible_assignment
 from grants.evaluation.assignment.pool import record_declaration
 from grants.evaluation.assignment.schemas import (
@@ -50,64 +51,18 @@ def assignment_not_found(assignment_id: uuid.UUID) -> NotFound:
     return NotFound(f"Zuordnung {assignment_id} nicht gefunden (assignment not found)")
 
 
-async def my_assignments(session: AsyncSession, principal: Principal) -> list[MyAssignment]:
-    rows = await session.execute(
-        sa.select(
-            _asg,
-            _apps.c.reference_number,
-            _apps.c.title,
-            _apps.c.call_code,
-            _apps.c.funding_line,
-            _apps.c.status.label("application_status"),
-        )
-        .select_from(_asg.join(_apps, _apps.c.id == _asg.c.application_id))
-        .where(visible_assignment(principal.user_id))
-        .order_by(_apps.c.reference_number, _asg.c.id)
-    )
-    return [
-        MyAssignment(
-            id=row.id,
-            application_id=row.application_id,
-            reference_number=row.reference_number,
-            title=row.title,
-            call=row.call_code,
-            funding_line=row.funding_line,
-            application_status=row.application_status,
-            status=row.status,
-            assigned_at=row.assigned_at,
-            responded_at=row.responded_at,
-            version=row.version,
-        )
-        for row in rows
-    ]
+# An assignment as its evaluator lists it: with the application's reference, title and state.
+_MY_ASSIGNMENT = sa.select(
+    _asg,
+    _apps.c.reference_number,
+    _apps.c.title,
+    _apps.c.call_code,
+    _apps.c.funding_line,
+    _apps.c.status.label("application_status"),
+).select_from(_asg.join(_apps, _apps.c.id == _asg.c.application_id))
 
 
-async def _own(
-    session: AsyncSession, principal: Principal, assignment_id: uuid.UUID, *, for_update: bool
-) -> Any:
-    row = await assignment_of_evaluator(
-        session, principal.user_id, assignment_id, for_update=for_update
-    )
-    if row is None:
-        raise assignment_not_found(assignment_id)
-    return row
-
-
-async def _my_assignment(session: AsyncSession, assignment_id: uuid.UUID) -> MyAssignment:
-    row = (
-        await session.execute(
-            sa.select(
-                _asg,
-                _apps.c.reference_number,
-                _apps.c.title,
-                _apps.c.call_code,
-                _apps.c.funding_line,
-                _apps.c.status.label("application_status"),
-            )
-            .select_from(_asg.join(_apps, _apps.c.id == _asg.c.application_id))
-            .where(_asg.c.id == assignment_id)
-        )
-    ).one()
+def _my_assignment_out(row: Any) -> MyAssignment:
     return MyAssignment(
         id=row.id,
         application_id=row.application_id,
@@ -123,37 +78,53 @@ async def _my_assignment(session: AsyncSession, assignment_id: uuid.UUID) -> MyA
     )
 
 
-async def accept_assignment(
-    session: AsyncSession,
-    principal: Principal,
-    assignment_id: uuid.UUID,
-    *,
-    now: datetime,
-    request_id: str | None,
-) -> MyAssignment:
-    async with session.begin():
-        row = await _own(session, principal, assignment_id, for_update=True)
+async def my_assignments(ctx: UserContext) -> list[MyAssignment]:
+    rows = await ctx.session.execute(
+        _MY_ASSIGNMENT.where(visible_assignment(ctx.principal.user_id)).order_by(
+            _apps.c.reference_number, _asg.c.id
+        )
+    )
+    return [_my_assignment_out(row) for row in rows]
+
+
+async def _own(
+    session: AsyncSession, principal: Principal, assignment_id: uuid.UUID, *, for_update: bool
+) -> Any:
+    row = await assignment_of_evaluator(
+        session, principal.user_id, assignment_id, for_update=for_update
+    )
+    if row is None:
+        raise assignment_not_found(assignment_id)
+    return row
+
+
+async def _my_assignment(session: AsyncSession, assignment_id: uuid.UUID) -> MyAssignment:
+    row = (await session.execute(_MY_ASSIGNMENT.where(_asg.c.id == assignment_id))).one()
+    return _my_assignment_out(row)
+
+
+async def accept_assignment(ctx: UserContext, assignment_id: uuid.UUID) -> MyAssignment:
+    async with ctx.session.begin():
+        row = await _own(ctx.session, ctx.principal, assignment_id, for_update=True)
         if row.status != AssignmentStatus.PENDING.value:
-            error = Conflict(
-                f"Die Zuordnung ist bereits „{row.status}“ (assignment already {row.status})."
+            raise Conflict(
+                f"Die Zuordnung ist bereits „{row.status}“ (assignment already {row.status}).",
+                extra={"current_status": str(row.status)},
             )
-            error.extra = {"current_status": str(row.status)}
-            raise error
-        await session.execute(
+        await ctx.session.execute(
             sa.update(_asg)
             .where(_asg.c.id == assignment_id)
             .values(
-                status=AssignmentStatus.ACCEPTED.value, responded_at=now, version=row.version + 1
+                status=AssignmentStatus.ACCEPTED.value,
+                responded_at=ctx.now,
+                version=row.version + 1,
             )
         )
-        out = await _my_assignment(session, assignment_id)
-        await record_audit(
-            session,
-            actor=principal.as_actor(request_id),
-            action="evaluation.assignment_accepted",
+        out = await _my_assignment(ctx.session, assignment_id)
+        await ctx.audit(
+            action=AuditAction.ASSIGNMENT_ACCEPTED,
             object_type="assignment",
             object_id=assignment_id,
-            now=now,
             before={"status": str(row.status)},
             after={"status": AssignmentStatus.ACCEPTED.value},
         )
@@ -161,50 +132,39 @@ async def accept_assignment(
 
 
 async def decline_assignment(
-    session: AsyncSession,
-    principal: Principal,
-    assignment_id: uuid.UUID,
-    data: DeclineRequest,
-    *,
-    now: datetime,
-    request_id: str | None,
+    ctx: UserContext, assignment_id: uuid.UUID, data: DeclineRequest
 ) -> MyAssignment:
     """Decline (pending or accepted); with ``conflict``, also a declaration of a conflict of
     interest, which blocks the pair from now on (recorded and materialised)."""
     reason = data.reason.strip()
-    async with session.begin():
-        row = await _own(session, principal, assignment_id, for_update=True)
-        await session.execute(
+    async with ctx.session.begin():
+        row = await _own(ctx.session, ctx.principal, assignment_id, for_update=True)
+        await ctx.session.execute(
             sa.update(_asg)
             .where(_asg.c.id == assignment_id)
             .values(
                 status=AssignmentStatus.DECLINED.value,
                 decline_reason=reason,
-                responded_at=now,
+                responded_at=ctx.now,
                 version=row.version + 1,
             )
         )
         if data.conflict:
             await record_declaration(
-                session,
-                evaluator_id=principal.user_id,
+                ctx.session,
+                evaluator_id=ctx.principal.user_id,
                 application_id=row.application_id,
                 reason=reason,
                 excluded=data.excluded,
-                now=now,
+                now=ctx.now,
             )
-        out = await _my_assignment(session, assignment_id)
-        await record_audit(
-            session,
-            actor=principal.as_actor(request_id),
+        out = await _my_assignment(ctx.session, assignment_id)
+        await ctx.audit(
             action=(
-                "evaluation.conflict_declared"
-                if data.conflict
-                else "evaluation.assignment_declined"
+                AuditAction.CONFLICT_DECLARED if data.conflict else AuditAction.ASSIGNMENT_DECLINED
             ),
             object_type="assignment",
             object_id=assignment_id,
-            now=now,
             before={"status": str(row.status)},
             after={
                 "status": AssignmentStatus.DECLINED.value,
@@ -363,10 +323,10 @@ async def _submitted_snapshot(
 
 
 async def assignment_application(
-    session: AsyncSession, principal: Principal, assignment_id: uuid.UUID
+    ctx: UserContext, assignment_id: uuid.UUID
 ) -> EvaluatorApplicationView:
     return evaluator_view(
-        assignment_id, await _submitted_snapshot(session, principal, assignment_id)
+        assignment_id, await _submitted_snapshot(ctx.session, ctx.principal, assignment_id)
     )
 
 
@@ -377,16 +337,11 @@ class EvaluatorDownload:
 
 
 async def open_attachment(
-    session: AsyncSession,
-    principal: Principal,
-    assignment_id: uuid.UUID,
-    attachment_id: uuid.UUID,
-    *,
-    storage: Storage,
+    ctx: UserContext, assignment_id: uuid.UUID, attachment_id: uuid.UUID, *, storage: Storage
 ) -> EvaluatorDownload:
     """An attachment of the submitted version (only those its snapshot names), its bytes from
     the attachments' storage under the server-chosen key."""
-    row = await _submitted_snapshot(session, principal, assignment_id)
+    row = await _submitted_snapshot(ctx.session, ctx.principal, assignment_id)
     view = evaluator_view(assignment_id, row)
     named = next((a for a in view.attachments if a.id == str(attachment_id)), None)
     if named is None:

@@ -11,13 +11,13 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from grants.accounts.tables import staff_roles_table, users_table
+from grants.accounts.queries import staff_roles_table, users_table
+from grants.context import Context, UserContext
 from grants.core.access import Principal
-from grants.core.actors import Actor
+from grants.core.audit_actions import AuditAction
 from grants.core.errors import FieldProblem, InvalidInput, NotFound
 from grants.core.roles import MANAGER_ROLES, StaffRole
 from grants.core.versions import ensure_version, parse_if_match
-from grants.db.audit import record_audit
 from grants.evaluation.assignment.conflicts import ACTIVE_STATUSES, refresh_conflicts
 from grants.evaluation.assignment.schemas import (
     AffiliationCreate,
@@ -100,74 +100,67 @@ async def _ensure_evaluator(session: AsyncSession, user_id: uuid.UUID) -> None:
 
 
 async def upsert_profile(
-    session: AsyncSession,
-    actor: Actor,
-    user_id: uuid.UUID,
-    data: ProfileUpsert,
-    *,
-    if_match: str | None,
-    now: datetime,
+    ctx: Context, user_id: uuid.UUID, data: ProfileUpsert, *, if_match: str | None
 ) -> tuple[ProfilePublic, bool]:
     """Create the profile (no If-Match needed) or change it (If-Match required). Returns the
     profile and whether it was created. ``actor``: a programme manager (or the CLI)."""
-    async with session.begin():
-        await _ensure_evaluator(session, user_id)
+    async with ctx.session.begin():
+        await _ensure_evaluator(ctx.session, user_id)
         current = (
-            await session.execute(
+            await ctx.session.execute(
                 sa.select(_prof).where(_prof.c.user_id == user_id).with_for_update()
             )
         ).first()
         if current is None:
-            await session.execute(
+            await ctx.session.execute(
                 sa.insert(_prof).values(
                     user_id=user_id,
                     max_assignments=data.max_assignments,
                     active=data.active,
                     version=1,
-                    created_at=now,
-                    updated_at=now,
+                    created_at=ctx.now,
+                    updated_at=ctx.now,
                 )
             )
             before = None
         else:
             ensure_version(current.version, parse_if_match(if_match))
-            await session.execute(
+            await ctx.session.execute(
                 sa.update(_prof)
                 .where(_prof.c.user_id == user_id)
                 .values(
                     max_assignments=data.max_assignments,
                     active=data.active,
                     version=current.version + 1,
-                    updated_at=now,
+                    updated_at=ctx.now,
                 )
             )
             before = {"max_assignments": current.max_assignments, "active": current.active}
-        row = (await session.execute(_profile_query().where(_prof.c.user_id == user_id))).one()
-        await record_audit(
-            session,
-            actor=actor,
-            action="evaluator.profile_created" if current is None else "evaluator.profile_updated",
+        row = (await ctx.session.execute(_profile_query().where(_prof.c.user_id == user_id))).one()
+        await ctx.audit(
+            action=AuditAction.EVALUATOR_PROFILE_CREATED
+            if current is None
+            else AuditAction.EVALUATOR_PROFILE_UPDATED,
             object_type="evaluator",
             object_id=user_id,
-            now=now,
             before=before,
             after={"max_assignments": data.max_assignments, "active": data.active},
         )
     return _profile_public(row), current is None
 
 
-async def get_profile(
-    session: AsyncSession, principal: Principal, user_id: uuid.UUID
-) -> ProfilePublic:
-    ensure_self_or_manager(principal, user_id)
-    row = (await session.execute(_profile_query().where(_prof.c.user_id == user_id))).first()
+async def get_profile(ctx: UserContext, user_id: uuid.UUID) -> ProfilePublic:
+    ensure_self_or_manager(ctx.principal, user_id)
+    row = (await ctx.session.execute(_profile_query().where(_prof.c.user_id == user_id))).first()
     if row is None:
         raise evaluator_not_found(user_id)
     return _profile_public(row)
 
 
-async def list_profiles(session: AsyncSession) -> list[ProfilePublic]:
-    rows = await session.execute(_profile_query().order_by(_users.c.display_name, _prof.c.user_id))
+async def list_profiles(ctx: Context) -> list[ProfilePublic]:
+    rows = await ctx.session.execute(
+        _profile_query().order_by(_users.c.display_name, _prof.c.user_id)
+    )
     return [_profile_public(row) for row in rows]
 
 
@@ -191,20 +184,14 @@ async def _ensure_in_pool_or_evaluator(session: AsyncSession, user_id: uuid.UUID
 
 
 async def add_affiliation(
-    session: AsyncSession,
-    principal: Principal,
-    user_id: uuid.UUID,
-    data: AffiliationCreate,
-    *,
-    now: datetime,
-    request_id: str | None,
+    ctx: UserContext, user_id: uuid.UUID, data: AffiliationCreate
 ) -> AffiliationPublic:
-    ensure_self_or_manager(principal, user_id)
-    async with session.begin():
-        await _ensure_in_pool_or_evaluator(session, user_id)
+    ensure_self_or_manager(ctx.principal, user_id)
+    async with ctx.session.begin():
+        await _ensure_in_pool_or_evaluator(ctx.session, user_id)
         try:
             row = (
-                await session.execute(
+                await ctx.session.execute(
                     sa.insert(_aff)
                     .values(
                         id=uuid.uuid4(),
@@ -213,7 +200,7 @@ async def add_affiliation(
                         organisation_id=data.organisation_id,
                         name=data.name.strip(),
                         municipality_key=data.municipality_key,
-                        declared_at=now,
+                        declared_at=ctx.now,
                     )
                     .returning(_aff)
                 )
@@ -225,14 +212,11 @@ async def add_affiliation(
                     FieldProblem("organisation_id", "unknown", "Keine registrierte Organisation."),
                 ),
             ) from None
-        added = (await refresh_conflicts(session, evaluator_ids=[user_id], now=now)).added
-        await record_audit(
-            session,
-            actor=principal.as_actor(request_id),
-            action="evaluator.affiliation_declared",
+        added = (await refresh_conflicts(ctx.session, evaluator_ids=[user_id], now=ctx.now)).added
+        await ctx.audit(
+            action=AuditAction.EVALUATOR_AFFILIATION_DECLARED,
             object_type="evaluator",
             object_id=user_id,
-            now=now,
             after={
                 "affiliation_id": str(row.id),
                 "kind": str(data.kind),
@@ -247,12 +231,10 @@ async def add_affiliation(
     return _affiliation_public(row)
 
 
-async def list_affiliations(
-    session: AsyncSession, principal: Principal, user_id: uuid.UUID
-) -> list[AffiliationPublic]:
-    ensure_self_or_manager(principal, user_id)
-    await _ensure_in_pool_or_evaluator(session, user_id)
-    rows = await session.execute(
+async def list_affiliations(ctx: UserContext, user_id: uuid.UUID) -> list[AffiliationPublic]:
+    ensure_self_or_manager(ctx.principal, user_id)
+    await _ensure_in_pool_or_evaluator(ctx.session, user_id)
+    rows = await ctx.session.execute(
         sa.select(_aff)
         .where(_aff.c.evaluator_id == user_id)
         .order_by(_aff.c.declared_at, _aff.c.id)
@@ -261,18 +243,12 @@ async def list_affiliations(
 
 
 async def remove_affiliation(
-    session: AsyncSession,
-    principal: Principal,
-    user_id: uuid.UUID,
-    affiliation_id: uuid.UUID,
-    *,
-    now: datetime,
-    request_id: str | None,
+    ctx: UserContext, user_id: uuid.UUID, affiliation_id: uuid.UUID
 ) -> None:
-    ensure_self_or_manager(principal, user_id)
-    async with session.begin():
+    ensure_self_or_manager(ctx.principal, user_id)
+    async with ctx.session.begin():
         row = (
-            await session.execute(
+            await ctx.session.execute(
                 sa.delete(_aff)
                 .where(_aff.c.id == affiliation_id, _aff.c.evaluator_id == user_id)
                 .returning(_aff)
@@ -280,14 +256,13 @@ async def remove_affiliation(
         ).first()
         if row is None:
             raise NotFound(f"Verbindung {affiliation_id} nicht gefunden (affiliation not found)")
-        removed = (await refresh_conflicts(session, evaluator_ids=[user_id], now=now)).removed
-        await record_audit(
-            session,
-            actor=principal.as_actor(request_id),
-            action="evaluator.affiliation_removed",
+        removed = (
+            await refresh_conflicts(ctx.session, evaluator_ids=[user_id], now=ctx.now)
+        ).removed
+        await ctx.audit(
+            action=AuditAction.EVALUATOR_AFFILIATION_REMOVED,
             object_type="evaluator",
             object_id=user_id,
-            now=now,
             before={"affiliation_id": str(affiliation_id), "name": row.name},
             after={"conflicts_removed": removed},
         )

@@ -7,19 +7,16 @@ service call each.
 """
 
 import uuid
-from datetime import datetime
 from typing import Annotated
 
 from litestar import Controller, Response, delete, get, post, put
-from litestar.datastructures import State
 from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody, QueryParameter
 from litestar.response import Stream
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_204_NO_CONTENT
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from grants.applications.attachments.storage import Storage
-from grants.core.access import Principal
+from grants.context import UserContext
 from grants.core.roles import StaffRole
 from grants.evaluation.assignment import evaluator_view, pool
 from grants.evaluation.assignment import service as assignments
@@ -59,8 +56,8 @@ class EvaluatorPoolController(Controller):
         summary="The evaluator pool with caps and current loads (managers)",
         guards=[MANAGERS],
     )
-    async def list_all(self, db_session: NamedDependency[AsyncSession]) -> list[ProfilePublic]:
-        return await pool.list_profiles(db_session)
+    async def list_all(self, context: NamedDependency[UserContext]) -> list[ProfilePublic]:
+        return await pool.list_profiles(context)
 
     @get(
         "/{user_id:uuid}",
@@ -70,10 +67,9 @@ class EvaluatorPoolController(Controller):
     async def get_one(
         self,
         user_id: FromPath[uuid.UUID],
-        principal: NamedDependency[Principal],
-        db_session: NamedDependency[AsyncSession],
+        context: NamedDependency[UserContext],
     ) -> Response[ProfilePublic]:
-        found = await pool.get_profile(db_session, principal, user_id)
+        found = await pool.get_profile(context, user_id)
         return with_etag(found)
 
     @put(
@@ -88,20 +84,10 @@ class EvaluatorPoolController(Controller):
         self,
         user_id: FromPath[uuid.UUID],
         data: JSONBody[ProfileUpsert],
-        principal: NamedDependency[Principal],
-        db_session: NamedDependency[AsyncSession],
-        now: NamedDependency[datetime],
-        request_id: NamedDependency[str | None],
+        context: NamedDependency[UserContext],
         if_match: IfMatch = None,
     ) -> Response[ProfilePublic]:
-        profile, created = await pool.upsert_profile(
-            db_session,
-            principal.as_actor(request_id),
-            user_id,
-            data,
-            if_match=if_match,
-            now=now,
-        )
+        profile, created = await pool.upsert_profile(context, user_id, data, if_match=if_match)
         return with_etag(profile, HTTP_201_CREATED if created else HTTP_200_OK)
 
     @get(
@@ -112,10 +98,9 @@ class EvaluatorPoolController(Controller):
     async def affiliations(
         self,
         user_id: FromPath[uuid.UUID],
-        principal: NamedDependency[Principal],
-        db_session: NamedDependency[AsyncSession],
+        context: NamedDependency[UserContext],
     ) -> list[AffiliationPublic]:
-        return await pool.list_affiliations(db_session, principal, user_id)
+        return await pool.list_affiliations(context, user_id)
 
     @post(
         "/{user_id:uuid}/affiliations",
@@ -128,14 +113,9 @@ class EvaluatorPoolController(Controller):
         self,
         user_id: FromPath[uuid.UUID],
         data: JSONBody[AffiliationCreate],
-        principal: NamedDependency[Principal],
-        db_session: NamedDependency[AsyncSession],
-        now: NamedDependency[datetime],
-        request_id: NamedDependency[str | None],
+        context: NamedDependency[UserContext],
     ) -> AffiliationPublic:
-        return await pool.add_affiliation(
-            db_session, principal, user_id, data, now=now, request_id=request_id
-        )
+        return await pool.add_affiliation(context, user_id, data)
 
     @delete(
         "/{user_id:uuid}/affiliations/{affiliation_id:uuid}",
@@ -147,14 +127,9 @@ class EvaluatorPoolController(Controller):
         self,
         user_id: FromPath[uuid.UUID],
         affiliation_id: FromPath[uuid.UUID],
-        principal: NamedDependency[Principal],
-        db_session: NamedDependency[AsyncSession],
-        now: NamedDependency[datetime],
-        request_id: NamedDependency[str | None],
+        context: NamedDependency[UserContext],
     ) -> None:
-        await pool.remove_affiliation(
-            db_session, principal, user_id, affiliation_id, now=now, request_id=request_id
-        )
+        await pool.remove_affiliation(context, user_id, affiliation_id)
 
 
 class AssignmentBoardController(Controller):
@@ -169,18 +144,13 @@ class AssignmentBoardController(Controller):
     )
     async def board(
         self,
-        state: State,
-        db_session: NamedDependency[AsyncSession],
+        context: NamedDependency[UserContext],
         call: CodeQuery,
         funding_line: CodeQuery,
         guideline: CodeQuery = "frl-lifd",
     ) -> BoardOut:
         return await assignments.board(
-            db_session,
-            registry=state.guidelines,
-            guideline_id=guideline,
-            call=call,
-            funding_line=funding_line,
+            context, guideline_id=guideline, call=call, funding_line=funding_line
         )
 
     @get(
@@ -190,16 +160,14 @@ class AssignmentBoardController(Controller):
     )
     async def shortfalls(
         self,
-        state: State,
-        db_session: NamedDependency[AsyncSession],
+        context: NamedDependency[UserContext],
         call: CodeQuery,
         funding_line: CodeQuery,
         guideline: CodeQuery = "frl-lifd",
         per_application: Annotated[int | None, QueryParameter(ge=1, le=20)] = None,
     ) -> ShortfallReport:
         return await assignments.shortfall_report(
-            db_session,
-            registry=state.guidelines,
+            context,
             guideline_id=guideline,
             call=call,
             funding_line=funding_line,
@@ -216,20 +184,9 @@ class AssignmentBoardController(Controller):
     async def auto(
         self,
         data: JSONBody[AutoAssignRequest],
-        state: State,
-        principal: NamedDependency[Principal],
-        db_session: NamedDependency[AsyncSession],
-        now: NamedDependency[datetime],
-        request_id: NamedDependency[str | None],
+        context: NamedDependency[UserContext],
     ) -> AutoAssignOut:
-        return await assignments.auto_assign(
-            db_session,
-            principal,
-            data,
-            registry=state.guidelines,
-            now=now,
-            request_id=request_id,
-        )
+        return await assignments.auto_assign(context, data)
 
     @post(
         "/reassign",
@@ -240,14 +197,9 @@ class AssignmentBoardController(Controller):
     async def reassign(
         self,
         data: JSONBody[ReassignRequest],
-        principal: NamedDependency[Principal],
-        db_session: NamedDependency[AsyncSession],
-        now: NamedDependency[datetime],
-        request_id: NamedDependency[str | None],
+        context: NamedDependency[UserContext],
     ) -> ReassignOut:
-        return await assignments.reassign_application(
-            db_session, principal, data, now=now, request_id=request_id
-        )
+        return await assignments.reassign_application(context, data)
 
 
 class MyAssignmentsController(Controller):
@@ -257,10 +209,8 @@ class MyAssignmentsController(Controller):
     guards = [EVALUATORS]
 
     @get(operation_id="listMyAssignments", summary="My active assignments (conflict-free)")
-    async def list_mine(
-        self, principal: NamedDependency[Principal], db_session: NamedDependency[AsyncSession]
-    ) -> list[MyAssignment]:
-        return await evaluator_view.my_assignments(db_session, principal)
+    async def list_mine(self, context: NamedDependency[UserContext]) -> list[MyAssignment]:
+        return await evaluator_view.my_assignments(context)
 
     @post(
         "/{assignment_id:uuid}/accept",
@@ -271,14 +221,9 @@ class MyAssignmentsController(Controller):
     async def accept(
         self,
         assignment_id: FromPath[uuid.UUID],
-        principal: NamedDependency[Principal],
-        db_session: NamedDependency[AsyncSession],
-        now: NamedDependency[datetime],
-        request_id: NamedDependency[str | None],
+        context: NamedDependency[UserContext],
     ) -> MyAssignment:
-        return await evaluator_view.accept_assignment(
-            db_session, principal, assignment_id, now=now, request_id=request_id
-        )
+        return await evaluator_view.accept_assignment(context, assignment_id)
 
     @post(
         "/{assignment_id:uuid}/decline",
@@ -291,14 +236,9 @@ class MyAssignmentsController(Controller):
         self,
         assignment_id: FromPath[uuid.UUID],
         data: JSONBody[DeclineRequest],
-        principal: NamedDependency[Principal],
-        db_session: NamedDependency[AsyncSession],
-        now: NamedDependency[datetime],
-        request_id: NamedDependency[str | None],
+        context: NamedDependency[UserContext],
     ) -> MyAssignment:
-        return await evaluator_view.decline_assignment(
-            db_session, principal, assignment_id, data, now=now, request_id=request_id
-        )
+        return await evaluator_view.decline_assignment(context, assignment_id, data)
 
     @post(
         "/{assignment_id:uuid}/conflict",
@@ -310,15 +250,10 @@ class MyAssignmentsController(Controller):
         self,
         assignment_id: FromPath[uuid.UUID],
         data: JSONBody[ConflictDeclarationCreate],
-        principal: NamedDependency[Principal],
-        db_session: NamedDependency[AsyncSession],
-        now: NamedDependency[datetime],
-        request_id: NamedDependency[str | None],
+        context: NamedDependency[UserContext],
     ) -> MyAssignment:
         request = DeclineRequest(reason=data.reason, conflict=True, excluded=data.excluded)
-        return await evaluator_view.decline_assignment(
-            db_session, principal, assignment_id, request, now=now, request_id=request_id
-        )
+        return await evaluator_view.decline_assignment(context, assignment_id, request)
 
     @get(
         "/{assignment_id:uuid}/application",
@@ -328,10 +263,9 @@ class MyAssignmentsController(Controller):
     async def application(
         self,
         assignment_id: FromPath[uuid.UUID],
-        principal: NamedDependency[Principal],
-        db_session: NamedDependency[AsyncSession],
+        context: NamedDependency[UserContext],
     ) -> EvaluatorApplicationView:
-        return await evaluator_view.assignment_application(db_session, principal, assignment_id)
+        return await evaluator_view.assignment_application(context, assignment_id)
 
     @get(
         "/{assignment_id:uuid}/application/attachments/{attachment_id:uuid}/content",
@@ -342,12 +276,11 @@ class MyAssignmentsController(Controller):
         self,
         assignment_id: FromPath[uuid.UUID],
         attachment_id: FromPath[uuid.UUID],
-        principal: NamedDependency[Principal],
-        db_session: NamedDependency[AsyncSession],
+        context: NamedDependency[UserContext],
         storage: NamedDependency[Storage],
     ) -> Stream:
         found = await evaluator_view.open_attachment(
-            db_session, principal, assignment_id, attachment_id, storage=storage
+            context, assignment_id, attachment_id, storage=storage
         )
         return download_response(found.attachment, found.chunks)
 

@@ -12,7 +12,6 @@ the database's own backstop.
 
 import uuid
 from collections.abc import Collection, Mapping
-from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, NamedTuple
 
@@ -20,15 +19,15 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from grants.accounts.tables import users_table
+from grants.accounts.queries import users_table
 from grants.applications.content import guideline_of, line_and_call
-from grants.applications.tables import applications_table
-from grants.core.access import Principal
+from grants.applications.queries import applications_table
+from grants.context import Context, UserContext
 from grants.core.assignment import Pair, Shortfall, assign, reassign
+from grants.core.audit_actions import AuditAction
 from grants.core.errors import Conflict, NotFound
 from grants.core.guideline import Guideline
 from grants.core.lifecycle import State
-from grants.db.audit import record_audit
 from grants.evaluation.assignment.conflicts import (
     ACTIVE_STATUSES,
     EVALUATION_STATES,
@@ -183,31 +182,25 @@ def _load_summary(loads: Mapping[str, int], caps: Mapping[str, int]) -> LoadSumm
     )
 
 
-async def auto_assign(
-    session: AsyncSession,
-    principal: Principal,
-    data: AutoAssignRequest,
-    *,
-    registry: GuidelineRegistry,
-    now: datetime,
-    request_id: str | None,
-) -> AutoAssignOut:
+async def auto_assign(ctx: UserContext, data: AutoAssignRequest) -> AutoAssignOut:
     """Refresh conflicts, then give every application under review of the call and line
     ``per_application`` conflict-free evaluators, balanced and within caps; one transaction."""
-    scope = _scope(registry, data.guideline, data.call, data.funding_line, data.per_application)
-    async with session.begin():
-        await lock_pool(session)
-        applications = await _applications(session, scope)
+    scope = _scope(
+        ctx.guidelines, data.guideline, data.call, data.funding_line, data.per_application
+    )
+    async with ctx.session.begin():
+        await lock_pool(ctx.session)
+        applications = await _applications(ctx.session, scope)
         app_ids = [row.id for row in applications]
-        refreshed = await refresh_conflicts(session, application_ids=app_ids, now=now)
-        caps = await _caps(session)
+        refreshed = await refresh_conflicts(ctx.session, application_ids=app_ids, now=ctx.now)
+        caps = await _caps(ctx.session)
         result = assign(
             [str(a) for a in app_ids],
             caps,
             {str(a): {str(e) for e in es} for a, es in refreshed.conflicted.items()},
             per_application=scope.per_application,
-            existing=await _existing(session, caps),
-            declined=await _blocked(session, app_ids, _BLOCKED_FOR_AUTO),
+            existing=await _existing(ctx.session, caps),
+            declined=await _blocked(ctx.session, app_ids, _BLOCKED_FOR_AUTO),
             seed=data.seed,
         )
         batch = set(app_ids)
@@ -216,7 +209,7 @@ async def auto_assign(
         keys = sa.tuple_(_asg.c.application_id, _asg.c.evaluator_id)
         for reason in {d.reason for d in removed}:
             group = [d for d in removed if d.reason is reason]
-            await session.execute(
+            await ctx.session.execute(
                 sa.update(_asg)
                 .where(
                     keys.in_([(uuid.UUID(d.pair[0]), uuid.UUID(d.pair[1])) for d in group]),
@@ -225,12 +218,12 @@ async def auto_assign(
                 .values(
                     status=AssignmentStatus.REMOVED.value,
                     decline_reason=f"{group[0].text.de} ({group[0].text.en})",
-                    responded_at=now,
+                    responded_at=ctx.now,
                     version=_asg.c.version + 1,
                 )
             )
         await copy_rows(
-            session,
+            ctx.session,
             _asg,
             (
                 "id",
@@ -249,8 +242,8 @@ async def auto_assign(
                     uuid.UUID(pair.evaluator_id),
                     AssignmentStatus.PENDING.value,
                     AssignmentSource.AUTO.value,
-                    principal.user_id,
-                    now,
+                    ctx.principal.user_id,
+                    ctx.now,
                     1,
                 )
                 for pair in result.added
@@ -280,13 +273,10 @@ async def auto_assign(
             loads=_load_summary(result.loads, caps),
             shortfalls=[_shortfall_out(s, references) for s in result.shortfalls],
         )
-        await record_audit(
-            session,
-            actor=principal.as_actor(request_id),
-            action="evaluation.auto_assigned",
+        await ctx.audit(
+            action=AuditAction.EVALUATORS_AUTO_ASSIGNED,
             object_type="call",
             object_id=f"{scope.guideline.id}/{scope.call}/{scope.line}",
-            now=now,
             after={
                 "per_application": scope.per_application,
                 "seed": data.seed,
@@ -303,28 +293,22 @@ async def auto_assign(
 
 
 async def shortfall_report(
-    session: AsyncSession,
-    *,
-    registry: GuidelineRegistry,
-    guideline_id: str,
-    call: str,
-    funding_line: str,
-    per_application: int | None,
+    ctx: Context, *, guideline_id: str, call: str, funding_line: str, per_application: int | None
 ) -> ShortfallReport:
     """Applications under review that cannot reach N conflict-free evaluators: a dry run of
     the automatic assignment on the current pool, conflicts and declines; nothing written."""
-    scope = _scope(registry, guideline_id, call, funding_line, per_application)
-    applications = await _applications(session, scope)
+    scope = _scope(ctx.guidelines, guideline_id, call, funding_line, per_application)
+    applications = await _applications(ctx.session, scope)
     app_ids = [row.id for row in applications]
-    caps = await _caps(session)
-    conflicts = await conflicts_of(session, app_ids)
+    caps = await _caps(ctx.session)
+    conflicts = await conflicts_of(ctx.session, app_ids)
     result = assign(
         [str(a) for a in app_ids],
         caps,
         {str(a): {str(e) for e in es} for a, es in conflicts.items()},
         per_application=scope.per_application,
-        existing=await _existing(session, caps),
-        declined=await _blocked(session, app_ids, _BLOCKED_FOR_AUTO),
+        existing=await _existing(ctx.session, caps),
+        declined=await _blocked(ctx.session, app_ids, _BLOCKED_FOR_AUTO),
     )
     references = {str(row.id): row.reference_number for row in applications}
     return ShortfallReport(
@@ -336,17 +320,10 @@ async def shortfall_report(
     )
 
 
-async def board(
-    session: AsyncSession,
-    *,
-    registry: GuidelineRegistry,
-    guideline_id: str,
-    call: str,
-    funding_line: str,
-) -> BoardOut:
+async def board(ctx: Context, *, guideline_id: str, call: str, funding_line: str) -> BoardOut:
     """Per application of the call and line (under review, or with assignments): its
     evaluators with their status; per evaluator of the pool: its load."""
-    scope = _scope(registry, guideline_id, call, funding_line, None)
+    scope = _scope(ctx.guidelines, guideline_id, call, funding_line, None)
     in_call = sa.and_(
         _apps.c.guideline_id == scope.guideline.id,
         _apps.c.call_code == scope.call,
@@ -354,7 +331,7 @@ async def board(
     )
     has_assignment = sa.exists(sa.select(sa.literal(1)).where(_asg.c.application_id == _apps.c.id))
     applications = list(
-        await session.execute(
+        await ctx.session.execute(
             sa.select(_apps.c.id, _apps.c.reference_number, _apps.c.title, _apps.c.status)
             .where(in_call, sa.or_(_apps.c.status == State.IN_REVIEW.value, has_assignment))
             .order_by(_apps.c.reference_number, _apps.c.id)
@@ -362,13 +339,13 @@ async def board(
     )
     app_ids = [row.id for row in applications]
     users = users_table
-    entries = await session.execute(
+    entries = await ctx.session.execute(
         sa.select(_asg, users.c.display_name)
         .select_from(_asg.join(users, users.c.id == _asg.c.evaluator_id))
         .where(any_of(_asg.c.application_id, app_ids))
         .order_by(_asg.c.assigned_at, _asg.c.id)
     )
-    conflicts = await conflicts_of(session, app_ids)
+    conflicts = await conflicts_of(ctx.session, app_ids)
     by_app: dict[uuid.UUID, list[BoardEntry]] = {}
     load_in_call: dict[uuid.UUID, int] = {}
     for row in entries:
@@ -391,7 +368,7 @@ async def board(
         .where(_asg.c.evaluator_id == _prof.c.user_id, _asg.c.status.in_(ACTIVE_STATUSES))
         .scalar_subquery()
     )
-    evaluators = await session.execute(
+    evaluators = await ctx.session.execute(
         sa.select(_prof, users.c.display_name, load.label("load"))
         .select_from(_prof.join(users, users.c.id == _prof.c.user_id))
         .order_by(users.c.display_name, _prof.c.user_id)
@@ -430,37 +407,31 @@ async def board(
     )
 
 
-async def reassign_application(
-    session: AsyncSession,
-    principal: Principal,
-    data: ReassignRequest,
-    *,
-    now: datetime,
-    request_id: str | None,
-) -> ReassignOut:
+async def reassign_application(ctx: UserContext, data: ReassignRequest) -> ReassignOut:
     """Move one application from an evaluator to another (or to the best free one)."""
     application_id = data.application_id
-    async with session.begin():
-        await lock_pool(session)
+    async with ctx.session.begin():
+        await lock_pool(ctx.session)
         app = (
-            await session.execute(
+            await ctx.session.execute(
                 sa.select(_apps.c.id, _apps.c.status).where(_apps.c.id == application_id)
             )
         ).first()
         if app is None or app.status == State.DRAFT.value:
             raise NotFound(f"Antrag {application_id} nicht gefunden (application not found)")
         if app.status not in EVALUATION_STATES:
-            error = Conflict(
-                f"Im Zustand „{app.status}“ wird nicht begutachtet (not under evaluation)."
+            raise Conflict(
+                f"Im Zustand „{app.status}“ wird nicht begutachtet (not under evaluation).",
+                extra={"current_state": app.status},
             )
-            error.extra = {"current_state": app.status}
-            raise error
-        refreshed = await refresh_conflicts(session, application_ids=[application_id], now=now)
-        caps = await _caps(session)
+        refreshed = await refresh_conflicts(
+            ctx.session, application_ids=[application_id], now=ctx.now
+        )
+        caps = await _caps(ctx.session)
         board_now: dict[str, list[str]] = {}
-        for pair in await _existing(session, caps):
+        for pair in await _existing(ctx.session, caps):
             board_now.setdefault(pair.application_id, []).append(pair.evaluator_id)
-        declined = await _blocked(session, [application_id], (AssignmentStatus.DECLINED.value,))
+        declined = await _blocked(ctx.session, [application_id], (AssignmentStatus.DECLINED.value,))
         move = reassign(
             board_now,
             str(application_id),
@@ -472,7 +443,7 @@ async def reassign_application(
         ).move
         target = uuid.UUID(move.to_evaluator_id)
         before = (
-            await session.execute(
+            await ctx.session.execute(
                 sa.update(_asg)
                 .where(
                     _asg.c.application_id == application_id,
@@ -482,7 +453,7 @@ async def reassign_application(
                 .values(
                     status=AssignmentStatus.REMOVED.value,
                     decline_reason=data.reason,
-                    responded_at=now,
+                    responded_at=ctx.now,
                     version=_asg.c.version + 1,
                 )
                 .returning(_asg.c.id, _asg.c.status)
@@ -494,20 +465,20 @@ async def reassign_application(
             evaluator_id=target,
             status=AssignmentStatus.PENDING.value,
             source=AssignmentSource.MANUAL.value,
-            assigned_by=principal.user_id,
-            assigned_at=now,
+            assigned_by=ctx.principal.user_id,
+            assigned_at=ctx.now,
             version=1,
         )
         # A pair removed earlier comes back as the same row (the pair is unique).
         row = (
-            await session.execute(
+            await ctx.session.execute(
                 insert.on_conflict_do_update(
                     index_elements=["application_id", "evaluator_id"],
                     set_={
                         "status": AssignmentStatus.PENDING.value,
                         "source": AssignmentSource.MANUAL.value,
-                        "assigned_by": principal.user_id,
-                        "assigned_at": now,
+                        "assigned_by": ctx.principal.user_id,
+                        "assigned_at": ctx.now,
                         "responded_at": None,
                         "decline_reason": None,
                         "version": _asg.c.version + 1,
@@ -518,13 +489,10 @@ async def reassign_application(
         ).first()
         if row is None:  # declined or active meanwhile: the core has already refused those
             raise Conflict("Zuordnung besteht bereits (assignment exists).")
-        await record_audit(
-            session,
-            actor=principal.as_actor(request_id),
-            action="evaluation.reassigned",
+        await ctx.audit(
+            action=AuditAction.APPLICATION_REASSIGNED,
             object_type="application",
             object_id=application_id,
-            now=now,
             before={"evaluator_id": str(data.from_evaluator_id), "assignment_id": str(before.id)},
             after={
                 "evaluator_id": move.to_evaluator_id,

@@ -1,14 +1,12 @@
 """HTTP routes of the formal check (programme managers)."""
 
 import uuid
-from datetime import datetime
 
 from litestar import Controller, get, put
 from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from grants.core.access import Principal
+from grants.context import UserContext
 from grants.evaluation.formal_check import service as formal_check
 from grants.evaluation.formal_check.schemas import FormalCheckOut, FormalCheckRecord
 from grants.http.guards import BEARER, MANAGERS
@@ -27,10 +25,9 @@ class FormalCheckController(Controller):
     async def show(
         self,
         application_id: FromPath[uuid.UUID],
-        principal: NamedDependency[Principal],
-        db_session: NamedDependency[AsyncSession],
+        context: NamedDependency[UserContext],
     ) -> FormalCheckOut:
-        return await formal_check.get_formal_check(db_session, principal, application_id)
+        return await formal_check.get_formal_check(context, application_id)
 
     @put(
         operation_id="recordFormalCheck",
@@ -41,14 +38,9 @@ class FormalCheckController(Controller):
         self,
         application_id: FromPath[uuid.UUID],
         data: JSONBody[FormalCheckRecord],
-        principal: NamedDependency[Principal],
-        db_session: NamedDependency[AsyncSession],
-        now: NamedDependency[datetime],
-        request_id: NamedDependency[str | None],
+        context: NamedDependency[UserContext],
     ) -> FormalCheckOut:
-        return await formal_check.record_formal_check(
-            db_session, principal, application_id, data, now=now, request_id=request_id
-        )
+        return await formal_check.record_formal_check(context, application_id, data)
 
 
 CONTROLLERS = [FormalCheckController]

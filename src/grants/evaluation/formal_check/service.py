@@ -8,23 +8,21 @@ one transaction."""
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from grants.applications.access import load_application
 from grants.applications.history import latest_snapshot
 from grants.applications.information_requests import open_information_request
 from grants.applications.transitions import apply_transition
-from grants.core.access import Principal
+from grants.context import UserContext
+from grants.core.audit_actions import AuditAction
 from grants.core.errors import Conflict, FieldProblem, InvalidInput
 from grants.core.guideline import Text
 from grants.core.lifecycle import Event, State
 from grants.core.roles import Role
-from grants.db.audit import record_audit
 from grants.evaluation.formal_check.schemas import (
     ChecklistItemOut,
     FormalCheckOut,
@@ -113,16 +111,12 @@ def prefill(snapshot: Any) -> list[ChecklistItemOut]:
     return items
 
 
-async def get_formal_check(
-    session: AsyncSession, principal: Principal, application_id: uuid.UUID
-) -> FormalCheckOut:
-    async with session.begin():
-        row, _ = await load_application(
-            session, principal, application_id, require=Role.PROGRAMME_MANAGER
-        )
-        number, snapshot = await latest_snapshot(session, application_id)
+async def get_formal_check(ctx: UserContext, application_id: uuid.UUID) -> FormalCheckOut:
+    async with ctx.session.begin():
+        row, _ = await load_application(ctx, application_id, require=Role.PROGRAMME_MANAGER)
+        number, snapshot = await latest_snapshot(ctx.session, application_id)
         recorded = (
-            await session.execute(sa.select(_checks).where(_checks.c.application_id == row.id))
+            await ctx.session.execute(sa.select(_checks).where(_checks.c.application_id == row.id))
         ).first()
     items = prefill(snapshot)
     if recorded is not None and recorded.submission_number == number:
@@ -195,27 +189,20 @@ def _checked_items(
 
 
 async def record_formal_check(
-    session: AsyncSession,
-    principal: Principal,
-    application_id: uuid.UUID,
-    record: FormalCheckRecord,
-    *,
-    now: datetime,
-    request_id: str | None,
+    ctx: UserContext, application_id: uuid.UUID, record: FormalCheckRecord
 ) -> FormalCheckOut:
-    async with session.begin():
+    async with ctx.session.begin():
         row, role = await load_application(
-            session, principal, application_id, for_update=True, require=Role.PROGRAMME_MANAGER
+            ctx, application_id, for_update=True, require=Role.PROGRAMME_MANAGER
         )
         status = State(row.status)
         if status not in _CHECKABLE:
-            error = Conflict(
+            raise Conflict(
                 f"Im Zustand „{status.value}“ ist keine Formalprüfung möglich "
-                "(no formal check in this state)."
+                "(no formal check in this state).",
+                extra={"current_state": status.value},
             )
-            error.extra = {"current_state": status.value}
-            raise error
-        number, snapshot = await latest_snapshot(session, application_id)
+        number, snapshot = await latest_snapshot(ctx.session, application_id)
         items = _checked_items(prefill(snapshot), record)
         failed = [i["code"] for i in items if not i["confirmed"]]
         if record.outcome is FormalOutcome.TO_REVIEW and failed:
@@ -243,69 +230,31 @@ async def record_formal_check(
                 problems=(FieldProblem("information_request", "required", "angeben"),),
             )
         if status is State.SUBMITTED:
-            row = await apply_transition(
-                session,
-                principal,
-                row,
-                Event.START_FORMAL_CHECK,
-                role,
-                reason=None,
-                now=now,
-                request_id=request_id,
-            )
+            row = await apply_transition(ctx, row, Event.START_FORMAL_CHECK, role, reason=None)
         if record.outcome is FormalOutcome.TO_REVIEW:
-            await apply_transition(
-                session,
-                principal,
-                row,
-                Event.ACCEPT_FOR_REVIEW,
-                role,
-                reason=record.reason,
-                now=now,
-                request_id=request_id,
-            )
+            await apply_transition(ctx, row, Event.ACCEPT_FOR_REVIEW, role, reason=record.reason)
         elif record.outcome is FormalOutcome.FORMALLY_REJECTED:
-            await apply_transition(
-                session,
-                principal,
-                row,
-                Event.REJECT_FORMALLY,
-                role,
-                reason=record.reason,
-                now=now,
-                request_id=request_id,
-            )
+            await apply_transition(ctx, row, Event.REJECT_FORMALLY, role, reason=record.reason)
         else:
             assert record.information_request is not None  # noqa: S101 (checked above)
-            await open_information_request(
-                session,
-                principal,
-                row,
-                role,
-                record.information_request,
-                now=now,
-                request_id=request_id,
-            )
+            await open_information_request(ctx, row, role, record.information_request)
         values = {
             "submission_number": number,
             "items": items,
             "outcome": record.outcome,
             "reason": record.reason,
-            "checked_by": principal.user_id,
-            "checked_at": now,
+            "checked_by": ctx.principal.user_id,
+            "checked_at": ctx.now,
         }
-        await session.execute(
+        await ctx.session.execute(
             insert(_checks)
             .values(application_id=row.id, **values)
             .on_conflict_do_update(index_elements=[_checks.c.application_id], set_=values)
         )
-        await record_audit(
-            session,
-            actor=principal.as_actor(request_id),
-            action="application.formal_check",
+        await ctx.audit(
+            action=AuditAction.FORMAL_CHECK_RECORDED,
             object_type="application",
             object_id=row.id,
-            now=now,
             after={"outcome": record.outcome.value, "items": items, "reason": record.reason},
         )
-    return await get_formal_check(session, principal, application_id)
+    return await get_formal_check(ctx, application_id)

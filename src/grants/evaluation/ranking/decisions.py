@@ -22,25 +22,22 @@ applicant with the invitation or rejection letter. Changing a decision later (wh
 """
 
 import uuid
-from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from grants.applications.access import load_application
-from grants.applications.tables import applications_table
+from grants.applications.queries import applications_table
 from grants.applications.transitions import apply_transition
-from grants.core.access import Principal
+from grants.context import Context, UserContext
+from grants.core.audit_actions import AuditAction
 from grants.core.errors import Conflict, PreconditionFailed, PreconditionRequired
 from grants.core.lifecycle import Event, State
 from grants.core.roles import Role
 from grants.core.versions import parse_if_match
-from grants.db.audit import record_audit
 from grants.evaluation.ranking.schemas import DecisionPublic, DecisionRequest
 from grants.evaluation.ranking.service import check_line, find_call, proposal_for
 from grants.evaluation.tables import jury_decisions_table
-from grants.guidelines.registry import GuidelineRegistry
 
 _jd = jury_decisions_table
 _apps = applications_table
@@ -84,31 +81,22 @@ def _snapshot(decision: Any) -> dict[str, Any] | None:
 
 
 async def record_decision(
-    session: AsyncSession,
-    principal: Principal,
-    application_id: uuid.UUID,
-    request: DecisionRequest,
-    *,
-    if_match: str | None,
-    registry: GuidelineRegistry,
-    now: datetime,
-    request_id: str | None,
+    ctx: UserContext, application_id: uuid.UUID, request: DecisionRequest, *, if_match: str | None
 ) -> DecisionPublic:
     reason = request.reason.strip()
-    async with session.begin():
+    async with ctx.session.begin():
         row, role = await load_application(
-            session, principal, application_id, for_update=True, require=Role.PROGRAMME_MANAGER
+            ctx, application_id, for_update=True, require=Role.PROGRAMME_MANAGER
         )
         state = State(row.status)
         if state not in DECIDABLE:
-            error = Conflict(
+            raise Conflict(
                 "Eine Jury-Empfehlung ist in diesem Status nicht (mehr) möglich "
-                f"(no jury decision in state {state.value})."
+                f"(no jury decision in state {state.value}).",
+                extra={"current_state": state.value},
             )
-            error.extra = {"current_state": state.value}
-            raise error
         existing = (
-            await session.execute(
+            await ctx.session.execute(
                 sa.select(_jd).where(_jd.c.application_id == application_id).with_for_update()
             )
         ).first()
@@ -119,15 +107,14 @@ async def record_decision(
                 "(a decision exists: send If-Match with its version)."
             )
         if if_match is not None and parse_if_match(if_match) != current:
-            stale = PreconditionFailed(
-                f"Die Empfehlung wurde inzwischen geändert (stale version; current is {current})."
+            raise PreconditionFailed(
+                f"Die Empfehlung wurde inzwischen geändert (stale version; current is {current}).",
+                extra={"current_version": current},
             )
-            stale.extra = {"current_version": current}
-            raise stale
-        _, call = find_call(registry, row.call_code)
+        _, call = find_call(ctx.guidelines, row.call_code)
         check_line(call, row.funding_line)
         proposal = await proposal_for(
-            session, registry, row.call_code, row.funding_line, application_id
+            ctx.session, ctx.guidelines, row.call_code, row.funding_line, application_id
         )
         values = {
             "recommendation": request.recommendation.value,
@@ -135,8 +122,8 @@ async def record_decision(
             "final_score": proposal.final_score,
             "rank": proposal.rank,
             "proposed": proposal.recommendation,
-            "decided_by": principal.user_id,
-            "decided_at": now,
+            "decided_by": ctx.principal.user_id,
+            "decided_at": ctx.now,
         }
         if existing is None:
             statement: Any = sa.insert(_jd).values(
@@ -148,36 +135,17 @@ async def record_decision(
                 .where(_jd.c.application_id == application_id)
                 .values(version=existing.version + 1, **values)
             )
-        decision = (await session.execute(statement.returning(_jd))).one()
+        decision = (await ctx.session.execute(statement.returning(_jd))).one()
         if state is State.IN_REVIEW:
-            row = await apply_transition(
-                session,
-                principal,
-                row,
-                Event.COMPLETE_REVIEW,
-                role,
-                reason=None,
-                now=now,
-                request_id=request_id,
-            )
+            row = await apply_transition(ctx, row, Event.COMPLETE_REVIEW, role, reason=None)
         if state in (State.IN_REVIEW, State.REVIEWED):
             row = await apply_transition(
-                session,
-                principal,
-                row,
-                Event.RECORD_JURY_DECISION,
-                role,
-                reason=APPLICANT_NOTICE,
-                now=now,
-                request_id=request_id,
+                ctx, row, Event.RECORD_JURY_DECISION, role, reason=APPLICANT_NOTICE
             )
-        await record_audit(
-            session,
-            actor=principal.as_actor(request_id),
-            action="jury_decision.record",
+        await ctx.audit(
+            action=AuditAction.JURY_DECISION_RECORDED,
             object_type="application",
             object_id=application_id,
-            now=now,
             before=_snapshot(existing),
             after={
                 **(_snapshot(decision) or {}),
@@ -188,9 +156,9 @@ async def record_decision(
 
 
 async def list_decisions(
-    session: AsyncSession, *, call: str, funding_line: str | None, registry: GuidelineRegistry
+    ctx: Context, *, call: str, funding_line: str | None
 ) -> list[DecisionPublic]:
-    guideline, found = find_call(registry, call)
+    guideline, found = find_call(ctx.guidelines, call)
     check_line(found, funding_line)
     query = (
         sa.select(
@@ -205,4 +173,4 @@ async def list_decisions(
     )
     if funding_line is not None:
         query = query.where(_apps.c.funding_line == funding_line)
-    return [_public(row, row) for row in (await session.execute(query)).all()]
+    return [_public(row, row) for row in (await ctx.session.execute(query)).all()]

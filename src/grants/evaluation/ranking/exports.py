@@ -20,6 +20,8 @@ from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 from grants.evaluation.ranking.schemas import LineRanking, RankingEntry, RankingPublic
 
+XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
 FUNDING_STATUS_DE = {
     "funded": "gefördert",
     "reserve": "Nachrückerliste",

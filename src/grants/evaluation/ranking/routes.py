@@ -2,18 +2,15 @@
 (programme managers and admins)."""
 
 import uuid
-from datetime import datetime
 from decimal import Decimal
 from typing import Annotated
 
 from litestar import Controller, Response, get, post, put
-from litestar.datastructures import State
 from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody, QueryParameter
 from litestar.status_codes import HTTP_200_OK
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from grants.core.access import Principal
+from grants.context import UserContext
 from grants.evaluation.ranking import decisions, exports
 from grants.evaluation.ranking import service as rankings
 from grants.evaluation.ranking.schemas import (
@@ -40,6 +37,15 @@ Normalised = Annotated[
 ]
 
 
+def _export(content: bytes, media_type: str, name: str) -> Response[bytes]:
+    # The call code is a checked code (letters, digits, . _ -): safe in the header as it is.
+    return Response(
+        content,
+        media_type=media_type,
+        headers={"Content-Disposition": f'attachment; filename="rangliste-{name}"'},
+    )
+
+
 class RankingController(Controller):
     path = "/api/evaluation/rankings"
     tags = ["evaluation"]
@@ -52,16 +58,14 @@ class RankingController(Controller):
     )
     async def get_ranking(
         self,
-        state: State,
-        db_session: NamedDependency[AsyncSession],
+        context: NamedDependency[UserContext],
         call: CallQuery,
         funding_line: FundingLine = None,
         budget: Budget = None,
         normalised: Normalised = False,
     ) -> RankingPublic:
         return await rankings.ranking(
-            db_session,
-            state.guidelines,
+            context,
             call=call,
             funding_line=funding_line,
             budget=budget,
@@ -77,44 +81,29 @@ class RankingController(Controller):
     async def simulate(
         self,
         data: JSONBody[SimulationRequest],
-        state: State,
-        db_session: NamedDependency[AsyncSession],
+        context: NamedDependency[UserContext],
     ) -> SimulationPublic:
-        return await rankings.simulate(db_session, state.guidelines, data)
+        return await rankings.simulate(context, data)
 
     @get("/export.csv", operation_id="exportRankingCsv", summary="The ranking as CSV (;)")
     async def export_csv(
         self,
-        state: State,
-        db_session: NamedDependency[AsyncSession],
+        context: NamedDependency[UserContext],
         call: CallQuery,
         funding_line: FundingLine = None,
     ) -> Response[bytes]:
-        ranking = await rankings.ranking(
-            db_session, state.guidelines, call=call, funding_line=funding_line
-        )
-        return Response(
-            exports.ranking_csv(ranking),
-            media_type="text/csv; charset=utf-8",
-            headers={"Content-Disposition": f'attachment; filename="rangliste-{call}.csv"'},
-        )
+        ranking = await rankings.ranking(context, call=call, funding_line=funding_line)
+        return _export(exports.ranking_csv(ranking), "text/csv; charset=utf-8", f"{call}.csv")
 
     @get("/export.xlsx", operation_id="exportRankingXlsx", summary="The ranking as XLSX")
     async def export_xlsx(
         self,
-        state: State,
-        db_session: NamedDependency[AsyncSession],
+        context: NamedDependency[UserContext],
         call: CallQuery,
         funding_line: FundingLine = None,
     ) -> Response[bytes]:
-        ranking = await rankings.ranking(
-            db_session, state.guidelines, call=call, funding_line=funding_line
-        )
-        return Response(
-            exports.ranking_xlsx(ranking),
-            media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-            headers={"Content-Disposition": f'attachment; filename="rangliste-{call}.xlsx"'},
-        )
+        ranking = await rankings.ranking(context, call=call, funding_line=funding_line)
+        return _export(exports.ranking_xlsx(ranking), exports.XLSX_MEDIA_TYPE, f"{call}.xlsx")
 
 
 class DecisionController(Controller):
@@ -132,36 +121,20 @@ class DecisionController(Controller):
         self,
         application_id: FromPath[uuid.UUID],
         data: JSONBody[DecisionRequest],
-        state: State,
-        principal: NamedDependency[Principal],
-        db_session: NamedDependency[AsyncSession],
-        now: NamedDependency[datetime],
-        request_id: NamedDependency[str | None],
+        context: NamedDependency[UserContext],
         if_match: IfMatch = None,
     ) -> Response[DecisionPublic]:
-        decision = await decisions.record_decision(
-            db_session,
-            principal,
-            application_id,
-            data,
-            if_match=if_match,
-            registry=state.guidelines,
-            now=now,
-            request_id=request_id,
-        )
+        decision = await decisions.record_decision(context, application_id, data, if_match=if_match)
         return with_etag(decision)
 
     @get(operation_id="listJuryDecisions", summary="Recorded decisions of a call")
     async def list_decisions(
         self,
-        state: State,
-        db_session: NamedDependency[AsyncSession],
+        context: NamedDependency[UserContext],
         call: CallQuery,
         funding_line: FundingLine = None,
     ) -> list[DecisionPublic]:
-        return await decisions.list_decisions(
-            db_session, call=call, funding_line=funding_line, registry=state.guidelines
-        )
+        return await decisions.list_decisions(context, call=call, funding_line=funding_line)
 
 
 CONTROLLERS: list[type[Controller]] = [RankingController, DecisionController]

@@ -25,9 +25,12 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql.base import PGDialect
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from grants.applications.tables import applications_table
+from grants.applications.queries import applications_table
+from grants.context import Context
 from grants.core.agreement import call_agreement, normalised_scores
 from grants.core.errors import FieldProblem, InvalidInput, NotFound
 from grants.core.guideline import Call, Guideline
@@ -64,8 +67,9 @@ from grants.evaluation.ranking.schemas import (
     TextOut,
     ThresholdFailureOut,
 )
-from grants.evaluation.scoring.service import ACTIVE_ASSIGNMENT
+from grants.evaluation.scoring.service import active_assignment
 from grants.evaluation.tables import (
+    SheetStatus,
     assignments_table,
     jury_decisions_table,
     score_sheets_table,
@@ -139,6 +143,30 @@ def check_line(call: Call, line: str | None) -> None:
         )
 
 
+def condition_sql(condition: sa.ColumnElement[bool], table: sa.FromClause) -> str:
+    """A Core ``condition`` on ``table`` as PostgreSQL text, its constants inlined, for a raw
+    statement that names ``table`` the same way (an alias: its name); correlated subqueries
+    of the condition stay correlated to it."""
+    probe = sa.select(sa.literal(1)).select_from(table).where(condition)
+    froms = probe.get_final_froms()
+    if len(froms) != 1 or froms[0] is not table:
+        names = [getattr(f, "name", str(f)) for f in froms]
+        raise RuntimeError(f"the condition reaches beyond {table}: FROM {names}")
+    dialect = PGDialect()  # type: ignore[no-untyped-call]  # (SQLAlchemy leaves it untyped)
+    text = str(probe.compile(dialect=dialect, compile_kwargs={"literal_binds": True}))
+    head, found, where = text.partition(" \nWHERE ")
+    if not found or "WHERE" in head:  # the compiler's layout changed: fail loudly, at import
+        raise RuntimeError(f"cannot cut the WHERE clause out of {text!r}")
+    return where
+
+
+# Which sheets count, by their assignment (``g`` in ``scores_query``): the Core rule itself,
+# ``scoring.service.active_assignment`` (``ACTIVE_STATUSES`` and ``not_conflicted``),
+# compiled once — not a copy that could drift from it.
+_g = _a.alias("g")
+COUNTED_ASSIGNMENT = condition_sql(active_assignment(_g), _g)
+
+
 def scores_query(codes: Sequence[str]) -> str:
     """One row per application of the call (``:guideline``, ``:call``) with its counted
     sheets aggregated: evaluator ids (``text[]``), the scores (``int[][]``, one row per sheet,
@@ -148,17 +176,17 @@ def scores_query(codes: Sequence[str]) -> str:
     Plain SQL run on the session's own asyncpg connection (same transaction), so that
     asyncpg's array decoding reaches Python untouched: SQLAlchemy's row processing and one
     row per sheet cost more than the query itself (``bench/ranking_db_bench.py``).
-    Parameters: $1 guideline, $2 call, $3… the criterion codes. The
-    access rule is the one of ``sheets.active_assignment``, written out. Only the
-    justifications' presence is read: the texts are not needed to rank, and they were
-    validated when the sheet was submitted."""
+    Parameters: $1 guideline, $2 call, $3… the criterion codes. The access rule on the
+    sheet's assignment is ``COUNTED_ASSIGNMENT``: the Core ``active_assignment`` compiled to
+    text (``tests/integration/evaluation/test_ranking_access_predicate.py`` pins the two).
+    Only the justifications' presence is read: the texts are not needed to rank, and they
+    were validated when the sheet was submitted."""
     points = ", ".join(f"(s.scores -> ${i + 3}::text ->> 'score')::int" for i in range(len(codes)))
     justified = " AND ".join(
         f"btrim(coalesce(s.scores -> ${i + 3}::text ->> 'justification', '')) <> ''"
         for i in range(len(codes))
     )
     states = ", ".join(f"'{state}'" for state in RANKED_STATES)  # constants of the lifecycle
-    active = ", ".join(f"'{status}'" for status in ACTIVE_ASSIGNMENT)
     return f"""
         SELECT a.id, a.reference_number, a.title, a.status, a.funding_line, a.submitted_at,
                a.requested_grant, d.recommendation, x.evaluators, x.points, x.justified
@@ -170,12 +198,8 @@ def scores_query(codes: Sequence[str]) -> str:
             FROM score_sheets s
             JOIN assignments g ON g.id = s.assignment_id
             WHERE s.application_id = a.id
-              AND s.status = 'submitted'
-              AND g.status IN ({active})
-              AND NOT EXISTS (
-                  SELECT 1 FROM evaluator_conflicts c
-                  WHERE c.application_id = g.application_id AND c.evaluator_id = g.evaluator_id
-              )
+              AND s.status = '{SheetStatus.SUBMITTED.value}'
+              AND ({COUNTED_ASSIGNMENT})
         ) x ON true
         LEFT JOIN jury_decisions d ON d.application_id = a.id
         WHERE a.guideline_id = $1 AND a.call_code = $2 AND a.status IN ({states})
@@ -350,15 +374,14 @@ def _alpha(result: Any) -> AlphaOut:
 
 
 async def ranking(
-    session: AsyncSession,
-    registry: GuidelineRegistry,
+    ctx: Context,
     *,
     call: str,
     funding_line: str | None = None,
     budget: Decimal | None = None,
     normalised: bool = False,
 ) -> RankingPublic:
-    loaded = await load_call(session, registry, call)
+    loaded = await load_call(ctx.session, ctx.guidelines, call)
     check_line(loaded.call, funding_line)
     if budget is not None and funding_line is None:
         raise InvalidInput(
@@ -422,12 +445,10 @@ def _scenario(result: FundingLineResult, policy: ScoringPolicy) -> ScenarioOut:
     )
 
 
-async def simulate(
-    session: AsyncSession, registry: GuidelineRegistry, request: SimulationRequest
-) -> SimulationPublic:
+async def simulate(ctx: Context, request: SimulationRequest) -> SimulationPublic:
     """The line on its default budget and thresholds against the scenario (another budget,
     other thresholds): who crosses the funding line. Reads only."""
-    loaded = await load_call(session, registry, request.call)
+    loaded = await load_call(ctx.session, ctx.guidelines, request.call)
     check_line(loaded.call, request.funding_line)
     base_budget = line_budget(loaded.call, request.funding_line)
     result = what_if(

@@ -2,16 +2,13 @@
 overview per application (programme managers)."""
 
 import uuid
-from datetime import datetime
 
 from litestar import Controller, Response, get, post, put
-from litestar.datastructures import State
 from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
 from litestar.status_codes import HTTP_200_OK
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from grants.core.access import Principal
+from grants.context import UserContext
 from grants.evaluation.scoring import service as sheets
 from grants.evaluation.scoring.schemas import (
     ManagerSheetOut,
@@ -36,13 +33,9 @@ class ScoreSheetController(Controller):
     async def get_sheet(
         self,
         assignment_id: FromPath[uuid.UUID],
-        state: State,
-        principal: NamedDependency[Principal],
-        db_session: NamedDependency[AsyncSession],
+        context: NamedDependency[UserContext],
     ) -> Response[ScoreSheetPublic]:
-        found = await sheets.get_sheet(
-            db_session, principal, assignment_id, registry=state.guidelines
-        )
+        found = await sheets.get_sheet(context, assignment_id)
         return with_etag(found)
 
     @put(
@@ -54,23 +47,10 @@ class ScoreSheetController(Controller):
         self,
         assignment_id: FromPath[uuid.UUID],
         data: JSONBody[ScoreSheetDraft],
-        state: State,
-        principal: NamedDependency[Principal],
-        db_session: NamedDependency[AsyncSession],
-        now: NamedDependency[datetime],
-        request_id: NamedDependency[str | None],
+        context: NamedDependency[UserContext],
         if_match: IfMatch = None,
     ) -> Response[ScoreSheetPublic]:
-        saved = await sheets.save_draft(
-            db_session,
-            principal,
-            assignment_id,
-            data,
-            if_match=if_match,
-            registry=state.guidelines,
-            now=now,
-            request_id=request_id,
-        )
+        saved = await sheets.save_draft(context, assignment_id, data, if_match=if_match)
         return with_etag(saved)
 
     @post(
@@ -82,22 +62,10 @@ class ScoreSheetController(Controller):
     async def submit(
         self,
         assignment_id: FromPath[uuid.UUID],
-        state: State,
-        principal: NamedDependency[Principal],
-        db_session: NamedDependency[AsyncSession],
-        now: NamedDependency[datetime],
-        request_id: NamedDependency[str | None],
+        context: NamedDependency[UserContext],
         if_match: IfMatch = None,
     ) -> Response[ScoreSheetPublic]:
-        submitted = await sheets.submit_sheet(
-            db_session,
-            principal,
-            assignment_id,
-            if_match=if_match,
-            registry=state.guidelines,
-            now=now,
-            request_id=request_id,
-        )
+        submitted = await sheets.submit_sheet(context, assignment_id, if_match=if_match)
         return with_etag(submitted)
 
     @post(
@@ -111,21 +79,9 @@ class ScoreSheetController(Controller):
         self,
         assignment_id: FromPath[uuid.UUID],
         data: JSONBody[ReopenRequest],
-        state: State,
-        principal: NamedDependency[Principal],
-        db_session: NamedDependency[AsyncSession],
-        now: NamedDependency[datetime],
-        request_id: NamedDependency[str | None],
+        context: NamedDependency[UserContext],
     ) -> Response[ScoreSheetPublic]:
-        reopened = await sheets.reopen_sheet(
-            db_session,
-            principal,
-            assignment_id,
-            data.reason,
-            registry=state.guidelines,
-            now=now,
-            request_id=request_id,
-        )
+        reopened = await sheets.reopen_sheet(context, assignment_id, data.reason)
         return with_etag(reopened)
 
 
@@ -143,13 +99,9 @@ class ApplicationSheetsController(Controller):
     async def list_sheets(
         self,
         application_id: FromPath[uuid.UUID],
-        state: State,
-        principal: NamedDependency[Principal],
-        db_session: NamedDependency[AsyncSession],
+        context: NamedDependency[UserContext],
     ) -> list[ManagerSheetOut]:
-        return await sheets.sheets_of_application(
-            db_session, principal, application_id, registry=state.guidelines
-        )
+        return await sheets.sheets_of_application(context, application_id)
 
 
 CONTROLLERS: list[type[Controller]] = [ScoreSheetController, ApplicationSheetsController]

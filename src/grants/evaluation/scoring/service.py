@@ -20,17 +20,17 @@ reopened sheet is a draft again and shows no peers until it is resubmitted.
 """
 
 import uuid
-from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
-from grants.accounts.tables import users_table
+from grants.accounts.queries import users_table
 from grants.applications.access import load_application
-from grants.applications.tables import applications_table
-from grants.core.access import Principal
+from grants.applications.queries import applications_table
+from grants.context import UserContext
+from grants.core.audit_actions import AuditAction
 from grants.core.errors import (
     Conflict,
     FieldProblem,
@@ -50,7 +50,6 @@ from grants.core.scoring import (
     weighted_total,
 )
 from grants.core.versions import parse_if_match
-from grants.db.audit import record_audit
 from grants.evaluation.assignment.conflicts import ACTIVE_STATUSES, not_conflicted
 from grants.evaluation.scoring.schemas import (
     CriterionInfo,
@@ -73,7 +72,6 @@ _c = conflicts_table
 _s = score_sheets_table
 _apps = applications_table
 
-ACTIVE_ASSIGNMENT = ACTIVE_STATUSES
 SCORING_STATE = State.IN_REVIEW  # sheets are written, submitted and reopened only in review
 
 
@@ -143,32 +141,30 @@ def _guideline(registry: GuidelineRegistry, guideline_id: str) -> Guideline:
 
 def _ensure_scoring_state(row: Any) -> None:
     if row.application_status != SCORING_STATE.value:
-        error = Conflict(
+        raise Conflict(
             "Bewertungen sind nur während der Begutachtung möglich "
             f"(scoring is possible only in state {SCORING_STATE.value}; "
-            f"the application is {row.application_status})."
+            f"the application is {row.application_status}).",
+            extra={"current_state": row.application_status},
         )
-        error.extra = {"current_state": row.application_status}
-        raise error
 
 
 def _ensure_sheet_version(current: int, expected: int) -> None:
     if current != expected:
-        error = PreconditionFailed(
+        raise PreconditionFailed(
             f"Der Bewertungsbogen wurde inzwischen geändert (version {expected} is stale; "
-            f"current is {current}). Bitte neu laden (reload)."
+            f"current is {current}). Bitte neu laden (reload).",
+            extra={"current_version": current},
         )
-        error.extra = {"current_version": current}
-        raise error
 
 
 def _locked(version: int) -> Conflict:
     error = Conflict(
         "Der Bewertungsbogen ist eingereicht und gesperrt; nur die Programmleitung kann ihn "
         "mit Begründung wieder öffnen (the score sheet is submitted and locked; only a "
-        "programme manager can reopen it, with a reason)."
+        "programme manager can reopen it, with a reason).",
+        extra={"sheet_status": SheetStatus.SUBMITTED.value, "current_version": version},
     )
-    error.extra = {"sheet_status": SheetStatus.SUBMITTED.value, "current_version": version}
     return error
 
 
@@ -296,43 +292,38 @@ async def _peers(session: AsyncSession, row: Any, guideline: Guideline) -> list[
 # --- evaluator ------------------------------------------------------------------------------
 
 
-async def get_sheet(
-    session: AsyncSession,
-    principal: Principal,
-    assignment_id: uuid.UUID,
-    *,
-    registry: GuidelineRegistry,
-) -> ScoreSheetPublic:
-    row = await _assignment(session, assignment_id, evaluator=principal.user_id, lock=False)
-    guideline = _guideline(registry, row.guideline_id)
-    sheet = await _sheet(session, assignment_id)
+async def get_sheet(ctx: UserContext, assignment_id: uuid.UUID) -> ScoreSheetPublic:
+    row = await _assignment(ctx.session, assignment_id, evaluator=ctx.principal.user_id, lock=False)
+    guideline = _guideline(ctx.guidelines, row.guideline_id)
+    sheet = await _sheet(ctx.session, assignment_id)
     peers = None
     if sheet is not None and sheet.status == SheetStatus.SUBMITTED.value:
-        peers = await _peers(session, row, guideline)
+        peers = await _peers(ctx.session, row, guideline)
     return _public(row, sheet, guideline, peers=peers)
 
 
+async def _open_for_writing(
+    ctx: UserContext, assignment_id: uuid.UUID, expected: int
+) -> tuple[Any, Guideline, Any]:
+    """The evaluator's own assignment (locked), its guideline and sheet, once it is certain
+    the sheet may still change: in review, not submitted, at the version the client read."""
+    row = await _assignment(ctx.session, assignment_id, evaluator=ctx.principal.user_id, lock=True)
+    _ensure_scoring_state(row)
+    guideline = _guideline(ctx.guidelines, row.guideline_id)
+    sheet = await _sheet(ctx.session, assignment_id)
+    if sheet is not None and sheet.status == SheetStatus.SUBMITTED.value:
+        raise _locked(sheet.version)
+    _ensure_sheet_version(sheet.version if sheet is not None else 0, expected)
+    return row, guideline, sheet
+
+
 async def save_draft(
-    session: AsyncSession,
-    principal: Principal,
-    assignment_id: uuid.UUID,
-    draft: ScoreSheetDraft,
-    *,
-    if_match: str | None,
-    registry: GuidelineRegistry,
-    now: datetime,
-    request_id: str | None,
+    ctx: UserContext, assignment_id: uuid.UUID, draft: ScoreSheetDraft, *, if_match: str | None
 ) -> ScoreSheetPublic:
     """Replace the draft (``If-Match``: the version read; "0" before the first save)."""
     expected = parse_if_match(if_match)
-    async with session.begin():
-        row = await _assignment(session, assignment_id, evaluator=principal.user_id, lock=True)
-        _ensure_scoring_state(row)
-        guideline = _guideline(registry, row.guideline_id)
-        sheet = await _sheet(session, assignment_id)
-        if sheet is not None and sheet.status == SheetStatus.SUBMITTED.value:
-            raise _locked(sheet.version)
-        _ensure_sheet_version(sheet.version if sheet is not None else 0, expected)
+    async with ctx.session.begin():
+        row, guideline, sheet = await _open_for_writing(ctx, assignment_id, expected)
         problems = _draft_problems(draft, guideline.rubric)
         if problems:
             raise InvalidInput(
@@ -342,11 +333,11 @@ async def save_draft(
         values = {
             "scores": scores,
             "guideline_hash": guideline.content_hash,
-            "updated_at": now,
+            "updated_at": ctx.now,
         }
         if sheet is None:
             sheet = (
-                await session.execute(
+                await ctx.session.execute(
                     sa.insert(_s)
                     .values(
                         id=uuid.uuid4(),
@@ -355,7 +346,7 @@ async def save_draft(
                         evaluator_id=row.evaluator_id,
                         status=SheetStatus.DRAFT.value,
                         version=1,
-                        created_at=now,
+                        created_at=ctx.now,
                         **values,
                     )
                     .returning(_s)
@@ -363,20 +354,17 @@ async def save_draft(
             ).one()
         else:
             sheet = (
-                await session.execute(
+                await ctx.session.execute(
                     sa.update(_s)
                     .where(_s.c.id == sheet.id)
                     .values(version=sheet.version + 1, **values)
                     .returning(_s)
                 )
             ).one()
-        await record_audit(
-            session,
-            actor=principal.as_actor(request_id),
-            action="score_sheet.save_draft",
+        await ctx.audit(
+            action=AuditAction.SCORE_SHEET_DRAFT_SAVED,
             object_type="score_sheet",
             object_id=sheet.id,
-            now=now,
             after={
                 "assignment_id": str(assignment_id),
                 "version": sheet.version,
@@ -387,53 +375,37 @@ async def save_draft(
 
 
 async def submit_sheet(
-    session: AsyncSession,
-    principal: Principal,
-    assignment_id: uuid.UUID,
-    *,
-    if_match: str | None,
-    registry: GuidelineRegistry,
-    now: datetime,
-    request_id: str | None,
+    ctx: UserContext, assignment_id: uuid.UUID, *, if_match: str | None
 ) -> ScoreSheetPublic:
     """Submit the stored draft at the version named by ``If-Match``: every criterion scored
     within the scale and justified; then the sheet is locked. A second submission is 409."""
     expected = parse_if_match(if_match)
-    async with session.begin():
-        row = await _assignment(session, assignment_id, evaluator=principal.user_id, lock=True)
-        _ensure_scoring_state(row)
-        guideline = _guideline(registry, row.guideline_id)
-        sheet = await _sheet(session, assignment_id)
-        if sheet is not None and sheet.status == SheetStatus.SUBMITTED.value:
-            raise _locked(sheet.version)
-        _ensure_sheet_version(sheet.version if sheet is not None else 0, expected)
+    async with ctx.session.begin():
+        row, guideline, sheet = await _open_for_writing(ctx, assignment_id, expected)
         core = _core_sheet(str(row.evaluator_id), sheet.scores if sheet is not None else {})
         validate_sheet(core, guideline.rubric)
         if sheet is None:  # unreachable: an empty sheet fails validation (all missing)
             raise _not_found(assignment_id)
         total = weighted_total(core, ScoringPolicy.from_rubric(guideline.rubric))
         sheet = (
-            await session.execute(
+            await ctx.session.execute(
                 sa.update(_s)
                 .where(_s.c.id == sheet.id)
                 .values(
                     status=SheetStatus.SUBMITTED.value,
                     total=total,
                     guideline_hash=guideline.content_hash,
-                    submitted_at=now,
-                    updated_at=now,
+                    submitted_at=ctx.now,
+                    updated_at=ctx.now,
                     version=sheet.version + 1,
                 )
                 .returning(_s)
             )
         ).one()
-        await record_audit(
-            session,
-            actor=principal.as_actor(request_id),
-            action="score_sheet.submit",
+        await ctx.audit(
+            action=AuditAction.SCORE_SHEET_SUBMITTED,
             object_type="score_sheet",
             object_id=sheet.id,
-            now=now,
             before={"status": SheetStatus.DRAFT.value},
             after={
                 "status": SheetStatus.SUBMITTED.value,
@@ -444,23 +416,14 @@ async def submit_sheet(
                 "guideline_hash": guideline.content_hash,
             },
         )
-        peers = await _peers(session, row, guideline)
+        peers = await _peers(ctx.session, row, guideline)
     return _public(row, sheet, guideline, peers=peers)
 
 
 # --- programme manager ----------------------------------------------------------------------
 
 
-async def reopen_sheet(
-    session: AsyncSession,
-    principal: Principal,
-    assignment_id: uuid.UUID,
-    reason: str,
-    *,
-    registry: GuidelineRegistry,
-    now: datetime,
-    request_id: str | None,
-) -> ScoreSheetPublic:
+async def reopen_sheet(ctx: UserContext, assignment_id: uuid.UUID, reason: str) -> ScoreSheetPublic:
     """Unlock a submitted sheet (a draft again, its total cleared), with the reason; audited.
     Only while the application is in review."""
     reason = reason.strip()
@@ -469,47 +432,43 @@ async def reopen_sheet(
             "Begründung fehlt (a reason is required)",
             problems=(FieldProblem("reason", "missing", "Begründung angeben (required)"),),
         )
-    async with session.begin():
-        row = await _assignment(session, assignment_id, evaluator=None, lock=True)
-        sheet = await _sheet(session, assignment_id)
+    async with ctx.session.begin():
+        row = await _assignment(ctx.session, assignment_id, evaluator=None, lock=True)
+        sheet = await _sheet(ctx.session, assignment_id)
         if sheet is None:
             raise _not_found(assignment_id)
         _ensure_scoring_state(row)
         if sheet.status != SheetStatus.SUBMITTED.value:
-            error = Conflict(
-                "Der Bewertungsbogen ist nicht eingereicht (the score sheet is not submitted)."
+            raise Conflict(
+                "Der Bewertungsbogen ist nicht eingereicht (the score sheet is not submitted).",
+                extra={"sheet_status": sheet.status},
             )
-            error.extra = {"sheet_status": sheet.status}
-            raise error
-        guideline = _guideline(registry, row.guideline_id)
+        guideline = _guideline(ctx.guidelines, row.guideline_id)
         before = {
             "status": sheet.status,
             "total": None if sheet.total is None else str(sheet.total),
             "submitted_at": sheet.submitted_at.isoformat() if sheet.submitted_at else None,
         }
         sheet = (
-            await session.execute(
+            await ctx.session.execute(
                 sa.update(_s)
                 .where(_s.c.id == sheet.id)
                 .values(
                     status=SheetStatus.DRAFT.value,
                     total=None,
                     submitted_at=None,
-                    reopened_at=now,
+                    reopened_at=ctx.now,
                     reopen_reason=reason,
-                    updated_at=now,
+                    updated_at=ctx.now,
                     version=sheet.version + 1,
                 )
                 .returning(_s)
             )
         ).one()
-        await record_audit(
-            session,
-            actor=principal.as_actor(request_id),
-            action="score_sheet.reopen",
+        await ctx.audit(
+            action=AuditAction.SCORE_SHEET_REOPENED,
             object_type="score_sheet",
             object_id=sheet.id,
-            now=now,
             before=before,
             after={
                 "status": SheetStatus.DRAFT.value,
@@ -525,23 +484,17 @@ async def reopen_sheet(
 
 
 async def sheets_of_application(
-    session: AsyncSession,
-    principal: Principal,
-    application_id: uuid.UUID,
-    *,
-    registry: GuidelineRegistry,
+    ctx: UserContext, application_id: uuid.UUID
 ) -> list[ManagerSheetOut]:
     """Progress and submitted scores of every evaluator of the application (managers)."""
-    async with session.begin():
-        application, _ = await load_application(
-            session, principal, application_id, require=Role.PROGRAMME_MANAGER
-        )
-        guideline = _guideline(registry, application.guideline_id)
+    async with ctx.session.begin():
+        application, _ = await load_application(ctx, application_id, require=Role.PROGRAMME_MANAGER)
+        guideline = _guideline(ctx.guidelines, application.guideline_id)
         conflicted = sa.exists().where(
             _c.c.application_id == _a.c.application_id, _c.c.evaluator_id == _a.c.evaluator_id
         )
         rows = (
-            await session.execute(
+            await ctx.session.execute(
                 sa.select(
                     _a.c.id.label("assignment_id"),
                     _a.c.evaluator_id,
