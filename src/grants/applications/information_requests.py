@@ -19,17 +19,13 @@ from grants.applications.schemas import (
     InformationResponseCreate,
     InformationResponsePublic,
 )
-from grants.applications.tables import (
-    InformationRequestStatus,
-    information_requests_table,
-    information_responses_table,
-)
+from grants.applications.tables import information_requests_table, information_responses_table
 from grants.applications.transitions import apply_transition
 from grants.context import UserContext
 from grants.core.audit_actions import AuditAction
 from grants.core.canonical import sha256_of
 from grants.core.errors import Conflict, FieldProblem, InvalidInput, NotFound
-from grants.core.lifecycle import Event, State
+from grants.core.lifecycle import Event, InformationRequestStatus, State
 from grants.core.roles import Role
 
 _requests = information_requests_table

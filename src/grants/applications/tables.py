@@ -8,14 +8,13 @@ append-only: every (re)submission adds one row with its frozen snapshot and hash
 import uuid
 from datetime import datetime
 from decimal import Decimal
-from enum import StrEnum
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import JSONB, TSVECTOR
 from sqlmodel import Field, SQLModel
 
-from grants.core.lifecycle import State
+from grants.core.lifecycle import InformationRequestStatus, State
 from grants.db.base import enum_type, timestamp_field
 
 
@@ -127,11 +126,6 @@ class ApplicationEvent(SQLModel, table=True):
     actor_label: str = Field(max_length=254)
     reason: str | None = Field(default=None, max_length=4000)
     occurred_at: datetime = timestamp_field()
-
-
-class InformationRequestStatus(StrEnum):
-    OPEN = "open"
-    ANSWERED = "answered"
 
 
 class InformationRequest(SQLModel, table=True):

@@ -562,3 +562,16 @@ def _reject(*problems: FieldProblem) -> NoReturn:
         problems=problems,
         extra={"reasons": [problem.rule for problem in problems]},
     )
+
+
+# The states of an assignment and who made it (the balanced algorithm, or a manager).
+class AssignmentStatus(StrEnum):
+    PENDING = "pending"  # proposed, waiting for the evaluator's answer
+    ACCEPTED = "accepted"
+    DECLINED = "declined"  # kept: never proposed again to this evaluator
+    REMOVED = "removed"  # taken back by a programme manager
+
+
+class AssignmentSource(StrEnum):
+    AUTO = "auto"
+    MANUAL = "manual"

@@ -325,3 +325,9 @@ def conflict_sets(
             found.update(by_municipality.get(application.municipality_key, ()))
         result[application.id] = frozenset(found) if found else empty
     return result
+
+
+# What an evaluator declared about an organisation: employment is the stronger tie.
+class AffiliationKind(StrEnum):
+    EMPLOYER = "employer"  # works for, or sits on the board of, the organisation
+    AFFILIATION = "affiliation"  # member, adviser, relative working there, former employer …

@@ -166,3 +166,15 @@ def transition(state: State, event: Event, *, role: Role, reason: str | None = N
             allowed=allowed_events(state, role),
         )
     return found
+
+
+# The outcome of the formal check (Formalprüfung), and the state of a request for information.
+class FormalOutcome(StrEnum):
+    TO_REVIEW = "to_review"
+    INFORMATION_REQUESTED = "information_requested"
+    FORMALLY_REJECTED = "formally_rejected"
+
+
+class InformationRequestStatus(StrEnum):
+    OPEN = "open"
+    ANSWERED = "answered"

@@ -312,3 +312,10 @@ def what_if(
         tuple(m for m in changed if m.before is funded),
         changed,
     )
+
+
+# What the jury recommends for an application (beside the funding line the system proposes).
+class Recommendation(StrEnum):
+    RECOMMENDED = "recommended"
+    NOT_RECOMMENDED = "not_recommended"
+    RESERVE = "reserve"

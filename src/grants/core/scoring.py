@@ -560,3 +560,9 @@ def aggregate_all(
     applications: Iterable[ApplicationScores], policy: ScoringPolicy
 ) -> list[Aggregate]:
     return [aggregate(application, policy) for application in applications]
+
+
+# A score sheet is a draft until its evaluator submits it; submitted sheets are locked.
+class SheetStatus(StrEnum):
+    DRAFT = "draft"
+    SUBMITTED = "submitted"  # locked; a programme manager may reopen it with a reason

@@ -11,48 +11,18 @@ not only in the interface.
 import uuid
 from datetime import datetime
 from decimal import Decimal
-from enum import StrEnum
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field, SQLModel
 
+from grants.core.assignment import AssignmentSource, AssignmentStatus
+from grants.core.conflicts import AffiliationKind
+from grants.core.lifecycle import FormalOutcome
+from grants.core.ranking import Recommendation
+from grants.core.scoring import SheetStatus
 from grants.db.base import enum_type, timestamp_field
-
-
-class AffiliationKind(StrEnum):
-    EMPLOYER = "employer"  # works for, or sits on the board of, the organisation
-    AFFILIATION = "affiliation"  # member, adviser, relative working there, former employer …
-
-
-class AssignmentStatus(StrEnum):
-    PENDING = "pending"  # proposed, waiting for the evaluator's answer
-    ACCEPTED = "accepted"
-    DECLINED = "declined"  # kept: never proposed again to this evaluator
-    REMOVED = "removed"  # taken back by a programme manager
-
-
-class AssignmentSource(StrEnum):
-    AUTO = "auto"
-    MANUAL = "manual"
-
-
-class SheetStatus(StrEnum):
-    DRAFT = "draft"
-    SUBMITTED = "submitted"  # locked; a programme manager may reopen it with a reason
-
-
-class FormalOutcome(StrEnum):
-    TO_REVIEW = "to_review"
-    INFORMATION_REQUESTED = "information_requested"
-    FORMALLY_REJECTED = "formally_rejected"
-
-
-class Recommendation(StrEnum):
-    RECOMMENDED = "recommended"
-    NOT_RECOMMENDED = "not_recommended"
-    RESERVE = "reserve"
 
 
 class EvaluatorProfile(SQLModel, table=True):

@@ -17,10 +17,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from grants.applications.tables import applications_table
 from grants.core.roles import StaffRole
+from grants.core.scoring import SheetStatus
 from grants.evaluation.assignment.conflicts import visible_assignment
 from grants.evaluation.ranking import service as rankings
 from grants.evaluation.scoring.service import active_assignment, evaluator_access
-from grants.evaluation.tables import SheetStatus, assignments_table, score_sheets_table
+from grants.evaluation.tables import assignments_table, score_sheets_table
 from grants.guidelines.registry import load_registry
 from tests.api.evaluation.scoring_helpers import (
     CODES,

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from grants.applications.attachments.filetypes import CFB, DOCX, PDF, XLSX, ZIP, ZipLimits, detect
-from grants.applications.attachments.tables import AttachmentKind
+from grants.core.attachments import AttachmentKind
 from grants.core.errors import InvalidInput, UnsupportedContent
 from tests import attachment_files as files
 

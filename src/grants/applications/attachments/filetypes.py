@@ -22,7 +22,7 @@ from typing import BinaryIO
 
 import puremagic
 
-from grants.applications.attachments.tables import AttachmentKind
+from grants.core.attachments import AttachmentKind
 from grants.core.errors import FieldProblem, InvalidInput, UnsupportedContent
 
 PDF = "application/pdf"

@@ -30,8 +30,8 @@ from grants.applications.attachments import service
 from grants.applications.attachments.scanner import Scanner
 from grants.applications.attachments.schemas import AttachmentPublic
 from grants.applications.attachments.storage import Storage
-from grants.applications.attachments.tables import AttachmentKind
 from grants.context import UserContext
+from grants.core.attachments import AttachmentKind
 from grants.http.downloads import download_response
 from grants.http.guards import BEARER
 

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, Field
 
-from grants.applications.attachments.tables import AttachmentKind, ScanStatus
+from grants.core.attachments import AttachmentKind, ScanStatus
 
 
 class AttachmentPublic(BaseModel):

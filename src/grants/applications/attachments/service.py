@@ -34,9 +34,10 @@ from grants.applications.attachments.names import display_name
 from grants.applications.attachments.scanner import Scanner, ScannerUnavailable, ScanResult
 from grants.applications.attachments.schemas import AttachmentPublic
 from grants.applications.attachments.storage import Storage, StoredObjectMissing, storage_key
-from grants.applications.attachments.tables import AttachmentKind, ScanStatus, attachments_table
+from grants.applications.attachments.tables import attachments_table
 from grants.context import UserContext
 from grants.core.actors import Actor
+from grants.core.attachments import AttachmentKind, ScanStatus
 from grants.core.audit_actions import AuditAction
 from grants.core.errors import Conflict, FieldProblem, InvalidInput, NotFound, PayloadTooLarge
 from grants.core.lifecycle import State

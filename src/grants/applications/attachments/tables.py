@@ -2,26 +2,12 @@
 
 import uuid
 from datetime import datetime
-from enum import StrEnum
 
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
+from grants.core.attachments import AttachmentKind, ScanStatus
 from grants.db.base import enum_type, timestamp_field
-
-
-class AttachmentKind(StrEnum):
-    CONCEPT = "concept"  # Projektskizze / Konzept (PDF)
-    BUDGET = "budget"  # Kosten- und Finanzierungsplan (PDF, XLSX)
-    SUPPORT_LETTER = "support_letter"  # Unterstützungsschreiben (PDF)
-    OTHER = "other"
-
-
-class ScanStatus(StrEnum):
-    PENDING = "pending"  # quarantined: not downloadable, not submittable
-    CLEAN = "clean"
-    INFECTED = "infected"
-    FAILED = "failed"  # the scanner could not decide; retried by the worker
 
 
 class Attachment(SQLModel, table=True):

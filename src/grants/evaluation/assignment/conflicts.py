@@ -22,7 +22,9 @@ from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from grants.applications.queries import applications_table, submissions_table
+from grants.core.assignment import AssignmentStatus
 from grants.core.conflicts import (
+    AffiliationKind,
     ApplicationParties,
     ConflictPolicy,
     DeclaredConflict,
@@ -34,8 +36,6 @@ from grants.core.conflicts import (
 )
 from grants.core.lifecycle import State
 from grants.evaluation.tables import (
-    AffiliationKind,
-    AssignmentStatus,
     affiliations_table,
     assignments_table,
     conflicts_table,

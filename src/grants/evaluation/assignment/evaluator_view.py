@@ -20,6 +20,7 @@ from grants.applications.attachments.storage import Storage, storage_key
 from grants.applications.queries import applications_table, submissions_table
 from grants.context import UserContext
 from grants.core.access import Principal
+from grants.core.assignment import AssignmentStatus
 from grants.core.audit_actions import AuditAction
 from grants.core.errors import Conflict, NotFound
 from grants.evaluation.assignment.conflicts import assignment_of_evaluator, visible_assignment
@@ -37,7 +38,7 @@ from grants.evaluation.assignment.schemas import (
     RuleOut,
     VerdictSummary,
 )
-from grants.evaluation.tables import AssignmentStatus, assignments_table
+from grants.evaluation.tables import assignments_table
 
 _apps = applications_table
 _subs = submissions_table

@@ -8,7 +8,8 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, Field, model_validator
 
-from grants.evaluation.tables import AffiliationKind, AssignmentSource, AssignmentStatus
+from grants.core.assignment import AssignmentSource, AssignmentStatus
+from grants.core.conflicts import AffiliationKind
 from grants.http.fields import Code, MunicipalityKey, StrictInput
 
 Reason = Annotated[str, Field(min_length=1, max_length=2000)]

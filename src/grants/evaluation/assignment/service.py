@@ -23,7 +23,14 @@ from grants.accounts.queries import users_table
 from grants.applications.content import guideline_of, line_and_call
 from grants.applications.queries import applications_table
 from grants.context import Context, UserContext
-from grants.core.assignment import Pair, Shortfall, assign, reassign
+from grants.core.assignment import (
+    AssignmentSource,
+    AssignmentStatus,
+    Pair,
+    Shortfall,
+    assign,
+    reassign,
+)
 from grants.core.audit_actions import AuditAction
 from grants.core.errors import Conflict, NotFound
 from grants.core.guideline import Guideline
@@ -51,12 +58,7 @@ from grants.evaluation.assignment.schemas import (
     ShortfallOut,
     ShortfallReport,
 )
-from grants.evaluation.tables import (
-    AssignmentSource,
-    AssignmentStatus,
-    assignments_table,
-    evaluator_profiles_table,
-)
+from grants.evaluation.tables import assignments_table, evaluator_profiles_table
 from grants.guidelines.registry import GuidelineRegistry
 
 _apps = applications_table

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, Field
 
 from grants.applications.schemas import InformationRequestCreate
-from grants.evaluation.tables import FormalOutcome
+from grants.core.lifecycle import FormalOutcome
 from grants.http.fields import StrictInput
 
 

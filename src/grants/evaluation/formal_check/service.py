@@ -21,14 +21,14 @@ from grants.context import UserContext
 from grants.core.audit_actions import AuditAction
 from grants.core.errors import Conflict, FieldProblem, InvalidInput
 from grants.core.guideline import Text
-from grants.core.lifecycle import Event, State
+from grants.core.lifecycle import Event, FormalOutcome, State
 from grants.core.roles import Role
 from grants.evaluation.formal_check.schemas import (
     ChecklistItemOut,
     FormalCheckOut,
     FormalCheckRecord,
 )
-from grants.evaluation.tables import FormalOutcome, formal_checks_table
+from grants.evaluation.tables import formal_checks_table
 
 _checks = formal_checks_table
 

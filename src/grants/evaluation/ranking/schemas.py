@@ -7,7 +7,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, Field, StrictInt
 
-from grants.evaluation.tables import Recommendation
+from grants.core.ranking import Recommendation
 from grants.http.fields import Code, StrictInput
 
 Reason = Annotated[str, Field(min_length=1, max_length=4000)]

@@ -49,6 +49,7 @@ from grants.core.scoring import (
     CriterionScore,
     ScoreSheet,
     ScoringPolicy,
+    SheetStatus,
 )
 from grants.evaluation.ranking.schemas import (
     AgreementOut,
@@ -68,12 +69,7 @@ from grants.evaluation.ranking.schemas import (
     ThresholdFailureOut,
 )
 from grants.evaluation.scoring.service import active_assignment
-from grants.evaluation.tables import (
-    SheetStatus,
-    assignments_table,
-    jury_decisions_table,
-    score_sheets_table,
-)
+from grants.evaluation.tables import assignments_table, jury_decisions_table, score_sheets_table
 from grants.guidelines.registry import GuidelineRegistry
 
 _apps = applications_table

@@ -45,6 +45,7 @@ from grants.core.scoring import (
     CriterionScore,
     ScoreSheet,
     ScoringPolicy,
+    SheetStatus,
     sheet_problems,
     validate_sheet,
     weighted_total,
@@ -59,12 +60,7 @@ from grants.evaluation.scoring.schemas import (
     ScoreSheetDraft,
     ScoreSheetPublic,
 )
-from grants.evaluation.tables import (
-    SheetStatus,
-    assignments_table,
-    conflicts_table,
-    score_sheets_table,
-)
+from grants.evaluation.tables import assignments_table, conflicts_table, score_sheets_table
 from grants.guidelines.registry import GuidelineRegistry
 
 _a = assignments_table
