@@ -4,6 +4,7 @@ import uuid
 from typing import Any
 
 from litestar import Controller, Request, Response, get, patch, post
+from litestar.datastructures import CacheControlHeader, ResponseHeader
 from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_204_NO_CONTENT
@@ -27,6 +28,11 @@ from grants.http.fields import Page
 from grants.http.guards import BEARER, MANAGERS
 from grants.http.params import DEFAULT_LIMIT, Limit, Offset
 from grants.http.versioning import IfMatch, with_etag
+
+# Responses carrying tokens must not be stored by any cache (RFC 6749 §5.1); Pragma for
+# HTTP/1.0 caches.
+NO_STORE = CacheControlHeader(no_store=True)
+NO_CACHE_PRAGMA = [ResponseHeader(name="Pragma", value="no-cache", description="HTTP/1.0 caches")]
 
 
 class AuthController(Controller):
@@ -53,6 +59,8 @@ class AuthController(Controller):
         summary="Exchange e-mail and password for an access and a refresh token",
         status_code=HTTP_200_OK,
         exclude_from_auth=True,
+        cache_control=NO_STORE,
+        response_headers=NO_CACHE_PRAGMA,
     )
     async def login(
         self,
@@ -77,6 +85,8 @@ class AuthController(Controller):
         summary="Rotate the refresh token and get a new access token",
         status_code=HTTP_200_OK,
         exclude_from_auth=True,
+        cache_control=NO_STORE,
+        response_headers=NO_CACHE_PRAGMA,
     )
     async def refresh(
         self,

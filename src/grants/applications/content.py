@@ -5,10 +5,10 @@ from typing import Any
 
 from grants.applications.schemas import DraftContent
 from grants.core.errors import FieldProblem, InvalidInput, NotFound
-from grants.core.funding import CostLine
 from grants.core.guideline import Call, FundingLine, Guideline
-from grants.core.verdict import PriorAid, Proposal
+from grants.core.verdict import Proposal
 from grants.guidelines.registry import GuidelineRegistry
+from grants.guidelines.schemas import make_proposal
 
 # Concept sections a Projektskizze must fill (DOMAIN.md §3.4); the others are optional.
 REQUIRED_CONCEPT_SECTIONS = ("initial_situation", "goals", "measures", "sustainability")
@@ -158,7 +158,8 @@ def missing_for_submission(
 
 
 def to_proposal(draft: DraftContent, *, applicant_type: str, funding_line: str) -> Proposal:
-    """The core's proposal; call only when ``missing_for_check`` found nothing."""
+    """The core's proposal (made as the pre-check makes it); call only when
+    ``missing_for_check`` found nothing."""
     if (
         draft.municipality_key is None
         or draft.planned_start is None
@@ -167,22 +168,18 @@ def to_proposal(draft: DraftContent, *, applicant_type: str, funding_line: str) 
     ):
         raise ValueError("the draft lacks what the engine needs; see missing_for_check")
     declarations = draft.declarations
-    return Proposal(
+    return make_proposal(
         applicant_type=applicant_type,
         municipality_key=draft.municipality_key,
         funding_line=funding_line,
-        objectives=tuple(draft.objectives),
+        objectives=draft.objectives,
         planned_start=draft.planned_start,
         planned_end=draft.planned_end,
-        cost_lines=tuple(CostLine(x.category, x.description, x.amount) for x in draft.cost_lines),
-        requested_grant=draft.financing.requested_grant,
-        own_funds=draft.financing.own_funds,
-        third_party_funds=draft.financing.third_party_funds,
         early_start_consented=draft.early_start_consented,
         economic_activity=declarations.economic_activity,
-        prior_de_minimis=tuple(
-            PriorAid(a.granted_on, a.amount) for a in declarations.de_minimis_prior_aid
-        ),
+        cost_lines=draft.cost_lines,
+        financing=draft.financing,
+        prior_de_minimis=declarations.de_minimis_prior_aid,
     )
 
 

@@ -25,7 +25,7 @@ from grants.guidelines.schemas import (
     guideline_summary,
     verdict_out,
 )
-from grants.http.hooks import require_json_body
+from grants.http.hooks import decode_json_body, require_json_media_type
 
 GuidelineId = Annotated[str, PathParameter(pattern=r"^[A-Za-z0-9_.-]{1,40}$")]
 RATE_LIMITED = "rate_limited"  # route opt: the pre-check's per-address limit applies
@@ -74,10 +74,17 @@ async def _precheck_fast_path(request: Request[Any, Any, Any]) -> Response[bytes
     the fast decoder's subset (see schemas.FastEligibilityCheck) return None and reach
     check_eligibility below, which validates with Pydantic exactly as before; for the
     requests both accept, both answer with the same bytes (tested)."""
-    await require_json_body(request)  # the app-wide hook, which this one replaces
+    # The app-wide hook (require_json_body), which this one replaces, in two halves: the
+    # media type first, the full decode only for bodies the fast decoder declines (one it
+    # accepts is JSON, UTF-8 and as shallow as its structs).
+    require_json_media_type(request)
     state = request.app.state
-    fast = service.fast_proposal(state.guidelines, await request.body())
+    try:
+        fast = service.fast_proposal(state.guidelines, await request.body())
+    except UnicodeDecodeError:  # msgspec's error for invalid UTF-8 in a string
+        fast = None
     if fast is None:
+        await decode_json_body(request)  # 400 for a body that is not JSON at all
         return None
     category = await state.area_categories.get(fast.proposal.municipality_key)
     verdict = service.judge(

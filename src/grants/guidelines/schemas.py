@@ -30,6 +30,15 @@ class _Input(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+# ---- the proposal inputs: cost lines, financing, prior de-minimis aid
+#
+# Defined here once, as the guideline's inputs: the pre-check takes them as they are, the
+# draft (applications/schemas.py) derives its CostLine, Financing and PriorAid from them and
+# adds only StrictInput (which refuses NUL in any string with its own message, by a Python
+# validator per field: too slow for the pre-check) and the prior aid's provider. Both turn
+# them into the core's values with make_proposal below.
+
+
 class CostLineIn(_Input):
     category: Code = Field(examples=["equipment"])
     description: Description = ""
@@ -190,26 +199,56 @@ def to_proposal(
         raise InvalidInput(
             "Der Antrag enthält unbekannte Angaben (unknown codes).", problems=tuple(problems)
         )
-    new = tuple.__new__
-    return Proposal(
+    return make_proposal(
         applicant_type=request.applicant_type,
         municipality_key=request.municipality_key,
         funding_line=request.funding_line,
-        objectives=tuple(request.objectives),
+        objectives=request.objectives,
         planned_start=request.planned_start,
         planned_end=request.planned_end,
-        # tuple.__new__ skips the NamedTuple's Python-level constructor: one per cost line.
-        cost_lines=tuple(
-            [new(CostLine, (x.category, x.description, Decimal(x.amount))) for x in lines]
-        ),
-        requested_grant=Decimal(request.financing.requested_grant),
-        own_funds=Decimal(request.financing.own_funds),
-        third_party_funds=Decimal(request.financing.third_party_funds),
         early_start_consented=request.early_start_consented,
         economic_activity=request.economic_activity,
-        prior_de_minimis=tuple(
-            PriorAid(a.granted_on, Decimal(a.amount)) for a in request.prior_de_minimis
+        cost_lines=lines,
+        financing=request.financing,
+        prior_de_minimis=request.prior_de_minimis,
+    )
+
+
+def make_proposal(
+    *,
+    applicant_type: str,
+    municipality_key: str,
+    funding_line: str,
+    objectives: Sequence[str],
+    planned_start: date,
+    planned_end: date,
+    early_start_consented: bool,
+    economic_activity: bool | None,
+    cost_lines: Sequence[CostLineIn | FastCostLine],
+    financing: FinancingIn | FastFinancing,
+    prior_de_minimis: Sequence[PriorAidIn | FastPriorAid],
+) -> Proposal:
+    """The core's proposal of the proposal inputs, for the pre-check (both paths) and the
+    draft alike; codes are not checked here. Amounts are Decimals (Pydantic) or checked
+    decimal text (fast path): Decimal() keeps either exactly, exponent included."""
+    new = tuple.__new__
+    return Proposal(
+        applicant_type=applicant_type,
+        municipality_key=municipality_key,
+        funding_line=funding_line,
+        objectives=tuple(objectives),
+        planned_start=planned_start,
+        planned_end=planned_end,
+        # tuple.__new__ skips the NamedTuple's Python-level constructor: one per cost line.
+        cost_lines=tuple(
+            [new(CostLine, (x.category, x.description, Decimal(x.amount))) for x in cost_lines]
         ),
+        requested_grant=Decimal(financing.requested_grant),
+        own_funds=Decimal(financing.own_funds),
+        third_party_funds=Decimal(financing.third_party_funds),
+        early_start_consented=early_start_consented,
+        economic_activity=economic_activity,
+        prior_de_minimis=tuple(PriorAid(a.granted_on, Decimal(a.amount)) for a in prior_de_minimis),
     )
 
 

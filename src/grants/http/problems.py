@@ -12,7 +12,7 @@ from typing import Any
 
 from litestar import Request, Response
 from litestar._signature.types import ExtendedMsgSpecValidationError
-from litestar.exceptions import HTTPException, ValidationException
+from litestar.exceptions import ClientException, HTTPException, ValidationException
 
 from grants.core.errors import (
     AuthenticationFailed,
@@ -68,6 +68,16 @@ _HTTP_CODES: Mapping[int, str] = {
     500: "internal-error",
     503: "service-unavailable",
 }
+
+
+class UndecodableBody(ClientException):
+    """A request body that cannot be decoded at all (not JSON, not UTF-8, nested too deeply):
+    400 with one ``body`` problem, raised before any handler runs (see ``http/hooks.py``)."""
+
+    def __init__(self, rule: str, message: str) -> None:
+        super().__init__(detail=message)
+        self.rule = rule
+        self.message = message
 
 
 def problem_response(
@@ -151,6 +161,14 @@ def _validation_problems(exc: ValidationException) -> tuple[FieldProblem, ...]:
 def handle_http_exception(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
     status = exc.status_code
     headers = dict(exc.headers or {})
+    if isinstance(exc, UndecodableBody):
+        return problem_response(
+            request,
+            status=400,
+            code="bad-request",
+            detail=f"Ungültige Anfrage (malformed request): {exc.message}",
+            problems=(FieldProblem("body", exc.rule, exc.message),),
+        )
     if isinstance(exc, ValidationException):
         problems = _validation_problems(exc)
         if problems:

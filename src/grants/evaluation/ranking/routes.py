@@ -93,7 +93,8 @@ class RankingController(Controller):
         funding_line: FundingLine = None,
     ) -> Response[bytes]:
         ranking = await rankings.ranking(context, call=call, funding_line=funding_line)
-        return _export(exports.ranking_csv(ranking), "text/csv; charset=utf-8", f"{call}.csv")
+        # Litestar adds "; charset=utf-8" to every text/* media type itself.
+        return _export(exports.ranking_csv(ranking), "text/csv", f"{call}.csv")
 
     @get("/export.xlsx", operation_id="exportRankingXlsx", summary="The ranking as XLSX")
     async def export_xlsx(
