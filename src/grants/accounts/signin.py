@@ -3,7 +3,7 @@ behind an access token (checked on every authenticated request, so kept to one q
 
 import asyncio
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -39,7 +39,6 @@ from grants.core.access import Principal
 from grants.core.actors import Actor
 from grants.core.audit_actions import AuditAction
 from grants.core.errors import AuthenticationFailed
-from grants.db.audit import record_audit
 
 _users = users_table
 _memberships = memberships_table
@@ -140,13 +139,14 @@ async def login(
                 .returning(_sessions.c.id, _sessions.c.refresh_jti)
             )
         ).one()
-        await record_audit(
-            ctx.session,
-            actor=Actor(user_id=row.id, label=email, request_id=ctx.request_id),
-            action=AuditAction.USER_LOGGED_IN,
+        # The anonymous caller has become a known user: the entry names them.
+        signed_in = replace(
+            ctx, actor=Actor(user_id=row.id, label=email, request_id=ctx.request_id)
+        )
+        await signed_in.audit(
+            AuditAction.USER_LOGGED_IN,
             object_type="auth_session",
             object_id=auth_session.id,
-            now=ctx.now,
             after={"client_address": client_address},
         )
     return _issue_pair(

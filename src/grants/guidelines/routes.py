@@ -79,10 +79,7 @@ async def _precheck_fast_path(request: Request[Any, Any, Any]) -> Response[bytes
     # accepts is JSON, UTF-8 and as shallow as its structs).
     require_json_media_type(request)
     state = request.app.state
-    try:
-        fast = service.fast_proposal(state.guidelines, await request.body())
-    except UnicodeDecodeError:  # msgspec's error for invalid UTF-8 in a string
-        fast = None
+    fast = service.fast_proposal(state.guidelines, await request.body())
     if fast is None:
         await decode_json_body(request)  # 400 for a body that is not JSON at all
         return None

@@ -152,7 +152,9 @@ def decode_fast(body: bytes) -> FastEligibilityCheck | None:
         return None
     try:
         request = _fast_decoder.decode(body)
-    except msgspec.DecodeError:  # malformed JSON, or valid JSON outside the subset
+    # Malformed JSON, valid JSON outside the subset, or invalid UTF-8 inside a string (which
+    # msgspec reports as UnicodeDecodeError): declined, the slow path answers.
+    except (msgspec.DecodeError, UnicodeDecodeError):
         return None
     if request.planned_end < request.planned_start:
         return None
