@@ -8,6 +8,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import NamedTuple
 
+from grants.core.canonical import sha256_of
 from grants.core.deadlines import in_time
 
 # Codes of guidelines, calls, lines, categories and criteria: short, URL- and file-safe.
@@ -92,6 +93,33 @@ class DeMinimisRule:
 
 
 @dataclass(frozen=True, slots=True)
+class Declaration:
+    """A declaration the applicant makes, with the exact text shown (versioned guideline
+    data): subsidy-relevant facts (§ 264 StGB, § 2 SubvG), the de-minimis self-declaration,
+    the data-protection notice (Art. 13 GDPR), that the project has not started. The text
+    and its hash are frozen in the submission snapshot, so what was declared can be proved."""
+
+    key: str  # e.g. "subsidy_relevant_facts"
+    version: str  # changes whenever the text changes
+    title: Text
+    text: Text
+    items: tuple[Text, ...] = ()  # e.g. the named subsidy-relevant facts, one per item
+
+    @property
+    def sha256(self) -> str:
+        """SHA-256 of the canonical JSON of key, version, title, text and items."""
+        return sha256_of(
+            {
+                "key": self.key,
+                "version": self.version,
+                "title": list(self.title),
+                "text": list(self.text),
+                "items": [list(item) for item in self.items],
+            }
+        )
+
+
+@dataclass(frozen=True, slots=True)
 class Criterion:
     code: str
     label: Text
@@ -167,6 +195,7 @@ class Guideline:
     rules: tuple[RuleSpec, ...]
     calls: tuple[Call, ...]
     content_hash: str  # SHA-256 of the canonical content: what a verdict records
+    declarations: tuple[Declaration, ...] = ()
     _rules: dict[str, RuleSpec] = field(init=False, repr=False, compare=False)
     _lines: dict[str, FundingLine] = field(init=False, repr=False, compare=False)
     _types: dict[str, ApplicantTypeSpec] = field(init=False, repr=False, compare=False)
