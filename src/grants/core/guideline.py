@@ -93,6 +93,23 @@ class DeMinimisRule:
 
 
 @dataclass(frozen=True, slots=True)
+class Authority:
+    """The granting authority (Bewilligungsstelle) as it signs receipts, e-mails and letters.
+    Programme data, not code: another programme names its own authority."""
+
+    name: str  # e.g. "Sächsische Aufbaubank – Förderbank –"
+    unit: str  # e.g. "Bewilligungsstelle FRL LIfD"
+    street: str
+    postal_code: str
+    city: str  # the seat, named in the legal-remedy notice
+    phone: str | None = None
+    email: str | None = None
+    website: str | None = None
+    on_behalf_of: str | None = None  # e.g. "im Auftrag des Sächsischen Staatsministeriums …"
+    assumption: bool = False  # True while any of these values is not verified
+
+
+@dataclass(frozen=True, slots=True)
 class Declaration:
     """A declaration the applicant makes, with the exact text shown (versioned guideline
     data): subsidy-relevant facts (§ 264 StGB, § 2 SubvG), the de-minimis self-declaration,
@@ -196,6 +213,7 @@ class Guideline:
     calls: tuple[Call, ...]
     content_hash: str  # SHA-256 of the canonical content: what a verdict records
     declarations: tuple[Declaration, ...] = ()
+    authority: Authority | None = None
     _rules: dict[str, RuleSpec] = field(init=False, repr=False, compare=False)
     _lines: dict[str, FundingLine] = field(init=False, repr=False, compare=False)
     _types: dict[str, ApplicantTypeSpec] = field(init=False, repr=False, compare=False)
