@@ -7,6 +7,7 @@ from sqlalchemy import pool
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import async_engine_from_config
 
+from grants.db.migrate import MIGRATION_LOCK_KEY
 from grants.db.tables import metadata
 
 config = context.config
@@ -31,9 +32,17 @@ def run_migrations_offline() -> None:
 
 
 def _run_sync(connection: Connection) -> None:
-    _configure(connection)
-    with context.begin_transaction():
-        context.run_migrations()
+    # Replicas that start at once migrate one after the other: the first holds this
+    # session-level lock while it migrates; the others wait, then find nothing left to do.
+    connection.exec_driver_sql(f"SELECT pg_advisory_lock({MIGRATION_LOCK_KEY})")
+    connection.commit()  # the lock outlives the transaction; each migration has its own
+    try:
+        _configure(connection)
+        with context.begin_transaction():
+            context.run_migrations()
+    finally:
+        connection.exec_driver_sql(f"SELECT pg_advisory_unlock({MIGRATION_LOCK_KEY})")
+        connection.commit()
 
 
 async def run_migrations_online() -> None:

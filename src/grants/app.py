@@ -13,7 +13,6 @@ from litestar.exceptions import HTTPException
 from litestar.middleware import DefineMiddleware
 from litestar.middleware.rate_limit import RateLimitConfig
 from litestar.openapi import OpenAPIConfig
-from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
@@ -48,6 +47,7 @@ from grants.guidelines.routes import (
 )
 from grants.guidelines.service import record_guideline_versions
 from grants.health.routes import live, ready
+from grants.http import api_docs
 from grants.http.dependencies import DEPENDENCIES, Clock, system_clock
 from grants.http.hooks import require_json_body
 from grants.http.logging_setup import configure_logging
@@ -142,6 +142,7 @@ def create_app(
             *assignment_routes.CONTROLLERS,
             *scoring_routes.CONTROLLERS,
             *ranking_routes.CONTROLLERS,
+            api_docs.assets_router(),
         ],
         dependencies={**DEPENDENCIES, **ACCOUNT_DEPENDENCIES, **ATTACHMENT_DEPENDENCIES},
         middleware=[
@@ -167,7 +168,7 @@ def create_app(
                 "Errors are RFC 9457 problem details."
             ),
             path="/docs",
-            render_plugins=[ScalarRenderPlugin(path="/"), SwaggerRenderPlugin(path="/swagger")],
+            render_plugins=api_docs.render_plugins(),
             components=Components(
                 security_schemes={
                     "BearerToken": SecurityScheme(type="http", scheme="bearer", bearer_format="JWT")
@@ -198,7 +199,7 @@ def create_app(
         window=timedelta(seconds=settings.login_failure_window_seconds),
     )
     # Outermost layer: request ids and access log for every response, routing errors included.
-    app.asgi_handler = RequestContextMiddleware(app.asgi_handler)
+    app.asgi_handler = RequestContextMiddleware(api_docs.DocsSecurityHeaders(app.asgi_handler))
     return app
 
 

