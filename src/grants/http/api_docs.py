@@ -48,8 +48,14 @@ def render_plugins() -> list[ScalarRenderPlugin | SwaggerRenderPlugin]:
             js_url=f"{ASSETS_PATH}/scalar/standalone.js",
             css_url=f"{ASSETS_PATH}/docs.css",
             favicon="",
-            # Scalar loads its default fonts from its vendor's host unless told not to.
-            options={"withDefaultFonts": False},
+            # Scalar loads its default fonts from its vendor's host unless told not to; its
+            # toolbar and AI agent offer services of its vendor, which the CSP blocks anyway.
+            options={
+                "withDefaultFonts": False,
+                "showToolbar": "never",
+                "showDeveloperTools": "never",
+                "agent": {"disabled": True},
+            },
         ),
         SwaggerRenderPlugin(
             path="/swagger",
