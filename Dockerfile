@@ -12,12 +12,21 @@
 # the runtime stage copies only that venv, so no build tooling or pip cache ships.
 
 # Builder and runtime must use the same base: the venv's interpreter is a symlink to the
-# base image's /usr/local/bin/python. 3.11 matches the interpreter requirements.lock was
-# resolved with.
-ARG PYTHON_IMAGE=python:3.11-slim-bookworm
+# base image's /usr/local/bin/python. Both stages start FROM this one stage, so they cannot
+# drift apart. 3.11 matches the interpreter requirements.lock was resolved with.
+#
+# Pinned by digest, so every build starts from the same bytes whatever the tag points at
+# today. The digest is the multi-platform index of python:3.11-slim-bookworm (Python
+# 3.11.16; amd64, arm32v7, arm64v8, i386, ppc64le) as recorded by the image's publisher in
+# docker-library/repo-info, repos/python/remote/3.11-slim-bookworm.md (commit bc9bbb47,
+# image built 2026-08-25); docker-library/official-images library/python lists the tag for
+# those five architectures. To update: `docker buildx imagetools inspect
+# python:3.11-slim-bookworm` and replace the digest (see docs/deployment.md).
+# ------------------------------------------------------------------------------- base
+FROM python:3.11-slim-bookworm@sha256:fe556eaffd0d96abd8685b83bb8a69addd0dc730fa193669a7df0d49ddcfac02 AS base
 
 # ---------------------------------------------------------------------------- builder
-FROM ${PYTHON_IMAGE} AS builder
+FROM base AS builder
 
 ENV PIP_DISABLE_PIP_VERSION_CHECK=1 \
     PIP_NO_CACHE_DIR=1 \
@@ -46,7 +55,7 @@ RUN pip install -c requirements.lock . \
  && pip check
 
 # ---------------------------------------------------------------------------- runtime
-FROM ${PYTHON_IMAGE} AS runtime
+FROM base AS runtime
 
 # WeasyPrint loads Pango, HarfBuzz (+ its subsetter, for small embedded fonts) and
 # fontconfig through cffi at import time; without them `import weasyprint` fails.
