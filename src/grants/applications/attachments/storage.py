@@ -1,7 +1,7 @@
 """Where attachment bytes live: one small async interface, two implementations.
 
 - ``LocalStorage``: a directory (default ``data_dir/attachments``), for one machine.
-- ``ObjectStoreStorage``: any obstore store; ``s3://bucket/prefix`` in production (AWS, MinIO,
+- ``ObjectStoreStorage``: any obstore store; ``s3://bucket/prefix`` in production (AWS, SeaweedFS,
   any S3-compatible service). obstore is a thin binding to the Rust ``object_store`` crate:
   streaming multipart uploads from a file, streaming downloads, credentials from the usual
   ``AWS_*`` variables, and an in-memory store of the same interface for tests.
@@ -155,7 +155,7 @@ class ObjectStoreStorage:
 
 def storage_from_settings(settings: Settings) -> Storage:
     """``storage_url`` unset: the directory ``data_dir/attachments``; ``s3://bucket/prefix``:
-    S3 (``storage_endpoint`` for MinIO and other non-AWS services; credentials and region
+    S3 (``storage_endpoint`` for SeaweedFS and other non-AWS services; credentials and region
     from ``AWS_*`` variables, read by obstore)."""
     url = settings.storage_url
     if not url:
