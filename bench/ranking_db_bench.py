@@ -81,6 +81,34 @@ async def prepare(server: str) -> str:
     return url
 
 
+def _snapshot(reference: str, title: str, grant: Decimal, received: datetime) -> str:
+    rule = {
+        "outcome": "pass",
+        "section": "FRL LIfD Nr. I.1 Buchst. a–e",
+        "title": {"de": "Förderziel", "en": "Funding objective"},
+        "message": {
+            "de": "Das Vorhaben verfolgt die Förderziele a und e (Standortstärkung, Teilhabe).",
+            "en": "The project pursues objectives a and e (location, participation).",
+        },
+        "facts": {"objectives": ["a", "e"], "municipality_key": "14521530"},
+    }
+    return json.dumps(
+        {
+            "schema": 2,
+            "reference_number": reference,
+            "received_at": received.isoformat(),
+            "call": "demo",
+            "content": {
+                "title": title,
+                "summary": "Offene Werkstatt mit 3D-Druck, Lasercutter und Kursen. " * 4,
+                "concept": dict.fromkeys("abcdef", "Ausführliche Beschreibung des Vorhabens. " * 8),
+                "financing": {"requested_grant": str(grant), "own_funds": "50000.00"},
+            },
+            "verdict": {"results": [{**rule, "rule": f"rule_{i}"} for i in range(14)]},
+        }
+    )
+
+
 async def seed(url: str, count: int) -> None:
     rng = random.Random(20261125)
     now = datetime(2026, 11, 25, tzinfo=UTC)
@@ -130,12 +158,14 @@ async def seed(url: str, count: int) -> None:
                 )
             ],
         )
-        applications, assignments, sheets = [], [], []
+        applications, submissions, assignments, sheets = [], [], [], []
         start = datetime(2027, 5, 1, tzinfo=UTC)
         for number in range(count):
             application = uuid.uuid4()
             line = "stationary" if number % 4 else "mobile"
             received = start + timedelta(seconds=rng.randrange(40 * 24 * 3600))
+            reference = f"LIfD-demo-{line[0].upper()}-{number:05d}"
+            grant = Decimal(rng.randrange(20_000, 200_000))
             applications.append(
                 (
                     application,
@@ -144,9 +174,9 @@ async def seed(url: str, count: int) -> None:
                     "demo",
                     line,
                     "in_review",
-                    f"LIfD-demo-{line[0].upper()}-{number:05d}",
+                    reference,
                     f"Vorhaben {number}",
-                    Decimal(rng.randrange(20_000, 200_000)),
+                    grant,
                     "{}",
                     1,
                     1,
@@ -155,6 +185,22 @@ async def seed(url: str, count: int) -> None:
                     received,
                     received,
                     received,
+                )
+            )
+            # The ranking reads title and grant from the submitted snapshot: one of a
+            # realistic size (content and a verdict of every rule, several kB).
+            snapshot = _snapshot(reference, f"Vorhaben {number}", grant, received)
+            submissions.append(
+                (
+                    uuid.uuid4(),
+                    application,
+                    1,
+                    reference,
+                    received,
+                    applicant,
+                    snapshot,
+                    "0" * 64,
+                    "0" * 64,
                 )
             )
             quality = rng.randint(1, 5)
@@ -205,6 +251,21 @@ async def seed(url: str, count: int) -> None:
                 "submitted_at",
             ],
             records=applications,
+        )
+        await connection.copy_records_to_table(
+            "application_submissions",
+            columns=[
+                "id",
+                "application_id",
+                "number",
+                "reference_number",
+                "received_at",
+                "submitted_by",
+                "snapshot",
+                "snapshot_sha256",
+                "guideline_hash",
+            ],
+            records=submissions,
         )
         await connection.copy_records_to_table(
             "assignments",

@@ -35,6 +35,7 @@ def server_url() -> str:
 @pytest.fixture(scope="session")
 def database_url(server_url: str) -> Iterator[str]:
     url = databases.create_database(server_url)
+    databases.load_municipality_register(url)  # once per run, as on a server's first start
     yield url
     databases.drop_database(url)
 
@@ -45,6 +46,14 @@ def committed_database_url(server_url: str) -> Iterator[str]:
     url = databases.create_database(server_url)
     yield url
     databases.drop_database(url)
+
+
+@pytest.fixture
+def committed_register(committed_database_url: str) -> str:
+    """The committed database as after a server's first start: with the shipped municipality
+    register, which drafts and pre-checks need (they refuse keys of Saxony it lacks)."""
+    databases.load_municipality_register(committed_database_url)
+    return committed_database_url
 
 
 def make_settings(database_url: str, **overrides: object) -> Settings:

@@ -8,12 +8,20 @@ URL given by the environment is used solely to connect and CREATE/DROP those.
 import asyncio
 import os
 import uuid
+from datetime import UTC, datetime
 from pathlib import Path
 
 import asyncpg
 from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
+from sqlalchemy.pool import NullPool
 
+from grants.context import Context
+from grants.core.actors import Actor
 from grants.db import migrate
+from grants.guidelines.registry import GuidelineRegistry
+from grants.municipalities.service import load_shipped_register_if_empty
+from grants.settings import as_asyncpg_url
 
 PREFIX = "grants_test_"
 _ROOT = Path(__file__).resolve().parents[1]
@@ -52,6 +60,27 @@ def create_database(server: str, *, migrated: bool = True) -> str:
     if migrated:
         migrate.upgrade(url)
     return url
+
+
+def load_municipality_register(url: str) -> None:
+    """The shipped register (all of Saxony), committed, as `grants serve` loads it on first
+    start: applications and pre-checks refuse keys of Saxony the register lacks."""
+
+    async def load() -> None:
+        engine = create_async_engine(as_asyncpg_url(url), poolclass=NullPool)
+        try:
+            async with AsyncSession(engine) as session:
+                ctx = Context(
+                    session=session,
+                    actor=Actor.system("test:first-start"),
+                    now=datetime.now(UTC),
+                    guidelines=GuidelineRegistry([]),
+                )
+                await load_shipped_register_if_empty(ctx)
+        finally:
+            await engine.dispose()
+
+    asyncio.run(load())
 
 
 def drop_database(url: str) -> None:

@@ -1,10 +1,13 @@
 """Builders that go through the API or the services, so states are realistic."""
 
+import re
 import secrets
 from datetime import UTC, datetime
 from typing import Any
 
 import httpx
+import sqlalchemy as sa
+from litestar import Litestar
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from grants.accounts.service import create_staff_user
@@ -12,6 +15,7 @@ from grants.context import Context
 from grants.core.actors import Actor
 from grants.core.roles import StaffRole
 from grants.guidelines.registry import GuidelineRegistry
+from grants.notifications.tables import outbox_table
 
 STAFF_PASSWORD = "Bewilligung-Sachsen-2026"
 
@@ -54,11 +58,48 @@ def registration_body(**overrides: Any) -> dict[str, Any]:
     return body
 
 
+def app_of(client: httpx.AsyncClient) -> Litestar:
+    """The app behind a test client (``conftest.client_for`` or an ``ASGITransport``)."""
+    app: Litestar = client._transport.app  # type: ignore[attr-defined]
+    return app
+
+
+_TOKEN_IN_LINK = re.compile(r"#token=([A-Za-z0-9_-]{43})")
+
+
+async def mail_tokens(client: httpx.AsyncClient, recipient: str, kind: str) -> list[str]:
+    """The tokens of the queued e-mails of ``kind`` to ``recipient``, oldest first: tests
+    follow the link a user would click (the database holds only the tokens' hashes)."""
+    app = app_of(client)
+    async with app.state.session_factory() as session, session.begin():
+        bodies = (
+            await session.execute(
+                sa.select(outbox_table.c.body_text)
+                .where(
+                    outbox_table.c.recipient == recipient.strip().lower(),
+                    outbox_table.c.kind == kind,
+                )
+                .order_by(outbox_table.c.created_at)
+            )
+        ).scalars()
+        return [match.group(1) for body in bodies if (match := _TOKEN_IN_LINK.search(body))]
+
+
+async def mail_token(client: httpx.AsyncClient, recipient: str, kind: str) -> str:
+    tokens = await mail_tokens(client, recipient, kind)
+    assert tokens, f"no {kind} e-mail to {recipient}"
+    return tokens[-1]
+
+
 async def register(client: httpx.AsyncClient, **overrides: Any) -> dict[str, Any]:
+    """Register and confirm through the e-mail link, as an applicant does."""
     body = registration_body(**overrides)
     response = await client.post("/api/auth/register", json=body)
-    assert response.status_code == 201, response.text
-    return {**response.json(), "password": body["password"], "email": body["email"]}
+    assert response.status_code == 202, response.text
+    token = await mail_token(client, body["email"], "registration_confirmation")
+    confirmed = await client.post("/api/auth/register/confirm", json={"token": token})
+    assert confirmed.status_code == 201, confirmed.text
+    return {**confirmed.json(), "password": body["password"], "email": body["email"]}
 
 
 async def login(client: httpx.AsyncClient, email: str, password: str) -> dict[str, Any]:

@@ -19,7 +19,12 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from grants import __version__
 from grants.accounts.dependencies import DEPENDENCIES as ACCOUNT_DEPENDENCIES
 from grants.accounts.middleware import BearerAuthenticationMiddleware
-from grants.accounts.routes import AuthController, MeController, OrganisationController
+from grants.accounts.routes import (
+    AuthController,
+    InvitationController,
+    MeController,
+    OrganisationController,
+)
 from grants.accounts.signin import TokenPolicy
 from grants.accounts.throttle import ThrottleLimits
 from grants.accounts.tokens import TokenKeys
@@ -31,10 +36,12 @@ from grants.applications.attachments.dependencies import (
 from grants.applications.attachments.dependencies import SCANNER_STATE_KEY, STORAGE_STATE_KEY
 from grants.applications.attachments.scanner import Scanner, scanner_from_settings
 from grants.applications.attachments.storage import Storage, storage_from_settings
+from grants.applications.early_start import routes as early_start_routes
 from grants.core.errors import DomainError
 from grants.db.engine import build_engine, build_read_session_factory, build_session_factory
 from grants.evaluation.assignment import routes as assignment_routes
 from grants.evaluation.formal_check import routes as formal_check_routes
+from grants.evaluation.jury import routes as jury_routes
 from grants.evaluation.ranking import routes as ranking_routes
 from grants.evaluation.scoring import routes as scoring_routes
 from grants.guidelines.loader import SHIPPED
@@ -47,7 +54,7 @@ from grants.guidelines.routes import (
 )
 from grants.guidelines.service import record_guideline_versions
 from grants.health.routes import live, ready
-from grants.http import api_docs
+from grants.http import api_docs, openapi_errors
 from grants.http.dependencies import DEPENDENCIES, Clock, system_clock
 from grants.http.hooks import require_json_body
 from grants.http.logging_setup import configure_logging
@@ -133,6 +140,7 @@ def create_app(
             AuthController,
             MeController,
             OrganisationController,
+            InvitationController,
             GuidelineController,
             CallController,
             EligibilityCheckController,
@@ -142,6 +150,8 @@ def create_app(
             *assignment_routes.CONTROLLERS,
             *scoring_routes.CONTROLLERS,
             *ranking_routes.CONTROLLERS,
+            *jury_routes.CONTROLLERS,
+            *early_start_routes.CONTROLLERS,
             api_docs.assets_router(),
         ],
         dependencies={**DEPENDENCIES, **ACCOUNT_DEPENDENCIES, **ATTACHMENT_DEPENDENCIES},
@@ -198,6 +208,7 @@ def create_app(
         per_address=settings.login_failures_per_address,
         window=timedelta(seconds=settings.login_failure_window_seconds),
     )
+    openapi_errors.install(app, throttled_opts=[RATE_LIMITED])  # problem responses in /docs
     # Outermost layer: request ids and access log for every response, routing errors included.
     app.asgi_handler = RequestContextMiddleware(api_docs.DocsSecurityHeaders(app.asgi_handler))
     return app

@@ -6,9 +6,10 @@ import os
 import sys
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, NoReturn, TypeVar
 
 import click
+import sqlalchemy as sa
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn
 from rich.table import Table
@@ -19,7 +20,14 @@ from grants.core.roles import StaffRole
 from grants.settings import Settings, SettingsError, load_settings
 
 if TYPE_CHECKING:  # the CLI imports the heavy parts only when a command needs them
+    import procrastinate
+
     from grants.context import Context
+    from grants.core.errors import DomainError
+    from grants.demo import DemoAccount
+    from grants.jobs.admin import JobLine, TaskCount
+    from grants.jobs.health import WorkerHealth
+    from grants.jobs.worker import BackgroundWorker
 
 console = Console(stderr=True)
 T = TypeVar("T")
@@ -43,12 +51,13 @@ def _database_url(settings: Settings, *, migrate: bool = True) -> str:
 
     url = settings.database_url
     if url is None:
-        from grants.db.embedded import start_embedded_postgres
+        from grants.db.embedded import data_directory, start_embedded_postgres
 
-        with _spinner(f"starting embedded PostgreSQL in {settings.data_dir}/postgres …") as p:
+        where = data_directory(settings.data_dir)
+        with _spinner(f"starting embedded PostgreSQL in {where} …") as p:
             p.add_task("", total=None)
             url = start_embedded_postgres(settings.data_dir)
-        console.print(f"embedded PostgreSQL ready ({settings.data_dir}/postgres)")
+        console.print(f"embedded PostgreSQL ready ({where})")
     if migrate:
         with _spinner("applying database migrations …") as p:
             p.add_task("", total=None)
@@ -86,6 +95,38 @@ def _run_with_session(
     return asyncio.run(main())
 
 
+def _load_register_on_first_start(settings: Settings, url: str) -> None:
+    """An empty municipality register gets the shipped one (every municipality of Saxony), so
+    that every pre-check knows the keys and their area categories. A register with rows is
+    the operator's and is left as it is (`municipalities import --shipped` updates it)."""
+    import time
+
+    from grants.context import Context
+    from grants.guidelines.registry import GuidelineRegistry
+    from grants.municipalities.service import load_shipped_register_if_empty
+
+    def context(session: AsyncSession) -> Context:
+        # The register needs no guidelines: a broken guideline file is reported by the app.
+        return Context(
+            session=session,
+            actor=Actor.system("cli:first-start"),
+            now=datetime.now(UTC),
+            guidelines=GuidelineRegistry([]),
+        )
+
+    started = time.perf_counter()
+    with _spinner("loading the municipality register …") as p:
+        p.add_task("", total=None)
+        summary = _run_with_session(
+            settings, url, lambda session: load_shipped_register_if_empty(context(session))
+        )
+    if summary is not None:
+        console.print(
+            f"Gemeindeverzeichnis geladen (municipality register loaded): {summary.total} "
+            f"Gemeinden in {time.perf_counter() - started:.2f} s"
+        )
+
+
 @click.group()
 @click.version_option(package_name="grants")
 def main() -> None:
@@ -100,94 +141,313 @@ def serve(host: str | None, port: int | None, workers: int | None) -> None:
     """Start the API (embedded PostgreSQL unless GRANTS_DATABASE_URL is set)."""
     import uvicorn
 
+    from grants.db.embedded import interrupt_on_sigterm, stop_embedded_postgres
+
     settings = _settings()
-    url = _database_url(settings)
-    os.environ["GRANTS_DATABASE_URL"] = url  # inherited by the worker processes
-    host, port = host or settings.host, port or settings.port
-    console.print(
-        f"grants listening on http://{host}:{port} — API docs at http://{host}:{port}/docs"
-    )
-    uvicorn.run(
-        "grants.app:create_app_from_env",
-        factory=True,
-        host=host,
-        port=port,
-        workers=workers or settings.workers,
-        log_config=None,
-        access_log=False,  # our own access log carries the request id
-        server_header=False,
-    )
+    # Before the database starts: a SIGTERM from here on ends through the finally below.
+    interrupt_on_sigterm()
+    jobs_worker: BackgroundWorker | None = None
+    try:
+        url = _database_url(settings)
+        _load_register_on_first_start(settings, url)
+        os.environ["GRANTS_DATABASE_URL"] = url  # inherited by the worker processes
+        jobs_worker = _start_in_process_worker(settings, url)
+        host, port = host or settings.host, port or settings.port
+        console.print(f"grants listening on http://{host}:{port}", soft_wrap=True)
+        console.print(f"API docs at http://{host}:{port}/docs", soft_wrap=True)
+        uvicorn.run(
+            "grants.app:create_app_from_env",
+            factory=True,
+            host=host,
+            port=port,
+            workers=workers or settings.workers,
+            log_config=None,
+            access_log=False,  # our own access log carries the request id
+            server_header=False,
+            **settings.uvicorn_proxy_options(),  # GRANTS_TRUSTED_PROXIES; default: none
+        )
+    except KeyboardInterrupt:
+        pass  # Ctrl-C or SIGTERM: a normal way to stop a server (exit status 0)
+    finally:
+        # Before the embedded database goes: the worker finishes its jobs in hand on it.
+        if jobs_worker is not None and not jobs_worker.stop():
+            console.print("[yellow]job worker did not stop in time[/yellow]")
+        if settings.database_url is None:
+            stop_embedded_postgres(settings.data_dir)
+
+
+def _start_in_process_worker(settings: Settings, url: str) -> "BackgroundWorker | None":
+    """The job worker of a single `grants serve` (GRANTS_SERVE_WORKER: auto = on the embedded
+    database, where nobody starts `grants worker` beside it): mail is then delivered with
+    nothing else running. A thread of this process, so it ends with the server."""
+    from grants.http.logging_setup import configure_logging
+    from grants.jobs.worker import BackgroundWorker
+    from grants.settings import ServeWorker
+
+    wanted = settings.serve_worker
+    if wanted is ServeWorker.OFF or (wanted is ServeWorker.AUTO and settings.database_url):
+        return None
+    configure_logging(settings)  # the worker logs from this process, whatever uvicorn forks
+    jobs_worker = BackgroundWorker(settings.model_copy(update={"database_url": url}))
+    jobs_worker.start()
+    console.print("job worker running in this process (GRANTS_SERVE_WORKER)")
+    return jobs_worker
 
 
 @main.command()
-@click.option("--once", is_flag=True, help="Deliver what is due now, then exit.")
+@click.option("--once", is_flag=True, help="Run the jobs due now, then exit.")
 @click.option(
     "--poll-seconds",
     type=click.FloatRange(min=0.1, max=3600),
     default=None,
-    help="Seconds between looks for due mail (default GRANTS_WORKER_POLL_SECONDS or 5).",
+    help="Seconds between looks for due jobs when no notification came "
+    "(default GRANTS_WORKER_POLL_SECONDS or 5).",
 )
-def worker(once: bool, poll_seconds: float | None) -> None:
-    """Deliver queued e-mails (over SMTP with GRANTS_SMTP_URL, else as .eml files in
-    GRANTS_DATA_DIR/mail) and retry malware scans of quarantined attachments. Runs until
-    SIGTERM or Ctrl-C; start several for more throughput.
+@click.option(
+    "--concurrency",
+    type=click.IntRange(1, 100),
+    default=None,
+    help="Jobs run at once (default GRANTS_WORKER_CONCURRENCY or 4).",
+)
+@click.option(
+    "--queue",
+    "queues",
+    multiple=True,
+    help="Only jobs of this queue (mail, scans, jobs, builtin); repeat for several. Default: all.",
+)
+@click.option(
+    "--check",
+    is_flag=True,
+    help="Run nothing: exit 0 if some worker's heartbeat is recent, else 1.",
+)
+def worker(
+    once: bool,
+    poll_seconds: float | None,
+    concurrency: int | None,
+    queues: tuple[str, ...],
+    check: bool,
+) -> None:
+    """Run background jobs from the job queue: deliver queued e-mails (over SMTP with
+    GRANTS_SMTP_URL, else as .eml files in GRANTS_DATA_DIR/mail), retry malware scans of
+    quarantined attachments, retry the jobs of workers that died. Runs until SIGTERM or
+    Ctrl-C (the jobs in hand are finished first); start more, on any machine, for more
+    throughput.
 
     The schema is not migrated here (`grants serve` or `grants db upgrade` do that), so that
     a worker started beside the app never races it over a migration.
     """
     import signal
 
-    from grants.applications.attachments.jobs import run_rescanner
-    from grants.applications.attachments.scanner import scanner_from_settings
-    from grants.applications.attachments.service import rescan_pending
-    from grants.applications.attachments.storage import storage_from_settings
-    from grants.db.engine import build_engine, build_session_factory
     from grants.http.logging_setup import configure_logging
-    from grants.notifications.mailers import build_mailer
-    from grants.notifications.worker import deliver_all_due, run_worker
+    from grants.jobs.worker import Tally, serve_jobs
 
     settings = _settings()
     url = _database_url(settings, migrate=False)
-    settings = settings.model_copy(update={"database_url": url})
+    overrides: dict[str, object] = {"database_url": url}
+    if poll_seconds is not None:
+        overrides["worker_poll_seconds"] = poll_seconds
+    if concurrency is not None:
+        overrides["worker_concurrency"] = concurrency
+    settings = settings.model_copy(update=overrides)
+    if check:
+        _check_workers(settings)
+        return
     configure_logging(settings)
-    mailer = build_mailer(settings)
-    storage, scanner = storage_from_settings(settings), scanner_from_settings(settings)
+    tally = Tally()
 
-    async def work() -> tuple[int, int | None]:
-        engine = build_engine(settings)
+    async def work() -> None:
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
-        # Finish the message in hand, then stop: a message is never cut off mid-send.
+        # Finish the jobs in hand, then stop: a message is never cut off mid-send.
         for signum in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(signum, stop.set)
-        try:
-            factory = build_session_factory(engine)
-            if once:
-                await rescan_pending(factory, storage, scanner, now=datetime.now(UTC))
-                report = await deliver_all_due(
-                    factory, mailer, now=datetime.now(UTC), mail_from=settings.mail_from, stop=stop
-                )
-                return report.sent, report.failed
-            interval = poll_seconds or settings.worker_poll_seconds
-            rescanner = asyncio.create_task(
-                run_rescanner(factory, storage, scanner, poll_seconds=interval, stop=stop)
-            )
-            sent = await run_worker(
-                factory, mailer, mail_from=settings.mail_from, poll_seconds=interval, stop=stop
-            )
-            await rescanner
-            return sent, None
-        finally:
-            await engine.dispose()
+        if once:
+            await _defer_due_rescan(settings)
+        await serve_jobs(settings, stop=stop, once=once, queues=list(queues), tally=tally)
 
-    console.print(f"mail worker delivering to {mailer!r}{' (once)' if once else ''}")
-    sent, failed = asyncio.run(work())
-    if failed is None:
-        click.echo(f"mail worker stopped: {sent} gesendet (sent)")
+    console.print(f"job worker started{' (once)' if once else ''}")
+    asyncio.run(work())
+    sent = tally.succeeded[_DELIVER_TASK]
+    failed = sum(tally.failed.values())
+    if once:
+        click.echo(
+            f"mail: {sent} gesendet (sent), {tally.failed[_DELIVER_TASK]} fehlgeschlagen "
+            "(failed, stay queued)"
+        )
+        if failed:
+            click.echo(f"{failed} Jobs fehlgeschlagen (jobs failed, retried later)")
+            sys.exit(1)  # for cron and scripts: something needs a look (see the log)
         return
-    click.echo(f"mail: {sent} gesendet (sent), {failed} fehlgeschlagen (failed, stay queued)")
-    if failed:
-        sys.exit(1)  # for cron and scripts: something needs a look (see the log)
+    click.echo(
+        f"worker stopped: {sent} E-Mails gesendet (mails sent), {failed} Jobs "
+        "fehlgeschlagen (jobs failed)"
+    )
+
+
+_DELIVER_TASK = "mail.deliver"  # grants.notifications.worker.DELIVER_TASK, without the import
+
+
+def _check_workers(settings: Settings) -> None:
+    from grants.jobs.health import worker_health
+
+    health = _run_with_session(
+        settings,
+        settings.sqlalchemy_url(),
+        lambda session: worker_health(session, stalled_seconds=settings.worker_stalled_seconds),
+    )
+    oldest = health.oldest_due_seconds
+    click.echo(
+        f"{health.alive} Worker aktiv (workers alive); {health.due} Jobs fällig (due)"
+        + (f", der älteste seit {oldest:.0f} s (oldest waiting {oldest:.0f} s)" if oldest else "")
+        + f"; {health.failed} fehlgeschlagen (failed), {health.stalled} hängend (stalled)"
+    )
+    if not health.ok:
+        sys.exit(1)
+
+
+async def _defer_due_rescan(settings: Settings) -> None:
+    """`worker --once` sweeps quarantined attachments too, without waiting for the minute's
+    periodic tick."""
+    from grants.applications.attachments.jobs import defer_sweep
+    from grants.applications.attachments.service import rescan_due
+    from grants.db.engine import build_engine, build_session_factory
+
+    engine = build_engine(settings)
+    try:
+        async with build_session_factory(engine)() as session, session.begin():
+            due = await session.scalar(sa.select(sa.exists().where(rescan_due(datetime.now(UTC)))))
+            if due:
+                await defer_sweep(session)
+    finally:
+        await engine.dispose()
+
+
+@main.group()
+def jobs() -> None:
+    """The job queue (procrastinate): status, retry, cancel."""
+
+
+def _with_queue(
+    settings: Settings, work: Callable[[AsyncSession, "procrastinate.App"], Awaitable[T]]
+) -> T:
+    """Run ``work`` with a session of the app and an open procrastinate app."""
+    from grants.jobs.app import build_app
+
+    async def with_app(session: AsyncSession) -> T:
+        app = build_app(settings, max_connections=2)
+        async with app.open_async():
+            return await work(session, app)
+
+    return _run_with_session(settings, settings.sqlalchemy_url(), with_app)
+
+
+def _queue_settings() -> Settings:
+    settings = _settings()
+    return settings.model_copy(update={"database_url": _database_url(settings, migrate=False)})
+
+
+@jobs.command("status")
+@click.option("--limit", type=click.IntRange(1, 10_000), default=50, help="Jobs listed at most.")
+def jobs_status(limit: int) -> None:
+    """Workers, jobs per task and state, and the jobs that need a look (failed, running,
+    stalled, waiting for a retry)."""
+    from grants.jobs.admin import jobs_needing_attention, task_counts
+    from grants.jobs.health import worker_health
+
+    settings = _queue_settings()
+    stalled = settings.worker_stalled_seconds
+
+    async def work(
+        session: AsyncSession,
+    ) -> "tuple[WorkerHealth, list[TaskCount], list[JobLine]]":
+        return (
+            await worker_health(session, stalled_seconds=stalled),
+            await task_counts(session),
+            await jobs_needing_attention(session, stalled_seconds=stalled, limit=limit),
+        )
+
+    health, counts, attention = _run_with_session(settings, settings.sqlalchemy_url(), work)
+    heartbeat = health.last_heartbeat_seconds
+    click.echo(
+        f"workers: {health.alive} alive"
+        + ("" if heartbeat is None else f", last heartbeat {heartbeat:.0f} s ago")
+    )
+    click.echo(
+        f"jobs: {health.due} due, {health.waiting} waiting for a retry, "
+        f"{health.failed} failed, {health.stalled} stalled"
+    )
+    for count in counts:
+        states = ", ".join(f"{state} {n}" for state, n in sorted(count.counts.items()))
+        click.echo(f"  {count.queue}/{count.task}: {states}")
+    if attention:
+        click.echo("needing a look:")
+        for job in attention:
+            click.echo(f"  {job.describe()}")
+
+
+@jobs.command("retry")
+@click.argument("job_ids", nargs=-1, type=click.IntRange(min=1))
+@click.option("--failed", is_flag=True, help="Every failed job.")
+@click.option("--stalled", is_flag=True, help="Every job of a worker that stopped answering.")
+@click.option("--waiting", is_flag=True, help="Every job waiting for its back-off: run it now.")
+def jobs_retry(job_ids: tuple[int, ...], failed: bool, stalled: bool, waiting: bool) -> None:
+    """Run jobs again now: the JOB_IDS given (see `grants jobs status`), or all of a kind.
+    Exit status 1 if a job named was not found or could not be retried."""
+    from grants.jobs.admin import RetryOutcome, retry, select_jobs
+
+    if bool(job_ids) == (failed or stalled or waiting):
+        raise click.UsageError(
+            "JOB_IDS oder --failed/--stalled/--waiting angeben, nicht beides "
+            "(give JOB_IDS or --failed/--stalled/--waiting, not both)"
+        )
+    settings = _queue_settings()
+
+    async def work(
+        session: AsyncSession, app: "procrastinate.App"
+    ) -> "tuple[list[RetryOutcome], set[int]]":
+        found = await select_jobs(
+            session,
+            stalled_seconds=settings.worker_stalled_seconds,
+            ids=list(job_ids),
+            failed=failed,
+            waiting=waiting,
+            stalled=stalled,
+        )
+        now = datetime.now(UTC)
+        outcomes = [await retry(app, job, now=now) for job in found]
+        return outcomes, set(job_ids) - {job.id for job in found}
+
+    outcomes, missing = _with_queue(settings, work)
+    for outcome in outcomes:
+        click.echo(f"#{outcome.job.id} {outcome.job.task}: {outcome.note}")
+    for job_id in sorted(missing):
+        click.echo(f"#{job_id}: nicht gefunden (not found)")
+    if not outcomes and not missing:
+        click.echo("nichts zu tun (nothing to retry)")
+    if missing or not all(o.done for o in outcomes):
+        sys.exit(1)
+
+
+@jobs.command("cancel")
+@click.argument("job_id", type=click.IntRange(min=1))
+@click.option("--abort", is_flag=True, help="Also stop the job if a worker is running it.")
+def jobs_cancel(job_id: int, abort: bool) -> None:
+    """Cancel a waiting job (with --abort also a running one). A cancelled mail stays unsent
+    in the outbox; `grants jobs retry JOB_ID` queues it again."""
+    from grants.jobs.admin import cancel
+
+    settings = _queue_settings()
+
+    async def work(session: AsyncSession, app: "procrastinate.App") -> bool:
+        return await cancel(app, job_id, abort=abort)
+
+    if not _with_queue(settings, work):
+        click.echo(
+            f"#{job_id}: nicht abgebrochen: unbekannt, läuft oder schon beendet "
+            "(not cancelled: unknown, running (try --abort) or finished)"
+        )
+        sys.exit(1)
+    click.echo(f"#{job_id}: abgebrochen (cancelled{' or abort requested' if abort else ''})")
 
 
 @main.group()
@@ -281,40 +541,169 @@ def create_staff(
     click.echo(f"staff user {normalise_email(email)} {verb}: {user_id}, roles {', '.join(roles)}")
 
 
+def _run_all_or_nothing(
+    settings: Settings, url: str, work: Callable[[AsyncSession], Awaitable[T]]
+) -> T:
+    """``work`` in one database transaction, committed only if it all succeeds: the
+    services' own transactions become savepoints inside it (as in the tests)."""
+    from grants.db.engine import build_engine
+
+    async def main() -> T:
+        engine = build_engine(settings.model_copy(update={"database_url": url}))
+        try:
+            async with engine.connect() as connection, connection.begin():
+                session = AsyncSession(
+                    bind=connection,
+                    expire_on_commit=False,
+                    join_transaction_mode="create_savepoint",
+                )
+                try:
+                    return await work(session)
+                finally:
+                    await session.close()
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(main())
+
+
+def _refused(exc: "DomainError") -> NoReturn:
+    console.print(f"[red]{exc.detail}[/red]")
+    for problem in exc.problems:
+        console.print(f"  {problem.field}: {problem.message}")
+    for key, value in (exc.extra or {}).items():
+        console.print(f"  {key}: {value}")
+    sys.exit(1)
+
+
+def _accounts_table(title: str, accounts: "list[DemoAccount]") -> Table:
+    """Address and password never wrap nor shorten, whatever the terminal's width (they are
+    copied from here); the role and what the account has wrap instead."""
+    table = Table(title=title)
+    table.add_column(
+        "e-mail", no_wrap=True, min_width=len(max((a.email for a in accounts), key=len, default=""))
+    )
+    table.add_column("password", no_wrap=True, min_width=19)
+    table.add_column("role", overflow="fold")
+    for account in accounts:
+        role = f"{account.role}: {account.detail}" if account.detail else account.role
+        table.add_row(account.email, account.password or "(exists; unchanged)", role)
+    return table
+
+
 @main.group()
 def demo() -> None:
-    """Demo data."""
+    """Demo data: accounts, a draft, and a call full of scored applications."""
 
 
 @demo.command("seed")
-def demo_seed() -> None:
-    """Create a demo programme manager, evaluator and applicant (with a draft application);
-    print their passwords once."""
-    from grants.demo import seed_demo
+@click.option(
+    "--scenario",
+    is_flag=True,
+    help="Also fill the closed call 2024-1 with 30 applications, submitted, formally "
+    "checked, assigned and scored: the ranking shows a funding line and a reserve at once.",
+)
+def demo_seed(scenario: bool) -> None:
+    """Create a demo programme manager, four evaluators (in the pool) and an applicant with a
+    complete draft and its concept PDF, ready to submit; print their passwords once. Existing
+    demo accounts are kept (passwords unchanged). All or nothing."""
+    import time
+
+    from grants.core.errors import DomainError
+    from grants.demo import SEED_STEPS, Uploads, seed_demo
+    from grants.demo_scenario import ScenarioSummary, run_scenario, scenario_steps
     from grants.guidelines.loader import SHIPPED
     from grants.guidelines.registry import load_registry
 
     settings = _settings()
     url = _database_url(settings)
+    _load_register_on_first_start(settings, url)  # the demo draft names a municipality
+    registry = load_registry(settings.guidelines_dir or SHIPPED)
+    uploads = Uploads.from_settings(settings)
+    total = SEED_STEPS + (scenario_steps() if scenario else 0)
+    started = time.perf_counter()
     with Progress(
         TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), console=console
     ) as progress:
-        task = progress.add_task("seeding demo accounts", total=3)
-        created = _run_with_session(
-            settings,
-            url,
-            lambda session: seed_demo(
+        task = progress.add_task("seeding demo accounts", total=total)
+
+        async def work(
+            session: AsyncSession,
+        ) -> "tuple[list[DemoAccount], ScenarioSummary | None]":
+            accounts = await seed_demo(
                 session,
-                registry=load_registry(settings.guidelines_dir or SHIPPED),
+                registry=registry,
+                uploads=uploads,
                 on_step=lambda: progress.advance(task),
-            ),
+            )
+            if not scenario:
+                return accounts, None
+            progress.update(task, description="filling call 2024-1")
+            summary = await run_scenario(
+                session,
+                registry=registry,
+                uploads=uploads,
+                on_step=lambda done: progress.update(task, advance=1, description=done[:40]),
+            )
+            progress.update(task, completed=total, description="done")
+            return accounts, summary
+
+        try:
+            created, summary = _run_all_or_nothing(settings, url, work)
+        except DomainError as exc:
+            progress.stop()
+            _refused(exc)
+    elapsed = time.perf_counter() - started
+    out = Console()
+    out.print(_accounts_table("Demo accounts (passwords are shown only now)", created))
+    if summary is None:
+        out.print(f"demo seeded in {elapsed:.1f} s")
+    elif summary.already_there:
+        out.print(
+            f"Szenario schon vorhanden (scenario already there): call {summary.call} has "
+            f"{summary.applications} demo applications; nothing changed ({elapsed:.1f} s)."
         )
-    table = Table(title="Demo accounts (passwords are shown only now)")
-    for column in ("role", "e-mail", "password"):
-        table.add_column(column)
-    for account in created:
-        table.add_row(account.role, account.email, account.password or "(exists; unchanged)")
-    Console().print(table)
+    else:
+        out.print(
+            f"Szenario (scenario): call {summary.call}: {summary.applications} applications "
+            f"from {summary.organisations} organisations ({summary.acknowledged} with "
+            f"acknowledged failing rules); {summary.in_review} in review, "
+            f"{summary.information_requested} with a request for information, "
+            f"{summary.rejection_proposed} with a proposed formal rejection; "
+            f"{summary.assignments} assignments, {summary.sheets} score sheets; "
+            f"in {elapsed:.1f} s."
+        )
+        out.print(
+            "The applicant accounts of the scenario (…@demo.grants.example) have random "
+            "passwords: `grants demo reset-passwords --email ADDRESS` gives one a new one."
+        )
+
+
+@demo.command("reset-passwords")
+@click.option(
+    "--email",
+    "emails",
+    multiple=True,
+    help="Only this demo account (repeat for several); default: every demo account.",
+)
+def demo_reset_passwords(emails: tuple[str, ...]) -> None:
+    """Give the demo accounts (addresses @demo.grants.example, no other) new passwords and
+    print them once; their login sessions end."""
+    from grants.core.errors import DomainError
+    from grants.demo import reset_demo_passwords
+
+    settings = _settings()
+    url = _database_url(settings)
+    try:
+        accounts = _run_with_session(
+            settings, url, lambda session: reset_demo_passwords(session, emails=emails)
+        )
+    except DomainError as exc:
+        _refused(exc)
+    if not accounts:
+        click.echo("no demo accounts (run `grants demo seed` first)")
+        return
+    Console().print(_accounts_table("New demo passwords (shown only now)", accounts))
 
 
 @main.group()
@@ -378,27 +767,41 @@ _MAX_PROBLEMS_SHOWN = 50
 @municipalities.command("import")
 @click.argument("file", required=False, type=click.Path(exists=True, dir_okay=False, readable=True))
 @click.option(
+    "--shipped",
+    is_flag=True,
+    help="Import the shipped register (all 418 Saxon municipalities, see its README).",
+)
+@click.option(
     "--demo", is_flag=True, help="Import the shipped demo file (39 Saxon municipalities)."
 )
-def municipalities_import(file: str | None, demo: bool) -> None:
+def municipalities_import(file: str | None, shipped: bool, demo: bool) -> None:
     """Import (insert or update) municipalities from a CSV FILE, all or nothing.
 
-    Columns: key,name,district,population,area_category; comma or semicolon separated, UTF-8.
+    Columns: key,name,district,population,area_category, optionally population_date and
+    area_category_source; comma or semicolon separated, UTF-8.
     Invalid files are refused with FILE:LINE: column: reason, and nothing is written.
+    `grants serve` loads the shipped register by itself into an empty database.
     """
     import hashlib
-    from importlib import resources
     from pathlib import Path
 
     from grants.municipalities.csv_format import parse_bytes
-    from grants.municipalities.service import import_municipalities
+    from grants.municipalities.service import (
+        DEMO_FILE,
+        SHIPPED_FILE,
+        import_municipalities,
+        shipped_file,
+    )
 
-    if demo == (file is not None):
-        raise click.UsageError("entweder FILE oder --demo angeben (give either FILE or --demo)")
+    if (file is not None) + shipped + demo != 1:
+        raise click.UsageError(
+            "genau eines angeben: FILE, --shipped oder --demo "
+            "(give exactly one of FILE, --shipped, --demo)"
+        )
     settings = _settings()
     if file is None:
-        demo_file = resources.files("grants.municipalities") / "data" / "sachsen_demo.csv"
-        source, data = demo_file.name, demo_file.read_bytes()
+        packaged = shipped_file(SHIPPED_FILE if shipped else DEMO_FILE)
+        source, data = packaged.name, packaged.data
     else:
         source, data = file, Path(file).read_bytes()
     # Validate before touching the database: a bad file needs no server, and is refused whole.

@@ -4,6 +4,7 @@ Nothing here is read at import time; ``load_settings()`` is called by the CLI an
 ``create_app_from_env`` and the result is passed down explicitly.
 """
 
+import ipaddress
 import json
 from enum import StrEnum
 from pathlib import Path
@@ -33,6 +34,12 @@ class Environment(StrEnum):
 class LogFormat(StrEnum):
     JSON = "json"
     CONSOLE = "console"
+
+
+class ServeWorker(StrEnum):
+    AUTO = "auto"
+    ON = "on"
+    OFF = "off"
 
 
 class Settings(BaseSettings):
@@ -66,6 +73,18 @@ class Settings(BaseSettings):
     login_failures_per_account: Annotated[int, Field(ge=1)] = 5
     login_failures_per_address: Annotated[int, Field(ge=1)] = 20
     login_failure_window_seconds: Annotated[int, Field(ge=1)] = 60
+    # Anonymous account requests (registration, password reset) and token refresh; see
+    # accounts/throttle.py and docs/configuration.md.
+    registrations_per_address: Annotated[int, Field(ge=1)] = 20
+    password_resets_per_address: Annotated[int, Field(ge=1)] = 10
+    account_mails_per_recipient: Annotated[int, Field(ge=1)] = 5
+    account_request_window_seconds: Annotated[int, Field(ge=1)] = 3600
+    refreshes_per_session: Annotated[int, Field(ge=1)] = 10
+    refresh_failures_per_address: Annotated[int, Field(ge=1)] = 20
+    refresh_window_seconds: Annotated[int, Field(ge=1)] = 60
+    registration_confirmation_hours: Annotated[int, Field(ge=1, le=168)] = 24
+    password_reset_minutes: Annotated[int, Field(ge=5, le=1440)] = 30
+    invitation_days: Annotated[int, Field(ge=1, le=30)] = 7
     precheck_requests_per_minute: Annotated[
         int, Field(ge=0, description="per client address; 0 switches the limit off")
     ] = 60
@@ -81,7 +100,7 @@ class Settings(BaseSettings):
     )
     storage_endpoint: str | None = Field(
         default=None,
-        description="S3 endpoint URL for non-AWS stores (MinIO), e.g. http://minio:9000",
+        description="S3 endpoint URL for non-AWS stores (SeaweedFS), e.g. http://seaweedfs:8333",
     )
     clamd_address: str | None = Field(
         default=None,
@@ -99,14 +118,64 @@ class Settings(BaseSettings):
     )
     mail_from: str = "Förderportal LIfD <noreply@foerderportal.invalid>"
     worker_poll_seconds: Annotated[
-        float, Field(gt=0, le=3600, description="how often `grants worker` looks for due mail")
+        float,
+        Field(
+            gt=0,
+            le=3600,
+            description=(
+                "how often a worker looks for due jobs when no notification woke it "
+                "(PostgreSQL LISTEN/NOTIFY wakes it at once for new jobs)"
+            ),
+        ),
     ] = 5.0
+    worker_concurrency: Annotated[
+        int, Field(ge=1, le=100, description="jobs one worker process runs at the same time")
+    ] = 4
+    worker_heartbeat_seconds: Annotated[
+        float, Field(gt=0, le=600, description="how often a worker records that it is alive")
+    ] = 10.0
+    worker_stalled_seconds: Annotated[
+        float,
+        Field(
+            gt=0,
+            le=3600,
+            description=(
+                "a worker silent for this long counts as dead: its running jobs are retried "
+                "(at least twice the heartbeat interval)"
+            ),
+        ),
+    ] = 30.0
+    serve_worker: ServeWorker = Field(
+        default=ServeWorker.AUTO,
+        description=(
+            "whether `grants serve` runs a job worker in its own process: auto = only on the "
+            "embedded database (a single `grants serve` then delivers mail by itself)"
+        ),
+    )
+    jobs_keep_days: Annotated[
+        int, Field(ge=1, le=3650, description="finished jobs are kept this long for status")
+    ] = 7
     log_level: str = "INFO"
     log_format: LogFormat = LogFormat.JSON
     host: str = "127.0.0.1"
     port: Annotated[int, Field(ge=1, le=65535)] = 8000
     workers: Annotated[int, Field(ge=1, le=64)] = 1
-    public_base_url: AnyHttpUrl | None = None
+    trusted_proxies: str = Field(
+        default="",
+        description=(
+            "Comma-separated addresses or networks (10.0.0.5, 172.16.0.0/12) of the reverse "
+            "proxies whose X-Forwarded-For and X-Forwarded-Proto are believed; * for any "
+            "client. Empty (the default): proxy headers are ignored, the client address is the "
+            "connection's."
+        ),
+    )
+    public_base_url: AnyHttpUrl | None = Field(
+        default=None,
+        description=(
+            "Public address of the portal, the base of links in e-mails (never taken from a "
+            "request's Host header); unset: http://host:port of these settings."
+        ),
+    )
 
     @field_validator("database_url")
     @classmethod
@@ -115,6 +184,29 @@ class Settings(BaseSettings):
             return None
         as_asyncpg_url(value)  # raises ValueError naming the problem
         return value
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxy_addresses(cls, value: str) -> str:
+        # uvicorn takes a mistyped entry for a host name that never matches and says nothing:
+        # refuse it here, naming the variable.
+        entries = [entry.strip() for entry in value.split(",") if entry.strip()]
+        if entries == ["*"]:
+            return "*"
+        normalised = []
+        for entry in entries:
+            try:
+                # uvicorn parses networks strictly (10.0.0.5/8 would become a dead literal).
+                if "/" in entry:
+                    normalised.append(str(ipaddress.ip_network(entry, strict=False)))
+                else:
+                    normalised.append(str(ipaddress.ip_address(entry)))
+            except ValueError:
+                raise ValueError(
+                    f"{entry!r} is not an IP address or network (e.g. 10.0.0.5, 172.16.0.0/12; "
+                    "or * alone for any)"
+                ) from None
+        return ",".join(normalised)
 
     @field_validator("log_level")
     @classmethod
@@ -137,6 +229,13 @@ class Settings(BaseSettings):
             raise ValueError("GRANTS_OIDC_ISSUER needs GRANTS_OIDC_JWKS or GRANTS_OIDC_JWKS_FILE")
         if self.oidc_issuer == self.jwt_issuer:
             raise ValueError("GRANTS_OIDC_ISSUER must differ from GRANTS_JWT_ISSUER")
+        if self.worker_stalled_seconds < 2 * self.worker_heartbeat_seconds:
+            # A live worker that misses one beat (a slow database) must not be taken for dead:
+            # its jobs would run a second time beside it.
+            raise ValueError(
+                "GRANTS_WORKER_STALLED_SECONDS must be at least twice "
+                "GRANTS_WORKER_HEARTBEAT_SECONDS"
+            )
         return self
 
     def load_oidc_jwks(self) -> dict[str, Any] | None:
@@ -147,6 +246,16 @@ class Settings(BaseSettings):
             document: dict[str, Any] = json.loads(self.oidc_jwks_file.read_text("utf-8"))
             return document
         return None
+
+    def uvicorn_proxy_options(self) -> dict[str, Any]:
+        """What ``grants serve`` tells uvicorn about proxies: nothing is trusted unless named,
+        so a forged ``X-Forwarded-For`` cannot choose the address that login throttling and the
+        pre-check's rate limit count. (uvicorn's own default trusts 127.0.0.1, which a local
+        proxy passing the client's header through turns into a hole.)"""
+        return {
+            "proxy_headers": bool(self.trusted_proxies),
+            "forwarded_allow_ips": self.trusted_proxies,
+        }
 
     def sqlalchemy_url(self) -> str:
         if self.database_url is None:

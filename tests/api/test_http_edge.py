@@ -49,8 +49,9 @@ async def test_unknown_route_is_404_problem(client: httpx.AsyncClient) -> None:
 
 async def test_wrong_method_is_405_problem_with_allow(client: httpx.AsyncClient) -> None:
     response = await client.delete("/api/me")
-    _is_problem(response, 405)
+    body = _is_problem(response, 405)
     assert "GET" in response.headers["allow"]
+    assert "erlaubt: " in str(body["detail"]) and "GET" in str(body["detail"])
 
 
 async def test_oversized_body_is_413_before_being_read(
@@ -62,7 +63,9 @@ async def test_oversized_body_is_413_before_being_read(
         content=b"{" + b" " * size + b"}",
         headers={"content-type": "application/json"},
     )
-    _is_problem(response, 413)
+    body = _is_problem(response, 413)
+    assert body["limit_bytes"] == settings.max_request_body_bytes
+    assert str(body["detail"]).startswith("Der Anfragekörper ist zu groß")
 
 
 async def test_oversized_streamed_body_without_length_is_413(
@@ -166,7 +169,7 @@ async def test_openapi_is_3_1_with_stable_operation_ids(client: httpx.AsyncClien
 async def test_registration_body_validation_survives_docs(client: httpx.AsyncClient) -> None:
     # A sanity check that an ordinary request still works after the docs were generated.
     response = await client.post("/api/auth/register", json=registration_body())
-    assert response.status_code == 201
+    assert response.status_code == 202
 
 
 async def test_missing_body_names_the_body(client: httpx.AsyncClient) -> None:

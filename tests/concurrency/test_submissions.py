@@ -7,6 +7,7 @@ import uuid
 from collections.abc import AsyncIterator
 
 import httpx
+import pytest
 import pytest_asyncio
 import sqlalchemy as sa
 from litestar import Litestar
@@ -21,6 +22,9 @@ from grants.db.engine import build_read_session_factory, build_session_factory
 from grants.settings import as_asyncpg_url
 from tests.applications_factories import applicant, attach_concept, draft, if_match
 from tests.conftest import client_for, make_settings
+
+# Drafts name a municipality: the committed database needs the register (first start).
+pytestmark = pytest.mark.usefixtures("committed_register")
 
 
 @pytest_asyncio.fixture

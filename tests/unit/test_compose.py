@@ -34,7 +34,9 @@ DIGEST = re.compile(r"sha256:[0-9a-f]{64}")
 # - axllent/mailpit: /mailpit is the image's entrypoint binary, `readyz` its own HEALTHCHECK.
 HEALTHCHECK_COMMANDS: dict[str, frozenset[str]] = {
     "postgres": frozenset({"pg_isready"}),
-    "grants": frozenset({"python"}),
+    # python: the app's HTTP readiness; grants: `grants worker --check` (the job queue's
+    # worker heartbeat), a console script of the image itself.
+    "grants": frozenset({"python", "grants"}),
     "clamav/clamav-debian": frozenset({"clamdcheck.sh"}),
     "chrislusf/seaweedfs": frozenset({"curl"}),
     "axllent/mailpit": frozenset({"/mailpit"}),

@@ -16,7 +16,7 @@ SHARED_PACKAGES = {"core", "db", "http"}
 FEATURES = {p.parent.name for p in (SRC / "grants").glob("*/__init__.py")} - SHARED_PACKAGES
 # Composition roots wire the features together and may reach any of their modules. demo.py
 # is one too: it seeds demonstration data the way the features' own tests would.
-ROOTS = {"grants.app", "grants.cli", "grants.demo", "grants.db.tables"}
+ROOTS = {"grants.app", "grants.cli", "grants.demo", "grants.demo_scenario", "grants.db.tables"}
 # Pure third-party libraries core may use: zxcvbn rates a password from the password alone.
 CORE_THIRD_PARTY = {"zxcvbn"}
 NEVER_PUBLIC = {"tables", "routes"}

@@ -3,19 +3,34 @@
 import uuid
 from typing import Any
 
-from litestar import Controller, Request, Response, get, patch, post
+from litestar import Controller, Request, Response, delete, get, patch, post
 from litestar.datastructures import CacheControlHeader, ResponseHeader
 from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
-from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_204_NO_CONTENT
+from litestar.status_codes import (
+    HTTP_200_OK,
+    HTTP_201_CREATED,
+    HTTP_202_ACCEPTED,
+    HTTP_204_NO_CONTENT,
+)
 
-from grants.accounts import service, signin
+from grants.accounts import invitations, password_reset, registration, service, signin
+from grants.accounts.policy import AccountPolicy
 from grants.accounts.schemas import (
+    AccountRequestAccepted,
+    InvitationAccept,
+    InvitationAccepted,
+    InvitationCreate,
+    InvitationPublic,
     LoginRequest,
+    MemberPublic,
     MePublic,
     OrganisationPublic,
     OrganisationUpdate,
+    PasswordResetConfirm,
+    PasswordResetRequest,
     RefreshRequest,
+    RegistrationConfirm,
     RegistrationCreate,
     RegistrationPublic,
     TokenPair,
@@ -23,6 +38,7 @@ from grants.accounts.schemas import (
 from grants.accounts.signin import TokenPolicy
 from grants.accounts.throttle import ThrottleLimits
 from grants.context import Context, UserContext
+from grants.core.access import Principal
 from grants.http.dependencies import client_address
 from grants.http.fields import Page
 from grants.http.guards import BEARER, MANAGERS
@@ -42,16 +58,79 @@ class AuthController(Controller):
     @post(
         "/register",
         operation_id="registerApplicant",
-        summary="Register an applicant user together with its organisation",
-        status_code=HTTP_201_CREATED,
+        summary="Register an applicant user with its organisation: 202 and a confirmation "
+        "e-mail (the same answer for an address that already has an account)",
+        status_code=HTTP_202_ACCEPTED,
         exclude_from_auth=True,
     )
     async def register(
         self,
+        request: Request[Any, Any, Any],
         data: JSONBody[RegistrationCreate],
         anonymous_context: NamedDependency[Context],
+        account_policy: NamedDependency[AccountPolicy],
+    ) -> AccountRequestAccepted:
+        return await registration.request_registration(
+            anonymous_context,
+            data,
+            client_address=client_address(request),
+            policy=account_policy,
+        )
+
+    @post(
+        "/register/confirm",
+        operation_id="confirmRegistration",
+        summary="Confirm a registration with the token from its e-mail: creates the user, "
+        "the organisation and the admin membership",
+        status_code=HTTP_201_CREATED,
+        exclude_from_auth=True,
+    )
+    async def confirm_registration(
+        self,
+        data: JSONBody[RegistrationConfirm],
+        anonymous_context: NamedDependency[Context],
     ) -> RegistrationPublic:
-        return await service.register_applicant(anonymous_context, data)
+        return await registration.confirm_registration(anonymous_context, data.token)
+
+    @post(
+        "/password-reset",
+        operation_id="requestPasswordReset",
+        summary="Ask for a password-reset e-mail (the same answer whether or not the address "
+        "has an account)",
+        status_code=HTTP_202_ACCEPTED,
+        exclude_from_auth=True,
+    )
+    async def request_password_reset(
+        self,
+        request: Request[Any, Any, Any],
+        data: JSONBody[PasswordResetRequest],
+        anonymous_context: NamedDependency[Context],
+        account_policy: NamedDependency[AccountPolicy],
+    ) -> AccountRequestAccepted:
+        return await password_reset.request_password_reset(
+            anonymous_context,
+            str(data.email),
+            client_address=client_address(request),
+            policy=account_policy,
+        )
+
+    @post(
+        "/password-reset/confirm",
+        operation_id="confirmPasswordReset",
+        summary="Set a new password with the token from the reset e-mail; ends every login "
+        "session of the user",
+        status_code=HTTP_204_NO_CONTENT,
+        exclude_from_auth=True,
+    )
+    async def confirm_password_reset(
+        self,
+        data: JSONBody[PasswordResetConfirm],
+        anonymous_context: NamedDependency[Context],
+        account_policy: NamedDependency[AccountPolicy],
+    ) -> None:
+        await password_reset.confirm_password_reset(
+            anonymous_context, data.token, data.password, policy=account_policy
+        )
 
     @post(
         "/login",
@@ -90,12 +169,18 @@ class AuthController(Controller):
     )
     async def refresh(
         self,
+        request: Request[Any, Any, Any],
         data: JSONBody[RefreshRequest],
         anonymous_context: NamedDependency[Context],
         token_policy: NamedDependency[TokenPolicy],
+        account_policy: NamedDependency[AccountPolicy],
     ) -> TokenPair:
         return await signin.refresh_tokens(
-            anonymous_context, data.refresh_token, policy=token_policy
+            anonymous_context,
+            data.refresh_token,
+            policy=token_policy,
+            client_address=client_address(request),
+            limits=account_policy,
         )
 
     @post(
@@ -175,3 +260,110 @@ class OrganisationController(Controller):
             context, organisation_id, data, if_match=if_match
         )
         return with_etag(updated)
+
+    @post(
+        "/{organisation_id:uuid}/invitations",
+        operation_id="inviteMember",
+        summary="Invite an e-mail address into the organisation with a role (organisation "
+        "admins); replaces an open invitation of the same address",
+        status_code=HTTP_201_CREATED,
+        security=BEARER,
+    )
+    async def invite(
+        self,
+        organisation_id: FromPath[uuid.UUID],
+        data: JSONBody[InvitationCreate],
+        context: NamedDependency[UserContext],
+        account_policy: NamedDependency[AccountPolicy],
+    ) -> InvitationPublic:
+        return await invitations.invite(context, organisation_id, data, policy=account_policy)
+
+    @get(
+        "/{organisation_id:uuid}/invitations",
+        operation_id="listInvitations",
+        summary="Invitations neither accepted nor revoked, newest first (organisation admins)",
+        security=BEARER,
+    )
+    async def list_invitations(
+        self,
+        organisation_id: FromPath[uuid.UUID],
+        context: NamedDependency[UserContext],
+        limit: Limit = DEFAULT_LIMIT,
+        offset: Offset = 0,
+    ) -> Page[InvitationPublic]:
+        return await invitations.list_invitations(
+            context, organisation_id, limit=limit, offset=offset
+        )
+
+    @delete(
+        "/{organisation_id:uuid}/invitations/{invitation_id:uuid}",
+        operation_id="revokeInvitation",
+        summary="Revoke an invitation: its link stops working (organisation admins)",
+        status_code=HTTP_204_NO_CONTENT,
+        security=BEARER,
+    )
+    async def revoke_invitation(
+        self,
+        organisation_id: FromPath[uuid.UUID],
+        invitation_id: FromPath[uuid.UUID],
+        context: NamedDependency[UserContext],
+    ) -> None:
+        await invitations.revoke_invitation(context, organisation_id, invitation_id)
+
+    @get(
+        "/{organisation_id:uuid}/members",
+        operation_id="listMembers",
+        summary="The organisation's members and their roles (organisation admins)",
+        security=BEARER,
+    )
+    async def list_members(
+        self,
+        organisation_id: FromPath[uuid.UUID],
+        context: NamedDependency[UserContext],
+        limit: Limit = DEFAULT_LIMIT,
+        offset: Offset = 0,
+    ) -> Page[MemberPublic]:
+        return await invitations.list_members(context, organisation_id, limit=limit, offset=offset)
+
+    @delete(
+        "/{organisation_id:uuid}/members/{user_id:uuid}",
+        operation_id="removeMember",
+        summary="Remove a member from the organisation (organisation admins; never the last admin)",
+        status_code=HTTP_204_NO_CONTENT,
+        security=BEARER,
+    )
+    async def remove_member(
+        self,
+        organisation_id: FromPath[uuid.UUID],
+        user_id: FromPath[uuid.UUID],
+        context: NamedDependency[UserContext],
+    ) -> None:
+        await invitations.remove_member(context, organisation_id, user_id)
+
+
+class InvitationController(Controller):
+    path = "/api/invitations"
+    tags = ["accounts"]
+
+    @post(
+        "/accept",
+        operation_id="acceptInvitation",
+        summary="Accept an invitation with the token from its e-mail: signed in as the "
+        "invited address, or with the data of a new account",
+        status_code=HTTP_201_CREATED,
+        exclude_from_auth=True,
+        # Optional: a bearer token of the invited address, or none.
+        security=[*BEARER, {}],
+    )
+    async def accept(
+        self,
+        data: JSONBody[InvitationAccept],
+        anonymous_context: NamedDependency[Context],
+        optional_principal: NamedDependency[Principal | None],
+    ) -> InvitationAccepted:
+        return await invitations.accept_invitation(
+            anonymous_context, data, principal=optional_principal
+        )
+
+
+CONTROLLERS = [AuthController, MeController, OrganisationController, InvitationController]

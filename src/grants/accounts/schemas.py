@@ -3,16 +3,28 @@ Table objects are never returned directly."""
 
 import uuid
 from datetime import datetime
+from enum import StrEnum
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints, field_validator
 
+from grants.accounts.onetime import TOKEN_PATTERN
 from grants.core.roles import ApplicantType, OrganisationRole, StaffRole
 from grants.http.fields import StrictInput
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 PostalCode = Annotated[str, StringConstraints(pattern=r"^[0-9]{5}$")]
 MunicipalityKey = Annotated[str, StringConstraints(pattern=r"^[0-9]{8}$")]
+Email = Annotated[EmailStr, Field(max_length=254, examples=["anna@kulturwerk.example"])]
+Password = Annotated[str, Field(max_length=1024, examples=["lange-und-unvorhersehbar-42"])]
+EmailToken = Annotated[
+    str,
+    Field(
+        pattern=TOKEN_PATTERN,
+        description="the code from the e-mail link (after #token=)",
+        examples=["q3N0bVh6Xk9sZ2lJc1BjR3dQb2FxV0VsS2Rtb0ZvdXM"],
+    ),
+]
 
 
 class _Input(StrictInput):
@@ -75,10 +87,30 @@ class OrganisationPublic(BaseModel):
 
 
 class RegistrationCreate(_Input):
-    email: Annotated[EmailStr, Field(max_length=254, examples=["anna@kulturwerk.example"])]
-    password: Annotated[str, Field(max_length=1024, examples=["lange-und-unvorhersehbar-42"])]
+    email: Email
+    password: Password
     display_name: Annotated[Text, Field(max_length=120, examples=["Anna Beispiel"])]
     organisation: OrganisationCreate
+
+
+class AccountRequestAccepted(BaseModel):
+    """The one answer to a registration or a password-reset request, whatever the address:
+    it must not tell whether an account exists."""
+
+    message: str
+
+
+class RegistrationConfirm(_Input):
+    token: EmailToken
+
+
+class PasswordResetRequest(_Input):
+    email: Email
+
+
+class PasswordResetConfirm(_Input):
+    token: EmailToken
+    password: Password
 
 
 class UserPublic(BaseModel):
@@ -119,3 +151,54 @@ class TokenPair(BaseModel):
     token_type: Literal["Bearer"] = "Bearer"  # noqa: S105 (a scheme name, not a secret)
     expires_in: int = Field(description="Seconds until the access token expires")
     refresh_expires_in: int = Field(description="Seconds until the refresh token expires")
+
+
+class InvitationCreate(_Input):
+    email: Email
+    role: OrganisationRole = OrganisationRole.MEMBER
+
+
+class InvitationStatus(StrEnum):
+    OPEN = "open"
+    EXPIRED = "expired"
+    ACCEPTED = "accepted"
+    REVOKED = "revoked"
+
+
+class InvitationPublic(BaseModel):
+    id: uuid.UUID
+    organisation_id: uuid.UUID
+    email: str
+    role: OrganisationRole
+    status: InvitationStatus
+    invited_by: uuid.UUID | None
+    created_at: datetime
+    expires_at: datetime
+
+
+class NewAccount(_Input):
+    """The account to create when the invitee has none (the e-mail is the invitation's)."""
+
+    display_name: Annotated[Text, Field(max_length=120, examples=["Bernd Beispiel"])]
+    password: Password
+
+
+class InvitationAccept(_Input):
+    """Accept with the token: signed in (bearer token of the invited address) or, without a
+    login, with ``account`` to create one."""
+
+    token: EmailToken
+    account: NewAccount | None = None
+
+
+class InvitationAccepted(BaseModel):
+    user: UserPublic
+    membership: MembershipPublic
+
+
+class MemberPublic(BaseModel):
+    user_id: uuid.UUID
+    email: str
+    display_name: str
+    role: OrganisationRole
+    joined_at: datetime

@@ -62,14 +62,17 @@ def _user_public(row: sa.Row[Any]) -> UserPublic:
 _USER_PUBLIC = (_users.c.id, _users.c.email, _users.c.display_name, _users.c.created_at)
 
 
-async def _hash_checked_password(password: str, *, field: str, context: tuple[str, ...]) -> str:
+async def hash_checked_password(password: str, *, field: str, context: tuple[str, ...]) -> str:
     """Check the policy and hash in a worker thread: Argon2id costs ~50 ms of CPU (and frees
     the GIL), zxcvbn a few ms; neither may stall the event loop."""
 
     def check_and_hash() -> str:
         problems = password_problems(password, field=field, context=context)
         if problems:
-            raise InvalidInput("Das Passwort erfüllt die Regeln nicht.", problems=problems)
+            raise InvalidInput(
+                "Das Passwort erfüllt die Regeln nicht (the password does not meet the rules).",
+                problems=problems,
+            )
         return hash_password(password)
 
     return await asyncio.to_thread(check_and_hash)
@@ -83,78 +86,108 @@ async def _email_taken(session: AsyncSession, email: str) -> bool:
 def _email_conflict(email: str) -> Conflict:
     return Conflict(
         "Diese E-Mail-Adresse ist bereits registriert (e-mail already registered).",
-        problems=(FieldProblem("email", "unique", f"{email} ist bereits registriert."),),
+        problems=(
+            FieldProblem(
+                "email", "unique", f"{email} ist bereits registriert (already registered)."
+            ),
+        ),
     )
 
 
+def is_email_conflict(exc: IntegrityError) -> bool:
+    """Two writers of one address raced past the check; the unique index decided."""
+    return "uq_users_email" in str(exc.orig)
+
+
+async def create_applicant(
+    ctx: Context,
+    *,
+    email: str,
+    password_hash: str,
+    display_name: str,
+    organisation: dict[str, Any],
+    audit_extra: dict[str, Any] | None = None,
+) -> RegistrationPublic:
+    """Insert the user, the organisation and the admin membership with their audit entries,
+    in the caller's transaction (all or nothing with whatever else it writes)."""
+    if await _email_taken(ctx.session, email):
+        raise _email_conflict(email)
+    number = (await ctx.session.execute(sa.select(customer_number_seq.next_value()))).scalar_one()
+    org = (
+        await ctx.session.execute(
+            sa.insert(_orgs)
+            .values(
+                customer_number=str(number),
+                created_at=ctx.now,
+                updated_at=ctx.now,
+                **organisation,
+            )
+            .returning(_orgs)
+        )
+    ).one()
+    user = (
+        await ctx.session.execute(
+            sa.insert(_users)
+            .values(
+                email=email,
+                password_hash=password_hash,
+                display_name=display_name,
+                created_at=ctx.now,
+                updated_at=ctx.now,
+            )
+            .returning(*_USER_PUBLIC)
+        )
+    ).one()
+    await ctx.session.execute(
+        sa.insert(_memberships).values(
+            user_id=user.id,
+            organisation_id=org.id,
+            role=OrganisationRole.ADMIN,
+            created_at=ctx.now,
+        )
+    )
+    result = RegistrationPublic(user=_user_public(user), organisation=_organisation_public(org))
+    # The new user registers themselves: they are the actor of both entries.
+    registrant = replace(ctx, actor=Actor(user_id=user.id, label=email, request_id=ctx.request_id))
+    await registrant.audit(
+        action=AuditAction.ORGANISATION_REGISTERED,
+        object_type="organisation",
+        object_id=org.id,
+        after=result.organisation.model_dump(),
+    )
+    await registrant.audit(
+        action=AuditAction.USER_REGISTERED,
+        object_type="user",
+        object_id=user.id,
+        after={
+            **result.user.model_dump(),
+            "organisation_id": org.id,
+            "role": "admin",
+            **(audit_extra or {}),
+        },
+    )
+    return result
+
+
 async def register_applicant(ctx: Context, data: RegistrationCreate) -> RegistrationPublic:
-    """Create an applicant user, its organisation and the admin membership, all or nothing."""
+    """Create an applicant user, its organisation and the admin membership at once, all or
+    nothing: for trusted callers that vouch for the address (the demo seed). The public
+    registration confirms the address by e-mail first (``accounts.registration``)."""
     email = normalise_email(str(data.email))
-    password_hash = await _hash_checked_password(
+    password_hash = await hash_checked_password(
         data.password, field="password", context=(email, data.display_name)
     )
     try:
         async with ctx.session.begin():
-            if await _email_taken(ctx.session, email):
-                raise _email_conflict(email)
-            number = (
-                await ctx.session.execute(sa.select(customer_number_seq.next_value()))
-            ).scalar_one()
-            org = (
-                await ctx.session.execute(
-                    sa.insert(_orgs)
-                    .values(
-                        customer_number=str(number),
-                        created_at=ctx.now,
-                        updated_at=ctx.now,
-                        **data.organisation.model_dump(),
-                    )
-                    .returning(_orgs)
-                )
-            ).one()
-            user = (
-                await ctx.session.execute(
-                    sa.insert(_users)
-                    .values(
-                        email=email,
-                        password_hash=password_hash,
-                        display_name=data.display_name,
-                        created_at=ctx.now,
-                        updated_at=ctx.now,
-                    )
-                    .returning(*_USER_PUBLIC)
-                )
-            ).one()
-            await ctx.session.execute(
-                sa.insert(_memberships).values(
-                    user_id=user.id,
-                    organisation_id=org.id,
-                    role=OrganisationRole.ADMIN,
-                    created_at=ctx.now,
-                )
-            )
-            result = RegistrationPublic(
-                user=_user_public(user), organisation=_organisation_public(org)
-            )
-            # The new user registers themselves: they are the actor of both entries.
-            registrant = replace(
-                ctx, actor=Actor(user_id=user.id, label=email, request_id=ctx.request_id)
-            )
-            await registrant.audit(
-                action=AuditAction.ORGANISATION_REGISTERED,
-                object_type="organisation",
-                object_id=org.id,
-                after=result.organisation.model_dump(),
-            )
-            await registrant.audit(
-                action=AuditAction.USER_REGISTERED,
-                object_type="user",
-                object_id=user.id,
-                after={**result.user.model_dump(), "organisation_id": org.id, "role": "admin"},
+            result = await create_applicant(
+                ctx,
+                email=email,
+                password_hash=password_hash,
+                display_name=data.display_name,
+                organisation=data.organisation.model_dump(),
             )
     except IntegrityError as exc:
-        # Two registrations of one address raced past the check; the unique index decided.
-        if "uq_users_email" in str(exc.orig):
+        if is_email_conflict(exc):
             raise _email_conflict(email) from None
         raise
     return result
@@ -290,7 +323,7 @@ async def create_staff_user(
         ).first()
     password_hash = None
     if existing is None:
-        password_hash = await _hash_checked_password(
+        password_hash = await hash_checked_password(
             password, field="password", context=(email, display_name)
         )
     async with ctx.session.begin():

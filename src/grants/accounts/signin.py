@@ -1,5 +1,6 @@
-"""Signing in: login with throttling, refresh-token rotation, logout, and the principal
-behind an access token (checked on every authenticated request, so kept to one query)."""
+"""Signing in: login with throttling, refresh-token rotation (throttled per login session
+and, for failures, per client address), logout, and the principal behind an access token
+(checked on every authenticated request, so kept to one query)."""
 
 import asyncio
 import uuid
@@ -11,6 +12,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from grants.accounts.passwords import hash_password, needs_rehash, verify_password
+from grants.accounts.policy import AccountPolicy
 from grants.accounts.schemas import TokenPair
 from grants.accounts.service import normalise_email
 from grants.accounts.tables import (
@@ -20,8 +22,14 @@ from grants.accounts.tables import (
     users_table,
 )
 from grants.accounts.throttle import (
+    REFRESH_ADDRESS,
+    REFRESH_SESSION,
+    Counter,
     ThrottleLimits,
     clear_account_failures,
+    count,
+    count_attempt,
+    ensure_below,
     ensure_login_allowed,
     record_login_failure,
 )
@@ -158,13 +166,46 @@ async def login(
     )
 
 
-async def refresh_tokens(ctx: Context, refresh_token: str, *, policy: TokenPolicy) -> TokenPair:
+async def refresh_tokens(
+    ctx: Context,
+    refresh_token: str,
+    *,
+    policy: TokenPolicy,
+    client_address: str,
+    limits: AccountPolicy,
+) -> TokenPair:
     """Rotate the refresh token. A refresh token that was already used (a stolen copy, or
-    the legitimate one after the thief used it) revokes the whole session."""
+    the legitimate one after the thief used it) revokes the whole session.
+
+    Throttled like login: failures per client address, and every attempt per session (the
+    token family; counted only once the signature is verified, so nobody can throttle a
+    session whose id they merely name)."""
     try:
-        claims = verify_token(refresh_token, policy.keys, purpose=TokenPurpose.REFRESH)
+        claims: TokenClaims | None = verify_token(
+            refresh_token, policy.keys, purpose=TokenPurpose.REFRESH
+        )
     except InvalidToken:
-        raise AuthenticationFailed(_BAD_TOKEN) from None
+        claims = None
+    failures = Counter(
+        REFRESH_ADDRESS, client_address, limits.refresh_failures_per_address, limits.refresh_window
+    )
+    refusal = None
+    async with ctx.session.begin():
+        await ensure_below(ctx.session, [failures], now=ctx.now)
+        if claims is not None:
+            family = Counter(
+                REFRESH_SESSION,
+                str(claims.session_id),
+                limits.refreshes_per_session,
+                limits.refresh_window,
+            )
+            refusal = await count_attempt(ctx.session, [family], now=ctx.now)
+    if refusal is not None:
+        raise refusal
+    if claims is None:
+        async with ctx.session.begin():
+            await count(ctx.session, [failures], now=ctx.now)
+        raise AuthenticationFailed(_BAD_TOKEN)
     new_jti = uuid.uuid4()
     async with ctx.session.begin():
         rotated = (
@@ -188,6 +229,7 @@ async def refresh_tokens(ctx: Context, refresh_token: str, *, policy: TokenPolic
                 .where(_sessions.c.id == claims.session_id, _sessions.c.revoked_at.is_(None))
                 .values(revoked_at=ctx.now)
             )
+            await count(ctx.session, [failures], now=ctx.now)
     if rotated is None:
         raise AuthenticationFailed(_BAD_TOKEN)
     if claims.session_id is None:  # cannot happen: local tokens always carry one

@@ -1,10 +1,14 @@
-"""Tables of the accounts feature: organisations, users, memberships, staff roles, sessions
-and the login-failure counters."""
+"""Tables of the accounts feature: organisations, users, memberships, staff roles, sessions,
+the throttle counters, and the single-use e-mail tokens (registration confirmations,
+password resets, invitations). A token is stored only as its SHA-256 (``token_hash``): a
+copy of the database opens no account."""
 
 import uuid
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field, SQLModel
 
 from grants.core.roles import ApplicantType, OrganisationRole, StaffRole
@@ -91,14 +95,82 @@ class AuthSession(SQLModel, table=True):
 
 
 class LoginFailureCounter(SQLModel, table=True):
-    """Fixed-window failure counters keyed by ``account|address`` and ``address``. Kept in
-    PostgreSQL so that every app instance sees the same counts."""
+    """Fixed-window counters of the throttles (``accounts/throttle.py``): login failures keyed
+    by ``account|address`` and ``address``, and, under their own key prefixes, registration
+    and password-reset requests, mails per recipient and token refreshes (``failures`` then
+    counts attempts). Kept in PostgreSQL so that every app instance sees the same counts."""
 
     __tablename__ = "login_failure_counters"
 
     key: str = Field(primary_key=True, max_length=400)
     window_started_at: datetime = timestamp_field()
     failures: int = Field(default=0)
+
+
+class PendingRegistration(SQLModel, table=True):
+    """A registration waiting for its e-mail confirmation. The user, the organisation and the
+    membership are written only when the link is used (all or nothing); until then nothing
+    here is an account, and nothing says whether the address has one. Deleted on use."""
+
+    __tablename__ = "pending_registrations"
+    __table_args__ = (sa.CheckConstraint("email = lower(email)", name="email_lower_case"),)
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    token_hash: str = Field(max_length=64, unique=True)
+    email: str = Field(max_length=254, index=True)
+    password_hash: str = Field(max_length=255)
+    display_name: str = Field(max_length=120)
+    # The organisation as registered (``OrganisationCreate``), inserted on confirmation.
+    organisation: Any = Field(sa_type=JSONB)
+    created_at: datetime = timestamp_field()
+    expires_at: datetime = timestamp_field(index=True)
+
+
+class PasswordResetToken(SQLModel, table=True):
+    """A password-reset link: single use (``used_at``), short-lived (``expires_at``). Using
+    one, or any reset, marks the user's other open links used as well."""
+
+    __tablename__ = "password_reset_tokens"
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    user_id: uuid.UUID = Field(foreign_key="users.id", index=True, ondelete="CASCADE")
+    token_hash: str = Field(max_length=64, unique=True)
+    created_at: datetime = timestamp_field()
+    expires_at: datetime = timestamp_field()
+    used_at: datetime | None = timestamp_field(nullable=True)
+
+
+class Invitation(SQLModel, table=True):
+    """An organisation admin's invitation of an e-mail address, with the role it grants.
+    Open while neither accepted nor revoked (and not expired); one open invitation per
+    organisation and address."""
+
+    __tablename__ = "invitations"
+    __table_args__ = (
+        sa.CheckConstraint("email = lower(email)", name="email_lower_case"),
+        sa.Index(
+            "uq_invitations_open",
+            "organisation_id",
+            "email",
+            unique=True,
+            postgresql_where=sa.text("accepted_at IS NULL AND revoked_at IS NULL"),
+        ),
+    )
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    organisation_id: uuid.UUID = Field(
+        foreign_key="organisations.id", index=True, ondelete="CASCADE"
+    )
+    email: str = Field(max_length=254)
+    role: OrganisationRole = Field(sa_type=enum_type(OrganisationRole))
+    token_hash: str = Field(max_length=64, unique=True)
+    invited_by: uuid.UUID | None = Field(default=None, foreign_key="users.id", ondelete="SET NULL")
+    created_at: datetime = timestamp_field()
+    expires_at: datetime = timestamp_field()
+    accepted_at: datetime | None = timestamp_field(nullable=True)
+    accepted_by: uuid.UUID | None = Field(default=None, foreign_key="users.id", ondelete="SET NULL")
+    revoked_at: datetime | None = timestamp_field(nullable=True)
+    revoked_by: uuid.UUID | None = Field(default=None, foreign_key="users.id", ondelete="SET NULL")
 
 
 # SQLAlchemy Core handles of the tables, for the services' set-based statements (one place,
@@ -109,3 +181,6 @@ memberships_table: sa.Table = Membership.__table__  # type: ignore[attr-defined]
 staff_roles_table: sa.Table = StaffRoleGrant.__table__  # type: ignore[attr-defined]
 auth_sessions_table: sa.Table = AuthSession.__table__  # type: ignore[attr-defined]
 login_failures_table: sa.Table = LoginFailureCounter.__table__  # type: ignore[attr-defined]
+pending_registrations_table: sa.Table = PendingRegistration.__table__  # type: ignore[attr-defined]
+password_resets_table: sa.Table = PasswordResetToken.__table__  # type: ignore[attr-defined]
+invitations_table: sa.Table = Invitation.__table__  # type: ignore[attr-defined]

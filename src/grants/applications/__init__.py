@@ -7,6 +7,7 @@ __all__ = [
     "access",
     "attachments",
     "content",
+    "early_start",
     "history",
     "information_requests",
     "queries",

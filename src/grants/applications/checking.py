@@ -1,5 +1,10 @@
 """Judging a working copy: the live pre-check of a draft, and the same check at submission.
-One function builds the verdict so both give the same answer for the same draft and time."""
+One function builds the verdict so both give the same answer for the same draft and time.
+
+The check advises (§ 25 VwVfG); it never refuses (§ 24 Abs. 3 VwVfG). What is missing from
+the form holds a submission back; a rule that fails only has to be acknowledged by the
+applicant, and the formal check (a person) decides on it. Rules the engine cannot decide
+(needs_review) are listed for information and ask nothing of the applicant."""
 
 import uuid
 from datetime import datetime
@@ -13,7 +18,6 @@ from grants.accounts.service import organisation_profile
 from grants.applications.access import load_application
 from grants.applications.attachments.service import attachments_for_snapshot
 from grants.applications.content import (
-    clean_kinds,
     draft_from_row,
     guideline_of,
     line_and_call,
@@ -21,14 +25,18 @@ from grants.applications.content import (
     missing_for_submission,
     to_proposal,
 )
+from grants.applications.early_start.service import early_start_consent_of
 from grants.applications.schemas import DraftContent
 from grants.context import UserContext
 from grants.core.areas import is_rural
+from grants.core.attachments import ScanStatus
 from grants.core.eligibility import CheckContext, Verdict, check
 from grants.core.errors import FieldProblem
+from grants.core.snapshot import citation_of, to_acknowledge, to_review
+from grants.core.verdict import RuleResult
 from grants.guidelines.registry import GuidelineRegistry
 from grants.guidelines.schemas import VerdictOut, verdict_out
-from grants.municipalities.service import fetch_area_category
+from grants.municipalities.service import fetch_register_entry
 
 
 class ProblemOut(msgspec.Struct, gc=False):
@@ -37,15 +45,39 @@ class ProblemOut(msgspec.Struct, gc=False):
     message: str
 
 
+class TextOut(msgspec.Struct, gc=False):
+    de: str
+    en: str
+
+
+class AcknowledgementOut(msgspec.Struct, gc=False):
+    """A rule as shown to the applicant: one that fails (to acknowledge when submitting) or
+    one a person will review (for information)."""
+
+    rule: str
+    outcome: str
+    citation: TextOut
+    message: TextOut
+
+
+# The field of the submission body that acknowledges rules (``SubmissionRequest``).
+ACKNOWLEDGEMENT_FIELD = "acknowledged_rules"
+
+
 class DraftCheckOut(msgspec.Struct, gc=False):
     """``verdict`` is null until the draft has what the engine needs (``missing`` says
-    what); ``submittable`` is true when nothing is missing and no hard rule fails."""
+    what); ``submittable`` is true when nothing is missing, so a submission would be
+    accepted: the failing rules in ``acknowledgement_required`` do not stop it but must be
+    listed in the submission's ``acknowledged_rules``; ``to_review`` are the rules a person
+    will look at (nothing to do for the applicant)."""
 
     application_id: uuid.UUID
     version: int
     checked_at: datetime
     submittable: bool
     missing: list[ProblemOut]
+    acknowledgement_required: list[AcknowledgementOut]
+    to_review: list[AcknowledgementOut]
     verdict: VerdictOut | None
 
 
@@ -71,43 +103,90 @@ async def judge(
     if organisation is None:
         organisation = await organisation_profile(session, row.organisation_id)
     assert draft.municipality_key is not None  # noqa: S101 (missing_for_check ensured it)
-    category = await fetch_area_category(session, draft.municipality_key)
+    entry = await fetch_register_entry(session, draft.municipality_key)
+    category = None if entry is None else entry.area_category
+    # The consent to an early start is the authority's act, recorded by staff; a draft never
+    # has one (it can be given only after receipt), so look only once something was received.
+    consent = await early_start_consent_of(session, row.id) if row.submission_count else None
     proposal = to_proposal(
-        draft, applicant_type=organisation.applicant_type.value, funding_line=row.funding_line
+        draft,
+        applicant_type=organisation.applicant_type.value,
+        funding_line=row.funding_line,
+        early_start_consented=consent is not None,
     )
     context = CheckContext(
         received_at=received_at,
         call=call,
         area_category=category,
         rural=None if category is None else is_rural(category),
+        area_category_assumed=None
+        if entry is None or category is None
+        else entry.area_category_assumed,
+        municipality_known=entry is not None,
     )
     return check(proposal, guideline, context)
 
 
-def verdict_problems(verdict: Verdict) -> list[FieldProblem]:
-    """Failed hard rules as problems: the rule's id, its section and the reason."""
-    return [
-        FieldProblem(
-            f"rules.{result.rule_id}",
-            result.rule_id,
-            f"{result.message.de} ({result.section}) — {result.message.en}",
+def received_kinds(attachments: list[dict[str, Any]]) -> set[str]:
+    """Kinds of the attachments received: scanned clean or still being scanned (a scan
+    that takes its time must not make the applicant late). A file found infected is no
+    document at all."""
+    return {a["kind"] for a in attachments if a["scan_status"] != ScanStatus.INFECTED}
+
+
+def acknowledgement_out(result: RuleResult) -> AcknowledgementOut:
+    citation = citation_of(result)
+    return AcknowledgementOut(
+        rule=result.rule_id,
+        outcome=result.outcome.value,
+        citation=TextOut(citation.de, citation.en),
+        message=TextOut(result.message.de, result.message.en),
+    )
+
+
+def acknowledgement_problems(results: tuple[RuleResult, ...]) -> list[FieldProblem]:
+    """Rules not acknowledged, as problems of the acknowledgement field: each names the
+    rule, where the guideline says it and why, in German and English."""
+    problems = []
+    for result in results:
+        citation = citation_of(result)
+        problems.append(
+            FieldProblem(
+                ACKNOWLEDGEMENT_FIELD,
+                result.rule_id,
+                f"{result.message.de} ({citation.de}) — {result.message.en} ({citation.en})",
+            )
         )
-        for result in verdict.failures
-    ]
+    return problems
 
 
 async def check_draft(ctx: UserContext, application_id: uuid.UUID) -> DraftCheckOut:
     async with ctx.session.begin():
         row, _ = await load_application(ctx, application_id)
         draft = draft_from_row(row)
-        verdict = await judge(ctx.session, row, draft, registry=ctx.guidelines, received_at=ctx.now)
-        kinds = clean_kinds(await attachments_for_snapshot(ctx.session, application_id))
-    missing = missing_for_submission(draft, attachment_kinds=kinds)
+        organisation = await organisation_profile(ctx.session, row.organisation_id)
+        verdict = await judge(
+            ctx.session,
+            row,
+            draft,
+            registry=ctx.guidelines,
+            received_at=ctx.now,
+            organisation=organisation,
+        )
+        kinds = received_kinds(await attachments_for_snapshot(ctx.session, application_id))
+    kind = guideline_of(ctx.guidelines, row.guideline_id).applicant_type(
+        organisation.applicant_type.value
+    )
+    missing = missing_for_submission(draft, attachment_kinds=kinds, applicant_type=kind)
     return DraftCheckOut(
         application_id=row.id,
         version=row.version,
         checked_at=ctx.now,
-        submittable=not missing and verdict is not None and verdict.eligible,
+        submittable=not missing and verdict is not None,
         missing=_problems_out(missing),
+        acknowledgement_required=[]
+        if verdict is None
+        else [acknowledgement_out(r) for r in to_acknowledge(verdict)],
+        to_review=[] if verdict is None else [acknowledgement_out(r) for r in to_review(verdict)],
         verdict=None if verdict is None else verdict_out(verdict),
     )

@@ -1,11 +1,13 @@
 """The draft as the guideline sees it: known codes, completeness for submission, and the
 core's ``Proposal``. No I/O: unit-tested on its own."""
 
+from collections.abc import Mapping
 from typing import Any
 
 from grants.applications.schemas import DraftContent
 from grants.core.errors import FieldProblem, InvalidInput, NotFound
-from grants.core.guideline import Call, FundingLine, Guideline
+from grants.core.funding import VatDeduction
+from grants.core.guideline import ApplicantTypeSpec, Call, EconomicActivity, FundingLine, Guideline
 from grants.core.verdict import Proposal
 from grants.guidelines.registry import GuidelineRegistry
 from grants.guidelines.schemas import make_proposal
@@ -15,7 +17,27 @@ REQUIRED_CONCEPT_SECTIONS = ("initial_situation", "goals", "measures", "sustaina
 
 
 def draft_from_row(row: Any) -> DraftContent:
-    return DraftContent.model_validate(row.draft)
+    return DraftContent.model_validate(upgrade_stored_draft(row.draft))
+
+
+def upgrade_stored_draft(stored: Mapping[str, Any]) -> dict[str, Any]:
+    """A stored working copy in today's shape. Drafts written before issue 11 carry
+    ``early_start_consented`` (dropped: consent to an early start is the authority's act,
+    recorded by its staff, so what the applicant ticked never counted) and
+    ``declarations.vat_deductible`` (true: full deduction, false: none; there was no partial
+    answer then). The API itself refuses both fields as unknown."""
+    draft = dict(stored)
+    draft.pop("early_start_consented", None)
+    declarations = draft.get("declarations")
+    if isinstance(declarations, Mapping) and "vat_deductible" in declarations:
+        declarations = dict(declarations)
+        deductible = declarations.pop("vat_deductible")
+        if "vat_deduction" not in declarations and deductible is not None:
+            declarations["vat_deduction"] = (
+                VatDeduction.FULL.value if deductible else VatDeduction.NONE.value
+            )
+        draft["declarations"] = declarations
+    return draft
 
 
 def guideline_of(registry: GuidelineRegistry, guideline_id: str, *, field: str = "") -> Guideline:
@@ -99,10 +121,38 @@ def missing_for_check(draft: DraftContent) -> list[FieldProblem]:
     return problems
 
 
+# The declaration the applicant makes that the project has not started (S10 in
+# LEGAL-REVIEW: a declaration in the form is the warning a court accepted).
+NOT_STARTED_TEXT = (
+    "Mit dem Vorhaben wurde noch nicht begonnen; es wird nicht vor Bekanntgabe des "
+    "Zuwendungsbescheids oder einer schriftlichen Zustimmung zum vorzeitigen "
+    "Maßnahmebeginn begonnen"
+)
+
+
+def de_minimis_declaration_needed(
+    declared_activity: bool | None, applicant_type: ApplicantTypeSpec | None
+) -> bool:
+    """Whether the de-minimis self-declaration is due: always for a type that carries on an
+    economic activity (company, partnership, freelancer: answering "none" does not skip
+    it), never for a type that cannot, and otherwise unless no activity is declared. An
+    unknown type counts as "declared"."""
+    activity = applicant_type.economic_activity if applicant_type else EconomicActivity.DECLARED
+    if activity is EconomicActivity.YES:
+        return True
+    if activity is EconomicActivity.NO:
+        return False
+    return declared_activity is not False
+
+
 def missing_for_submission(
-    draft: DraftContent, *, attachment_kinds: set[str]
+    draft: DraftContent,
+    *,
+    attachment_kinds: set[str],
+    applicant_type: ApplicantTypeSpec | None,
 ) -> list[FieldProblem]:
-    """Everything a complete Projektskizze needs, each gap named by its field."""
+    """Everything a complete Projektskizze needs, each gap named by its field.
+    ``applicant_type``: the applicant organisation's type in the draft's guideline."""
     problems = missing_for_check(draft)
     if not draft.title.strip():
         problems.append(_required("title", "Titel fehlt", "title missing"))
@@ -126,30 +176,25 @@ def missing_for_submission(
                 "subsidy-fraud declaration missing",
             )
         )
+    if not declarations.not_started_declared:
+        problems.append(
+            _required(
+                "declarations.not_started_declared",
+                f"Erklärung fehlt: {NOT_STARTED_TEXT}",
+                "declaration missing that the project has not started and will not start "
+                "before the grant decision or a written consent to an early start",
+            )
+        )
     if not declarations.data_protection_acknowledged:
         problems.append(
             _required(
                 "declarations.data_protection_acknowledged",
-                "Datenschutzhinweis nicht bestätigt",
-                "data-protection notice not acknowledged",
+                "Kenntnisnahme der Datenschutzhinweise fehlt",
+                "acknowledgement of the data-protection notice missing",
             )
         )
-    if declarations.economic_activity is not False and not declarations.de_minimis_declared:
-        problems.append(
-            _required(
-                "declarations.de_minimis_declared",
-                "De-minimis-Erklärung fehlt",
-                "de-minimis self-declaration missing",
-            )
-        )
-    if declarations.vat_deductible is None:
-        problems.append(
-            _required(
-                "declarations.vat_deductible",
-                "Angabe zur Vorsteuerabzugsberechtigung fehlt",
-                "VAT deduction not declared",
-            )
-        )
+    problems.extend(_de_minimis_gaps(draft, applicant_type))
+    problems.extend(_vat_gaps(draft))
     if "concept" not in attachment_kinds:
         problems.append(
             _required("attachments", "Konzept (PDF) nicht hochgeladen", "concept PDF missing")
@@ -157,9 +202,82 @@ def missing_for_submission(
     return problems
 
 
-def to_proposal(draft: DraftContent, *, applicant_type: str, funding_line: str) -> Proposal:
+def _de_minimis_gaps(
+    draft: DraftContent, applicant_type: ApplicantTypeSpec | None
+) -> list[FieldProblem]:
+    declarations = draft.declarations
+    if not de_minimis_declaration_needed(declarations.economic_activity, applicant_type):
+        return []
+    problems = []
+    if not declarations.de_minimis_declared:
+        problems.append(
+            _required(
+                "declarations.de_minimis_declared",
+                "De-minimis-Erklärung fehlt",
+                "de-minimis self-declaration missing",
+            )
+        )
+    if declarations.part_of_single_undertaking is None:
+        problems.append(
+            _required(
+                "declarations.part_of_single_undertaking",
+                "Angabe fehlt, ob mit anderen Unternehmen ein einziges Unternehmen besteht "
+                "(Art. 2 Abs. 2 VO (EU) 2023/2831)",
+                "single undertaking not declared",
+            )
+        )
+    elif declarations.part_of_single_undertaking and not declarations.linked_undertakings:
+        problems.append(
+            _required(
+                "declarations.linked_undertakings",
+                "Verbundene Unternehmen des einzigen Unternehmens nicht benannt",
+                "linked undertakings not named",
+            )
+        )
+    return problems
+
+
+def _vat_gaps(draft: DraftContent) -> list[FieldProblem]:
+    declarations = draft.declarations
+    deduction = declarations.vat_deduction
+    if deduction is None:
+        return [
+            _required(
+                "declarations.vat_deduction",
+                "Angabe zur Vorsteuerabzugsberechtigung fehlt",
+                "VAT deduction not declared",
+            )
+        ]
+    problems = []
+    if deduction is VatDeduction.PARTIAL and declarations.vat_deductible_share is None:
+        problems.append(
+            _required(
+                "declarations.vat_deductible_share",
+                "Abziehbarer Anteil der Vorsteuer fehlt",
+                "deductible share of input VAT missing",
+            )
+        )
+    if deduction is not VatDeduction.NONE and draft.cost_amounts is None:
+        problems.append(
+            _required(
+                "cost_amounts",
+                "Angabe fehlt, ob die Beträge des Kostenplans brutto oder netto sind",
+                "cost plan not declared gross or net",
+            )
+        )
+    return problems
+
+
+def to_proposal(
+    draft: DraftContent,
+    *,
+    applicant_type: str,
+    funding_line: str,
+    early_start_consented: bool = False,
+) -> Proposal:
     """The core's proposal (made as the pre-check makes it); call only when
-    ``missing_for_check`` found nothing."""
+    ``missing_for_check`` found nothing. ``early_start_consented``: whether the authority
+    has recorded a written consent to an early start (never the applicant's say)."""
     if (
         draft.municipality_key is None
         or draft.planned_start is None
@@ -175,11 +293,16 @@ def to_proposal(draft: DraftContent, *, applicant_type: str, funding_line: str) 
         objectives=draft.objectives,
         planned_start=draft.planned_start,
         planned_end=draft.planned_end,
-        early_start_consented=draft.early_start_consented,
         economic_activity=declarations.economic_activity,
         cost_lines=draft.cost_lines,
         financing=draft.financing,
         prior_de_minimis=declarations.de_minimis_prior_aid,
+        part_of_single_undertaking=declarations.part_of_single_undertaking,
+        linked_undertakings=declarations.linked_undertakings,
+        vat_deduction=declarations.vat_deduction,
+        vat_deductible_share=declarations.vat_deductible_share,
+        cost_amounts=draft.cost_amounts,
+        early_start_consented=early_start_consented,
     )
 
 

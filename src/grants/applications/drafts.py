@@ -37,6 +37,7 @@ from grants.core.lifecycle import State, allowed_events
 from grants.core.roles import Role
 from grants.core.versions import ensure_version, parse_if_match
 from grants.guidelines.registry import GuidelineRegistry
+from grants.municipalities.service import ensure_known_municipality
 
 _apps = applications_table
 
@@ -132,6 +133,8 @@ async def create_application(ctx: UserContext, data: ApplicationCreate) -> Appli
     ensure_known_codes(guideline, draft)
     application_id = uuid.uuid4()
     async with ctx.session.begin():
+        if draft.municipality_key is not None:
+            await ensure_known_municipality(ctx.session, draft.municipality_key)
         row = (
             await ctx.session.execute(
                 sa.insert(_apps)
@@ -205,6 +208,10 @@ async def patch_draft(
             )
         draft = _merged(draft_from_row(row), patch)
         ensure_known_codes(guideline, draft)
+        # Only a key the patch sets is checked: a draft stored before the register was complete
+        # keeps its key until the applicant changes it (the eligibility check names it).
+        if "municipality_key" in patch.model_fields_set and draft.municipality_key is not None:
+            await ensure_known_municipality(ctx.session, draft.municipality_key)
         changed = sorted(patch.model_fields_set)
         updated = (
             await ctx.session.execute(

@@ -1,6 +1,10 @@
 """Requests for information (Nachforderung): a programme manager asks for named items by a
 due date; the applicant answers with text and attachments. Answers are appended and
-numbered; the submitted snapshot is never touched."""
+numbered; the submitted snapshot is never touched.
+
+In the sketch stage a request belongs to the formal check and, like it, starts only after
+the call's deadline (``core.lifecycle``: an early hint to one applicant while others may
+still correct theirs is unequal treatment); ``apply_transition`` refuses it before with 409."""
 
 import uuid
 from datetime import datetime
@@ -12,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from grants.accounts.service import contact_of
 from grants.applications.access import load_application
 from grants.applications.attachments.service import attachments_by_ids
-from grants.applications.notify import queue_information_request
+from grants.applications.notify import authority_of, queue_information_request
 from grants.applications.schemas import (
     InformationRequestCreate,
     InformationRequestPublic,
@@ -27,6 +31,7 @@ from grants.core.canonical import sha256_of
 from grants.core.errors import Conflict, FieldProblem, InvalidInput, NotFound
 from grants.core.lifecycle import Event, InformationRequestStatus, State
 from grants.core.roles import Role
+from grants.evaluation.jury.officials import ensure_official_not_excluded
 
 _requests = information_requests_table
 _responses = information_responses_table
@@ -88,6 +93,7 @@ async def request_information(
         row, role = await load_application(
             ctx, application_id, for_update=True, require=Role.PROGRAMME_MANAGER
         )
+        await ensure_official_not_excluded(ctx, application_id)
         return await open_information_request(ctx, row, role, data)
 
 
@@ -129,6 +135,7 @@ async def open_information_request(
         message=data.message,
         recipient=recipient,
         now=ctx.now,
+        authority=authority_of(ctx.guidelines, row.guideline_id),
     )
     await ctx.audit(
         action=AuditAction.INFORMATION_REQUEST_CREATED,

@@ -9,32 +9,36 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.dml import ReturningInsert
 
-from grants.applications.schemas import Receipt
+from grants.core.guideline import Authority
 from grants.core.lifecycle import State
+from grants.core.snapshot import ReceiptContent
+from grants.guidelines.registry import GuidelineRegistry
 from grants.notifications import messages
 from grants.notifications.service import enqueue_message, enqueue_statement
 
 
+def authority_of(registry: GuidelineRegistry, guideline_id: str) -> Authority | None:
+    """The authority that signs the e-mails of an application's guideline (None: not named
+    in the data yet, and the e-mails carry a neutral sender line)."""
+    guideline = registry.get(guideline_id)
+    return None if guideline is None else guideline.authority
+
+
 def receipt_message(
-    receipt: Receipt, *, title: str, call: str, recipient: str, now: datetime
+    receipt: ReceiptContent, *, recipient: str, now: datetime
 ) -> ReturningInsert[Any]:
-    """The outbox INSERT of the receipt e-mail; the submission writes it together with its
-    other rows in one statement."""
-    composed = messages.receipt(
-        reference_number=receipt.reference_number,
-        received_at=receipt.received_at,
-        snapshot_sha256=receipt.snapshot_sha256,
-        title=title or receipt.reference_number,
-        call=call,
-    )
+    """The outbox INSERT of the receipt e-mail, with the content of the receipt itself; the
+    submission writes it together with its other rows in one statement."""
+    composed = messages.receipt(receipt)
+    application_id = uuid.UUID(receipt.application_id)
     return enqueue_statement(
-        dedupe_key=f"receipt:{receipt.application_id}:{receipt.submission_number}",
+        dedupe_key=f"receipt:{application_id}:{receipt.submission_number}",
         kind="receipt",
         recipient=recipient,
         subject=composed.subject,
         body_text=composed.body_text,
         now=now,
-        application_id=receipt.application_id,
+        application_id=application_id,
     )
 
 
@@ -44,19 +48,19 @@ async def queue_status_change(
     application_id: uuid.UUID,
     reference_number: str | None,
     title: str,
-    old: State,
     new: State,
-    reason: str | None,
     recipient: str,
     event_key: str,
     now: datetime,
+    authority: Authority | None = None,
 ) -> None:
+    """The neutral status e-mail: the new state, never a reason (that belongs in the
+    written decision with its legal-remedy notice)."""
     composed = messages.status_changed(
         reference_number=reference_number or "—",
         title=title or "—",
-        old=old,
         new=new,
-        reason=reason,
+        authority=authority,
     )
     await enqueue_message(
         session,
@@ -82,6 +86,7 @@ async def queue_information_request(
     message: str,
     recipient: str,
     now: datetime,
+    authority: Authority | None = None,
 ) -> None:
     composed = messages.information_request(
         reference_number=reference_number or "—",
@@ -89,6 +94,7 @@ async def queue_information_request(
         items=items,
         due_at=due_at,
         message=message or None,
+        authority=authority,
     )
     await enqueue_message(
         session,

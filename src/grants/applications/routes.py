@@ -29,7 +29,9 @@ from grants.applications.schemas import (
     Receipt,
     SubmissionDiff,
     SubmissionPublic,
+    SubmissionRequest,
     SubmissionSummary,
+    SubmittedAttachment,
     TransitionRequest,
 )
 from grants.context import UserContext
@@ -122,9 +124,17 @@ class ApplicationController(ApplicationListController):
         context: NamedDependency[UserContext],
         if_match: IfMatch = None,
         idempotency_key: IdempotencyKey = None,
+        data: JSONBody[SubmissionRequest | None] = None,
     ) -> Response[Receipt]:
+        """Failing rules never refuse the submission: list them in ``acknowledged_rules``
+        (the body is optional while there are none). 422 names what is missing, or each
+        rule still to acknowledge."""
         receipt, created = await submission.submit_application(
-            context, application_id, if_match=if_match, idempotency_key=idempotency_key
+            context,
+            application_id,
+            if_match=if_match,
+            idempotency_key=idempotency_key,
+            request=data,
         )
         headers = {} if created else {"Idempotent-Replayed": "true"}
         return Response(receipt, status_code=HTTP_201_CREATED, headers=headers)
@@ -155,6 +165,32 @@ class ApplicationController(ApplicationListController):
         return await history.get_submission(context, application_id, number)
 
     @get(
+        "/{application_id:uuid}/submissions/{number:int}/receipt",
+        operation_id="getSubmissionReceipt",
+        summary="The receipt (Eingangsbestätigung) of a submitted version, as given then",
+    )
+    async def submission_receipt(
+        self,
+        application_id: FromPath[uuid.UUID],
+        number: Annotated[int, PathParameter(ge=1, le=100_000)],
+        context: NamedDependency[UserContext],
+    ) -> Receipt:
+        return await submission.get_receipt(context, application_id, number)
+
+    @get(
+        "/{application_id:uuid}/submissions/{number:int}/attachments",
+        operation_id="listSubmittedAttachments",
+        summary="The documents of a submitted version, with their scan status then and now",
+    )
+    async def submitted_attachments(
+        self,
+        application_id: FromPath[uuid.UUID],
+        number: Annotated[int, PathParameter(ge=1, le=100_000)],
+        context: NamedDependency[UserContext],
+    ) -> list[SubmittedAttachment]:
+        return await submission.submitted_attachments(context, application_id, number)
+
+    @get(
         "/{application_id:uuid}/submissions/{number:int}/diff",
         operation_id="diffSubmissions",
         summary="What changed from an earlier version (default: the previous one) to this one",
@@ -171,7 +207,8 @@ class ApplicationController(ApplicationListController):
     @post(
         "/{application_id:uuid}/transitions",
         operation_id="changeApplicationStatus",
-        summary="Take a lifecycle step (formal check, review, rejection, withdrawal) with reason",
+        summary="Take a lifecycle step in its order (formal check after the deadline, review, "
+        "invitation, withdrawal) with reason; decisions are made by Bescheid (409)",
         status_code=200,
     )
     async def change_status(

@@ -83,6 +83,11 @@ class ApplicationSubmission(SQLModel, table=True):
     snapshot: Any = Field(sa_type=JSONB)
     snapshot_sha256: str = Field(max_length=64)
     guideline_hash: str = Field(max_length=64)
+    # Rules that failed or needed review and were submitted anyway (§ 24 Abs. 3 VwVfG): who
+    # confirmed which rule ids at which instant, {"rules": [...], "confirmed_by", "confirmed_at"};
+    # NULL when the pre-check found nothing. The snapshot holds the same, with the texts shown.
+    # Migration 0010.
+    acknowledgement: Any = Field(default=None, sa_type=JSONB, nullable=True)
 
 
 class ReferenceCounter(SQLModel, table=True):

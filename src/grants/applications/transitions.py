@@ -1,8 +1,21 @@
 """Status changes through the lifecycle (``core.lifecycle``): the event is checked against
-the current state and the actor's role, then history, audit and the applicant's e-mail are
-written in the same transaction as the change."""
+the current state and the actor's role, then against what the step requires to have happened
+before it (``check_order``: the call's deadline passed, a completed formal check, the score
+sheets, the jury's recommendation), judged on facts read in the same transaction; then
+history, audit and the applicant's e-mail are written in the same transaction as the change.
+
+The facts come from the features that own them, through their public read modules
+(``evaluation.formal_check.queries``, ``evaluation.ranking.queries``), so every path that
+takes a step — this endpoint, the formal check, the jury's decision — is held to the same
+order, and an application that reached a state by hand is still refused by its next step.
+
+The status e-mail is neutral: it names the new state and never carries a reason (reasons
+belong in the written decision with its legal-remedy notice). Decisions themselves
+(``core.lifecycle.DECISIONS``) are refused here: they are made by a Bescheid.
+"""
 
 import uuid
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
@@ -12,14 +25,27 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from grants.accounts.service import contact_of
 from grants.applications.access import load_application
 from grants.applications.drafts import application_public
-from grants.applications.notify import queue_status_change
+from grants.applications.notify import authority_of, queue_status_change
 from grants.applications.schemas import ApplicationPublic, TransitionRequest
 from grants.applications.tables import applications_table, events_table
-from grants.context import UserContext
+from grants.context import Context, UserContext
 from grants.core.access import Principal
 from grants.core.audit_actions import TRANSITION_ACTIONS
 from grants.core.errors import FieldProblem, InvalidInput
-from grants.core.lifecycle import Event, State, transition
+from grants.core.lifecycle import (
+    DECISIONS,
+    DecisionByNotice,
+    Event,
+    Requirement,
+    State,
+    StepFacts,
+    check_order,
+    transition,
+)
+from grants.core.roles import Role
+from grants.evaluation.formal_check.queries import formal_check_outcome
+from grants.evaluation.jury.officials import ensure_official_not_excluded
+from grants.evaluation.ranking.queries import counted_sheets, jury_recommendation
 
 _apps = applications_table
 
@@ -29,6 +55,8 @@ DEDICATED = {
     Event.RESUBMIT: "POST /api/applications/{id}/submissions",
     Event.REQUEST_INFORMATION: "POST /api/applications/{id}/information-requests",
     Event.ANSWER_REQUEST: "POST /api/applications/{id}/information-requests/{rid}/responses",
+    # The recommendation is a record of its own (with the proposal beside it), not a reason.
+    Event.RECORD_JURY_DECISION: "PUT /api/evaluation/decisions/{id}",
 }
 
 
@@ -83,12 +111,51 @@ async def record_event(
     )
 
 
+async def step_facts(
+    ctx: Context,
+    row: Any,
+    requirements: Iterable[Requirement],
+    *,
+    incomplete_review_reason: str | None = None,
+) -> StepFacts:
+    """What ``requirements`` are judged on, for the application ``row``, read in the
+    caller's transaction (only what they need)."""
+    wanted = set(requirements)
+    guideline = ctx.guidelines.get(row.guideline_id)
+    call = None if guideline is None else guideline.call(row.call_code)
+    facts: dict[str, Any] = {"incomplete_review_reason": incomplete_review_reason}
+    if Requirement.FORMAL_CHECK_PASSED in wanted:
+        facts["formal_check"] = await formal_check_outcome(
+            ctx.session, row.id, row.submission_count
+        )
+    if Requirement.SCORE_SHEETS in wanted:
+        facts["counted_sheets"] = await counted_sheets(ctx.session, row.id)
+        # Unknown guideline: nothing can be counted against it, so nothing is required.
+        facts["required_sheets"] = 0 if guideline is None else guideline.rubric.minimum_evaluators
+    if wanted & {Requirement.JURY_DECISION, Requirement.DEVIATION_REASON}:
+        facts["jury_recommendation"] = await jury_recommendation(ctx.session, row.id)
+    return StepFacts(now=ctx.now, call=call, **facts)
+
+
 async def apply_transition(
-    ctx: UserContext, row: Any, event: Event, role: Any, *, reason: str | None
+    ctx: UserContext,
+    row: Any,
+    event: Event,
+    role: Any,
+    *,
+    reason: str | None,
+    incomplete_review_reason: str | None = None,
 ) -> Any:
-    """Move ``row`` (locked by the caller) along ``event``; returns the updated row."""
+    """Move ``row`` (locked by the caller) along ``event``, if the step's requirements are
+    met (``incomplete_review_reason``: why the jury decides on fewer score sheets than the
+    rubric requires); returns the updated row. The audit entry records the facts the step
+    was judged on."""
     current = State(row.status)
     step = transition(current, event, role=role, reason=reason)
+    facts = await step_facts(
+        ctx, row, step.requires, incomplete_review_reason=incomplete_review_reason
+    )
+    check_order(step, facts, reason=reason)
     updated = (
         await ctx.session.execute(
             sa.update(_apps)
@@ -113,19 +180,18 @@ async def apply_transition(
         application_id=row.id,
         reference_number=row.reference_number,
         title=row.title,
-        old=current,
         new=step.target,
-        reason=reason,
         recipient=recipient,
         event_key=f"{event.value}:{row.version}",
         now=ctx.now,
+        authority=authority_of(ctx.guidelines, row.guideline_id),
     )
     await ctx.audit(
         action=TRANSITION_ACTIONS[event],
         object_type="application",
         object_id=row.id,
         before={"status": current.value},
-        after={"status": step.target.value, "reason": reason},
+        after={"status": step.target.value, "reason": reason, **facts.record(step.requires)},
     )
     return updated
 
@@ -153,5 +219,10 @@ async def change_status(
     reason = request.reason.strip() if request.reason else None
     async with ctx.session.begin():
         row, role = await load_application(ctx, application_id, for_update=True)
+        if event in DECISIONS:  # after the access check: a stranger learns nothing
+            raise DecisionByNotice(event, current=State(row.status))
+        if role is Role.PROGRAMME_MANAGER:
+            # An official with a § 20 VwVfG ground for this application may not act on it.
+            await ensure_official_not_excluded(ctx, application_id)
         updated = await apply_transition(ctx, row, event, role, reason=reason)
     return application_public(updated, role, ctx.guidelines)

@@ -24,6 +24,15 @@ class AreaCategory(StrEnum):
         return _LABELS[self]
 
 
+class AreaCategorySource(StrEnum):
+    """Where a municipality's area category comes from: checked in LEP 2013 map 1, or an
+    assumption (derived from other data, or read off the map without a check). A category
+    from an assumption is never shown to a user as fact."""
+
+    LEP2013 = "lep2013"
+    ASSUMED = "assumed"
+
+
 _LABELS = {
     AreaCategory.VERDICHTUNGSRAUM: "Verdichtungsraum",
     AreaCategory.VERDICHTETER_BEREICH_IM_LAENDLICHEN_RAUM: (

@@ -22,6 +22,13 @@ class AuditAction(StrEnum):
     STAFF_ROLE_GRANTED = "staff_role_granted"
     USER_LOGGED_IN = "user_logged_in"
     USER_LOGGED_OUT = "user_logged_out"
+    PASSWORD_RESET_REQUESTED = "password_reset_requested"  # noqa: S105 (an action name)
+    PASSWORD_RESET_COMPLETED = "password_reset_completed"  # noqa: S105 (an action name)
+    DEMO_PASSWORD_RESET = "demo_password_reset"  # noqa: S105 (`grants demo reset-passwords`)
+    MEMBER_INVITED = "member_invited"
+    INVITATION_REVOKED = "invitation_revoked"
+    INVITATION_ACCEPTED = "invitation_accepted"
+    MEMBER_REMOVED = "member_removed"
     # applications
     APPLICATION_CREATED = "application_created"
     APPLICATION_DRAFT_UPDATED = "application_draft_updated"
@@ -65,6 +72,22 @@ class AuditAction(StrEnum):
     SCORE_SHEET_SUBMITTED = "score_sheet_submitted"
     SCORE_SHEET_REOPENED = "score_sheet_reopened"
     JURY_DECISION_RECORDED = "jury_decision_recorded"
+    # the jury as a committee, the deciding officials' conflicts (§§ 20, 21, 88-93 VwVfG)
+    JURY_MEMBER_ADDED = "jury_member_added"
+    JURY_MEMBER_REMOVED = "jury_member_removed"
+    JURY_SESSION_PLANNED = "jury_session_planned"
+    JURY_SESSION_OPENED = "jury_session_opened"
+    JURY_ATTENDANCE_RECORDED = "jury_attendance_recorded"
+    JURY_AGENDA_ITEM_ADDED = "jury_agenda_item_added"
+    JURY_MEMBER_EXCLUDED = "jury_member_excluded"
+    JURY_VOTE_RECORDED = "jury_vote_recorded"
+    JURY_SESSION_CLOSED = "jury_session_closed"
+    OFFICIAL_AFFILIATION_DECLARED = "official_affiliation_declared"
+    OFFICIAL_AFFILIATION_REMOVED = "official_affiliation_removed"
+    OFFICIAL_CONFLICT_DECLARED = "official_conflict_declared"
+    # consent to an early start (vorzeitiger Maßnahmebeginn), an act of the authority
+    EARLY_START_CONSENT_RECORDED = "early_start_consent_recorded"
+    EARLY_START_CONSENT_REVOKED = "early_start_consent_revoked"
     # reference data
     MUNICIPALITIES_IMPORTED = "municipalities_imported"
 

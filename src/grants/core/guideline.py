@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
+from functools import lru_cache
 from typing import NamedTuple
 
 from grants.core.canonical import sha256_of
@@ -24,6 +25,20 @@ class Text(NamedTuple):
     en: str
 
 
+UNVERIFIED_MARK = Text("Fundstelle ungeprüft", "section not verified")
+
+
+@lru_cache(maxsize=1024)  # every verdict cites the same few sections
+def citation(section: str, *, verified: bool, source: str | None) -> Text:
+    """Where a rule (or category) rests, as users are shown it. A verified section is cited
+    as it is. An unverified one would be an invented paragraph shown as fact, so only the
+    instrument that certainly holds the rule (``source``) is named, marked as unverified."""
+    if verified:
+        return Text(section, section)
+    where = source or section
+    return Text(f"{where} ({UNVERIFIED_MARK.de})", f"{where} ({UNVERIFIED_MARK.en})")
+
+
 @dataclass(frozen=True, slots=True)
 class RuleSpec:
     """One rule the engine applies: where the guideline says it, and how to explain it."""
@@ -33,6 +48,14 @@ class RuleSpec:
     title: Text
     explanation: Text
     assumption: bool = False  # a default chosen by us where the source is silent
+    # Whether ``section`` was read in the source itself. Unverified: ``source`` names the
+    # instrument that certainly holds the rule (e.g. "FRL LIfD"), shown instead.
+    section_verified: bool = False
+    source: str | None = None
+
+    @property
+    def citation(self) -> Text:
+        return citation(self.section, verified=self.section_verified, source=self.source)
 
 
 class EconomicActivity(StrEnum):
@@ -50,6 +73,16 @@ class ApplicantTypeSpec:
     eligible: bool
     conditions: str | None  # "ANBest-P" | "ANBest-K" | None when not eligible
     economic_activity: EconomicActivity
+    reason: Text | None = None  # why a type that is not eligible is excluded
+
+
+class LegalBasis(NamedTuple):
+    """A legal basis as the guideline names it (``de``/``en`` as in ``Text``); ``verified``
+    is False where the sources do not show that the guideline rests on it."""
+
+    de: str
+    en: str
+    verified: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +91,7 @@ class FundingLine:
     section: str
     label: Text
     max_grant: Decimal
+    section_verified: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +108,12 @@ class CostCategory:
     max_rate: Decimal  # 0 … 1; 0 for ineligible categories
     section: str
     reason: Text | None = None  # why an ineligible category is excluded
+    section_verified: bool = False
+    source: str | None = None  # shown instead of an unverified section (see ``citation``)
+
+    @property
+    def citation(self) -> Text:
+        return citation(self.section, verified=self.section_verified, source=self.source)
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,6 +130,25 @@ class RuralBonus:
 class DeMinimisRule:
     ceiling: Decimal  # EUR 300,000 under Regulation (EU) 2023/2831
     years: int  # rolling period
+
+
+@dataclass(frozen=True, slots=True)
+class VatRule:
+    """The VAT rate the engine uses to take recoverable input VAT out of gross amounts.
+    One standard rate for every cost line is a simplification (reduced rates and exempt
+    supplies exist), so it is flagged as an assumption in the data."""
+
+    rate: Decimal  # e.g. 0.19
+    assumption: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class Rounding:
+    """How the fundable grant is rounded (once, on the total). Only rounding down to full
+    euros exists; ``assumption`` says that no source prescribes it."""
+
+    mode: str = "down_to_full_euro"
+    assumption: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -168,6 +227,16 @@ class CallStatus(StrEnum):
 
 
 @dataclass(frozen=True, slots=True)
+class CallAssumptions:
+    """Which of a call's values are our defaults rather than the published call's."""
+
+    budget: bool = False  # e.g. the programme total taken as the call's budget
+    line_budgets: bool = False  # the budget split equally between the lines
+    latest_end: bool = False
+    deadline_time: bool = False  # the call names the day; the time of day is ours
+
+
+@dataclass(frozen=True, slots=True)
 class Call:
     """A Förderaufruf: which lines it offers, until when proposals are received."""
 
@@ -178,6 +247,7 @@ class Call:
     latest_end: date  # projects must end by this day
     lines: tuple[str, ...]
     budget: Decimal
+    assumptions: CallAssumptions = CallAssumptions()
 
     def status(self, now: datetime) -> CallStatus:
         """Judged by the instant, as ``in_time`` judges a receipt: open from the publication
@@ -199,7 +269,7 @@ class Guideline:
     version: str  # e.g. "2023-11-30"
     title: Text
     short_name: str
-    legal_bases: tuple[Text, ...]
+    legal_bases: tuple[LegalBasis, ...]
     lines: tuple[FundingLine, ...]
     applicant_types: tuple[ApplicantTypeSpec, ...]
     objectives: tuple[Objective, ...]
@@ -214,6 +284,8 @@ class Guideline:
     content_hash: str  # SHA-256 of the canonical content: what a verdict records
     declarations: tuple[Declaration, ...] = ()
     authority: Authority | None = None
+    vat: VatRule = VatRule(Decimal("0.19"))
+    rounding: Rounding = Rounding()
     _rules: dict[str, RuleSpec] = field(init=False, repr=False, compare=False)
     _lines: dict[str, FundingLine] = field(init=False, repr=False, compare=False)
     _types: dict[str, ApplicantTypeSpec] = field(init=False, repr=False, compare=False)

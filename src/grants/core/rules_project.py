@@ -1,5 +1,5 @@
-"""Eligibility rules about who applies, where, when and for what (FRL LIfD Nr. 1–3, the
-call, VV zu § 44 SäHO). Each takes the case and returns outcome, message and facts."""
+"""Eligibility rules about who applies, where, when and for what (FRL LIfD, the call, VV zu
+§ 44 SäHO). Each takes the case and returns outcome, message and facts."""
 
 from datetime import timedelta
 from functools import cache
@@ -22,72 +22,130 @@ def applicant_type_eligible(case: Case) -> Finding:
             facts,
         )
     if not spec.eligible:
+        reason = spec.reason or _t("", "")
         return (
             Outcome.FAIL,
-            _t(f"{spec.label.de} ist nicht antragsberechtigt.", f"{spec.label.en} may not apply."),
+            _t(
+                f"{spec.label.de}: nicht antragsberechtigt. {reason.de}".rstrip(),
+                f"{spec.label.en}: may not apply. {reason.en}".rstrip(),
+            ),
             facts,
         )
     return (
         Outcome.PASS,
         _t(
-            f"{spec.label.de} ist antragsberechtigt; es gelten die {spec.conditions}.",
-            f"{spec.label.en} may apply; {spec.conditions} apply.",
+            f"{spec.label.de}: antragsberechtigt; es gelten die {spec.conditions}.",
+            f"{spec.label.en}: may apply; {spec.conditions} apply.",
         ),
         facts,
     )
 
 
 def location_in_saxony(case: Case) -> Finding:
+    """In Saxony means in the register of Saxony's municipalities: the prefix 14 alone would
+    pass keys that name no municipality (e.g. 14999999)."""
     key = case.proposal.municipality_key
-    facts: Facts = {"municipality_key": key, "area_category": case.context.area_category}
-    if len(key) == 8 and key.isdigit() and key.startswith("14"):
+    known = case.context.municipality_known
+    facts: Facts = {
+        "field": "municipality_key",
+        "municipality_key": key,
+        "municipality_known": known,
+        "area_category": case.context.area_category,
+        "area_category_assumed": case.context.area_category_assumed,
+    }
+    if not (len(key) == 8 and key.isdigit() and key.startswith("14")):
         return (
-            Outcome.PASS,
-            _t(f"Gemeinde {key} liegt in Sachsen.", f"Municipality {key} is in Saxony."),
+            Outcome.FAIL,
+            _t(
+                f"Gemeindeschlüssel (municipality_key) {key} liegt nicht in Sachsen "
+                "(sächsische Gemeindeschlüssel beginnen mit 14).",
+                f"Municipality key (municipality_key) {key} is not in Saxony "
+                "(Saxon keys start with 14).",
+            ),
+            facts,
+        )
+    if known is False:
+        return (
+            Outcome.FAIL,
+            _t(
+                f"Gemeindeschlüssel (municipality_key) {key} ist im Gemeindeverzeichnis Sachsen "
+                "nicht enthalten.",
+                f"Municipality key (municipality_key) {key} is not in the register of Saxony's "
+                "municipalities.",
+            ),
+            facts,
+        )
+    if known is None:
+        return (
+            Outcome.NEEDS_REVIEW,
+            _t(
+                f"Gemeindeschlüssel {key}: nicht mit dem Gemeindeverzeichnis Sachsen abgeglichen.",
+                f"Municipality key {key}: not checked against the register of Saxony's "
+                "municipalities.",
+            ),
             facts,
         )
     return (
-        Outcome.FAIL,
+        Outcome.PASS,
         _t(
-            f"Gemeindeschlüssel {key} liegt nicht in Sachsen (beginnt nicht mit 14).",
-            f"Municipality key {key} is not in Saxony (does not start with 14).",
+            f"Gemeinde {key} ist im Gemeindeverzeichnis Sachsen enthalten.",
+            f"Municipality {key} is in the register of Saxony's municipalities.",
         ),
         facts,
     )
 
 
+# LEGAL-REVIEW §1b: the applicant is never told that a start after the receipt is fine; only
+# the grant decision or the authority's written consent allows the project to start.
+_START_WARNING = _t(
+    "Mit dem Vorhaben darf erst nach Bekanntgabe des Zuwendungsbescheids oder nach "
+    "schriftlicher Zustimmung zum vorzeitigen Maßnahmebeginn begonnen werden.",
+    "The project may start only after the grant decision has been notified or after written "
+    "consent to an early start.",
+)
+
+
 def not_started_before_receipt(case: Case) -> Finding:
+    """Projects already begun cannot be funded. A start planned after the receipt is still
+    before the decision (which the engine cannot know), so it needs review with the warning;
+    only the authority's consent (a staff record, fed in as ``early_start_consented``)
+    settles it before the decision."""
     start = case.proposal.planned_start
+    consented = case.proposal.early_start_consented
     facts: Facts = {
         "planned_start": start.isoformat(),
         "received_on": case.received_on.isoformat(),
-        "early_start_consented": case.proposal.early_start_consented,
+        "early_start_consented": consented,
     }
-    if start >= case.received_on:
+    if consented:
         return (
             Outcome.PASS,
             _t(
-                f"Beginn am {format_date_de(start)}, nicht vor Antragseingang.",
-                f"Starts on {start.isoformat()}, not before receipt.",
+                "Die Bewilligungsstelle hat dem vorzeitigen Maßnahmebeginn schriftlich "
+                "zugestimmt; die Zustimmung begründet keinen Anspruch auf die Zuwendung.",
+                "The granting authority has consented in writing to an early start; the consent "
+                "creates no entitlement to the grant.",
             ),
             facts,
         )
-    if case.proposal.early_start_consented:
+    if start >= case.received_on:
         return (
-            Outcome.PASS,
+            Outcome.NEEDS_REVIEW,
             _t(
-                "Beginn vor Antragseingang mit Zustimmung zum vorzeitigen Maßnahmebeginn.",
-                "Starts before receipt with consent to an early start.",
+                f"Geplanter Beginn nach Eingang der Vorhabenidee. Hinweis: {_START_WARNING.de}",
+                f"Planned start after receipt of the project idea. Note: {_START_WARNING.en}",
             ),
             facts,
         )
     return (
         Outcome.FAIL,
         _t(
-            f"Das Vorhaben beginnt am {format_date_de(start)}, vor dem Antragseingang am "
-            f"{format_date_de(case.received_on)}; begonnene Vorhaben sind nicht förderfähig.",
-            f"The project starts on {start.isoformat()}, before receipt on "
-            f"{case.received_on.isoformat()}; projects already begun cannot be funded.",
+            f"Geplanter Beginn am {format_date_de(start)}, vor dem Eingang am "
+            f"{format_date_de(case.received_on)}: bereits begonnene Vorhaben sind nicht "
+            f"zuwendungsfähig. {_START_WARNING.de}",
+            f"Planned start on {start.isoformat()}, before receipt on "
+            f"{case.received_on.isoformat()}: projects already begun cannot be funded. "
+            f"{_START_WARNING.en}",
         ),
         facts,
     )
@@ -113,8 +171,15 @@ def funding_objective(case: Case) -> Finding:
             ),
             facts,
         )
-    listed = ", ".join(sorted(set(chosen)))
-    return Outcome.PASS, _t(f"Förderziele: {listed}.", f"Funding objectives: {listed}."), facts
+    labels = {o.code: o.label for o in case.guideline.objectives}
+    codes = sorted(set(chosen))
+    listed_de = "; ".join(f"{code}) {labels[code].de}" for code in codes)
+    listed_en = "; ".join(f"{code}) {labels[code].en}" for code in codes)
+    return (
+        Outcome.PASS,
+        _t(f"Förderziele: {listed_de}.", f"Funding objectives: {listed_en}."),
+        facts,
+    )
 
 
 def funding_line_offered(case: Case) -> Finding:
@@ -132,8 +197,9 @@ def funding_line_offered(case: Case) -> Finding:
         return (
             Outcome.FAIL,
             _t(
-                f"Der Aufruf {call.title.de} umfasst die Linie {line.label.de} nicht.",
-                f"Call {call.title.en} does not include the line {line.label.en}.",
+                f"Der Förderaufruf „{call.title.de}“ umfasst die Förderlinie "
+                f"„{line.label.de}“ nicht.",
+                f"The call “{call.title.en}” does not include the funding line “{line.label.en}”.",
             ),
             facts,
         )
@@ -189,6 +255,8 @@ def received_before_deadline(case: Case) -> Finding:
 
 
 def duration_within_bounds(case: Case) -> Finding:
+    """The applicant plans a Durchführungszeitraum; the Bewilligungszeitraum is what the
+    decision later fixes. The 12–36 months are an assumption (flagged in the data)."""
     start, end = case.proposal.planned_start, case.proposal.planned_end
     shortest, longest = case.guideline.duration_months
     facts: Facts = {
@@ -201,29 +269,35 @@ def duration_within_bounds(case: Case) -> Finding:
     if end < start:
         return (
             Outcome.FAIL,
-            _t("Das Ende liegt vor dem Beginn.", "The end is before the start."),
+            _t(
+                "Das Ende des Durchführungszeitraums liegt vor dem Beginn.",
+                "The end of the project period is before its start.",
+            ),
             facts,
         )
     if add_months(start, shortest) > after_end:
         return (
             Outcome.FAIL,
             _t(
-                f"Laufzeit kürzer als {shortest} Monate.",
-                f"Duration shorter than {shortest} months.",
+                f"Durchführungszeitraum kürzer als {shortest} Monate.",
+                f"Project period shorter than {shortest} months.",
             ),
             facts,
         )
     if after_end > add_months(start, longest):
         return (
             Outcome.FAIL,
-            _t(f"Laufzeit länger als {longest} Monate.", f"Duration longer than {longest} months."),
+            _t(
+                f"Durchführungszeitraum länger als {longest} Monate.",
+                f"Project period longer than {longest} months.",
+            ),
             facts,
         )
     return (
         Outcome.PASS,
         _t(
-            f"Laufzeit zwischen {shortest} und {longest} Monaten.",
-            f"Duration between {shortest} and {longest} months.",
+            f"Durchführungszeitraum zwischen {shortest} und {longest} Monaten.",
+            f"Project period between {shortest} and {longest} months.",
         ),
         facts,
     )

@@ -4,9 +4,11 @@ test. Add each new feature's ``tables`` module here."""
 from grants.accounts import tables as accounts_tables
 from grants.applications import tables as applications_tables
 from grants.applications.attachments import tables as attachments_tables
+from grants.applications.early_start import tables as early_start_tables
 from grants.db import audit
 from grants.db.base import metadata
 from grants.evaluation import tables as evaluation_tables
+from grants.evaluation.jury import tables as jury_tables
 from grants.guidelines import tables as guidelines_tables
 from grants.municipalities import tables as municipalities_tables
 from grants.notifications import tables as notifications_tables
@@ -16,8 +18,10 @@ __all__ = [
     "applications_tables",
     "attachments_tables",
     "audit",
+    "early_start_tables",
     "evaluation_tables",
     "guidelines_tables",
+    "jury_tables",
     "metadata",
     "municipalities_tables",
     "notifications_tables",

@@ -5,4 +5,4 @@ The sub-features share ``evaluation.tables``; other features may reach only the 
 in ``__all__``, and within each only the modules in its own ``__all__``.
 """
 
-__all__ = ["assignment", "formal_check", "ranking", "scoring"]
+__all__ = ["assignment", "formal_check", "jury", "ranking", "scoring"]

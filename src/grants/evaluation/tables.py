@@ -127,9 +127,18 @@ class ScoreSheet(SQLModel, table=True):
 
 class FormalCheck(SQLModel, table=True):
     """The programme manager's formal check of a submission: each checklist item confirmed or
-    overruled with a reason, and the outcome."""
+    overruled with a reason, and the outcome (``formally_rejected`` is the proposal for the
+    Bescheid, not the act).
+
+    Checks start only after the call's deadline: the row keeps the deadline the service
+    judged against, and the CHECK refuses a check dated at or before it. Migration 0011 adds
+    it (NULL passes: rows from before it), and a trigger that refuses a new or changed check
+    without that deadline or of any version but the latest submitted one; acceptance for
+    review (an ``application_events`` row ``accept_for_review``) is refused without a check
+    of that version with the outcome ``to_review``."""
 
     __tablename__ = "formal_checks"
+    __table_args__ = (sa.CheckConstraint("checked_at > call_deadline_at", name="after_deadline"),)
 
     application_id: uuid.UUID = Field(foreign_key="applications.id", primary_key=True)
     submission_number: int
@@ -138,13 +147,28 @@ class FormalCheck(SQLModel, table=True):
     reason: str | None = Field(default=None, max_length=4000)
     checked_by: uuid.UUID = Field(foreign_key="users.id")
     checked_at: datetime = timestamp_field()
+    call_deadline_at: datetime | None = timestamp_field(nullable=True)  # migration 0011
 
 
 class JuryDecision(SQLModel, table=True):
     """The jury's recommendation, recorded by a programme manager (the system proposes, a
-    human decides: § 35a VwVfG)."""
+    human decides: § 35a VwVfG).
+
+    It records how many submitted score sheets counted and how many the rubric requires; with
+    fewer, ``incomplete_review_reason`` says why the jury decided anyway (the CHECK refuses a
+    row without it; migration 0011, NULL counts pass for rows from before it). A trigger
+    refuses a new or changed recommendation without the counts or for an application without
+    a formal check of its latest version with the outcome ``to_review``, and the events
+    ``record_jury_decision`` and ``invite`` without a recommendation."""
 
     __tablename__ = "jury_decisions"
+    __table_args__ = (
+        sa.CheckConstraint(
+            "counted_evaluations >= required_evaluations "
+            "OR btrim(coalesce(incomplete_review_reason, '')) <> ''",
+            name="enough_sheets_or_reason",
+        ),
+    )
 
     application_id: uuid.UUID = Field(foreign_key="applications.id", primary_key=True)
     recommendation: Recommendation = Field(sa_type=enum_type(Recommendation))
@@ -155,6 +179,10 @@ class JuryDecision(SQLModel, table=True):
     decided_by: uuid.UUID = Field(foreign_key="users.id")
     decided_at: datetime = timestamp_field()
     version: int = Field(default=1)
+    # Migration 0011: the review the decision was made on.
+    counted_evaluations: int | None = None
+    required_evaluations: int | None = None
+    incomplete_review_reason: str | None = Field(default=None, max_length=4000)
 
 
 evaluator_profiles_table: sa.Table = EvaluatorProfile.__table__  # type: ignore[attr-defined]

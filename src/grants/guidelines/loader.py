@@ -20,19 +20,24 @@ from grants.core.guideline import (
     CODE_PATTERN,
     ApplicantTypeSpec,
     Call,
+    CallAssumptions,
     CostCategory,
     Criterion,
     DeMinimisRule,
     EconomicActivity,
     FundingLine,
     Guideline,
+    LegalBasis,
     Objective,
+    Rounding,
     Rubric,
     RuleSpec,
     RuralBonus,
     Text,
+    VatRule,
 )
 from grants.core.money import MoneyError, parse_amount
+from grants.guidelines import declarations
 
 SHIPPED = Path(__file__).resolve().parent
 _RULE_ORDER = {rule_id: position for position, rule_id in enumerate(eligibility.RULES)}
@@ -72,8 +77,23 @@ class _Text(_Model):
         return Text(de=self.de, en=self.en)
 
 
+# Whether a section number was read in the source itself. Files written before the flag
+# existed load as unverified (the safe reading); the shipped file states it everywhere.
+class _Cited(_Model):
+    section: Annotated[str, Field(min_length=1)]
+    section_verified: bool = False
+    # The instrument that certainly holds the rule, named instead of an unverified section
+    # (e.g. "FRL LIfD" for an unverified "FRL LIfD Nr. 5.2").
+    source: Annotated[str, Field(min_length=1)] | None = None
+
+
+class _LegalBasis(_Text):
+    verified: bool = False  # the sources show that the guideline rests on it
+
+
 class _Line(_Coded):
     section: str
+    section_verified: bool = False
     label: _Text
     max_grant: Amount
 
@@ -83,14 +103,14 @@ class _ApplicantType(_Coded):
     eligible: bool
     conditions: Literal["ANBest-P", "ANBest-K"] | None
     economic_activity: EconomicActivity
+    reason: _Text | None = None  # why a type is not eligible
 
 
 class _Objective(_Coded):
     label: _Text
 
 
-class _CostCategory(_Coded):
-    section: str
+class _CostCategory(_Coded, _Cited):
     label: _Text
     eligible: bool
     max_rate: Rate
@@ -105,6 +125,16 @@ class _Range(_Model):
 class _DeMinimis(_Model):
     ceiling: Amount
     years: Annotated[int, Field(ge=1, le=10)]
+
+
+class _Vat(_Model):
+    rate: Annotated[Decimal, BeforeValidator(_decimal_string), Field(gt=0, lt=1)]
+    assumption: bool = True
+
+
+class _Rounding(_Model):
+    mode: Literal["down_to_full_euro"] = "down_to_full_euro"  # the only one the engine knows
+    assumption: bool = True
 
 
 class _RuralBonus(_Model):
@@ -137,11 +167,17 @@ class _Rubric(_Model):
     reserve_size: Annotated[int, Field(ge=0)] | None = None
 
 
-class _Rule(_Model):
-    section: Annotated[str, Field(min_length=1)]
+class _Rule(_Cited):
     title: _Text
     explanation: _Text
     assumption: bool = False
+
+
+class _CallAssumptions(_Model):
+    budget: bool = False
+    line_budgets: bool = False
+    latest_end: bool = False
+    deadline_time: bool = False
 
 
 class _Call(_Coded):
@@ -151,6 +187,7 @@ class _Call(_Coded):
     latest_end: date
     lines: Annotated[list[Code], Field(min_length=1)]
     budget: Amount
+    assumptions: _CallAssumptions = _CallAssumptions()
 
 
 class _Guideline(_Model):
@@ -158,7 +195,7 @@ class _Guideline(_Model):
     version: Annotated[str, Field(min_length=1, max_length=40)]
     short_name: str
     title: _Text
-    legal_bases: list[_Text]
+    legal_bases: list[_LegalBasis]
     lines: Annotated[list[_Line], Field(min_length=1)]
     applicant_types: Annotated[list[_ApplicantType], Field(min_length=1)]
     objectives: Annotated[list[_Objective], Field(min_length=1)]
@@ -166,6 +203,8 @@ class _Guideline(_Model):
     minimum_grant: Amount
     duration_months: _Range
     de_minimis: _DeMinimis
+    vat: _Vat = _Vat.model_validate({"rate": "0.19"})  # files written before it existed
+    rounding: _Rounding = _Rounding()
     rural_bonus: _RuralBonus
     rubric: _Rubric
     rules: dict[str, _Rule]
@@ -189,11 +228,29 @@ def _duplicate_codes(document: _Guideline) -> Iterable[tuple[str, str]]:
             seen.add(item.code)
 
 
+def _unsourced(cited: _Cited) -> bool:
+    """An unverified section stated as such (not merely defaulted) without the instrument to
+    name instead: users would be shown the unverified paragraph number."""
+    return (
+        "section_verified" in cited.model_fields_set
+        and not cited.section_verified
+        and cited.source is None
+    )
+
+
+_UNSOURCED = "an unverified section needs a source (the instrument to cite instead)"
+
+
 def _type_and_cost_problems(document: _Guideline) -> Iterable[tuple[str, str]]:
     for index, kind in enumerate(document.applicant_types):
         if kind.eligible and kind.conditions is None:
             yield f"applicant_types.{index}.conditions", "eligible types need ANBest-P or ANBest-K"
+        # Only in files that give reasons at all: older stored versions had none.
+        if not kind.eligible and kind.reason is None and _any_reason(document):
+            yield f"applicant_types.{index}.reason", "types that are not eligible need a reason"
     for index, category in enumerate(document.cost_categories):
+        if _unsourced(category):
+            yield f"cost_categories.{index}.source", _UNSOURCED
         if category.eligible and category.max_rate == 0:
             yield f"cost_categories.{index}.max_rate", "eligible categories need a rate above 0"
         if not category.eligible and category.reason is None:
@@ -230,7 +287,14 @@ def _rubric_problems(rubric: _Rubric) -> Iterable[tuple[str, str]]:
             yield f"rubric.tie_breaks.{index}", f"unknown criterion {code!r}"
 
 
+def _any_reason(document: _Guideline) -> bool:
+    return any(kind.reason is not None for kind in document.applicant_types)
+
+
 def _rule_problems(document: _Guideline) -> Iterable[tuple[str, str]]:
+    for rule_id, rule in document.rules.items():
+        if _unsourced(rule):
+            yield f"rules.{rule_id}.source", _UNSOURCED
     for rule_id in eligibility.RULES:
         if rule_id not in document.rules:
             yield f"rules.{rule_id}", "missing: the engine applies this rule and must cite it"
@@ -269,12 +333,20 @@ def _core(document: _Guideline, content_hash: str) -> Guideline:
         version=document.version,
         title=document.title.core(),
         short_name=document.short_name,
-        legal_bases=tuple(t.core() for t in document.legal_bases),
+        legal_bases=tuple(LegalBasis(t.de, t.en, t.verified) for t in document.legal_bases),
         lines=tuple(
-            FundingLine(x.code, x.section, x.label.core(), x.max_grant) for x in document.lines
+            FundingLine(x.code, x.section, x.label.core(), x.max_grant, x.section_verified)
+            for x in document.lines
         ),
         applicant_types=tuple(
-            ApplicantTypeSpec(x.code, x.label.core(), x.eligible, x.conditions, x.economic_activity)
+            ApplicantTypeSpec(
+                x.code,
+                x.label.core(),
+                x.eligible,
+                x.conditions,
+                x.economic_activity,
+                x.reason.core() if x.reason else None,
+            )
             for x in document.applicant_types
         ),
         objectives=tuple(Objective(x.code, x.label.core()) for x in document.objectives),
@@ -286,12 +358,16 @@ def _core(document: _Guideline, content_hash: str) -> Guideline:
                 x.max_rate,
                 x.section,
                 x.reason.core() if x.reason else None,
+                x.section_verified,
+                x.source,
             )
             for x in document.cost_categories
         ),
         minimum_grant=document.minimum_grant,
         duration_months=(document.duration_months.min, document.duration_months.max),
         de_minimis=DeMinimisRule(document.de_minimis.ceiling, document.de_minimis.years),
+        vat=VatRule(document.vat.rate, document.vat.assumption),
+        rounding=Rounding(document.rounding.mode, document.rounding.assumption),
         rural_bonus=RuralBonus(
             document.rural_bonus.enabled,
             document.rural_bonus.percentage_points,
@@ -316,7 +392,15 @@ def _core(document: _Guideline, content_hash: str) -> Guideline:
         # In the engine's order, not the file's: a copy stored as jsonb comes back with its
         # keys reordered, and must still compare equal.
         rules=tuple(
-            RuleSpec(rule_id, r.section, r.title.core(), r.explanation.core(), r.assumption)
+            RuleSpec(
+                rule_id,
+                r.section,
+                r.title.core(),
+                r.explanation.core(),
+                r.assumption,
+                r.section_verified,
+                r.source,
+            )
             for rule_id, r in sorted(document.rules.items(), key=lambda item: _RULE_ORDER[item[0]])
         ),
         calls=tuple(
@@ -328,6 +412,12 @@ def _core(document: _Guideline, content_hash: str) -> Guideline:
                 latest_end=c.latest_end,
                 lines=tuple(c.lines),
                 budget=c.budget,
+                assumptions=CallAssumptions(
+                    budget=c.assumptions.budget,
+                    line_budgets=c.assumptions.line_budgets,
+                    latest_end=c.assumptions.latest_end,
+                    deadline_time=c.assumptions.deadline_time,
+                ),
             )
             for c in document.calls
         ),
@@ -377,7 +467,17 @@ def parse_document(raw: dict[str, Any], *, source: str) -> Guideline:
 
 
 def load_guideline(path: Path) -> Guideline:
-    return parse_guideline(path.read_text("utf-8"), source=str(path))
+    return _with_texts(parse_guideline(path.read_text("utf-8"), source=str(path)), path)
+
+
+def _with_texts(guideline: Guideline, path: Path) -> Guideline:
+    """The declarations and the authority from the texts file beside the guideline file
+    (see ``declarations``). Not part of the document or its content hash: each declaration
+    has its own version and hash, and the submission snapshot freezes them."""
+    try:
+        return declarations.with_texts(guideline, path)
+    except declarations.TextsError as exc:
+        raise GuidelineError(str(exc)) from None
 
 
 @dataclass(frozen=True, slots=True)
@@ -388,4 +488,5 @@ class LoadedGuideline:
 
 def load_guideline_document(path: Path) -> LoadedGuideline:
     document = _yaml_document(path.read_text("utf-8"), source=str(path))
-    return LoadedGuideline(parse_document(document, source=str(path)), document)
+    guideline = _with_texts(parse_document(document, source=str(path)), path)
+    return LoadedGuideline(guideline, document)

@@ -4,6 +4,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from grants.core.guideline import Call, Guideline
+from grants.guidelines.declarations import is_texts_file
 from grants.guidelines.loader import (
     SHIPPED,
     GuidelineError,
@@ -35,7 +36,8 @@ class GuidelineRegistry:
 
 
 def load_registry(directory: Path = SHIPPED) -> GuidelineRegistry:
-    paths = sorted(directory.glob("*.yaml"))
+    # A texts file (declarations, authority) belongs to the guideline file of its stem.
+    paths = sorted(p for p in directory.glob("*.yaml") if not is_texts_file(p))
     if not paths:
         raise GuidelineError(f"{directory}: no guideline files (*.yaml)")
     return GuidelineRegistry(load_guideline_document(path) for path in paths)

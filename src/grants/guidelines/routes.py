@@ -13,19 +13,25 @@ from litestar.status_codes import HTTP_200_OK
 
 from grants.core.areas import is_rural
 from grants.core.errors import NotFound
+from grants.core.guideline import Guideline
 from grants.guidelines import service
 from grants.guidelines.schemas import (
+    AuthorityOut,
     CallOut,
+    DeclarationsOut,
     EligibilityCheckRequest,
     GuidelineOut,
     GuidelineSummaryOut,
     VerdictOut,
+    authority_out,
     call_out,
+    declarations_out,
     guideline_out,
     guideline_summary,
     verdict_out,
 )
 from grants.http.hooks import decode_json_body, require_json_media_type
+from grants.municipalities.service import RegisterEntry
 
 GuidelineId = Annotated[str, PathParameter(pattern=r"^[A-Za-z0-9_.-]{1,40}$")]
 RATE_LIMITED = "rate_limited"  # route opt: the pre-check's per-address limit applies
@@ -53,6 +59,45 @@ class GuidelineController(Controller):
             raise NotFound(f"guideline {guideline_id!r} not found")
         return guideline_out(guideline)
 
+    @get(
+        "/{guideline_id:str}/declarations",
+        operation_id="getGuidelineDeclarations",
+        summary="The declarations an applicant makes: exact text, version, hash, checkbox",
+        description=(
+            "Public, so that an applicant can read them before registering. Each declaration "
+            "names the draft field whose checkbox confirms it (confirmation_field); parts not "
+            "verified against a source have assumption: true and carry a mark in the text."
+        ),
+        exclude_from_auth=True,
+    )
+    async def get_declarations(self, guideline_id: GuidelineId, state: State) -> DeclarationsOut:
+        return declarations_out(_guideline(state, guideline_id))
+
+    @get(
+        "/{guideline_id:str}/authority",
+        operation_id="getGuidelineAuthority",
+        summary="The granting authority (Bewilligungsstelle) of a guideline",
+        exclude_from_auth=True,
+    )
+    async def get_authority(self, guideline_id: GuidelineId, state: State) -> AuthorityOut:
+        authority = _guideline(state, guideline_id).authority
+        if authority is None:
+            raise NotFound(
+                f"Für die Förderrichtlinie „{guideline_id}“ ist keine Bewilligungsstelle "
+                f"hinterlegt (guideline {guideline_id!r} names no granting authority)."
+            )
+        return authority_out(authority)
+
+
+def _guideline(state: State, guideline_id: str) -> Guideline:
+    guideline: Guideline | None = state.guidelines.get(guideline_id)
+    if guideline is None:
+        raise NotFound(
+            f"Förderrichtlinie „{guideline_id}“ nicht gefunden "
+            f"(guideline {guideline_id!r} not found)."
+        )
+    return guideline
+
 
 class CallController(Controller):
     path = "/api/calls"
@@ -65,6 +110,20 @@ class CallController(Controller):
     )
     async def list_calls(self, state: State, now: NamedDependency[datetime]) -> list[CallOut]:
         return [call_out(g, call, now) for g, call in state.guidelines.calls()]
+
+
+def _facts(entry: RegisterEntry | None) -> service.MunicipalityFacts:
+    """The register's answer for the engine; None: a key of another state (the location
+    rule fails it), as a Saxon key the register lacks was already refused."""
+    if entry is None:
+        return service.MunicipalityFacts(known=False)
+    category = entry.area_category
+    return service.MunicipalityFacts(
+        known=True,
+        area_category=category,
+        rural=None if category is None else is_rural(category),
+        area_category_assumed=None if category is None else entry.area_category_assumed,
+    )
 
 
 async def _precheck_fast_path(request: Request[Any, Any, Any]) -> Response[bytes] | None:
@@ -83,14 +142,10 @@ async def _precheck_fast_path(request: Request[Any, Any, Any]) -> Response[bytes
     if fast is None:
         await decode_json_body(request)  # 400 for a body that is not JSON at all
         return None
-    category = await state.area_categories.get(fast.proposal.municipality_key)
+    # An unknown key of Saxony is a 422 naming municipality_key, raised from here as well.
+    entry = await state.area_categories.checked(fast.proposal.municipality_key)
     verdict = service.judge(
-        fast.guideline,
-        fast.proposal,
-        fast.call,
-        now=state.clock(),
-        area_category=category,
-        rural=None if category is None else is_rural(category),
+        fast.guideline, fast.proposal, fast.call, now=state.clock(), municipality=_facts(entry)
     )
     return Response(msgspec.json.encode(verdict_out(verdict)), media_type=MediaType.JSON)
 
@@ -113,12 +168,6 @@ class EligibilityCheckController(Controller):
         state: State,
         now: NamedDependency[datetime],
     ) -> VerdictOut:
-        category = await state.area_categories.get(data.municipality_key)
-        verdict = service.precheck(
-            state.guidelines,
-            data,
-            now=now,
-            area_category=category,
-            rural=None if category is None else is_rural(category),
-        )
+        entry = await state.area_categories.checked(data.municipality_key)
+        verdict = service.precheck(state.guidelines, data, now=now, municipality=_facts(entry))
         return verdict_out(verdict)

@@ -15,8 +15,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validat
 from grants.core.deadlines import in_date_range
 from grants.core.eligibility import Outcome, PriorAid, Proposal, Verdict
 from grants.core.errors import FieldProblem, InvalidInput
-from grants.core.funding import CostLine, FundingComputation
-from grants.core.guideline import Call, Guideline, Text
+from grants.core.funding import CostAmounts, CostLine, FundingComputation, VatDeduction
+from grants.core.guideline import Authority, Call, Declaration, Guideline, Text
+from grants.guidelines import declarations
 from grants.http.fields import Amount, Code, ProjectDate
 
 # Constraints checked in pydantic-core (Rust), not by Python validators: a pre-check with 20
@@ -24,6 +25,10 @@ from grants.http.fields import Amount, Code, ProjectDate
 # NUL characters out (PostgreSQL text cannot hold them). Code is the loader's rule too (one
 # pattern in the core): the fast path relies on every code of a loaded guideline meeting it.
 Description = Annotated[str, Field(max_length=500, pattern=r"^[^\x00]*$")]
+# A name of a linked undertaking (Art. 2(2) Reg. (EU) 2023/2831).
+UndertakingName = Annotated[str, Field(min_length=1, max_length=200, pattern=r"^[^\x00]*$")]
+# The deductible share of input VAT for partial deduction: strictly between 0 and 1.
+VatShare = Annotated[Decimal, Field(gt=0, lt=1, max_digits=5, decimal_places=4, examples=["0.35"])]
 
 
 class _Input(BaseModel):
@@ -65,18 +70,26 @@ class EligibilityCheckRequest(_Input):
     objectives: Annotated[list[Code], Field(max_length=10, examples=[["a", "e"]])]
     planned_start: ProjectDate
     planned_end: ProjectDate
-    early_start_consented: bool = False
+    # No early_start_consented: consent to an early start is the authority's act, recorded
+    # by its staff, never something the applicant states.
     economic_activity: bool | None = None
     cost_lines: Annotated[list[CostLineIn], Field(max_length=500)]
+    cost_amounts: CostAmounts | None = None  # whether the cost lines are gross or net
     financing: FinancingIn
     prior_de_minimis: Annotated[list[PriorAidIn], Field(max_length=100)] = []
+    part_of_single_undertaking: bool | None = None
+    linked_undertakings: Annotated[list[UndertakingName], Field(max_length=50)] = []
+    vat_deduction: VatDeduction | None = None
+    vat_deductible_share: VatShare | None = None  # only with vat_deduction "partial"
 
     @field_validator("planned_end")
     @classmethod
     def _end_not_before_start(cls, end: date, info: ValidationInfo) -> date:
         start = info.data.get("planned_start")
         if start is not None and end < start:
-            raise ValueError("must not be before planned_start")
+            raise ValueError(
+                "Das geplante Ende liegt vor dem Beginn (must not be before planned_start)"
+            )
         return end
 
 
@@ -101,6 +114,8 @@ class EligibilityCheckRequest(_Input):
 # tests/unit/guidelines/test_fast_request.py checks the subset and the equal values.
 
 _FastAmount = Annotated[str, msgspec.Meta(pattern=r"\A(?:0|[1-9][0-9]{0,11})(?:\.[0-9]{1,2})?\Z")]
+# VatShare's subset: "0." and one to four places; zero itself is declined in decode_fast.
+_FastShare = Annotated[str, msgspec.Meta(pattern=r"\A0\.[0-9]{1,4}\Z")]
 
 
 class _FastInput(msgspec.Struct, forbid_unknown_fields=True, gc=False):
@@ -133,13 +148,20 @@ class FastEligibilityCheck(_FastInput, kw_only=True):
     objectives: Annotated[list[str], msgspec.Meta(max_length=10)]
     planned_start: date
     planned_end: date
-    early_start_consented: bool = False
     economic_activity: bool | None = None
     cost_lines: Annotated[list[FastCostLine], msgspec.Meta(max_length=500)]
+    cost_amounts: CostAmounts | None = None
     financing: FastFinancing
     prior_de_minimis: Annotated[list[FastPriorAid], msgspec.Meta(max_length=100)] = msgspec.field(
         default_factory=list
     )
+    part_of_single_undertaking: bool | None = None
+    linked_undertakings: Annotated[
+        list[Annotated[str, msgspec.Meta(min_length=1, max_length=200)]],
+        msgspec.Meta(max_length=50),
+    ] = msgspec.field(default_factory=list)
+    vat_deduction: VatDeduction | None = None
+    vat_deductible_share: _FastShare | None = None
 
 
 _fast_decoder = msgspec.json.Decoder(FastEligibilityCheck)
@@ -161,7 +183,35 @@ def decode_fast(body: bytes) -> FastEligibilityCheck | None:
     dates = [request.planned_start, request.planned_end]
     if not in_date_range(*dates, *(aid.granted_on for aid in request.prior_de_minimis)):
         return None
+    share = request.vat_deductible_share
+    if share is not None and not Decimal(share):  # VatShare is greater than 0
+        return None
     return request
+
+
+def _vat_problems(
+    deduction: VatDeduction | None, share: object | None, *, prefix: str = ""
+) -> list[FieldProblem]:
+    """The deductible share belongs to partial deduction, and partial deduction needs it."""
+    if deduction is VatDeduction.PARTIAL and share is None:
+        return [
+            FieldProblem(
+                f"{prefix}vat_deductible_share",
+                "required_for_partial",
+                "Bei teilweisem Vorsteuerabzug ist der abziehbare Anteil anzugeben "
+                "(required when vat_deduction is partial)",
+            )
+        ]
+    if deduction is not VatDeduction.PARTIAL and share is not None:
+        return [
+            FieldProblem(
+                f"{prefix}vat_deductible_share",
+                "only_for_partial",
+                "Nur bei teilweisem Vorsteuerabzug anzugeben "
+                "(only allowed when vat_deduction is partial)",
+            )
+        ]
+    return []
 
 
 def _unknown(field: str, value: str, known: list[str]) -> FieldProblem:
@@ -201,6 +251,13 @@ def to_proposal(
         raise InvalidInput(
             "Der Antrag enthält unbekannte Angaben (unknown codes).", problems=tuple(problems)
         )
+    vat = _vat_problems(request.vat_deduction, request.vat_deductible_share)
+    if vat:
+        raise InvalidInput(
+            "Die Angaben zum Vorsteuerabzug passen nicht zusammen (inconsistent VAT details).",
+            problems=tuple(vat),
+        )
+    share = request.vat_deductible_share
     return make_proposal(
         applicant_type=request.applicant_type,
         municipality_key=request.municipality_key,
@@ -208,11 +265,15 @@ def to_proposal(
         objectives=request.objectives,
         planned_start=request.planned_start,
         planned_end=request.planned_end,
-        early_start_consented=request.early_start_consented,
         economic_activity=request.economic_activity,
         cost_lines=lines,
         financing=request.financing,
         prior_de_minimis=request.prior_de_minimis,
+        part_of_single_undertaking=request.part_of_single_undertaking,
+        linked_undertakings=request.linked_undertakings,
+        vat_deduction=request.vat_deduction,
+        vat_deductible_share=None if share is None else Decimal(share),
+        cost_amounts=request.cost_amounts,
     )
 
 
@@ -224,15 +285,22 @@ def make_proposal(
     objectives: Sequence[str],
     planned_start: date,
     planned_end: date,
-    early_start_consented: bool,
     economic_activity: bool | None,
     cost_lines: Sequence[CostLineIn | FastCostLine],
     financing: FinancingIn | FastFinancing,
     prior_de_minimis: Sequence[PriorAidIn | FastPriorAid],
+    part_of_single_undertaking: bool | None = None,
+    linked_undertakings: Sequence[str] = (),
+    vat_deduction: VatDeduction | None = None,
+    vat_deductible_share: Decimal | None = None,
+    cost_amounts: CostAmounts | None = None,
+    early_start_consented: bool = False,
 ) -> Proposal:
     """The core's proposal of the proposal inputs, for the pre-check (both paths) and the
     draft alike; codes are not checked here. Amounts are Decimals (Pydantic) or checked
-    decimal text (fast path): Decimal() keeps either exactly, exponent included."""
+    decimal text (fast path): Decimal() keeps either exactly, exponent included.
+    ``early_start_consented`` comes from the authority's record of a consent, never from
+    the applicant's input."""
     new = tuple.__new__
     return Proposal(
         applicant_type=applicant_type,
@@ -251,6 +319,11 @@ def make_proposal(
         early_start_consented=early_start_consented,
         economic_activity=economic_activity,
         prior_de_minimis=tuple(PriorAid(a.granted_on, Decimal(a.amount)) for a in prior_de_minimis),
+        part_of_single_undertaking=part_of_single_undertaking,
+        linked_undertakings=tuple(linked_undertakings),
+        vat_deduction=vat_deduction,
+        vat_deductible_share=vat_deductible_share,
+        cost_amounts=cost_amounts,
     )
 
 
@@ -269,10 +342,13 @@ def _text(text: Text) -> TextOut:
 class RuleResultOut(msgspec.Struct, gc=False):
     rule: str
     outcome: str
-    section: str
+    section: str  # as the guideline data has it: show ``citation``, which marks it if unverified
     title: TextOut
     message: TextOut
     facts: Mapping[str, Any]
+    section_verified: bool  # the section was read in the source itself
+    assumption: bool  # the rule is a default of ours where the sources are silent
+    citation: TextOut  # the section, or "FRL LIfD (Fundstelle ungeprüft)" when not verified
 
 
 class CategoryFundingOut(msgspec.Struct, gc=False):
@@ -282,6 +358,7 @@ class CategoryFundingOut(msgspec.Struct, gc=False):
     rate: Decimal
     grant: Decimal
     excluded_reason: TextOut | None
+    recoverable_vat: Decimal  # input VAT taken out of the eligible costs
 
 
 class FundingOut(msgspec.Struct, gc=False):
@@ -297,6 +374,11 @@ class FundingOut(msgspec.Struct, gc=False):
     grant: Decimal
     third_party_funds: Decimal
     own_contribution: Decimal
+    recoverable_vat: Decimal  # not zuwendungsfähig, taken out of the eligible costs
+    recoverable_vat_share: Decimal  # of the VAT contained in the amounts
+    vat_rate: Decimal  # used to find the VAT in gross amounts (an assumption, see guideline)
+    rounding: str  # "down_to_full_euro"
+    rounding_assumption: bool  # no source prescribes the rounding
 
 
 class GuidelineRef(msgspec.Struct, gc=False):
@@ -327,6 +409,7 @@ def _funding_out(funding: FundingComputation) -> FundingOut:
                 c.rate,
                 c.grant,
                 _text(c.excluded_reason) if c.excluded_reason else None,
+                c.recoverable_vat,
             )
             for c in funding.categories
         ],
@@ -341,6 +424,11 @@ def _funding_out(funding: FundingComputation) -> FundingOut:
         grant=funding.grant,
         third_party_funds=funding.third_party_funds,
         own_contribution=funding.own_contribution,
+        recoverable_vat=funding.recoverable_vat,
+        recoverable_vat_share=funding.recoverable_vat_share,
+        vat_rate=funding.vat_rate,
+        rounding=funding.rounding,
+        rounding_assumption=funding.rounding_assumption,
     )
 
 
@@ -371,6 +459,9 @@ def verdict_out(verdict: Verdict) -> VerdictOut:
                 _title(r.title),
                 TextOut(message.de, message.en),
                 r.facts,
+                r.section_verified,
+                r.assumption,
+                _title(r.citation),
             )
         )
     return VerdictOut(
@@ -398,9 +489,13 @@ class CallOut(msgspec.Struct, gc=False):
     lines: list[str]
     budget: Decimal
     status: str  # "upcoming" | "open" | "closed", judged now
+    # Which values are our defaults, not the published call's: budget, line_budgets (the
+    # budget split equally between the lines), latest_end, deadline_time.
+    assumptions: dict[str, bool]
 
 
 def call_out(guideline: Guideline, call: Call, now: datetime) -> CallOut:
+    flags = call.assumptions
     return CallOut(
         guideline.id,
         call.code,
@@ -411,6 +506,12 @@ def call_out(guideline: Guideline, call: Call, now: datetime) -> CallOut:
         list(call.lines),
         call.budget,
         call.status(now).value,
+        {
+            "budget": flags.budget,
+            "line_budgets": flags.line_budgets,
+            "latest_end": flags.latest_end,
+            "deadline_time": flags.deadline_time,
+        },
     )
 
 
@@ -440,11 +541,19 @@ class RuleOut(msgspec.Struct, gc=False):
     title: TextOut
     explanation: TextOut
     assumption: bool
+    section_verified: bool
+    citation: TextOut  # the section, or the instrument marked "Fundstelle ungeprüft"
+
+
+class LegalBasisOut(msgspec.Struct, gc=False):
+    de: str
+    en: str
+    verified: bool  # the sources show that the guideline rests on it
 
 
 class GuidelineOut(msgspec.Struct, gc=False):
     summary: GuidelineSummaryOut
-    legal_bases: list[TextOut]
+    legal_bases: list[LegalBasisOut]
     lines: list[dict[str, Any]]
     applicant_types: list[dict[str, Any]]
     objectives: list[dict[str, Any]]
@@ -452,6 +561,8 @@ class GuidelineOut(msgspec.Struct, gc=False):
     minimum_grant: Decimal
     duration_months: dict[str, int]
     de_minimis: dict[str, Any]
+    vat: dict[str, Any]
+    rounding: dict[str, Any]
     rural_bonus: dict[str, Any]
     rubric: dict[str, Any]
     rules: list[RuleOut]
@@ -463,9 +574,15 @@ def guideline_out(g: Guideline) -> GuidelineOut:
 
     return GuidelineOut(
         summary=guideline_summary(g),
-        legal_bases=[_text(t) for t in g.legal_bases],
+        legal_bases=[LegalBasisOut(b.de, b.en, b.verified) for b in g.legal_bases],
         lines=[
-            {"code": x.code, "section": x.section, "label": text(x.label), "max_grant": x.max_grant}
+            {
+                "code": x.code,
+                "section": x.section,
+                "section_verified": x.section_verified,
+                "label": text(x.label),
+                "max_grant": x.max_grant,
+            }
             for x in g.lines
         ],
         applicant_types=[
@@ -475,6 +592,7 @@ def guideline_out(g: Guideline) -> GuidelineOut:
                 "eligible": x.eligible,
                 "conditions": x.conditions,
                 "economic_activity": x.economic_activity.value,
+                "reason": text(x.reason) if x.reason else None,
             }
             for x in g.applicant_types
         ],
@@ -483,6 +601,8 @@ def guideline_out(g: Guideline) -> GuidelineOut:
             {
                 "code": x.code,
                 "section": x.section,
+                "section_verified": x.section_verified,
+                "citation": text(x.citation),
                 "label": text(x.label),
                 "eligible": x.eligible,
                 "max_rate": x.max_rate,
@@ -493,6 +613,8 @@ def guideline_out(g: Guideline) -> GuidelineOut:
         minimum_grant=g.minimum_grant,
         duration_months={"min": g.duration_months[0], "max": g.duration_months[1]},
         de_minimis={"ceiling": g.de_minimis.ceiling, "years": g.de_minimis.years},
+        vat={"rate": g.vat.rate, "assumption": g.vat.assumption},
+        rounding={"mode": g.rounding.mode, "assumption": g.rounding.assumption},
         rural_bonus={
             "enabled": g.rural_bonus.enabled,
             "percentage_points": g.rural_bonus.percentage_points,
@@ -514,7 +636,95 @@ def guideline_out(g: Guideline) -> GuidelineOut:
             ],
         },
         rules=[
-            RuleOut(r.id, r.section, _text(r.title), _text(r.explanation), r.assumption)
+            RuleOut(
+                r.id,
+                r.section,
+                _text(r.title),
+                _text(r.explanation),
+                r.assumption,
+                r.section_verified,
+                _text(r.citation),
+            )
             for r in g.rules
         ],
+    )
+
+
+# ---- the declarations the applicant makes, and the granting authority (declarations.py)
+
+
+class DeclarationItemOut(msgspec.Struct, gc=False):
+    de: str
+    en: str
+    assumption: bool  # not verified against a source; the text carries the mark too
+
+
+class DeclarationOut(msgspec.Struct, gc=False):
+    key: str
+    version: str  # changes whenever title, text or items change
+    title: TextOut
+    text: TextOut
+    text_assumption: bool
+    items: list[DeclarationItemOut]
+    sha256: str  # of key, version, title, text and items: what a snapshot freezes
+    assumption: bool  # the text or any item is not verified
+    confirmation_field: str  # the draft field whose checkbox confirms this text
+
+
+class DeclarationsOut(msgspec.Struct, gc=False):
+    guideline: GuidelineRef
+    declarations: list[DeclarationOut]
+
+
+def declaration_out(declaration: Declaration) -> DeclarationOut:
+    items = [
+        DeclarationItemOut(item.de, item.en, declarations.is_assumption(item))
+        for item in declaration.items
+    ]
+    text_assumption = declarations.is_assumption(declaration.text)
+    return DeclarationOut(
+        key=declaration.key,
+        version=declaration.version,
+        title=_text(declaration.title),
+        text=_text(declaration.text),
+        text_assumption=text_assumption,
+        items=items,
+        sha256=declaration.sha256,
+        assumption=text_assumption or any(item.assumption for item in items),
+        confirmation_field=declarations.confirmation_field(declaration),
+    )
+
+
+def declarations_out(guideline: Guideline) -> DeclarationsOut:
+    return DeclarationsOut(
+        guideline=GuidelineRef(guideline.id, guideline.version, guideline.content_hash),
+        declarations=[declaration_out(d) for d in guideline.declarations],
+    )
+
+
+class AuthorityOut(msgspec.Struct, gc=False):
+    name: str
+    unit: str
+    street: str
+    postal_code: str
+    city: str
+    phone: str | None
+    email: str | None
+    website: str | None
+    on_behalf_of: str | None
+    assumption: bool  # some of these values are not verified yet
+
+
+def authority_out(authority: Authority) -> AuthorityOut:
+    return AuthorityOut(
+        name=authority.name,
+        unit=authority.unit,
+        street=authority.street,
+        postal_code=authority.postal_code,
+        city=authority.city,
+        phone=authority.phone,
+        email=authority.email,
+        website=authority.website,
+        on_behalf_of=authority.on_behalf_of,
+        assumption=authority.assumption,
     )

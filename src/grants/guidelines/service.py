@@ -60,22 +60,29 @@ async def load_guideline_version(session: AsyncSession, content_hash: str) -> Gu
     return guideline
 
 
+class MunicipalityFacts(NamedTuple):
+    """What the register says about the proposal's municipality key, as the routes looked it
+    up (they refuse a key of Saxony the register lacks with a 422 before judging)."""
+
+    known: bool
+    area_category: str | None = None
+    rural: bool | None = None
+    area_category_assumed: bool | None = None
+
+
 def precheck(
     registry: GuidelineRegistry,
     request: EligibilityCheckRequest,
     *,
     now: datetime,
-    area_category: str | None,
-    rural: bool | None,
+    municipality: MunicipalityFacts,
 ) -> Verdict:
     """Judge a proposal as if it were received now; nothing is stored."""
     guideline = registry.get(request.guideline)
     if guideline is None:
         raise NotFound(f"guideline {request.guideline!r} not found")
     proposal = to_proposal(request, guideline)
-    return judge(
-        guideline, proposal, request.call, now=now, area_category=area_category, rural=rural
-    )
+    return judge(guideline, proposal, request.call, now=now, municipality=municipality)
 
 
 class FastProposal(NamedTuple):
@@ -107,10 +114,16 @@ def judge(
     call_code: str,
     *,
     now: datetime,
-    area_category: str | None,
-    rural: bool | None,
+    municipality: MunicipalityFacts,
 ) -> Verdict:
     """The verdict on a proposal as if it were received now."""
     call = guideline.call(call_code)
-    context = CheckContext(received_at=now, call=call, area_category=area_category, rural=rural)
+    context = CheckContext(
+        received_at=now,
+        call=call,
+        area_category=municipality.area_category,
+        rural=municipality.rural,
+        area_category_assumed=municipality.area_category_assumed,
+        municipality_known=municipality.known,
+    )
     return check(proposal, guideline, context)

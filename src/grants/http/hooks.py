@@ -2,15 +2,23 @@
 (a route's hook replaces the app's, so such a hook calls these first)."""
 
 import logging
+import typing
+from collections.abc import Mapping
+from decimal import Decimal
 from typing import Any
 
 import msgspec
 from litestar import Request
 from litestar.exceptions import HTTPException
+from litestar.handlers import HTTPRouteHandler
 from litestar.types import Empty
 from litestar.utils.scope.state import ScopeState
+from pydantic import TypeAdapter, ValidationError
 
-from grants.http.problems import UndecodableBody
+from grants.core.errors import FieldProblem
+from grants.http.fields import Amount, JsonNumber
+from grants.http.problems import InvalidParameters, UndecodableBody
+from grants.http.validation_de import german
 
 _JSON_MEDIA = ("application/json",)
 # No request of ours nests deeper than a handful of levels; the limit keeps deeply nested
@@ -18,7 +26,9 @@ _JSON_MEDIA = ("application/json",)
 MAX_JSON_DEPTH = 64
 # Litestar's own decoder for request bodies is an untyped msgspec decoder too; the value
 # decoded here is handed on to it (see decode_json_body), so the body is decoded once.
-_decoder = msgspec.json.Decoder()
+# Non-integer numbers keep the digits the client wrote (JsonNumber, a float), so that money
+# can refuse 50.000 (fifty thousand to a German) instead of reading fifty.
+_decoder = msgspec.json.Decoder(float_hook=JsonNumber)
 
 _TOO_DEEP = (
     f"Der Anfragekörper ist zu tief verschachtelt, höchstens {MAX_JSON_DEPTH} Ebenen "
@@ -99,10 +109,77 @@ async def decode_json_body(request: Request[Any, Any, Any]) -> None:
     raise UndecodableBody(rule, message)
 
 
+_AMOUNT: TypeAdapter[Decimal] = TypeAdapter(Amount)
+# Per route handler: its decimal query parameters as (query key, parameter name). Handlers
+# live as long as the app, so the cache is filled once per route.
+_AMOUNT_QUERIES: dict[HTTPRouteHandler, tuple[str, ...]] = {}
+
+
+def _is_decimal(annotation: Any) -> bool:
+    if isinstance(annotation, type):
+        return issubclass(annotation, Decimal)
+    return any(_is_decimal(argument) for argument in typing.get_args(annotation))
+
+
+def _amount_queries(
+    handler: HTTPRouteHandler, path_parameters: Mapping[str, Any] | None
+) -> tuple[str, ...]:
+    found = _AMOUNT_QUERIES.get(handler)
+    if found is None:
+        keys = []
+        for name, parameter in handler.parsed_fn_signature.parameters.items():
+            definition = parameter.kwarg_definition
+            if (
+                not _is_decimal(parameter.annotation)
+                or name in (path_parameters or {})
+                or getattr(definition, "header", None)
+                or getattr(definition, "cookie", None)
+            ):
+                continue
+            keys.append(getattr(definition, "query", None) or name)
+        found = _AMOUNT_QUERIES[handler] = tuple(keys)
+    return found
+
+
+def check_amount_queries(request: Request[Any, Any, Any]) -> None:
+    """Decimal query parameters are amounts and follow the body's rule (``http/fields.py``):
+    ``?budget=50.000`` is 422 naming ``query.budget`` with the expected form, not fifty euros.
+    Litestar reads query strings with msgspec, which knows nothing of Pydantic's rules."""
+    handler = request.route_handler
+    if not isinstance(handler, HTTPRouteHandler):
+        return
+    keys = _amount_queries(handler, request.scope.get("path_params"))
+    if not keys:
+        return
+    problems: list[FieldProblem] = []
+    for key in keys:
+        for raw in request.query_params.getall(key, []):
+            try:
+                _AMOUNT.validate_python(raw)
+            except ValidationError as exc:
+                problems.extend(
+                    FieldProblem(
+                        f"query.{key}",
+                        str(error["type"]),
+                        german(str(error["type"]), str(error["msg"]), error.get("ctx")),
+                    )
+                    for error in exc.errors()
+                )
+    if problems:
+        raise InvalidParameters(tuple(problems))
+
+
 async def require_json_body(request: Request[Any, Any, Any]) -> None:
-    """415 for a body that is not JSON, 400 for one that cannot be decoded, on routes that
-    take one. (async: a sync hook would be run in a worker thread on every request.)"""
+    """The app's ``before_request``: amounts in the query string checked; 415 for a body that
+    is not JSON, 400 for one that cannot be decoded, on routes that take one. (async: a sync
+    hook would be run in a worker thread on every request.)"""
+    check_amount_queries(request)
     if not expects_json_body(request):
+        return
+    # A route whose body is optional (``data`` with a default) may be called without one.
+    if request.route_handler.parsed_fn_signature.parameters["data"].has_default and not (
+        await request.body()
+    ):
         return
     require_json_media_type(request)
     await decode_json_body(request)

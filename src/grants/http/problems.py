@@ -6,13 +6,16 @@ trace; they get the request id to quote, and the log has the rest.
 """
 
 import logging
+import typing
 from collections.abc import Mapping
+from enum import Enum
 from http import HTTPStatus
 from typing import Any
 
 from litestar import Request, Response
 from litestar._signature.types import ExtendedMsgSpecValidationError
 from litestar.exceptions import ClientException, HTTPException, ValidationException
+from litestar.typing import FieldDefinition
 
 from grants.core.errors import (
     AuthenticationFailed,
@@ -30,7 +33,14 @@ from grants.core.errors import (
     UnsupportedContent,
 )
 from grants.http.request_ids import current_request_id
-from grants.http.validation_de import german
+from grants.http.validation_de import (
+    bilingual,
+    german,
+    parameter_problem,
+    rule_english,
+    rule_german,
+    status_german,
+)
 
 PROBLEM_JSON = "application/problem+json"
 PROBLEM_TYPE_BASE = "urn:grants:problem:"
@@ -80,6 +90,17 @@ class UndecodableBody(ClientException):
         self.message = message
 
 
+class InvalidParameters(ClientException):
+    """Parameters that Litestar let through but our field types refuse (an amount in the query
+    string written ``50.000``): 422 naming each, as for a body."""
+
+    status_code = 422
+
+    def __init__(self, problems: tuple[FieldProblem, ...]) -> None:
+        super().__init__(detail="; ".join(f"{p.field}: {p.rule}" for p in problems))
+        self.problems = problems
+
+
 def problem_response(
     request: Request[Any, Any, Any],
     *,
@@ -90,11 +111,16 @@ def problem_response(
     headers: Mapping[str, str] | None = None,
     extra: Mapping[str, object] | None = None,
 ) -> Response[dict[str, Any]]:
+    # The one builder of every problem, so the one place where each text is made to follow
+    # the language rule (German first, English in brackets), whoever wrote it.
+    english_status = HTTPStatus(status).phrase.lower()
     body: dict[str, Any] = {
         "type": PROBLEM_TYPE_BASE + code,
         "title": HTTPStatus(status).phrase,
         "status": status,
-        "detail": detail,
+        "detail": bilingual(
+            detail, german_fallback=status_german(status), english_fallback=english_status
+        ),
         "instance": request.url.path,
         "request_id": current_request_id(),
     }
@@ -102,7 +128,16 @@ def problem_response(
         body.setdefault(key, value)
     if problems:
         body["errors"] = [
-            {"field": p.field, "rule": p.rule, "message": p.message} for p in problems
+            {
+                "field": p.field,
+                "rule": p.rule,
+                "message": bilingual(
+                    p.message,
+                    german_fallback=rule_german(p.rule),
+                    english_fallback=rule_english(p.rule),
+                ),
+            }
+            for p in problems
         ]
     return Response(body, status_code=status, media_type=PROBLEM_JSON, headers=dict(headers or {}))
 
@@ -125,7 +160,45 @@ def handle_domain_error(request: Request[Any, Any, Any], exc: DomainError) -> Re
     )
 
 
-def _validation_problems(exc: ValidationException) -> tuple[FieldProblem, ...]:
+def _parameter(request: Request[Any, Any, Any], key: str) -> FieldDefinition | None:
+    """The handler's parameter that Litestar reported as ``key`` (its Python name)."""
+    try:
+        parameters = request.route_handler.parsed_fn_signature.parameters
+    except AttributeError:  # no handler resolved (e.g. a routing error)
+        return None
+    return parameters.get(key)
+
+
+def _choices(annotation: Any) -> list[str]:
+    """The values an enum or literal parameter allows (inside Optional and Annotated too)."""
+    if isinstance(annotation, type) and issubclass(annotation, Enum):
+        return [str(member.value) for member in annotation]
+    if typing.get_origin(annotation) is typing.Literal:
+        return [str(value) for value in typing.get_args(annotation)]
+    for argument in typing.get_args(annotation):
+        if found := _choices(argument):
+            return found
+    return []
+
+
+def _parameter_problem(request: Request[Any, Any, Any], error: Mapping[str, Any]) -> FieldProblem:
+    source = error.get("source")
+    key = str(error.get("key", "body"))
+    # ``source`` is a ParamType member (a str enum: its value is "query", "header" …)
+    origin = getattr(source, "value", source)
+    parameter = _parameter(request, key)
+    name = key
+    if parameter is not None and origin == "header":
+        name = getattr(parameter.kwarg_definition, "name", None) or key  # Idempotency-Key
+    field = name if origin in (None, "body") else f"{origin}.{name}"
+    allowed = _choices(parameter.annotation) if parameter is not None else []
+    rule, message = parameter_problem(str(error.get("message", "invalid")), allowed)
+    return FieldProblem(field, rule, message)
+
+
+def _validation_problems(
+    request: Request[Any, Any, Any], exc: ValidationException
+) -> tuple[FieldProblem, ...]:
     cause = exc.__cause__
     if isinstance(cause, ExtendedMsgSpecValidationError):
         # Pydantic's own errors: the location inside the body and the rule's name.
@@ -144,18 +217,46 @@ def _validation_problems(exc: ValidationException) -> tuple[FieldProblem, ...]:
     problems = []
     for error in exc.extra if isinstance(exc.extra, list) else []:
         if isinstance(error, Mapping):
-            source = error.get("source")
-            key = str(error.get("key", "body"))
-            if key == "data":  # Litestar's name for the whole body: it was absent or empty
-                problems.append(
-                    FieldProblem("body", "missing", "Anfragekörper fehlt (body required).")
-                )
+            if str(error.get("key", "body")) == "data":
+                # Litestar's name for the whole body: it was absent or empty. A handler whose
+                # body is optional is reported for its other parameters only.
+                data = _parameter(request, "data")
+                if data is None or not data.has_default:
+                    problems.append(
+                        FieldProblem("body", "missing", "Anfragekörper fehlt (body required).")
+                    )
                 continue
-            # ``source`` is a ParamType member (a str enum: its value is "query", "header" …)
-            origin = getattr(source, "value", source)
-            field = key if origin in (None, "body") else f"{origin}.{key}"
-            problems.append(FieldProblem(field, "invalid", str(error.get("message", "invalid"))))
+            problems.append(_parameter_problem(request, error))
     return tuple(problems)
+
+
+def _litestar_detail(
+    request: Request[Any, Any, Any], exc: HTTPException
+) -> tuple[str, dict[str, Any]]:
+    """Litestar's own English texts (routing, body limit, rate limit) in both languages, with
+    what a client needs to act on them."""
+    status, detail = exc.status_code, str(exc.detail)
+    if status == 404:
+        return "Nicht gefunden (not found).", {}
+    if status == 405:
+        allowed = (exc.headers or {}).get("allow", "")
+        return (
+            f"Methode {request.method} hier nicht erlaubt; erlaubt: {allowed} "
+            f"(method not allowed; allowed: {allowed}).",
+            {},
+        )
+    if status == 413:
+        limit = getattr(getattr(request.app.state, "settings", None), "max_request_body_bytes", 0)
+        if limit:
+            return (
+                f"Der Anfragekörper ist zu groß: höchstens {limit} Bytes "
+                f"(request body too large: at most {limit} bytes).",
+                {"limit_bytes": limit},
+            )
+        return "Der Anfragekörper ist zu groß (request body too large).", {}
+    if status == 429:
+        return "Zu viele Anfragen; bitte später erneut versuchen (too many requests).", {}
+    return detail, {}
 
 
 def handle_http_exception(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
@@ -169,8 +270,12 @@ def handle_http_exception(request: Request[Any, Any, Any], exc: HTTPException) -
             detail=f"Ungültige Anfrage (malformed request): {exc.message}",
             problems=(FieldProblem("body", exc.rule, exc.message),),
         )
-    if isinstance(exc, ValidationException):
-        problems = _validation_problems(exc)
+    if isinstance(exc, InvalidParameters | ValidationException):
+        problems = (
+            exc.problems
+            if isinstance(exc, InvalidParameters)
+            else _validation_problems(request, exc)
+        )
         if problems:
             return problem_response(
                 request,
@@ -187,11 +292,17 @@ def handle_http_exception(request: Request[Any, Any, Any], exc: HTTPException) -
         )
     if status == 401:
         headers.setdefault("WWW-Authenticate", 'Bearer realm="grants"')
-    detail = exc.detail if status < 500 else "Interner Fehler (internal error)."
-    if status == 400:
+    extra: dict[str, Any] = {}
+    if status >= 500:
+        detail = "Interner Fehler (internal error)."
+    elif status == 400:
         detail = f"Ungültige Anfrage (malformed request): {exc.detail}"
+    else:
+        detail, extra = _litestar_detail(request, exc)
     code = _HTTP_CODES.get(status, "http-error")
-    return problem_response(request, status=status, code=code, detail=str(detail), headers=headers)
+    return problem_response(
+        request, status=status, code=code, detail=detail, headers=headers, extra=extra
+    )
 
 
 def handle_unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:

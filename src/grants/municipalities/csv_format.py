@@ -3,7 +3,8 @@ every row validated or a list of problems out. Nothing is half-accepted: the imp
 only when the whole file is valid.
 
 **Format.** The first line names the columns ``key``, ``name``, ``district``, ``population``
-and ``area_category``, in any order; other columns are ignored. Then each line describes one
+and ``area_category``, in any order, optionally also ``population_date`` and
+``area_category_source``; other columns are ignored. Then each line describes one
 municipality:
 
 - ``key``: the Amtlicher Gemeindeschlüssel, exactly 8 digits (Saxony's start with 14; any
@@ -11,20 +12,35 @@ municipality:
 - ``name``, ``district``: the municipality and its Landkreis or Kreisfreie Stadt, each at most
   200 characters.
 - ``population``: a whole number ≥ 0, without thousands separators.
+- ``population_date`` (optional): the population's reference date, ``YYYY-MM-DD``.
 - ``area_category``: ``verdichtungsraum``, ``verdichteter_bereich_im_laendlichen_raum`` or
   ``laendlicher_raum`` (LEP 2013). The German names, e.g. "ländlicher Raum", are accepted too.
+- ``area_category_source`` (optional): ``lep2013`` where the category was checked in LEP 2013,
+  ``assumed`` where it was derived or guessed. Without the column a row's source is unknown.
 
 The delimiter is a comma or a semicolon; the header line decides which. German Excel writes
 ";" when it saves "CSV UTF-8", and adds a byte-order mark; both are accepted. The encoding must
 be UTF-8. We do not fall back to Windows-1252: that decoding never fails, so a wrong guess
 would silently garble umlauts in names.
 
+**The shipped register** ``data/sachsen.csv`` holds all 418 municipalities of Saxony
+(Gebietsstand 31.12.2024). Source: Statistisches Bundesamt (Destatis), Gemeindeverzeichnis
+GV-ISys, "Gemeinden in Deutschland nach Fläche, Bevölkerung und Postleitzahl am 31.12.2024
+(4. Quartal)", published January 2025; input file SHA-256
+``f48d7d6d373da4d0cb530724ae1d6ccc48f7454135afa4324a8de46a3af922df``; population at
+31.12.2023 (Fortschreibung, Zensus 2011). "© Statistisches Bundesamt (Destatis), 2025.
+Vervielfältigung und Verbreitung, auch auszugsweise, mit Quellenangabe gestattet."
+Its area categories are NOT from LEP 2013: they are derived from population density and the
+distance to the Oberzentren, and every row says so (``area_category_source = assumed``).
+``data/README.md`` has the details; ``scripts/build_municipality_register.py`` rebuilds it.
+
 **The demo file** ``data/sachsen_demo.csv`` holds 39 real Saxon municipalities, for trying
 the system out; it is not an official register. The keys and names come from the official
 key list in Anlage 1 of the Saxon Gemeindefinanzreformgesetzdurchführungsverordnung of
 14 February 2024 (GFRGDVO, Statistisches Landesamt keys). The populations are rounded
 recent figures and are approximate. The area categories were assigned by us from LEP 2013's
-map 1 (Raumstruktur) for demonstration. Check them against LEP 2013 before relying on them.
+map 1 (Raumstruktur) for demonstration (``assumed``). Check them against LEP 2013 before
+relying on them.
 """
 
 import csv
@@ -32,10 +48,12 @@ import io
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from datetime import date
 
-from grants.core.areas import AreaCategory
+from grants.core.areas import AreaCategory, AreaCategorySource
 
 COLUMNS = ("key", "name", "district", "population", "area_category")
+OPTIONAL_COLUMNS = ("population_date", "area_category_source")
 DELIMITERS = (",", ";")
 MAX_TEXT_LENGTH = 200
 # Berlin, the largest German municipality, has about 3.9 million people. The bound catches
@@ -46,6 +64,7 @@ FILE = "-"  # the "column" of problems about the whole file or a whole line
 _KEY = re.compile(r"[0-9]{8}")
 _DIGITS = re.compile(r"[0-9]+")
 _NEGATIVE = re.compile(r"-\s*[0-9]+")
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _GROUPED = re.compile(r"[0-9]{1,3}([., \u00a0\u202f][0-9]{3})+")
 _UMLAUTS = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"})
 
@@ -57,6 +76,8 @@ class MunicipalityRow:
     district: str
     population: int
     area_category: AreaCategory
+    population_date: date | None = None  # None: the file does not say
+    area_category_source: AreaCategorySource | None = None  # None: the file does not say
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,14 +164,16 @@ def _header_problems(names: list[str]) -> list[CsvProblem]:
     ]
     problems += [
         CsvProblem(1, column, "Spalte kommt in der Kopfzeile doppelt vor (duplicate column)")
-        for column in COLUMNS
+        for column in (*COLUMNS, *OPTIONAL_COLUMNS)
         if names.count(column) > 1
     ]
     return problems
 
 
 def _parse_rows(lines: Iterator[str], delimiter: str, names: list[str]) -> ParsedRegister:
-    positions = {column: names.index(column) for column in COLUMNS}
+    positions = {
+        column: names.index(column) for column in (*COLUMNS, *OPTIONAL_COLUMNS) if column in names
+    }
     width = len(names)
     rows: list[MunicipalityRow] = []
     problems: list[CsvProblem] = []
@@ -218,6 +241,10 @@ def _row(line: int, values: dict[str, str]) -> tuple[MunicipalityRow | None, lis
     check("population", reason)
     category, reason = _area_category(values["area_category"])
     check("area_category", reason)
+    population_date, reason = _population_date(values.get("population_date", ""))
+    check("population_date", reason)
+    source, reason = _area_category_source(values.get("area_category_source", ""))
+    check("area_category_source", reason)
     if problems or population is None or category is None:
         return None, problems
     row = MunicipalityRow(
@@ -226,6 +253,8 @@ def _row(line: int, values: dict[str, str]) -> tuple[MunicipalityRow | None, lis
         district=values["district"],
         population=population,
         area_category=category,
+        population_date=population_date,
+        area_category_source=source,
     )
     return row, problems
 
@@ -298,5 +327,38 @@ def _area_category(value: str) -> tuple[AreaCategory | None, str | None]:
         allowed = ", ".join(category.value for category in AreaCategory)
         return None, (
             f"unbekannte Raumkategorie {_shown(value)} (unknown area category); "
+            f"erlaubt (allowed): {allowed}"
+        )
+
+
+# The register describes today's municipalities: a population date before 1900 is a typo.
+EARLIEST_POPULATION_DATE = date(1900, 1, 1)
+
+
+def _population_date(value: str) -> tuple[date | None, str | None]:
+    """Optional: an empty cell (or no column) means the file does not say."""
+    if not value:
+        return None, None
+    try:
+        parsed = date.fromisoformat(value) if _ISO_DATE.fullmatch(value) else None
+    except ValueError:
+        parsed = None
+    if parsed is None:
+        return None, f"{_shown(value)} ist kein Datum JJJJ-MM-TT (not a date YYYY-MM-DD)"
+    if parsed < EARLIEST_POPULATION_DATE:
+        return None, f"{value} liegt vor 1900 (before 1900)"
+    return parsed, None
+
+
+def _area_category_source(value: str) -> tuple[AreaCategorySource | None, str | None]:
+    """Optional: an empty cell (or no column) means the file does not say."""
+    if not value:
+        return None, None
+    try:
+        return AreaCategorySource(value.lower()), None
+    except ValueError:
+        allowed = ", ".join(source.value for source in AreaCategorySource)
+        return None, (
+            f"unbekannte Herkunft {_shown(value)} (unknown source of the area category); "
             f"erlaubt (allowed): {allowed}"
         )

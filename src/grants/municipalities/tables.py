@@ -1,11 +1,11 @@
 """The municipality register table."""
 
-from datetime import datetime
+from datetime import date, datetime
 
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
-from grants.core.areas import AreaCategory
+from grants.core.areas import AreaCategory, AreaCategorySource
 from grants.db.base import enum_type, timestamp_field
 
 
@@ -28,4 +28,9 @@ class Municipality(SQLModel, table=True):
     population: int
     # The longest value (verdichteter_bereich_im_laendlichen_raum) has 40 characters.
     area_category: AreaCategory = Field(sa_type=enum_type(AreaCategory, length=48))
+    # Where the category comes from; NULL: the imported file did not say (treated as assumed).
+    area_category_source: AreaCategorySource | None = Field(
+        default=None, sa_type=enum_type(AreaCategorySource, length=16), nullable=True
+    )
+    population_date: date | None = Field(default=None, nullable=True)  # reference date
     updated_at: datetime = timestamp_field()

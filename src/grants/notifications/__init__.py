@@ -3,4 +3,4 @@
 Other features may import the modules in ``__all__`` (submodules, not imported here).
 """
 
-__all__ = ["messages", "service"]
+__all__ = ["account_messages", "messages", "service", "worker"]

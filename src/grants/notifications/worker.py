@@ -1,59 +1,100 @@
-"""Delivering the outbox: claim a due message, send it, record the outcome.
+"""Delivering the outbox: one job per message on the job queue (``grants.jobs``).
 
-One short transaction per message: ``SELECT … FOR UPDATE SKIP LOCKED LIMIT 1`` claims the
-oldest due row, the mailer sends it, and the same transaction records ``sent_at`` (or the
-failure and the next attempt) and commits. The row lock is the lease:
+The outbox row stays the durable record of each fact's mail: written in the transaction of
+the change it reports (``service.enqueue_message``, or the submission's single statement),
+one row per fact (the dedupe key), never deleted, with its attempts, last error and the time
+it was sent. In the same transaction a trigger on the table (migration 0016) defers the job
+``mail.deliver`` for the new row, through the SQL function procrastinate itself defers with:
+the job commits or rolls back with the row, whichever code wrote it, so no relay has to poll
+the table and no transaction on a second connection can disagree with the change. (The
+alternative, calling a Python helper at every place that queues a mail, would miss the
+submission's CTE and every future writer that forgets it.)
 
-* several workers, on one machine or many, skip each other's locked rows, so no message is
-  sent by two workers at once;
-* a worker that dies mid-send loses its connection, PostgreSQL rolls back and releases the
-  lock at once, and the message is due again: nothing is lost, and no lease length has to be
-  guessed (a lease shorter than a slow send would let a second worker send a duplicate).
+Running a job (``deliver_message``): the row is locked with ``SELECT … FOR UPDATE`` for the
+send and marked sent (or its failure recorded) in the same short transaction:
 
-The price is one connection idle in its transaction while one message is handed to the mail
-server, bounded by the mailer's timeout. Delivery is at least once: a crash after the server
-accepted a message but before the commit sends it again, with the same ``Message-ID``.
+* a job runs on one worker at a time (procrastinate takes it with SKIP LOCKED, and its lock
+  ``outbox:<id>`` keeps a second job of the same message from running beside it); the row
+  lock makes that hold even when a worker taken for dead (its heartbeat late) is still
+  sending and the stalled job runs again elsewhere: the second waits, then finds it sent;
+* a worker that dies mid-send loses its connection, PostgreSQL releases the lock, and the
+  stalled job runs again (``jobs.retry_stalled``): nothing is lost.
 
-Failures are retried with exponential back-off capped at an hour (``grants.core.backoff``),
-forever; after many failures each further one is logged as an error, because a person has to
-look (a wrong address, a mail server that refuses us), but no message is ever dropped.
+The lock costs one connection per message in flight, bounded by the mailer's timeout; unlike
+a malware scan (up to the scanner's timeout per file, and scanning twice is harmless), a
+second send is a duplicate in someone's inbox. Delivery is at least once: a crash after the
+server accepted a message but before the commit sends it again, with the same ``Message-ID``
+(from the row id). A failure is recorded on the row with its next attempt after
+``grants.core.backoff`` (30 s, 1, 2, 4 … minutes, at most hourly, for ever; from the 20th
+failure each one is logged as an error) and the job is retried at exactly that time.
 """
 
-import asyncio
-import contextlib
 import logging
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Literal
 
+import procrastinate
 import sqlalchemy as sa
+from procrastinate import JobContext
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from grants.core.backoff import retry_delay, should_alert
-from grants.notifications.mailers import Mailer, MailerUnavailable, build_email
+from grants.jobs.retry import Backoff, RetryAt
+from grants.notifications.mailers import Mailer, build_email, build_mailer
 from grants.notifications.tables import outbox_table
+from grants.settings import Settings
 
 logger = logging.getLogger("grants.notifications")
+
+# Named in migration 0016's trigger, which defers the jobs: change them only with a migration.
+DELIVER_TASK = "mail.deliver"
+MAIL_QUEUE = "mail"
+RESOURCES = "grants.notifications"
 
 # The column holds 1000 characters; keep the start, where the error names itself.
 _ERROR_CHARS = 1000
 
 _t = outbox_table.c
 
+MailerFactory = Callable[[], Mailer]
+Outcome = Literal["sent", "already_sent", "unknown"]
+
+
+def delivery_lock(outbox_id: uuid.UUID) -> str:
+    """The procrastinate lock of a message's jobs (the trigger writes the same)."""
+    return f"outbox:{outbox_id}"
+
 
 @dataclass(frozen=True, slots=True)
-class DeliveryReport:
-    sent: int = 0
-    failed: int = 0
-    # True when the mail server could not be reached and the batch ended early; the
-    # messages not tried stay due and are taken by the next round.
-    unavailable: bool = False
+class MailResources:
+    session_factory: async_sessionmaker[AsyncSession]
+    # A mailer per job: an SMTP connection carries one conversation at a time.
+    mailer_factory: MailerFactory
+    mail_from: str
+    clock: Callable[[], datetime]
 
-    @property
-    def attempted(self) -> int:
-        return self.sent + self.failed
+
+def mail_resources(
+    settings: Settings,
+    session_factory: async_sessionmaker[AsyncSession],
+    *,
+    clock: Callable[[], datetime],
+    mailer_factory: MailerFactory | None = None,
+) -> MailResources:
+    return MailResources(
+        session_factory=session_factory,
+        mailer_factory=mailer_factory or (lambda: build_mailer(settings)),
+        mail_from=settings.mail_from,
+        clock=clock,
+    )
+
+
+class DeliveryFailed(RetryAt):
+    """The message could not be sent; the failure is recorded and the next try is due at
+    ``at`` (the row's ``next_attempt_at``)."""
 
 
 def describe_error(exc: BaseException) -> str:
@@ -62,82 +103,57 @@ def describe_error(exc: BaseException) -> str:
 
 
 _claim = (
-    sa.select(
-        _t.id,
-        _t.kind,
-        _t.recipient,
-        _t.subject,
-        _t.body_text,
-        _t.created_at,
-        _t.attempts,
-    )
-    .where(_t.sent_at.is_(None), _t.next_attempt_at <= sa.bindparam("now"))
-    # The oldest due first, on the partial index ix_outbox_messages_due.
-    .order_by(_t.next_attempt_at, _t.id)
-    .limit(1)
-    .with_for_update(skip_locked=True)
+    sa.select(_t.id, _t.kind, _t.recipient, _t.subject, _t.body_text, _t.created_at)
+    .add_columns(_t.attempts, _t.sent_at)
+    .where(_t.id == sa.bindparam("outbox_id"))
+    .with_for_update()
 )
 
 
-async def deliver_due(
+async def deliver_message(
     session_factory: async_sessionmaker[AsyncSession],
     mailer: Mailer,
+    outbox_id: uuid.UUID,
     *,
     now: datetime,
     mail_from: str,
-    batch: int = 50,
-    stop: asyncio.Event | None = None,
-) -> DeliveryReport:
-    """Send up to ``batch`` messages that are due at ``now``; record each outcome.
+) -> Outcome:
+    """Send one outbox message unless it was sent before; record the outcome.
 
-    ``stop`` (set on SIGTERM) is checked between messages, so a shutdown finishes the
-    message in hand and leaves the rest for the next start. The mailer's connection is
-    closed at the end, so none stays idle between polls.
+    Returns ``sent``, ``already_sent`` (a second job of the same fact, or one run again after
+    its worker was taken for dead) or ``unknown`` (no such row). A failed send is recorded
+    and committed, then raised as ``DeliveryFailed`` naming the next attempt. Anything that
+    is not an ``Exception`` (the process being torn down) rolls the transaction back: the
+    message stays unsent and is sent by the job's next run.
     """
-    sent = failed = 0
-    try:
-        while sent + failed < batch and not (stop is not None and stop.is_set()):
-            async with session_factory() as session, session.begin():
-                outcome = await _deliver_one(session, mailer, now=now, mail_from=mail_from)
-            if outcome is None:
-                break  # nothing (else) is due
-            if outcome == "sent":
-                sent += 1
-                continue
-            failed += 1
-            if outcome == "unavailable":
-                return DeliveryReport(sent=sent, failed=failed, unavailable=True)
-    finally:
-        await mailer.close()
-    return DeliveryReport(sent=sent, failed=failed)
-
-
-async def _deliver_one(
-    session: AsyncSession, mailer: Mailer, *, now: datetime, mail_from: str
-) -> Literal["sent", "failed", "unavailable"] | None:
-    """Claim, send and mark one message inside the caller's transaction."""
-    row = (await session.execute(_claim, {"now": now})).first()
-    if row is None:
-        return None
-    try:
-        message = build_email(
-            outbox_id=row.id,
-            mail_from=mail_from,
-            recipient=row.recipient,
-            subject=row.subject,
-            body_text=row.body_text,
-            created_at=row.created_at,
-        )
-        await mailer.send(message)
-    except MailerUnavailable as exc:
-        await _record_failure(session, row.id, row.kind, row.attempts, exc, now)
-        return "unavailable"
-    except Exception as exc:  # any failure of this one message: it is retried later
-        await _record_failure(session, row.id, row.kind, row.attempts, exc, now)
-        return "failed"
-    await session.execute(
-        sa.update(outbox_table).where(_t.id == row.id).values(sent_at=now, last_error=None)
-    )
+    failure: DeliveryFailed | None = None
+    async with session_factory() as session, session.begin():
+        row = (await session.execute(_claim, {"outbox_id": outbox_id})).first()
+        if row is None:
+            logger.error(
+                "mail job for an unknown outbox message", extra={"outbox_id": str(outbox_id)}
+            )
+            return "unknown"
+        if row.sent_at is not None:
+            return "already_sent"
+        try:
+            message = build_email(
+                outbox_id=row.id,
+                mail_from=mail_from,
+                recipient=row.recipient,
+                subject=row.subject,
+                body_text=row.body_text,
+                created_at=row.created_at,
+            )
+            await mailer.send(message)
+        except Exception as exc:  # any failure of this one message: it is retried later
+            failure = await _record_failure(session, row.id, row.kind, row.attempts, exc, now)
+        else:
+            await session.execute(
+                sa.update(outbox_table).where(_t.id == row.id).values(sent_at=now, last_error=None)
+            )
+    if failure is not None:
+        raise failure  # after the commit: the recorded failure stands
     return "sent"
 
 
@@ -148,7 +164,7 @@ async def _record_failure(
     attempts_before: int,
     exc: BaseException,
     now: datetime,
-) -> None:
+) -> DeliveryFailed:
     attempts = attempts_before + 1
     next_attempt_at = now + retry_delay(attempts)
     error = describe_error(exc)
@@ -165,67 +181,24 @@ async def _record_failure(
         error,
         extra={"outbox_id": str(outbox_id), "kind": kind, "attempts": attempts},
     )
+    return DeliveryFailed(next_attempt_at, error)
 
 
-async def deliver_all_due(
-    session_factory: async_sessionmaker[AsyncSession],
-    mailer: Mailer,
-    *,
-    now: datetime,
-    mail_from: str,
-    batch: int = 50,
-    stop: asyncio.Event | None = None,
-) -> DeliveryReport:
-    """Batch after batch until nothing is due at ``now`` (``grants worker --once``).
-
-    Ends early when the mail server is unavailable; failed messages are not retried within
-    the same call, as their next attempt lies after ``now``.
-    """
-    sent = failed = 0
-    while True:
-        report = await deliver_due(
-            session_factory, mailer, now=now, mail_from=mail_from, batch=batch, stop=stop
+async def deliver(context: JobContext, outbox_id: str) -> Outcome:
+    """The task ``mail.deliver``: one message, with a mailer of its own."""
+    resources: MailResources = context.additional_context[RESOURCES]
+    mailer = resources.mailer_factory()
+    try:
+        return await deliver_message(
+            resources.session_factory,
+            mailer,
+            uuid.UUID(outbox_id),
+            now=resources.clock(),
+            mail_from=resources.mail_from,
         )
-        sent, failed = sent + report.sent, failed + report.failed
-        if report.unavailable or report.attempted < batch or (stop is not None and stop.is_set()):
-            return DeliveryReport(sent=sent, failed=failed, unavailable=report.unavailable)
+    finally:
+        await mailer.close()
 
 
-async def run_worker(
-    session_factory: async_sessionmaker[AsyncSession],
-    mailer: Mailer,
-    *,
-    mail_from: str,
-    poll_seconds: float,
-    stop: asyncio.Event,
-    batch: int = 50,
-    clock: Callable[[], datetime] = lambda: datetime.now(UTC),
-) -> int:
-    """Deliver until ``stop`` is set; returns the number of messages sent.
-
-    A full batch is followed at once by the next; otherwise the worker sleeps for
-    ``poll_seconds`` (waking early on ``stop``). A database error is logged and retried at
-    the next poll, so a restart of PostgreSQL does not need a restart of the worker.
-    """
-    total = 0
-    while not stop.is_set():
-        try:
-            report = await deliver_due(
-                session_factory,
-                mailer,
-                now=clock(),
-                mail_from=mail_from,
-                batch=batch,
-                stop=stop,
-            )
-        except Exception:
-            logger.exception("mail delivery round failed; retrying after the poll interval")
-            report = DeliveryReport()
-        total += report.sent
-        if report.sent:
-            logger.info("mail delivered: %d sent, %d failed", report.sent, report.failed)
-        if report.attempted >= batch and not report.unavailable:
-            continue  # more may be due right now
-        with contextlib.suppress(TimeoutError):  # the poll interval passed without a stop
-            await asyncio.wait_for(stop.wait(), timeout=poll_seconds)
-    return total
+def register_tasks(app: procrastinate.App) -> None:
+    app.task(name=DELIVER_TASK, queue=MAIL_QUEUE, pass_context=True, retry=Backoff())(deliver)

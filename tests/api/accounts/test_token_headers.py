@@ -1,11 +1,11 @@
 """Responses that carry tokens are never stored by a cache (RFC 6749 §5.1): login and refresh
 answer with ``Cache-Control: no-store`` and ``Pragma: no-cache``. Registration returns no
-tokens (the user and organisation only)."""
+tokens (a neutral message, then on confirmation the user and organisation only)."""
 
 import httpx
 from litestar import Litestar
 
-from tests.factories import register, registration_body
+from tests.factories import mail_token, register, registration_body
 
 
 def _not_stored(response: httpx.Response) -> None:
@@ -29,10 +29,16 @@ async def test_login_and_refresh_answers_are_not_stored(client: httpx.AsyncClien
 
 
 async def test_registration_returns_no_tokens(client: httpx.AsyncClient) -> None:
-    response = await client.post("/api/auth/register", json=registration_body())
-    assert response.status_code == 201, response.text
-    assert set(response.json()) == {"user", "organisation"}
-    assert "access_token" not in response.text and "refresh_token" not in response.text
+    body = registration_body()
+    response = await client.post("/api/auth/register", json=body)
+    assert response.status_code == 202, response.text
+    assert set(response.json()) == {"message"}
+    token = await mail_token(client, body["email"], "registration_confirmation")
+    confirmed = await client.post("/api/auth/register/confirm", json={"token": token})
+    assert confirmed.status_code == 201, confirmed.text
+    assert set(confirmed.json()) == {"user", "organisation"}
+    for answer in (response, confirmed):
+        assert "access_token" not in answer.text and "refresh_token" not in answer.text
 
 
 def test_the_headers_are_documented(app: Litestar) -> None:

@@ -10,11 +10,10 @@ import httpx
 import pytest
 import sqlalchemy as sa
 from litestar import Litestar
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from grants.app import create_app
 from grants.applications.submission import submit_application
-from grants.applications.tables import submissions_table
+from grants.applications.tables import idempotency_table, submissions_table
 from grants.context import UserContext
 from grants.core.access import Principal
 from grants.core.errors import DeadlinePassed
@@ -27,7 +26,6 @@ from tests.applications_factories import (
     submitted,
 )
 from tests.attachment_files import pdf
-from tests.conftest import client_for, make_settings
 
 
 def _canonical_sha256(value: object) -> str:
@@ -54,12 +52,19 @@ async def test_submission_gives_a_receipt_a_number_and_a_frozen_snapshot(
     assert snapshot["snapshot"]["content"]["title"] == application["draft"]["title"]
     assert snapshot["snapshot"]["guideline"]["content_hash"] == receipt["guideline_hash"]
     assert snapshot["snapshot"]["verdict"]["eligible"] is True
+    assert snapshot["snapshot"]["schema"] == 2
+    assert snapshot["snapshot"]["acknowledgement"] is None  # nothing failed
     [attached] = snapshot["snapshot"]["attachments"]
     assert attached["filename"] == "Konzept MakerSpace.pdf"
     assert attached["sha256"] == hashlib.sha256(pdf()).hexdigest()
-    assert receipt["attachments"] == [
-        {"id": attached["id"], "filename": attached["filename"], "sha256": attached["sha256"]}
-    ]
+    [document] = receipt["attachments"]
+    assert {k: document[k] for k in ("id", "filename", "sha256", "scan_status")} == {
+        "id": attached["id"],
+        "filename": attached["filename"],
+        "sha256": attached["sha256"],
+        "scan_status": "not_scanned",  # the tests run without a scanner
+    }
+    assert receipt["acknowledged_rules"] == []
     events = (await client.get(f"{url}/events", headers=anna["headers"])).json()
     assert [e["event"] for e in events] == ["create", "submit"]
     mails = (
@@ -104,21 +109,108 @@ async def test_incomplete_drafts_are_refused_naming_each_gap(
     assert count.scalar_one() == 0
 
 
-async def test_failing_rules_block_submission_with_their_section(
+async def test_failing_rules_do_not_refuse_but_need_an_acknowledgement(
     client: httpx.AsyncClient, db_session: AsyncSession
 ) -> None:
     anna = await applicant(client)
     application = await draft(client, anna["headers"], municipality_key="09162000")  # München
     await attach_concept(client, anna["headers"], application)
+    url = f"/api/applications/{application['id']}/submissions"
+    response = await client.post(url, headers=if_match(anna["headers"], 1))
+    assert response.status_code == 422
+    body = response.json()
+    assert body["acknowledgement_field"] == "acknowledged_rules"
+    assert "acknowledged_rules" in body["detail"]
+    listed = body["rules_to_acknowledge"]
+    assert "location_in_saxony" in [r["rule"] for r in listed]
+    # Only failing rules ask for an acknowledgement; rules a person will review are listed.
+    assert {r["outcome"] for r in listed} == {"fail"}
+    assert all(r["outcome"] == "needs_review" for r in body["rules_to_review"])
+    location = next(r for r in listed if r["rule"] == "location_in_saxony")
+    assert location["outcome"] == "fail"
+    assert location["citation"]["de"] and location["message"]["de"] and location["message"]["en"]
+    # Every rule to acknowledge is a problem of the acknowledgement field, with its citation.
+    errors = {e["rule"]: e for e in body["errors"]}
+    assert set(errors) == {r["rule"] for r in listed}
+    assert errors["location_in_saxony"]["field"] == "acknowledged_rules"
+    assert location["citation"]["de"] in errors["location_in_saxony"]["message"]
+    count = await db_session.execute(sa.select(sa.func.count()).select_from(submissions_table))
+    assert count.scalar_one() == 0
+    # Acknowledging only some of them is not enough: the others are named.
+    if len(listed) > 1:
+        partial = await client.post(
+            url,
+            json={"acknowledged_rules": [listed[0]["rule"]]},
+            headers=if_match(anna["headers"], 1),
+        )
+        assert partial.status_code == 422
+        assert listed[0]["rule"] not in {e["rule"] for e in partial.json()["errors"]}
+    unknown = await client.post(
+        url,
+        json={"acknowledged_rules": ["location_in_saxony", "no_such_rule"]},
+        headers=if_match(anna["headers"], 1),
+    )
+    assert unknown.status_code == 422
+    assert unknown.json()["errors"][0]["field"] == "acknowledged_rules.1"
+    wrong_type = await client.post(
+        url, json={"acknowledged_rules": "location_in_saxony"}, headers=if_match(anna["headers"], 1)
+    )
+    assert wrong_type.status_code == 422
+    assert wrong_type.json()["errors"][0]["field"].startswith("acknowledged_rules")
+
+    # With every rule acknowledged (and one that passes, which is not recorded), it is received.
+    ids = [r["rule"] for r in listed]
+    accepted = await client.post(
+        url,
+        json={"acknowledged_rules": [*ids, "funding_objective_chosen"]},
+        headers=if_match(anna["headers"], 1),
+    )
+    assert accepted.status_code == 201, accepted.text
+    receipt = accepted.json()
+    assert [r["rule"] for r in receipt["acknowledged_rules"]] == ids
+    assert receipt["acknowledged_rules"][ids.index("location_in_saxony")] == {
+        "rule": "location_in_saxony",
+        "outcome": "fail",
+        "outcome_label": {"de": "nicht erfüllt", "en": "not met"},
+        "citation": location["citation"],
+        "title": receipt["acknowledged_rules"][ids.index("location_in_saxony")]["title"],
+        "message": location["message"],
+    }
+    assert any("formalen Prüfung" in n["de"] for n in receipt["notes"])
+    # The legal record: the snapshot, and the column on the submission row.
+    stored = (
+        await db_session.execute(
+            sa.select(submissions_table.c.snapshot, submissions_table.c.acknowledgement)
+        )
+    ).one()
+    frozen = stored.snapshot["acknowledgement"]
+    assert [r["rule"] for r in frozen["rules"]] == ids
+    assert frozen["confirmed_by"] == anna["user"]["id"]
+    assert frozen["confirmed_at"] == stored.snapshot["received_at"]
+    assert stored.acknowledgement == {
+        "rules": ids,
+        "confirmed_by": anna["user"]["id"],
+        "confirmed_at": stored.snapshot["received_at"],
+    }
+    assert stored.snapshot["verdict"]["eligible"] is False  # the formal check decides
+
+
+async def test_missing_form_content_still_holds_the_submission_back(
+    client: httpx.AsyncClient, db_session: AsyncSession
+) -> None:
+    anna = await applicant(client)
+    application = await draft(client, anna["headers"], title="", municipality_key="09162000")
+    await attach_concept(client, anna["headers"], application)
     response = await client.post(
         f"/api/applications/{application['id']}/submissions",
+        json={"acknowledged_rules": ["location_in_saxony"]},
         headers=if_match(anna["headers"], 1),
     )
     assert response.status_code == 422
-    errors = response.json()["errors"]
-    location = [e for e in errors if e["field"].startswith("rules.")]
-    assert location, errors
-    assert "Nr." in location[0]["message"]
+    fields = {e["field"] for e in response.json()["errors"]}
+    assert "title" in fields
+    count = await db_session.execute(sa.select(sa.func.count()).select_from(submissions_table))
+    assert count.scalar_one() == 0
 
 
 async def test_live_check_explains_the_draft(
@@ -134,7 +226,19 @@ async def test_live_check_explains_the_draft(
     await attach_concept(client, anna["headers"], application)
     second = (await client.get(url, headers=anna["headers"])).json()
     assert second["submittable"] is True
+    assert second["acknowledgement_required"] == []
     assert second["verdict"]["funding"]["grant"] == "100000.00"
+    munich = await draft(client, anna["headers"], municipality_key="09162000")
+    await attach_concept(client, anna["headers"], munich)
+    informative = (
+        await client.get(f"/api/applications/{munich['id']}/eligibility", headers=anna["headers"])
+    ).json()
+    # A failing rule is shown, and does not make the draft unsubmittable: it is acknowledged.
+    assert informative["verdict"]["eligible"] is False
+    assert informative["submittable"] is True
+    required = {r["rule"]: r for r in informative["acknowledgement_required"]}
+    assert required["location_in_saxony"]["outcome"] == "fail"
+    assert required["location_in_saxony"]["citation"]["de"]
     empty = await client.post(
         "/api/applications",
         json={"call": "demo", "funding_line": "mobile"},
@@ -228,6 +332,42 @@ async def test_idempotency_key_replays_the_first_answer(
     assert reused.json()["errors"][0]["field"] == "Idempotency-Key"
 
 
+async def test_the_idempotency_fingerprint_covers_the_body(
+    client: httpx.AsyncClient, db_session: AsyncSession
+) -> None:
+    anna = await applicant(client)
+    application = await draft(client, anna["headers"])
+    await attach_concept(client, anna["headers"], application)
+    url = f"/api/applications/{application['id']}/submissions"
+    headers = {**if_match(anna["headers"], 1), "Idempotency-Key": "submit-body-0001"}
+    first = await client.post(url, json={"acknowledged_rules": []}, headers=headers)
+    assert first.status_code == 201, first.text
+    # No body and an empty acknowledgement are the same request: replayed.
+    same = await client.post(url, headers=headers)
+    assert same.status_code == 201
+    assert same.headers.get("idempotent-replayed") == "true"
+    other = await client.post(
+        url, json={"acknowledged_rules": ["location_in_saxony"]}, headers=headers
+    )
+    assert other.status_code == 422
+    assert other.json()["errors"][0]["field"] == "Idempotency-Key"
+    # An answer stored in the receipt's older shape is replayed rebuilt from its snapshot.
+    receipt = first.json()
+    old_shape = {
+        k: receipt[k]
+        for k in ("application_id", "reference_number", "submission_number", "received_at")
+    }
+    async with db_session.begin():
+        await db_session.execute(
+            sa.update(idempotency_table)
+            .where(idempotency_table.c.key == "submit-body-0001")
+            .values(body={**old_shape, "attachments": [], "status": "submitted"})
+        )
+    replayed = await client.post(url, headers=headers)
+    assert replayed.status_code == 201
+    assert replayed.json() == receipt
+
+
 async def test_resubmission_before_the_deadline_keeps_every_version_and_diffs_them(
     client: httpx.AsyncClient, db_session: AsyncSession
 ) -> None:
@@ -269,37 +409,3 @@ async def test_resubmission_before_the_deadline_keeps_every_version_and_diffs_th
     assert ("changed", "equipment: 3D-Drucker und Lasercutter") in kinds
     assert ("added", "rent: Miete Werkstatt") in kinds
     assert ("removed", "material: Verbrauchsmaterial") in kinds
-
-
-async def test_a_quarantined_attachment_blocks_submission(
-    database_url: str,
-    session_factory: async_sessionmaker[AsyncSession],
-    db_session: AsyncSession,
-) -> None:
-    # A scanner that cannot be reached leaves uploads pending (quarantined).
-    app = create_app(
-        make_settings(database_url, clamd_address="tcp://127.0.0.1:9"),
-        session_factory=session_factory,
-        configure_logs=False,
-    )
-    async with client_for(app) as client:
-        anna = await applicant(client)
-        application = await draft(client, anna["headers"])
-        uploaded = await client.post(
-            f"/api/applications/{application['id']}/attachments",
-            params={"kind": "concept", "filename": "konzept.pdf"},
-            content=pdf(),
-            headers={**anna["headers"], "Content-Type": "application/pdf"},
-        )
-        assert uploaded.status_code == 201, uploaded.text
-        assert uploaded.json()["scan_status"] == "pending"
-        response = await client.post(
-            f"/api/applications/{application['id']}/submissions",
-            headers=if_match(anna["headers"], 1),
-        )
-        assert response.status_code == 409
-        assert response.json()["pending_attachments"] == [uploaded.json()["id"]]
-        current = await client.get(
-            f"/api/applications/{application['id']}", headers=anna["headers"]
-        )
-        assert current.json()["status"] == "draft"

@@ -1,9 +1,12 @@
 """Builders for the score-sheet, ranking and decision tests: applications taken to
-``in_review`` through the API, evaluators as staff users, and assignments, conflicts and
-submitted sheets written directly (independent of the assignment API)."""
+``in_review`` through the API (submitted while the call is open, formally checked after it
+closed), evaluators as staff users, and assignments, conflicts and submitted sheets written
+directly (independent of the assignment API)."""
 
+import copy
 import uuid
 from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any
 
 import httpx
@@ -12,10 +15,32 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from grants.core.roles import StaffRole
 from grants.evaluation.tables import assignments_table, conflicts_table, score_sheets_table
-from tests.applications_factories import submitted
+from tests.applications_factories import COMPLETE_DRAFT, submitted
+from tests.evaluation_factories import to_review
 from tests.factories import staff_headers
+from tests.fakes import FakeClock
 
 CODES = ("K1", "K2", "K3", "K4", "K5", "K6")
+
+
+async def submitted_many(
+    client: httpx.AsyncClient,
+    db_session: AsyncSession,
+    applicant_headers: dict[str, str],
+    *drafts: dict[str, Any],
+) -> list[dict[str, Any]]:
+    """Submitted applications (one per set of draft fields): id, reference number, title."""
+    found = []
+    for fields in drafts:
+        application, receipt = await submitted(client, db_session, applicant_headers, **fields)
+        found.append(
+            {
+                "id": application["id"],
+                "reference_number": receipt["reference_number"],
+                "title": application["draft"]["title"],
+            }
+        )
+    return found
 
 
 async def in_review(
@@ -23,18 +48,37 @@ async def in_review(
     db_session: AsyncSession,
     applicant_headers: dict[str, str],
     manager: dict[str, str],
+    clock: FakeClock,
     **fields: Any,
 ) -> dict[str, Any]:
-    """A submitted application moved to ``in_review``: its id, reference number, title."""
-    application, receipt = await submitted(client, db_session, applicant_headers, **fields)
-    url = f"/api/applications/{application['id']}/transitions"
-    for event in ("start_formal_check", "accept_for_review"):
-        response = await client.post(url, json={"event": event}, headers=manager)
-        assert response.status_code == 200, response.text
+    """A submitted application moved to ``in_review`` after the call closed (so: the last
+    one a test submits): its id, reference number, title."""
+    [application] = await submitted_many(client, db_session, applicant_headers, fields)
+    await to_review(client, manager, clock, application["id"])
+    return application
+
+
+def asking(grant: str, **fields: Any) -> dict[str, Any]:
+    """Draft fields of a complete, eligible proposal requesting ``grant`` (euros) on the
+    mobile line: equipment at the 80 % rate and the rest as own funds, so the financing plan
+    balances and the grant is fundable."""
+    amount = Decimal(grant).quantize(Decimal("0.01"))
+    costs = (amount / Decimal("0.8")).quantize(Decimal("0.01"))
+    financing = copy.deepcopy(COMPLETE_DRAFT["financing"])
+    financing.update(
+        {
+            "requested_grant": str(amount),
+            "own_funds": str(costs - amount),
+            "third_party_funds": "0.00",
+        }
+    )
     return {
-        "id": application["id"],
-        "reference_number": receipt["reference_number"],
-        "title": application["draft"]["title"],
+        "funding_line": "mobile",
+        "cost_lines": [
+            {"category": "equipment", "description": "Ausstattung des Mobils", "amount": str(costs)}
+        ],
+        "financing": financing,
+        **fields,
     }
 
 
@@ -135,16 +179,11 @@ def if_match(headers: dict[str, str], version: int) -> dict[str, str]:
     return {**headers, "If-Match": f'"{version}"'}
 
 
-async def set_grant(db_session: AsyncSession, application_id: str, amount: str) -> None:
-    async with db_session.begin():
-        await db_session.execute(
-            sa.text("UPDATE applications SET requested_grant = :g WHERE id = :id"),
-            {"g": amount, "id": uuid.UUID(application_id)},
-        )
-
-
-async def ranked_call(client: httpx.AsyncClient, db_session: AsyncSession) -> dict[str, Any]:
-    """Four applications of the demo call's stationary line (line budget 1,000,000.00):
+async def ranked_call(
+    client: httpx.AsyncClient, db_session: AsyncSession, clock: FakeClock
+) -> dict[str, Any]:
+    """Four applications of the demo call's mobile line (line budget 1,000,000.00), the
+    grants as submitted:
 
     - A: 100.00 points, 600,000 → funded (a fourth, conflicted evaluator's zeros do not count)
     - B: 80.00 points, 500,000 → does not fit any more: reserve
@@ -155,12 +194,16 @@ async def ranked_call(client: httpx.AsyncClient, db_session: AsyncSession) -> di
 
     anna = await applicant(client)
     manager = await staff_headers(client, db_session, StaffRole.PROGRAMME_MANAGER)
-    apps = {}
-    for key, title in (("A", "Alpha"), ("B", "Beta"), ("C", "Gamma"), ("D", "=HYPERLINK(1)")):
-        apps[key] = await in_review(client, db_session, anna["headers"], manager, title=title)
-    for key, grant in (("A", "600000.00"), ("B", "500000.00"), ("C", "300000.00")):
-        await set_grant(db_session, apps[key]["id"], grant)
     evaluators = [await evaluator(client, db_session) for _ in range(4)]
+    drafts = {
+        "A": asking("600000", title="Alpha"),
+        "B": asking("500000", title="Beta"),
+        "C": asking("300000", title="Gamma"),
+        "D": asking("100000", title="=HYPERLINK(1)"),
+    }
+    submitted_apps = await submitted_many(client, db_session, anna["headers"], *drafts.values())
+    apps = dict(zip(drafts, submitted_apps, strict=True))
+    await to_review(client, manager, clock, *(a["id"] for a in submitted_apps))
     c_scores = [{**dict.fromkeys(CODES, 3), "K2": k2} for k2 in (1, 3, 5)]
     for position, (_, evaluator_id) in enumerate(evaluators[:3]):
         for key, points in (("A", 5), ("B", 4), ("C", c_scores[position])):

@@ -17,6 +17,7 @@ from grants.evaluation.tables import (
 )
 from tests.applications_factories import applicant, complete_draft
 from tests.evaluation_factories import (
+    all_in_review,
     auto_assign,
     evaluator,
     in_review,
@@ -25,6 +26,7 @@ from tests.evaluation_factories import (
     user_id,
 )
 from tests.factories import staff_headers
+from tests.fakes import FakeClock
 
 
 async def _holder(
@@ -79,11 +81,11 @@ async def test_profiles_need_the_evaluator_role_and_if_match(
 
 
 async def test_affiliations_are_declared_by_the_evaluator_and_create_conflicts(
-    client: httpx.AsyncClient, db_session: AsyncSession
+    client: httpx.AsyncClient, db_session: AsyncSession, clock: FakeClock
 ) -> None:
     boss = await manager(client, db_session)
     anna = await applicant(client)
-    application = await in_review(client, db_session, anna["headers"], boss)
+    application = await in_review(client, db_session, anna["headers"], boss, clock)
     person = await evaluator(client, db_session, boss)
     other = await evaluator(client, db_session, boss)
     url = f"/api/evaluators/{person['id']}/affiliations"
@@ -149,18 +151,19 @@ async def test_affiliations_are_declared_by_the_evaluator_and_create_conflicts(
 
 
 async def test_auto_assignment_is_balanced_conflict_free_and_reports_shortfalls(
-    client: httpx.AsyncClient, db_session: AsyncSession
+    client: httpx.AsyncClient, db_session: AsyncSession, clock: FakeClock
 ) -> None:
     boss = await manager(client, db_session)
     anna = await applicant(client)
-    first = await in_review(client, db_session, anna["headers"], boss)
     ben = await applicant(client, organisation={"legal_name": "Dorfladen Zwönitz eG"})
-    second = await in_review(
+    partner = {"name": "Heimatverein Zwönitz e.V.", "type": "Verein", "role": "Kurse"}
+    first, second = await all_in_review(
         client,
         db_session,
-        ben["headers"],
         boss,
-        partners=[{"name": "Heimatverein Zwönitz e.V.", "type": "Verein", "role": "Kurse"}],
+        clock,
+        (anna["headers"], {}),
+        (ben["headers"], {"partners": [partner]}),
     )
     pool = [await evaluator(client, db_session, boss) for _ in range(4)]
     # The first evaluator works for a partner of the second application (matched by name).
@@ -220,14 +223,14 @@ async def test_auto_assignment_is_balanced_conflict_free_and_reports_shortfalls(
 
 
 async def test_evaluator_accepts_reads_a_reduced_snapshot_and_downloads(
-    client: httpx.AsyncClient, db_session: AsyncSession
+    client: httpx.AsyncClient, db_session: AsyncSession, clock: FakeClock
 ) -> None:
     boss = await manager(client, db_session)
     anna = await applicant(client)
     prior_aid = [{"granted_on": "2025-03-01", "amount": "12345.67", "provider": "Landkreis"}]
     declarations = {**complete_draft()["declarations"], "de_minimis_prior_aid": prior_aid}
     application = await in_review(
-        client, db_session, anna["headers"], boss, declarations=declarations
+        client, db_session, anna["headers"], boss, clock, declarations=declarations
     )
     person = await evaluator(client, db_session, boss)
     await auto_assign(client, boss, per_application=1)
@@ -271,11 +274,11 @@ async def test_evaluator_accepts_reads_a_reduced_snapshot_and_downloads(
 
 
 async def test_declining_with_a_conflict_withdraws_and_blocks_for_good(
-    client: httpx.AsyncClient, db_session: AsyncSession
+    client: httpx.AsyncClient, db_session: AsyncSession, clock: FakeClock
 ) -> None:
     boss = await manager(client, db_session)
     anna = await applicant(client)
-    application = await in_review(client, db_session, anna["headers"], boss)
+    application = await in_review(client, db_session, anna["headers"], boss, clock)
     pool = [await evaluator(client, db_session, boss) for _ in range(2)]
     await auto_assign(client, boss, per_application=1)
     holder = await _holder(client, pool, application["id"])
@@ -308,11 +311,11 @@ async def test_declining_with_a_conflict_withdraws_and_blocks_for_good(
 
 
 async def test_manual_reassignment_respects_conflicts_and_proposes_the_best(
-    client: httpx.AsyncClient, db_session: AsyncSession
+    client: httpx.AsyncClient, db_session: AsyncSession, clock: FakeClock
 ) -> None:
     boss = await manager(client, db_session)
     anna = await applicant(client)
-    application = await in_review(client, db_session, anna["headers"], boss)
+    application = await in_review(client, db_session, anna["headers"], boss, clock)
     pool = [await evaluator(client, db_session, boss) for _ in range(3)]
     conflicted = pool[2]
     response = await client.post(

@@ -20,6 +20,7 @@ from tests.evaluation_factories import (
     manager,
     my_assignment_id,
 )
+from tests.fakes import FakeClock
 
 Probe = Callable[[httpx.AsyncClient, dict[str, str]], Awaitable[httpx.Response]]
 
@@ -60,10 +61,12 @@ async def _expect(
         assert response.status_code == status, (name, response.status_code, response.text)
 
 
-async def _scene(client: httpx.AsyncClient, db_session: AsyncSession) -> dict[str, Any]:
+async def _scene(
+    client: httpx.AsyncClient, db_session: AsyncSession, clock: FakeClock
+) -> dict[str, Any]:
     boss = await manager(client, db_session)
     anna = await applicant(client)
-    application = await in_review(client, db_session, anna["headers"], boss)
+    application = await in_review(client, db_session, anna["headers"], boss, clock)
     holder = await evaluator(client, db_session, boss)
     await auto_assign(client, boss, per_application=1)
     assignment_id = await my_assignment_id(client, holder["headers"], application["id"])
@@ -88,9 +91,9 @@ async def _statuses(db_session: AsyncSession) -> list[str]:
 
 
 async def test_an_evaluator_not_assigned_gets_404_everywhere(
-    client: httpx.AsyncClient, db_session: AsyncSession
+    client: httpx.AsyncClient, db_session: AsyncSession, clock: FakeClock
 ) -> None:
-    scene = await _scene(client, db_session)
+    scene = await _scene(client, db_session, clock)
     stranger = await evaluator(client, db_session, scene["boss"], max_assignments=0)
     await _expect(client, stranger["headers"], scene["assignment_id"], scene["attachment_id"], 404)
     assert (await client.get("/api/my/assignments", headers=stranger["headers"])).json() == []
@@ -100,9 +103,9 @@ async def test_an_evaluator_not_assigned_gets_404_everywhere(
 
 
 async def test_after_declaring_a_conflict_every_url_is_404(
-    client: httpx.AsyncClient, db_session: AsyncSession
+    client: httpx.AsyncClient, db_session: AsyncSession, clock: FakeClock
 ) -> None:
-    scene = await _scene(client, db_session)
+    scene = await _scene(client, db_session, clock)
     holder = scene["holder"]
     declared = await client.post(
         f"/api/my/assignments/{scene['assignment_id']}/conflict",
@@ -119,9 +122,9 @@ async def test_after_declaring_a_conflict_every_url_is_404(
 
 
 async def test_a_detected_conflict_blocks_a_stale_assignment_in_the_sql(
-    client: httpx.AsyncClient, db_session: AsyncSession
+    client: httpx.AsyncClient, db_session: AsyncSession, clock: FakeClock
 ) -> None:
-    scene = await _scene(client, db_session)
+    scene = await _scene(client, db_session, clock)
     conflicted = await evaluator(client, db_session, scene["boss"], max_assignments=0)
     declared = await client.post(
         f"/api/evaluators/{conflicted['id']}/affiliations",
@@ -142,9 +145,9 @@ async def test_a_detected_conflict_blocks_a_stale_assignment_in_the_sql(
 
 
 async def test_applicants_and_managers_do_not_pass_the_evaluator_urls(
-    client: httpx.AsyncClient, db_session: AsyncSession
+    client: httpx.AsyncClient, db_session: AsyncSession, clock: FakeClock
 ) -> None:
-    scene = await _scene(client, db_session)
+    scene = await _scene(client, db_session, clock)
     other = await applicant(client, organisation={"legal_name": "Andere Organisation e.V."})
     for headers in (scene["anna"]["headers"], other["headers"], scene["boss"]):
         await _expect(client, headers, scene["assignment_id"], scene["attachment_id"], 403)

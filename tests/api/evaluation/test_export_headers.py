@@ -8,11 +8,14 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tests.api.evaluation.scoring_helpers import ranked_call
+from tests.fakes import FakeClock
 
 
 @pytest.fixture
-async def call(client: httpx.AsyncClient, db_session: AsyncSession) -> dict[str, Any]:
-    return await ranked_call(client, db_session)
+async def call(
+    client: httpx.AsyncClient, db_session: AsyncSession, clock: FakeClock
+) -> dict[str, Any]:
+    return await ranked_call(client, db_session, clock)
 
 
 async def test_csv_export_names_its_charset_once(

@@ -23,13 +23,16 @@ from tests.api.evaluation.scoring_helpers import (
 )
 from tests.applications_factories import applicant
 from tests.factories import staff_headers
+from tests.fakes import FakeClock
 
 
 @pytest.fixture
-async def setup(client: httpx.AsyncClient, db_session: AsyncSession) -> dict[str, Any]:
+async def setup(
+    client: httpx.AsyncClient, db_session: AsyncSession, clock: FakeClock
+) -> dict[str, Any]:
     anna = await applicant(client)
     manager = await staff_headers(client, db_session, StaffRole.PROGRAMME_MANAGER)
-    application = await in_review(client, db_session, anna["headers"], manager)
+    application = await in_review(client, db_session, anna["headers"], manager, clock)
     headers, evaluator_id = await evaluator(client, db_session)
     assignment = await assign(db_session, application["id"], evaluator_id)
     return {

@@ -59,11 +59,31 @@ async def test_a_guideline_shows_every_rule_with_section_and_explanation(
 ) -> None:
     guideline = (await client.get("/api/guidelines/frl-lifd")).json()
     rules = {r["id"]: r for r in guideline["rules"]}
-    assert len(rules) == 14
+    assert len(rules) == 15
     assert rules["de_minimis"]["section"] == "VO (EU) 2023/2831 Art. 3 Abs. 2"
-    assert rules["minimum_grant"]["assumption"] is True
+    assert rules["de_minimis"]["section_verified"] is True
+    assert rules["de_minimis"]["assumption"] is True  # the FRL's state-aid basis is unknown
+    assert rules["minimum_grant"]["assumption"] is False
+    assert rules["minimum_grant"]["citation"]["de"].startswith("VV Nr. 1.2 zu § 44 SäHO")
+    assert rules["applicant_type_eligible"]["section_verified"] is False
+    assert rules["applicant_type_eligible"]["citation"] == {
+        "de": "FRL LIfD (Fundstelle ungeprüft)",
+        "en": "FRL LIfD (section not verified)",
+    }
     assert all(r["explanation"]["de"] and r["explanation"]["en"] for r in rules.values())
-    assert guideline["minimum_grant"] == "25000.00"
+    assert guideline["minimum_grant"] == "2500.00"
+    assert guideline["vat"] == {"rate": "0.19", "assumption": True}
+    assert guideline["rounding"] == {"mode": "down_to_full_euro", "assumption": True}
+    bases = guideline["legal_bases"]
+    assert [b["verified"] for b in bases if "2023/2831" in b["de"]] == [False]
+    assert any("Sondervermögen" in b["de"] and b["verified"] for b in bases)
+    types = {t["code"]: t for t in guideline["applicant_types"]}
+    assert types["sole_trader"]["eligible"] is False
+    assert "freiberuflich" in types["sole_trader"]["reason"]["de"]
+    assert types["municipality"]["economic_activity"] == "declared"
+    categories = {c["code"]: c for c in guideline["cost_categories"]}
+    assert categories["equipment"]["section_verified"] is False
+    assert categories["equipment"]["citation"]["de"] == "FRL LIfD (Fundstelle ungeprüft)"
     assert {c["code"]: c["max_rate"] for c in guideline["cost_categories"]}["equipment"] == "0.80"
     assert sum(c["weight"] for c in guideline["rubric"]["criteria"]) == 100
     missing = await client.get("/api/guidelines/nope")
@@ -72,8 +92,17 @@ async def test_a_guideline_shows_every_rule_with_section_and_explanation(
 
 
 async def test_calls_say_whether_they_are_open(client: httpx.AsyncClient, clock: FakeClock) -> None:
-    calls = {c["code"]: c["status"] for c in (await client.get("/api/calls")).json()}
+    listed = (await client.get("/api/calls")).json()
+    calls = {c["code"]: c["status"] for c in listed}
     assert calls == {"2024-1": "closed", "demo": "open"}
+    first = next(c for c in listed if c["code"] == "2024-1")
+    # Call 1's budget is the programme total, split equally between the lines: our defaults.
+    assert first["assumptions"] == {
+        "budget": True,
+        "line_budgets": True,
+        "latest_end": True,
+        "deadline_time": True,
+    }
     clock.current = datetime(2024, 2, 15, tzinfo=UTC)
     calls = {c["code"]: c["status"] for c in (await client.get("/api/calls")).json()}
     assert calls == {"2024-1": "open", "demo": "upcoming"}
@@ -114,6 +143,87 @@ async def test_precheck_returns_verdict_and_funding_and_stores_nothing(
     assert await row_counts() == before
 
 
+async def test_precheck_shows_per_rule_whether_its_section_is_verified_and_assumed(
+    client: httpx.AsyncClient,
+) -> None:
+    verdict = (await client.post("/api/eligibility-checks", json=proposal_body())).json()
+    results = {r["rule"]: r for r in verdict["results"]}
+    assert len(results) == 15
+    for r in verdict["results"]:
+        assert isinstance(r["section_verified"], bool)
+        assert isinstance(r["assumption"], bool)
+        if r["section_verified"]:
+            assert r["citation"] == {"de": r["section"], "en": r["section"]}
+        else:  # never the unverified paragraph number shown as fact
+            assert r["citation"]["de"].endswith("(Fundstelle ungeprüft)")
+            assert r["citation"]["en"].endswith("(section not verified)")
+            assert "Nr." not in r["citation"]["de"]
+    applicant = results["applicant_type_eligible"]
+    assert (applicant["section"], applicant["section_verified"]) == ("FRL LIfD Nr. 3", False)
+    assert applicant["citation"]["de"] == "FRL LIfD (Fundstelle ungeprüft)"
+    duration = results["duration_within_bounds"]
+    assert duration["assumption"] is True
+    assert duration["title"]["de"] == "Durchführungszeitraum"
+    assert results["location_in_saxony"]["outcome"] == "pass"  # 14521530 is in the register
+    start = results["not_started_before_receipt"]
+    assert start["outcome"] == "needs_review"
+    assert "Bekanntgabe des Zuwendungsbescheids" in start["message"]["de"]
+    assert verdict["funding"]["rounding"] == "down_to_full_euro"
+    assert verdict["funding"]["rounding_assumption"] is True
+
+
+async def test_precheck_takes_the_vat_deduction_out_of_gross_amounts(
+    client: httpx.AsyncClient,
+) -> None:
+    body = proposal_body(
+        vat_deduction="partial",
+        vat_deductible_share="0.40",
+        cost_amounts="gross",
+        cost_lines=[{"category": "equipment", "description": "Drucker", "amount": "1190.00"}],
+        financing={"requested_grant": "700.00", "own_funds": "490.00"},
+    )
+    verdict = (await client.post("/api/eligibility-checks", json=body)).json()
+    funding = verdict["funding"]
+    # 1,190 gross holds 190 VAT; 40 % of it (76.00) is recoverable, so not zuwendungsfähig.
+    assert funding["recoverable_vat"] == "76.00"
+    assert funding["categories"][0]["recoverable_vat"] == "76.00"
+    assert funding["eligible_costs"] == "1114.00"
+    assert funding["fundable_grant"] == "891.00"  # 1,114 × 80 % = 891.20, rounded down
+    assert funding["vat_rate"] == "0.19"
+    vat = {r["rule"]: r for r in verdict["results"]}["vat_deduction"]
+    assert vat["outcome"] == "pass"
+    assert "76,00 EUR" in vat["message"]["de"]
+    assert vat["assumption"] is True
+
+
+@pytest.mark.parametrize(
+    ("change", "field", "rule"),
+    [
+        ({"early_start_consented": True}, "early_start_consented", "extra_forbidden"),
+        ({"vat_deduction": "partial"}, "vat_deductible_share", "required_for_partial"),
+        (
+            {"vat_deduction": "none", "vat_deductible_share": "0.5"},
+            "vat_deductible_share",
+            "only_for_partial",
+        ),
+        (
+            {"vat_deduction": "partial", "vat_deductible_share": "1"},
+            "vat_deductible_share",
+            "less_than",
+        ),
+        ({"cost_amounts": "brutto"}, "cost_amounts", "enum"),
+    ],
+)
+async def test_declarations_the_precheck_refuses(
+    client: httpx.AsyncClient, change: dict[str, Any], field: str, rule: str
+) -> None:
+    response = await client.post("/api/eligibility-checks", json=proposal_body(**change))
+    assert response.status_code == 422, response.text
+    assert {"field": field, "rule": rule} in [
+        {"field": e["field"], "rule": e["rule"]} for e in response.json()["errors"]
+    ]
+
+
 async def test_precheck_explains_ineligibility(client: httpx.AsyncClient) -> None:
     body = proposal_body(
         applicant_type="natural_person", planned_start="2026-01-01", planned_end="2026-06-30"
@@ -146,12 +256,13 @@ async def test_precheck_uses_the_municipality_register(
     verdict = (await client.post("/api/eligibility-checks", json=proposal_body())).json()
     assert verdict["facts"]["area_category"] == "laendlicher_raum"
     assert verdict["facts"]["rural"] is True
-    unknown = (
+    # Dresden is not in the file above but in the shipped register, which a first start loads.
+    dresden = (
         await client.post(
             "/api/eligibility-checks", json=proposal_body(municipality_key="14612000")
         )
     ).json()
-    assert unknown["facts"]["area_category"] is None
+    assert dresden["facts"]["area_category"] == "verdichtungsraum"
 
 
 @pytest.mark.parametrize(
@@ -175,6 +286,11 @@ async def test_precheck_uses_the_municipality_register(
         (
             {"cost_lines": [{"category": "equipment", "amount": "10.001"}]},
             "cost_lines.0.amount",
+            "ambiguous_amount",  # ten thousand and one, to a German reader
+        ),
+        (
+            {"cost_lines": [{"category": "equipment", "amount": "1000.001"}]},
+            "cost_lines.0.amount",
             "decimal_max_places",
         ),
         (
@@ -184,6 +300,11 @@ async def test_precheck_uses_the_municipality_register(
         ),
         (
             {"cost_lines": [{"category": "equipment", "amount": 10.001}]},
+            "cost_lines.0.amount",
+            "ambiguous_amount",
+        ),
+        (
+            {"cost_lines": [{"category": "equipment", "amount": 1000.001}]},
             "cost_lines.0.amount",
             "decimal_max_places",
         ),
@@ -267,6 +388,15 @@ async def test_the_fast_path_and_the_pydantic_path_answer_alike(
         proposal_body(),
         proposal_body(applicant_type="natural_person", planned_start="2026-01-01"),
         proposal_body(economic_activity=None, prior_de_minimis=[]),
+        proposal_body(
+            applicant_type="company",
+            economic_activity=False,
+            part_of_single_undertaking=True,
+            linked_undertakings=["Muster Holding GmbH"],
+            prior_de_minimis=[{"granted_on": "2025-01-10", "amount": "250000.00"}],
+            vat_deduction="full",
+            cost_amounts="gross",
+        ),
     ]
     headers = {"x-request-id": "same-id"}
     fast = [await client.post("/api/eligibility-checks", json=b, headers=headers) for b in bodies]
@@ -296,3 +426,15 @@ async def test_the_precheck_still_refuses_bodies_that_are_not_json(
     operation = document["paths"]["/api/eligibility-checks"]["post"]
     schema = operation["requestBody"]["content"]["application/json"]["schema"]
     assert schema == {"$ref": "#/components/schemas/EligibilityCheckRequest"}
+
+
+async def test_an_end_before_the_start_is_refused_german_first(client: httpx.AsyncClient) -> None:
+    response = await client.post(
+        "/api/eligibility-checks", json=proposal_body(planned_end="2026-12-31")
+    )
+    assert response.status_code == 422
+    error = next(e for e in response.json()["errors"] if e["field"] == "planned_end")
+    assert (
+        "Das geplante Ende liegt vor dem Beginn (must not be before planned_start)"
+        in (error["message"])
+    )

@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 
 import httpx
+import pytest
 import pytest_asyncio
 import sqlalchemy as sa
 from litestar import Litestar
@@ -20,15 +21,24 @@ from grants.evaluation.tables import assignments_table, conflicts_table
 from grants.settings import as_asyncpg_url
 from tests.applications_factories import applicant
 from tests.conftest import client_for, make_settings
-from tests.evaluation_factories import assign_directly, evaluator, in_review, manager
+from tests.evaluation_factories import (
+    DEMO_OPEN_FOR,
+    all_in_review,
+    assign_directly,
+    evaluator,
+    in_review,
+    manager,
+    registry_closing_at,
+)
+from tests.fakes import FakeClock
 
 
 async def test_refresh_follows_declarations_and_keeps_its_scope(
-    client: httpx.AsyncClient, db_session: AsyncSession
+    client: httpx.AsyncClient, db_session: AsyncSession, clock: FakeClock
 ) -> None:
     boss = await manager(client, db_session)
     anna = await applicant(client)
-    application = await in_review(client, db_session, anna["headers"], boss)
+    application = await in_review(client, db_session, anna["headers"], boss, clock)
     person = await evaluator(client, db_session, boss)
     other = await evaluator(client, db_session, boss)
     app_id = uuid.UUID(application["id"])
@@ -74,29 +84,32 @@ async def committed_engine(committed_database_url: str) -> AsyncIterator[AsyncEn
 
 @pytest_asyncio.fixture
 async def committed_client(
-    committed_database_url: str, committed_engine: AsyncEngine
+    committed_database_url: str, committed_engine: AsyncEngine, clock: FakeClock
 ) -> AsyncIterator[httpx.AsyncClient]:
     app: Litestar = create_app(
         make_settings(committed_database_url, database_pool_size=10),
         session_factory=build_session_factory(committed_engine),
         read_session_factory=build_read_session_factory(committed_engine),
         configure_logs=False,
+        clock=clock,
+        guidelines=registry_closing_at(clock.current + DEMO_OPEN_FOR),
     )
     async with client_for(app) as client:
         yield client
 
 
+@pytest.mark.usefixtures("committed_register")  # drafts name a municipality (first start)
 async def test_two_managers_auto_assigning_at_once_do_not_double_assign(
-    committed_client: httpx.AsyncClient, committed_engine: AsyncEngine
+    committed_client: httpx.AsyncClient, committed_engine: AsyncEngine, clock: FakeClock
 ) -> None:
     client = committed_client
     async with AsyncSession(committed_engine, expire_on_commit=False) as session:
         boss = await manager(client, session)
         other_boss = await manager(client, session)
-        applications = []
-        for _ in range(3):
-            person = await applicant(client)
-            applications.append(await in_review(client, session, person["headers"], boss))
+        people = [await applicant(client) for _ in range(3)]
+        await all_in_review(
+            client, session, boss, clock, *((person["headers"], {}) for person in people)
+        )
         for _ in range(4):
             await evaluator(client, session, boss, max_assignments=3)
     body = {"call": "demo", "funding_line": "stationary", "per_application": 3}

@@ -28,17 +28,21 @@ from tests.api.evaluation.scoring_helpers import (
     assign,
     conflict,
     evaluator,
-    in_review,
+    submitted_many,
     submitted_sheet,
 )
 from tests.applications_factories import applicant
+from tests.evaluation_factories import to_review
 from tests.factories import staff_headers
+from tests.fakes import FakeClock
 
 _apps, _a, _s = applications_table, assignments_table, score_sheets_table
 Pair = tuple[str, str]  # (application id, evaluator id)
 
 
-async def _scene(client: httpx.AsyncClient, db_session: AsyncSession) -> dict[str, Any]:
+async def _scene(
+    client: httpx.AsyncClient, db_session: AsyncSession, clock: FakeClock
+) -> dict[str, Any]:
     """Two applications under review of the demo call, six evaluators, each sheet a case:
 
     ====================  ==========================  ==========================
@@ -56,8 +60,11 @@ async def _scene(client: httpx.AsyncClient, db_session: AsyncSession) -> dict[st
     """
     anna = await applicant(client)
     manager = await staff_headers(client, db_session, StaffRole.PROGRAMME_MANAGER)
-    a = (await in_review(client, db_session, anna["headers"], manager, title="Alpha"))["id"]
-    b = (await in_review(client, db_session, anna["headers"], manager, title="Beta"))["id"]
+    alpha, beta = await submitted_many(
+        client, db_session, anna["headers"], {"title": "Alpha"}, {"title": "Beta"}
+    )
+    a, b = alpha["id"], beta["id"]
+    await to_review(client, manager, clock, a, b)
     names = ("active", "pending", "declined", "removed", "conflicted", "drafting")
     people = {name: (await evaluator(client, db_session))[1] for name in names}
     cases: list[tuple[str, str, str, str]] = [  # application, evaluator, assignment, sheet
@@ -129,9 +136,9 @@ async def _core_pairs(
 
 
 async def test_raw_ranking_query_counts_what_the_core_access_rule_selects(
-    client: httpx.AsyncClient, db_session: AsyncSession
+    client: httpx.AsyncClient, db_session: AsyncSession, clock: FakeClock
 ) -> None:
-    scene = await _scene(client, db_session)
+    scene = await _scene(client, db_session, clock)
     apps, evaluators = scene["apps"], scene["evaluators"]
 
     raw = await _raw_pairs(db_session, apps)

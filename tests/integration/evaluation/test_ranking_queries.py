@@ -1,6 +1,7 @@
 """The ranking's one query on PostgreSQL: only submitted sheets of active, conflict-free
 assignments count; withdrawn applications drop out; scores arrive in rubric order; the
-proposal for a decision follows the funding line."""
+proposal for a decision follows the funding line; an application without a submitted
+version is not ranked."""
 
 from decimal import Decimal
 
@@ -16,10 +17,13 @@ from tests.api.evaluation.scoring_helpers import (
     set_assignment_status,
     submitted_sheet,
 )
+from tests.fakes import FakeClock
 
 
-async def test_what_counts(client: httpx.AsyncClient, db_session: AsyncSession) -> None:
-    call = await ranked_call(client, db_session)
+async def test_what_counts(
+    client: httpx.AsyncClient, db_session: AsyncSession, clock: FakeClock
+) -> None:
+    call = await ranked_call(client, db_session, clock)
     apps = call["apps"]
     # On B: a draft sheet and a removed evaluator's submitted sheet do not count.
     _, drafting = await evaluator(client, db_session)
@@ -48,16 +52,14 @@ async def test_what_counts(client: httpx.AsyncClient, db_session: AsyncSession) 
     assert loaded.info[apps["A"]["id"]].title == "Alpha"
 
     results = rankings.evaluate(loaded)
-    assert [e.aggregate.final_score for e in results["stationary"].entries] == [
+    assert [e.aggregate.final_score for e in results["mobile"].entries] == [
         Decimal("100.00"),
         Decimal("80.00"),
         Decimal("60.00"),
     ]
-    assert results["mobile"].entries == ()
-    proposal = await rankings.proposal_for(
-        db_session, registry, "demo", "stationary", apps["B"]["id"]
-    )
-    assert (proposal.recommendation, proposal.rank) == ("reserve", 2)
+    assert results["stationary"].entries == ()
+    proposal = await rankings.proposal_for(db_session, registry, "demo", "mobile", apps["B"]["id"])
+    assert (proposal.recommendation, proposal.rank, proposal.evaluations) == ("reserve", 2, 3)
 
 
 def test_line_budget_is_an_equal_share() -> None:

@@ -19,7 +19,7 @@ SHIPPED_FILE = SHIPPED / "frl-lifd-2023.yaml"
 @pytest.fixture
 def changed_dir(tmp_path: Path) -> Path:
     text = SHIPPED_FILE.read_text("utf-8").replace(
-        'minimum_grant: "25000.00"', 'minimum_grant: "20000.00"'
+        'minimum_grant: "2500.00"', 'minimum_grant: "20000.00"'
     )
     (tmp_path / "frl-lifd.yaml").write_text(text, "utf-8")
     return tmp_path

@@ -1,10 +1,13 @@
-"""`grants municipalities import` end to end: the demo file, a re-import, a refused file."""
+"""`grants municipalities import` end to end: the demo file, a re-import, a refused file; and
+the first start of `grants serve` and `grants demo seed`, which load the shipped register."""
 
 import asyncio
+import signal
 from pathlib import Path
 
 import asyncpg
 import pytest
+import uvicorn
 from click.testing import CliRunner
 
 from grants.cli import main
@@ -98,15 +101,17 @@ def test_a_bad_file_is_refused_whole_with_file_line_and_column(
     assert _count(committed_database_url, "audit_log") == 0
 
 
-def test_file_or_demo_but_not_both(tmp_path: Path) -> None:
+def test_file_or_shipped_or_demo_but_only_one(tmp_path: Path) -> None:
     runner = CliRunner()
     neither = runner.invoke(main, ["municipalities", "import"])
     assert neither.exit_code == 2
-    assert "--demo" in neither.output
+    assert "FILE, --shipped, --demo" in neither.output
     some = tmp_path / "x.csv"
     some.write_text("key\n", encoding="utf-8")
     both = runner.invoke(main, ["municipalities", "import", "--demo", str(some)])
     assert both.exit_code == 2
+    two_flags = runner.invoke(main, ["municipalities", "import", "--demo", "--shipped"])
+    assert two_flags.exit_code == 2
 
 
 def test_a_long_list_of_problems_is_cut_short(tmp_path: Path) -> None:
@@ -120,3 +125,57 @@ def test_a_long_list_of_problems_is_cut_short(tmp_path: Path) -> None:
     assert result.exit_code == 1
     assert result.output.count(f"{bad}:") == 51  # 50 problems and the closing line
     assert "… und 10 weitere Fehler (and 10 more problems)" in result.output
+
+
+def test_the_shipped_register_imports_and_reimports_unchanged(
+    runner: CliRunner, committed_database_url: str
+) -> None:
+    first = runner.invoke(main, ["municipalities", "import", "--shipped"])
+    assert first.exit_code == 0, first.output
+    assert "sachsen.csv: 418 Gemeinden (municipalities), 418 neu (inserted)" in first.output
+    again = runner.invoke(main, ["municipalities", "import", "--shipped"])
+    assert again.exit_code == 0, again.output
+    assert "0 neu (inserted), 0 geändert (updated), 418 unverändert (unchanged)" in again.output
+    assert _count(committed_database_url, "municipalities") == 418
+
+
+def test_serve_loads_the_register_on_first_start_only(
+    runner: CliRunner, committed_database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`grants serve` up to the point where uvicorn would take over (replaced here)."""
+    served: list[str] = []
+    monkeypatch.setattr(uvicorn, "run", lambda app, **_: served.append(app))
+    previous = signal.getsignal(signal.SIGTERM)  # serve turns SIGTERM into Ctrl-C
+    try:
+        first = runner.invoke(main, ["serve", "--port", "8999"])
+        again = runner.invoke(main, ["serve", "--port", "8999"])
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    assert first.exit_code == 0, first.output
+    assert "Gemeindeverzeichnis geladen (municipality register loaded): 418 Gemeinden" in (
+        first.output
+    )
+    assert again.exit_code == 0, again.output
+    assert "Gemeindeverzeichnis geladen" not in again.output
+    assert served == ["grants.app:create_app_from_env"] * 2
+    assert _count(committed_database_url, "municipalities") == 418
+    audit = asyncio.run(
+        _fetch(
+            committed_database_url,
+            "SELECT actor_label, after->>'trigger' AS trigger FROM audit_log "
+            "WHERE action = 'municipalities_imported'",
+        )
+    )
+    assert [tuple(r) for r in audit] == [("cli:first-start", "first_start")]
+
+
+def test_demo_seed_loads_the_register_before_the_demo_draft(
+    runner: CliRunner, committed_database_url: str
+) -> None:
+    seeded = runner.invoke(main, ["demo", "seed"])
+    assert seeded.exit_code == 0, seeded.output
+    assert _count(committed_database_url, "municipalities") == 418
+    drafts = asyncio.run(
+        _fetch(committed_database_url, "SELECT municipality_key FROM applications")
+    )
+    assert [r["municipality_key"] for r in drafts] == ["14521530"]

@@ -1,7 +1,7 @@
 """The register on real PostgreSQL: upsert counts, unchanged rows left alone, lookups, audit."""
 
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -12,7 +12,7 @@ from grants.core.actors import Actor
 from grants.core.areas import AreaCategory
 from grants.db.audit import AuditLog
 from grants.municipalities import service
-from grants.municipalities.csv_format import MunicipalityRow
+from grants.municipalities.csv_format import AreaCategorySource, MunicipalityRow
 from grants.municipalities.service import (
     ImportSummary,
     area_category_of,
@@ -23,6 +23,7 @@ from grants.municipalities.service import (
 from tests.factories import system_context
 
 ACTOR = Actor.system("cli:test")
+ASSUMED, LEP2013 = AreaCategorySource.ASSUMED, AreaCategorySource.LEP2013
 T0 = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
 # Keys outside Saxony's 14… so that rows of other tests in the shared database cannot clash.
 ROWS = [
@@ -64,11 +65,39 @@ async def test_first_import_inserts_and_is_audited(db_session: AsyncSession) -> 
     assert entry.after == {
         "file": "t.csv",
         "sha256": "ab" * 32,
+        "trigger": "import",
         "rows": 3,
         "inserted": 3,
         "updated": 0,
         "unchanged": 0,
+        "population_dates": [],
+        "area_category_sources": {"unspecified": 3},  # rows that do not say where from
     }
+
+
+async def test_the_audit_entry_records_population_dates_and_category_sources(
+    db_session: AsyncSession,
+) -> None:
+    rows = [
+        replace(ROWS[0], population_date=date(2023, 12, 31)),
+        replace(ROWS[1], population_date=date(2022, 5, 15), area_category_source=ASSUMED),
+        replace(ROWS[2], population_date=date(2023, 12, 31), area_category_source=LEP2013),
+    ]
+    await _import(db_session, rows)
+    entry = await _last_audit(db_session)
+    assert entry.after["population_dates"] == ["2022-05-15", "2023-12-31"]
+    assert entry.after["area_category_sources"] == {"assumed": 1, "lep2013": 1, "unspecified": 1}
+
+    # The row keeps where its category comes from; only a checked one is not an assumption.
+    stored = [await get_municipality(db_session, row.key) for row in rows]
+    assert [(m.area_category_assumed, m.population_date) for m in stored if m] == [
+        (True, date(2023, 12, 31)),
+        (True, date(2022, 5, 15)),
+        (False, date(2023, 12, 31)),
+    ]
+    # A re-import that changes only the source is an update, not "unchanged".
+    summary = await _import(db_session, [replace(rows[1], area_category_source=LEP2013)])
+    assert summary.updated == 1
 
 
 async def test_reimport_updates_changed_rows_only(db_session: AsyncSession) -> None:
@@ -106,7 +135,9 @@ async def test_lookups(db_session: AsyncSession) -> None:
         "district": "Erzgebirgskreis",
         "population": 13900,
         "area_category": AreaCategory.VERDICHTETER_BEREICH_IM_LAENDLICHEN_RAUM,
+        "area_category_assumed": True,  # the rows name no source: not checked in LEP 2013
         "rural": True,
+        "population_date": None,
         "updated_at": T0,
     }
     assert await get_municipality(db_session, "99000000") is None

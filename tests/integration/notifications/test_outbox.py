@@ -1,4 +1,5 @@
-"""The outbox on real PostgreSQL, delivered to a real SMTP server (aiosmtpd on localhost)."""
+"""The outbox on real PostgreSQL, delivered to a real SMTP server (aiosmtpd on localhost):
+queueing with its delivery job in the caller's transaction, and the delivery job's work."""
 
 import logging
 import ssl
@@ -16,7 +17,13 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from grants.notifications.mailers import FolderMailer, MailerUnavailable, SmtpMailer
 from grants.notifications.service import enqueue_message
 from grants.notifications.tables import outbox_table
-from grants.notifications.worker import deliver_all_due, deliver_due
+from grants.notifications.worker import (
+    DELIVER_TASK,
+    MAIL_QUEUE,
+    DeliveryFailed,
+    deliver_message,
+    delivery_lock,
+)
 from grants.settings import Settings
 from tests.integration.notifications.smtp_peer import SmtpPeer, self_signed_tls
 
@@ -142,14 +149,71 @@ async def test_bad_values_are_refused_before_they_reach_the_table(
             await enqueue_message(session, **values)  # type: ignore[arg-type]
 
 
+# --- the delivery job, deferred with the row ------------------------------------------------
+
+
+async def _jobs_of(factory: Factory) -> list[Any]:
+    async with factory() as session:
+        result = await session.execute(
+            sa.text(
+                "SELECT task_name, queue_name, lock, args, status::text AS status "
+                "FROM procrastinate.procrastinate_jobs ORDER BY id"
+            )
+        )
+        return list(result.all())
+
+
+async def test_each_new_row_defers_one_delivery_job_in_its_transaction(
+    session_factory: Factory,
+) -> None:
+    assert await _enqueue(session_factory, "receipt:job")
+    assert not await _enqueue(session_factory, "receipt:job")  # the same fact: no second job
+    row = await _row(session_factory, "receipt:job")
+    [job] = await _jobs_of(session_factory)
+    assert (job.task_name, job.queue_name, job.status) == (DELIVER_TASK, MAIL_QUEUE, "todo")
+    assert job.lock == delivery_lock(row.id)
+    assert job.args == {"outbox_id": str(row.id)}
+
+
+async def test_a_rolled_back_change_defers_no_job(session_factory: Factory) -> None:
+    seen_inside: list[int] = []
+
+    async def change_that_fails() -> None:
+        async with session_factory() as session, session.begin():
+            await enqueue_message(
+                session,
+                dedupe_key="receipt:rolled-back-job",
+                kind="receipt",
+                recipient="antrag@verein.example",
+                subject="Eingangsbestätigung",
+                body_text="…",
+                now=NOW,
+            )
+            seen_inside.append(len(await _jobs_of(session_factory)))
+            raise ZeroDivisionError  # the change this message reports did not happen
+
+    with pytest.raises(ZeroDivisionError):
+        await change_that_fails()
+    assert seen_inside == [1]  # deferred inside the transaction …
+    assert await _jobs_of(session_factory) == []  # … and gone with it
+
+
 # --- delivery over SMTP ---------------------------------------------------------------------
+
+
+async def _deliver(factory: Factory, mailer: Any, key: str, *, now: datetime = NOW) -> str:
+    row = await _row(factory, key)
+    try:
+        return await deliver_message(factory, mailer, row.id, now=now, mail_from=FROM)
+    finally:
+        await mailer.close()
 
 
 async def test_delivery_sends_once_and_marks_sent(session_factory: Factory, peer: SmtpPeer) -> None:
     await _enqueue(session_factory, "receipt:send")
     later = NOW + timedelta(seconds=5)
-    report = await deliver_due(session_factory, SmtpMailer(peer.url()), now=later, mail_from=FROM)
-    assert (report.sent, report.failed, report.unavailable) == (1, 0, False)
+    outcome = await _deliver(session_factory, SmtpMailer(peer.url()), "receipt:send", now=later)
+    assert outcome == "sent"
 
     row = await _row(session_factory, "receipt:send")
     assert row.sent_at == later
@@ -161,74 +225,51 @@ async def test_delivery_sends_once_and_marks_sent(session_factory: Factory, peer
     assert "wir bestätigen den Eingang von receipt:send." in received.get_content()
     assert peer.recorder.recipients == [["antrag@verein.example"]]
 
-    again = await deliver_due(session_factory, SmtpMailer(peer.url()), now=later, mail_from=FROM)
-    assert again.attempted == 0
+    # A second job of the same message (a worker taken for dead, run again) sends nothing.
+    again = await _deliver(session_factory, SmtpMailer(peer.url()), "receipt:send", now=later)
+    assert again == "already_sent"
     assert len(peer.recorder.messages) == 1
 
 
-async def test_messages_not_yet_due_wait(session_factory: Factory, peer: SmtpPeer) -> None:
-    await _enqueue(session_factory, "receipt:future")
-    early = NOW - timedelta(seconds=1)
-    report = await deliver_due(session_factory, SmtpMailer(peer.url()), now=early, mail_from=FROM)
-    assert report.attempted == 0
-    assert peer.recorder.messages == []
-
-
-async def test_a_batch_is_limited_and_the_rest_follows(
-    session_factory: Factory, peer: SmtpPeer
-) -> None:
-    for n in range(7):
-        await _enqueue(session_factory, f"receipt:batch-{n}")
-    mailer = SmtpMailer(peer.url())
-    first = await deliver_due(session_factory, mailer, now=NOW, mail_from=FROM, batch=5)
-    assert first.sent == 5
-    rest = await deliver_all_due(session_factory, mailer, now=NOW, mail_from=FROM, batch=5)
-    assert rest.sent == 2
-    assert len(set(peer.recorder.message_ids())) == 7
+async def test_an_unknown_message_is_reported_not_sent(session_factory: Factory) -> None:
+    outcome = await deliver_message(
+        session_factory, FolderMailer(Path("/nonexistent")), uuid.uuid4(), now=NOW, mail_from=FROM
+    )
+    assert outcome == "unknown"
 
 
 async def test_server_down_nothing_lost_retried_with_backoff_delivered_when_back(
     session_factory: Factory,
 ) -> None:
     down = SmtpPeer()  # a port nobody listens on (yet)
-    for key in ("receipt:a", "receipt:b", "receipt:c"):
-        await _enqueue(session_factory, key)
+    await _enqueue(session_factory, "receipt:a")
     mailer = SmtpMailer(down.url(), timeout=5)
 
-    report = await deliver_due(session_factory, mailer, now=NOW, mail_from=FROM)
-    # The server cannot be reached: one failure recorded, the batch ends rather than waiting
-    # for the same error once per message.
-    assert (report.sent, report.failed, report.unavailable) == (0, 1, True)
-    [first] = [r for r in await _rows(session_factory) if r.attempts]
-    assert first.attempts == 1
-    assert first.next_attempt_at == NOW + timedelta(seconds=30)
-    assert first.last_error.startswith("MailerUnavailable: SmtpMailer(smtp://127.0.0.1:")
-    assert first.sent_at is None
+    with pytest.raises(DeliveryFailed) as failed:
+        await _deliver(session_factory, mailer, "receipt:a")
+    # The job is retried exactly when the row says: 30 s after the first failure.
+    assert failed.value.at == NOW + timedelta(seconds=30)
+    row = await _row(session_factory, "receipt:a")
+    assert (row.attempts, row.next_attempt_at) == (1, NOW + timedelta(seconds=30))
+    assert row.last_error.startswith("MailerUnavailable: SmtpMailer(smtp://127.0.0.1:")
+    assert row.sent_at is None
 
-    # Each later round while the server is down fails again, and waits longer.
+    # Each later failure waits twice as long, up to an hour.
     t = NOW
-    for _ in range(6):
+    for attempt, wait in [(2, 60), (3, 120), (4, 240)]:
         t += timedelta(hours=1)
-        await deliver_all_due(session_factory, mailer, now=t, mail_from=FROM)
-    rows = await _rows(session_factory)
-    assert all(r.sent_at is None for r in rows)
-    first = await _row(session_factory, first.dedupe_key)
-    assert first.attempts >= 2
-    assert first.next_attempt_at > t
-    assert sum(r.attempts for r in rows) == 7  # one connection attempt per round
+        with pytest.raises(DeliveryFailed) as failed:
+            await _deliver(session_factory, mailer, "receipt:a", now=t)
+        assert failed.value.at == t + timedelta(seconds=wait)
+        assert (await _row(session_factory, "receipt:a")).attempts == attempt
 
     down.start()
     try:
         back = t + timedelta(hours=2)
-        report = await deliver_all_due(session_factory, mailer, now=back, mail_from=FROM)
-        assert report.sent == 3
-        assert sorted(m["Subject"] for m in down.recorder.messages) == [
-            "Eingangsbestätigung receipt:a",
-            "Eingangsbestätigung receipt:b",
-            "Eingangsbestätigung receipt:c",
-        ]
-        rows = await _rows(session_factory)
-        assert all(r.sent_at == back and r.last_error is None for r in rows)
+        assert await _deliver(session_factory, mailer, "receipt:a", now=back) == "sent"
+        assert [m["Subject"] for m in down.recorder.messages] == ["Eingangsbestätigung receipt:a"]
+        row = await _row(session_factory, "receipt:a")
+        assert (row.sent_at, row.last_error, row.attempts) == (back, None, 4)
     finally:
         down.stop()
 
@@ -238,8 +279,9 @@ async def test_a_refused_recipient_fails_alone_and_is_kept(
 ) -> None:
     await _enqueue(session_factory, "receipt:nobody", recipient="nobody@verein.example")
     await _enqueue(session_factory, "receipt:somebody")
-    report = await deliver_due(session_factory, SmtpMailer(peer.url()), now=NOW, mail_from=FROM)
-    assert (report.sent, report.failed, report.unavailable) == (1, 1, False)
+    with pytest.raises(DeliveryFailed):
+        await _deliver(session_factory, SmtpMailer(peer.url()), "receipt:nobody")
+    assert await _deliver(session_factory, SmtpMailer(peer.url()), "receipt:somebody") == "sent"
     refused = await _row(session_factory, "receipt:nobody")
     assert refused.sent_at is None
     assert refused.attempts == 1
@@ -253,8 +295,11 @@ async def test_after_many_failures_an_error_is_logged_and_retries_go_on_at_the_c
     await _enqueue(session_factory, "receipt:stubborn")
     async with session_factory() as session, session.begin():
         await session.execute(sa.update(outbox_table).values(attempts=19))
-    with caplog.at_level(logging.WARNING, logger="grants.notifications"):
-        await deliver_due(session_factory, SmtpMailer(SmtpPeer().url()), now=NOW, mail_from=FROM)
+    with (
+        caplog.at_level(logging.WARNING, logger="grants.notifications"),
+        pytest.raises(DeliveryFailed),
+    ):
+        await _deliver(session_factory, SmtpMailer(SmtpPeer().url()), "receipt:stubborn")
     row = await _row(session_factory, "receipt:stubborn")
     assert row.attempts == 20
     assert row.next_attempt_at == NOW + timedelta(hours=1)
@@ -263,17 +308,18 @@ async def test_after_many_failures_an_error_is_logged_and_retries_go_on_at_the_c
     assert record.outbox_id == str(row.id)  # type: ignore[attr-defined]
 
 
+class _Exploding:
+    async def send(self, message: EmailMessage) -> None:
+        raise RuntimeError("x" * 5000)
+
+    async def close(self) -> None:
+        return None
+
+
 async def test_long_errors_are_cut_to_the_column(session_factory: Factory) -> None:
-    class Exploding:
-        async def send(self, message: EmailMessage) -> None:
-            raise RuntimeError("x" * 5000)
-
-        async def close(self) -> None:
-            return None
-
     await _enqueue(session_factory, "receipt:long-error")
-    report = await deliver_due(session_factory, Exploding(), now=NOW, mail_from=FROM)
-    assert (report.failed, report.unavailable) == (1, False)
+    with pytest.raises(DeliveryFailed):
+        await _deliver(session_factory, _Exploding(), "receipt:long-error")
     row = await _row(session_factory, "receipt:long-error")
     assert len(row.last_error) == 1000
     assert row.last_error.startswith("RuntimeError: xxx")
@@ -300,14 +346,11 @@ async def test_a_crash_after_sending_resends_the_same_message_id(
 ) -> None:
     await _enqueue(session_factory, "receipt:crash")
     with pytest.raises(_Crash):
-        await deliver_due(
-            session_factory, _CrashAfterSending(SmtpMailer(peer.url())), now=NOW, mail_from=FROM
-        )
+        await _deliver(session_factory, _CrashAfterSending(SmtpMailer(peer.url())), "receipt:crash")
     row = await _row(session_factory, "receipt:crash")
     assert row.sent_at is None  # rolled back with the dead worker's transaction: not lost
 
-    report = await deliver_due(session_factory, SmtpMailer(peer.url()), now=NOW, mail_from=FROM)
-    assert report.sent == 1
+    assert await _deliver(session_factory, SmtpMailer(peer.url()), "receipt:crash") == "sent"
     ids = peer.recorder.message_ids()
     assert len(ids) == 2
     assert len(set(ids)) == 1  # at least once, recognisably the same message
@@ -329,10 +372,8 @@ async def test_starttls_and_login_from_the_url(
     try:
         await _enqueue(session_factory, "receipt:starttls")
         url = peer.url(userinfo="mailer%40verein.example:s%3Acret@")
-        report = await deliver_due(
-            session_factory, SmtpMailer(url, tls_context=client_tls), now=NOW, mail_from=FROM
-        )
-        assert report.sent == 1
+        mailer = SmtpMailer(url, tls_context=client_tls)
+        assert await _deliver(session_factory, mailer, "receipt:starttls") == "sent"
         assert peer.recorder.logins == [b"mailer@verein.example"]
     finally:
         peer.stop()
@@ -348,8 +389,8 @@ async def test_wrong_credentials_make_the_server_unavailable(
         with pytest.raises(MailerUnavailable, match="SmtpMailer"):
             await mailer.send(EmailMessage())
         await _enqueue(session_factory, "receipt:wrong-password")
-        report = await deliver_due(session_factory, mailer, now=NOW, mail_from=FROM)
-        assert (report.failed, report.unavailable) == (1, True)
+        with pytest.raises(DeliveryFailed, match="MailerUnavailable"):
+            await _deliver(session_factory, mailer, "receipt:wrong-password")
         assert peer.recorder.messages == []
     finally:
         peer.stop()
@@ -363,14 +404,13 @@ async def test_implicit_tls(
     try:
         await _enqueue(session_factory, "receipt:smtps")
         mailer = SmtpMailer(peer.url("smtps"), tls_context=client_tls)
-        report = await deliver_due(session_factory, mailer, now=NOW, mail_from=FROM)
-        assert report.sent == 1
+        assert await _deliver(session_factory, mailer, "receipt:smtps") == "sent"
         # The system's trust store does not know the test certificate: refused, not sent.
         await _enqueue(session_factory, "receipt:smtps-untrusted")
-        untrusted = await deliver_due(
-            session_factory, SmtpMailer(peer.url("smtps")), now=NOW, mail_from=FROM
-        )
-        assert (untrusted.sent, untrusted.unavailable) == (0, True)
+        with pytest.raises(DeliveryFailed):
+            await _deliver(
+                session_factory, SmtpMailer(peer.url("smtps")), "receipt:smtps-untrusted"
+            )
         assert len(peer.recorder.messages) == 1
     finally:
         peer.stop()
@@ -388,15 +428,12 @@ async def test_folder_mailer_writes_readable_eml_files_once(
     folder = tmp_path / "mail"
     await _enqueue(session_factory, "receipt:folder")
     with pytest.raises(_Crash):
-        await deliver_due(
-            session_factory, _CrashAfterSending(FolderMailer(folder)), now=NOW, mail_from=FROM
-        )
+        await _deliver(session_factory, _CrashAfterSending(FolderMailer(folder)), "receipt:folder")
     written = sorted(folder.iterdir())
     assert len(written) == 1
     first_bytes = written[0].read_bytes()
 
-    report = await deliver_due(session_factory, FolderMailer(folder), now=NOW, mail_from=FROM)
-    assert report.sent == 1
+    assert await _deliver(session_factory, FolderMailer(folder), "receipt:folder") == "sent"
     # Delivered twice (the crash), one file: named by the Message-ID, replaced in place.
     assert sorted(folder.iterdir()) == written
     assert written[0].read_bytes() == first_bytes

@@ -1,4 +1,5 @@
-"""`grants worker` as a separate process against a committed database, mail into a folder."""
+"""`grants worker` as a separate process against a committed database, mail into a folder;
+`grants worker --check` as a health check of the workers."""
 
 import asyncio
 import os
@@ -102,8 +103,53 @@ async def test_worker_polls_until_sigterm_then_stops_cleanly(
             process.send_signal(signal.SIGTERM)
     stdout, stderr = await asyncio.wait_for(process.communicate(), timeout=30)
     assert process.returncode == 0, stderr.decode()
-    assert "mail worker stopped: 2 gesendet (sent)" in stdout.decode()
+    assert "worker stopped: 2 E-Mails gesendet (mails sent), 0 Jobs" in stdout.decode()
     assert await _unsent(committed_engine) == 0
+
+
+async def _grants(database_url: str, data_dir: Path, *args: str) -> tuple[int, str]:
+    process = await asyncio.create_subprocess_exec(
+        str(GRANTS),
+        *args,
+        env=_env(database_url, data_dir),
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+    )
+    output, _ = await asyncio.wait_for(process.communicate(), timeout=120)
+    assert process.returncode is not None
+    return process.returncode, output.decode()
+
+
+async def test_worker_check_says_whether_a_worker_is_alive(
+    committed_database_url: str, tmp_path: Path
+) -> None:
+    status, output = await _grants(committed_database_url, tmp_path, "worker", "--check")
+    assert status == 1, output
+    assert "0 Worker aktiv (workers alive)" in output
+
+    process = await asyncio.create_subprocess_exec(
+        str(GRANTS),
+        "worker",
+        env=_env(committed_database_url, tmp_path),
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    try:
+        async with asyncio.timeout(60):
+            while True:  # the worker registers its heartbeat shortly after it starts
+                status, output = await _grants(
+                    committed_database_url, tmp_path, "worker", "--check"
+                )
+                if status == 0:
+                    break
+                await asyncio.sleep(0.2)
+        assert "1 Worker aktiv (workers alive)" in output
+    finally:
+        process.send_signal(signal.SIGTERM)
+        await asyncio.wait_for(process.communicate(), timeout=30)
+    # A clean stop unregisters the worker at once: no heartbeat left to trust.
+    status, output = await _grants(committed_database_url, tmp_path, "worker", "--check")
+    assert status == 1, output
 
 
 def _eml_count(folder: Path) -> int:

@@ -97,8 +97,9 @@ COST_LINES: dict[str, Case] = {
         None,
     ),
     "negative": ({"category": "equipment", "amount": "-1.00"}, "amount", NEGATIVE, None),
-    "three_places": ({"category": "equipment", "amount": "1.001"}, "amount", PLACES, None),
-    "three_places_number": ({"category": "equipment", "amount": 1.001}, "amount", PLACES, None),
+    # 1000.001, not 1.001: that one reads as a German thousand and one (ambiguous_amount).
+    "three_places": ({"category": "equipment", "amount": "1000.001"}, "amount", PLACES, None),
+    "three_places_number": ({"category": "equipment", "amount": 1000.001}, "amount", PLACES, None),
     "too_long": (
         {"category": "equipment", "description": "x" * 501, "amount": "1.00"},
         "description",
@@ -118,7 +119,7 @@ COST_LINES: dict[str, Case] = {
     "nan": (
         {"category": "equipment", "amount": "NaN"},
         "amount",
-        ("finite_number", "Input should be a finite number"),
+        ("finite_number", "Endliche Zahl erwartet (Input should be a finite number)"),
         None,
     ),
     "missing_amount": (
@@ -150,7 +151,7 @@ FINANCING: dict[str, Case] = {
         NUL,
     ),
     "three_places": (
-        {"requested_grant": "1.001", "own_funds": "1.00"},
+        {"requested_grant": "1000.001", "own_funds": "1.00"},
         "requested_grant",
         PLACES,
         None,
@@ -171,7 +172,7 @@ PRIOR_AID: dict[str, Case] = {
     ),
     "unknown_field": ({"granted_on": "2024-01-01", "amount": "1.00", "x": 1}, "x", EXTRA, None),
     "negative": ({"granted_on": "2024-01-01", "amount": "-1.00"}, "amount", NEGATIVE, None),
-    "three_places": ({"granted_on": "2024-01-01", "amount": "1.001"}, "amount", PLACES, None),
+    "three_places": ({"granted_on": "2024-01-01", "amount": "1000.001"}, "amount", PLACES, None),
     "too_early": (
         {"granted_on": "0001-01-01", "amount": "1.00"},
         "granted_on",
@@ -181,7 +182,8 @@ PRIOR_AID: dict[str, Case] = {
         ),
         None,
     ),
-    # The provider is the draft's addition: the pre-check does not know it.
+    # The provider (and the recipient) are the draft's additions: the pre-check does not know
+    # them.
     "provider": (
         {"granted_on": "2024-01-01", "amount": "1.00", "provider": "Land"},
         "provider",
@@ -314,9 +316,10 @@ def test_both_paths_accept_the_same_well_formed_items_with_the_same_values() -> 
     ]
     for a, b in zip(pre, draft, strict=True):
         assert repr(list(a.model_dump().values())) == repr(
-            [v for k, v in b.model_dump().items() if k != "provider"]
+            [v for k, v in b.model_dump().items() if k not in {"provider", "recipient"}]
         )
     assert PriorAid.model_validate(aid).provider == ""
+    assert PriorAid.model_validate(aid).recipient == ""
     assert Financing.model_validate(financing).third_party_funds == Decimal("0.00")
 
 
@@ -328,29 +331,55 @@ TEXT = st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters=
 DATES = st.dates(date(2020, 1, 1), date(2026, 12, 31)).map(str)
 
 
+# What the applicant declares, the same on both paths: economic activity, the single
+# undertaking, input VAT (the share only with partial deduction).
+DECLARED = st.fixed_dictionaries(
+    {
+        "economic_activity": st.sampled_from([None, True, False]),
+        "part_of_single_undertaking": st.sampled_from([None, True, False]),
+        "linked_undertakings": st.lists(st.sampled_from(["A GmbH", "Bä AG"]), max_size=2),
+        "vat": st.sampled_from(
+            [
+                {},
+                {"vat_deduction": "none"},
+                {"vat_deduction": "full"},
+                {"vat_deduction": "partial", "vat_deductible_share": "0.35"},
+                {"vat_deduction": "partial", "vat_deductible_share": "0.5000"},
+            ]
+        ),
+    }
+)
+
+
 def both_proposals(
     lines: list[dict[str, Any]],
     financing: dict[str, Any],
     aid: list[dict[str, Any]],
-    economic_activity: bool | None,
-    early_start_consented: bool,
+    declared: dict[str, Any],
+    cost_amounts: str | None = None,
 ) -> tuple[str, str]:
     common: dict[str, Any] = {
         "municipality_key": "14521530",
         "objectives": ["a", "e"],
         "planned_start": "2027-01-01",
         "planned_end": "2028-12-31",
-        "early_start_consented": early_start_consented,
         "cost_lines": lines,
+        "cost_amounts": cost_amounts,
         "financing": financing,
+    }
+    answers = {
+        "economic_activity": declared["economic_activity"],
+        "part_of_single_undertaking": declared["part_of_single_undertaking"],
+        "linked_undertakings": declared["linked_undertakings"],
+        **declared["vat"],
     }
     request = precheck.EligibilityCheckRequest.model_validate(
         {
             **common,
+            **answers,
             "call": "demo",
             "applicant_type": "nonprofit",
             "funding_line": "stationary",
-            "economic_activity": economic_activity,
             "prior_de_minimis": aid,
         }
     )
@@ -360,8 +389,10 @@ def both_proposals(
         {
             **common,
             "declarations": {
-                "economic_activity": economic_activity,
-                "de_minimis_prior_aid": [{**a, "provider": "Landkreis"} for a in aid],
+                **answers,
+                "de_minimis_prior_aid": [
+                    {**a, "provider": "Landkreis", "recipient": "A GmbH"} for a in aid
+                ],
             },
         }
     )
@@ -378,10 +409,18 @@ def test_the_same_values_make_the_same_proposal() -> None:
         ],
         {"requested_grant": "80000", "own_funds": "40000.50", "third_party_funds": "1"},
         [{"granted_on": "2024-03-01", "amount": "1500.00"}],
-        None,
-        True,
+        {
+            "economic_activity": True,
+            "part_of_single_undertaking": True,
+            "linked_undertakings": ["Muster Holding GmbH"],
+            "vat": {"vat_deduction": "partial", "vat_deductible_share": "0.35"},
+        },
+        "gross",
     )
     assert pre == draft
+    assert "vat_deductible_share=Decimal('0.35')" in pre
+    assert "linked_undertakings=('Muster Holding GmbH',)" in pre
+    assert "early_start_consented=False" in pre  # never the applicant's input
     assert "Decimal('20000.5')" in pre
     assert f"PriorAid(granted_on={date(2024, 3, 1)!r}, amount=Decimal('1500.00'))" in pre
 
@@ -402,17 +441,17 @@ def test_the_same_values_make_the_same_proposal() -> None:
         st.fixed_dictionaries({"granted_on": DATES, "amount": AMOUNTS}),
         max_size=3,
     ),
-    economic_activity=st.sampled_from([None, True, False]),
-    early_start_consented=st.booleans(),
+    declared=DECLARED,
+    cost_amounts=st.sampled_from([None, "gross", "net"]),
 )
 def test_any_values_make_the_same_proposal_on_both_paths(
     lines: list[dict[str, Any]],
     financing: dict[str, Any],
     aid: list[dict[str, Any]],
-    economic_activity: bool | None,
-    early_start_consented: bool,
+    declared: dict[str, Any],
+    cost_amounts: str | None,
 ) -> None:
-    pre, draft = both_proposals(lines, financing, aid, economic_activity, early_start_consented)
+    pre, draft = both_proposals(lines, financing, aid, declared, cost_amounts)
     assert pre == draft
 
 
@@ -433,7 +472,7 @@ def test_the_drafts_inputs_are_the_guidelines_with_the_strict_base(
     assert issubclass(draft, shared)
     assert issubclass(draft, StrictInput)
     own = set(draft.model_fields) - set(shared.model_fields)
-    assert own == ({"provider"} if draft is PriorAid else set())
+    assert own == ({"provider", "recipient"} if draft is PriorAid else set())
     for name, field in shared.model_fields.items():
         assert repr(draft.model_fields[name]) == repr(field), name
 

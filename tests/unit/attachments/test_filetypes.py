@@ -5,7 +5,16 @@ from pathlib import Path
 
 import pytest
 
-from grants.applications.attachments.filetypes import CFB, DOCX, PDF, XLSX, ZIP, ZipLimits, detect
+from grants.applications.attachments.filetypes import (
+    ACCEPTED_FORMS,
+    CFB,
+    DOCX,
+    PDF,
+    XLSX,
+    ZIP,
+    ZipLimits,
+    detect,
+)
 from grants.core.attachments import AttachmentKind
 from grants.core.errors import InvalidInput, UnsupportedContent
 from tests import attachment_files as files
@@ -44,7 +53,11 @@ def test_xlsx_is_allowed_for_budget_and_other(tmp_path: Path, kind: AttachmentKi
 @pytest.mark.parametrize("kind", [K.CONCEPT, K.SUPPORT_LETTER])
 def test_xlsx_is_refused_for_pdf_only_kinds(tmp_path: Path, kind: AttachmentKind) -> None:
     error = _refused(tmp_path, files.xlsx(), kind)
-    assert error.extra == {"detected": ZIP, "allowed": [PDF]}
+    assert error.extra == {
+        "detected": ZIP,
+        "allowed": [PDF],
+        "accepted_forms": list(ACCEPTED_FORMS),
+    }
     assert "PDF" in error.detail
 
 
@@ -79,7 +92,11 @@ def test_other_content_is_refused_naming_what_it_is(
     tmp_path: Path, data: bytes, detected: str
 ) -> None:
     error = _refused(tmp_path, data, K.OTHER)
-    assert error.extra == {"detected": detected, "allowed": [PDF, XLSX]}
+    assert error.extra == {
+        "detected": detected,
+        "allowed": [PDF, XLSX],
+        "accepted_forms": list(ACCEPTED_FORMS),
+    }
 
 
 def test_the_name_of_a_zip_is_irrelevant_its_entries_decide(tmp_path: Path) -> None:

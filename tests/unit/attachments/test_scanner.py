@@ -12,6 +12,7 @@ from grants.applications.attachments.scanner import (
     ScanResult,
     _verdict,
     scanner_from_settings,
+    scans,
 )
 from grants.settings import load_settings
 
@@ -67,7 +68,11 @@ def test_errors_are_never_clean(reply: str) -> None:
 
 async def test_disabled_scanner_says_so() -> None:
     result = await DisabledScanner().scan(_chunks(b"x"))
-    assert result == ScanResult(clean=True, detail="scanning disabled")
+    # Nobody looked: never "clean" (the upload becomes not_scanned).
+    assert (result.scanned, result.clean, result.signature) == (False, False, None)
+    assert "no scanner" in (result.detail or "")
+    assert not scans(DisabledScanner())
+    assert scans(ClamdScanner("tcp://127.0.0.1:3310"))
 
 
 async def test_unreachable_daemon(tmp_path: Path) -> None:

@@ -8,7 +8,7 @@ from functools import cache
 from typing import Any
 
 from grants.core.eligibility import CheckContext, Proposal
-from grants.core.funding import CostLine
+from grants.core.funding import CostLine, VatDeduction
 from grants.core.guideline import Guideline
 from grants.guidelines.loader import SHIPPED, load_guideline
 
@@ -36,12 +36,17 @@ def proposal(**changes: Any) -> Proposal:
         requested_grant=Decimal("110000.00"),
         own_funds=Decimal("40000.00"),
         economic_activity=False,
+        vat_deduction=VatDeduction.NONE,
     )
     return replace(base, **changes)
 
 
 def context(**changes: Any) -> CheckContext:
     base = CheckContext(
-        received_at=RECEIVED, call=lifd().call("2024-1"), area_category=None, rural=None
+        received_at=RECEIVED,
+        call=lifd().call("2024-1"),
+        area_category=None,
+        rural=None,
+        municipality_known=True,  # 14521530 (Schneeberg) is in the register
     )
     return replace(base, **changes)

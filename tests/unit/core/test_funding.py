@@ -3,10 +3,18 @@
 from dataclasses import replace
 from decimal import Decimal
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from grants.core.funding import CostLine, compute_funding
+from grants.core.funding import (
+    CostAmounts,
+    CostLine,
+    VatDeduction,
+    compute_funding,
+    recoverable_vat,
+    recoverable_vat_share,
+)
 from grants.core.guideline import RuralBonus
 from tests.unit.core.guideline_fixtures import lifd
 
@@ -116,3 +124,78 @@ def test_unknown_categories_are_excluded_not_crashing() -> None:
     result = compute_funding([CostLine("yachts", "Boot", D("1000.00"))], lifd(), "stationary")
     assert result.fundable_grant == 0
     assert result.categories[0].excluded_reason is not None
+
+
+# ---- recoverable input VAT (Vorsteuer)
+
+
+def test_recoverable_vat_is_rounded_half_up_to_the_cent_once_per_category() -> None:
+    # 3.57 gross holds 0.57 VAT; half of it, 0.285, is 0.29 (half up, not half to even).
+    assert recoverable_vat(D("3.57"), D("0.19"), D("0.5")) == D("0.29")
+    assert recoverable_vat(D("119.00"), D("0.19"), D("1")) == D("19.00")
+    assert recoverable_vat(D("100.00"), D("0.19"), D("1")) == D("15.97")  # 15.966…
+    assert recoverable_vat(D("100.00"), D("0.19"), D("0")) == D("0.00")
+    assert recoverable_vat(D("0"), D("0.19"), D("1")) == D("0.00")
+
+
+@pytest.mark.parametrize(
+    ("deduction", "share", "amounts", "expected"),
+    [
+        (VatDeduction.FULL, None, CostAmounts.GROSS, D("1")),
+        (VatDeduction.FULL, None, CostAmounts.NET, D("0")),
+        (VatDeduction.PARTIAL, D("0.3"), CostAmounts.GROSS, D("0.3")),
+        (VatDeduction.PARTIAL, D("0.3"), CostAmounts.NET, D("0")),
+        (VatDeduction.PARTIAL, None, CostAmounts.GROSS, D("0")),  # unknown: nothing guessed
+        (VatDeduction.NONE, None, CostAmounts.GROSS, D("0")),  # VAT is a real cost then
+        (None, None, CostAmounts.GROSS, D("0")),
+        (VatDeduction.FULL, None, None, D("0")),
+    ],
+)
+def test_which_share_of_the_vat_is_recoverable(
+    deduction: VatDeduction | None,
+    share: Decimal | None,
+    amounts: CostAmounts | None,
+    expected: Decimal,
+) -> None:
+    assert recoverable_vat_share(deduction, share, amounts) == expected
+
+
+def test_the_vat_is_taken_out_of_eligible_categories_only() -> None:
+    result = compute_funding(
+        [
+            CostLine("equipment", "Drucker", D("1190.00")),
+            CostLine("construction", "Umbau", D("1190.00")),
+        ],
+        lifd(),
+        "stationary",
+        vat_share=D("1"),
+    )
+    equipment, construction = result.categories
+    assert (equipment.recoverable_vat, equipment.eligible_costs) == (D("190.00"), D("1000.00"))
+    assert (construction.recoverable_vat, construction.eligible_costs) == (D("0.00"), D("0.00"))
+    assert result.recoverable_vat == D("190.00")
+    assert result.fundable_grant == D("800.00")
+    assert result.total_costs == D("2380.00")  # the plan itself is unchanged
+    assert (result.vat_rate, result.recoverable_vat_share) == (D("0.19"), D("1"))
+
+
+shares = st.integers(min_value=0, max_value=10_000).map(lambda n: D(n).scaleb(-4))
+
+
+@given(cost_lines, lines, shares)
+def test_taking_out_vat_never_raises_the_grant_nor_goes_negative(
+    costs: list[CostLine], line: str, share: Decimal
+) -> None:
+    plain = compute_funding(costs, lifd(), line)
+    net = compute_funding(costs, lifd(), line, vat_share=share)
+    assert D(0) <= net.eligible_costs <= plain.eligible_costs
+    assert net.fundable_grant <= plain.fundable_grant
+    assert net.recoverable_vat == sum((c.recoverable_vat for c in net.categories), D(0))
+    assert net.eligible_costs + net.recoverable_vat == plain.eligible_costs
+    for category in net.categories:
+        assert category.recoverable_vat == category.recoverable_vat.quantize(D("0.01"))
+
+
+def test_the_rounding_is_flagged_as_an_assumption() -> None:
+    result = compute_funding([CostLine("equipment", "x", D("10.00"))], lifd(), "stationary")
+    assert (result.rounding, result.rounding_assumption) == ("down_to_full_euro", True)

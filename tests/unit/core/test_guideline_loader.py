@@ -1,5 +1,6 @@
 """Guideline files: the shipped one loads; a broken one names file, key and reason."""
 
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -30,7 +31,7 @@ def test_hash_ignores_formatting_but_not_meaning() -> None:
         "# a comment\n" + SOURCE.replace("\n\n", "\n"), source="b"
     ).content_hash
     changed = parse_guideline(
-        SOURCE.replace('minimum_grant: "25000.00"', 'minimum_grant: "20000.00"'), source="c"
+        SOURCE.replace('minimum_grant: "2500.00"', 'minimum_grant: "20000.00"'), source="c"
     )
     assert original == reformatted
     assert changed.content_hash != original
@@ -86,7 +87,7 @@ def _error(text: str) -> str:
         ),
         (
             lambda d: d["applicant_types"].append(dict(d["applicant_types"][0])),
-            "applicant_types.7.code",
+            "applicant_types.8.code",
             "duplicate",
         ),
         (
@@ -95,6 +96,28 @@ def _error(text: str) -> str:
             "need a reason",
         ),
         (lambda d: d.update(surprise=1), "surprise", "Extra inputs"),
+        (
+            lambda d: d["rules"]["minimum_grant"].update(section_verified=False),
+            "rules.minimum_grant.source",
+            "unverified section needs a source",
+        ),
+        (
+            lambda d: d["cost_categories"][0].pop("source"),
+            "cost_categories.0.source",
+            "unverified section needs a source",
+        ),
+        (
+            lambda d: d["applicant_types"][6].pop("reason"),
+            "applicant_types.6.reason",
+            "need a reason",
+        ),
+        (lambda d: d["vat"].update(rate="1.19"), "vat.rate", "less than 1"),
+        (lambda d: d["rounding"].update(mode="half_up"), "rounding.mode", "down_to_full_euro"),
+        (
+            lambda d: d["calls"][0]["assumptions"].update(budgte=True),
+            "calls.0.assumptions.budgte",
+            "Extra inputs",
+        ),
         (lambda d: d["rubric"].update(tie_breaks=["K9"]), "rubric.tie_breaks.0", "unknown"),
         (lambda d: d["rubric"].update(misfit="squeeze"), "rubric.misfit", "skip_and_continue"),
         (
@@ -144,3 +167,72 @@ def test_the_scoring_settings_come_from_the_file() -> None:
     assert (policy.max_total_spread, policy.max_criterion_spread) == (15, 1)
     assert policy.tie_break_criteria == ("K5", "K1")
     assert (policy.misfit_rule, policy.reserve_size) == (MisfitRule.STOP, 3)
+
+
+def test_the_shipped_data_states_what_is_verified_and_what_is_assumed() -> None:
+    guideline = load_guideline(SHIPPED / "frl-lifd-2023.yaml")
+    raw = yaml.safe_load(SOURCE)
+    # Every rule states the flag itself; every unverified one names the instrument instead.
+    for rule_id, rule in raw["rules"].items():
+        assert "section_verified" in rule, rule_id
+        assert rule["section_verified"] or rule.get("source"), rule_id
+    verified = {r.id for r in guideline.rules if r.section_verified}
+    assert verified == {
+        "location_in_saxony",
+        "received_before_deadline",
+        "funding_objective_chosen",
+        "funding_line_offered",
+        "minimum_grant",
+        "de_minimis",
+    }
+    unverified = [b.de for b in guideline.legal_bases if not b.verified]
+    assert unverified == [
+        "Verordnung (EU) 2023/2831 (De-minimis-Beihilfen), soweit die Zuwendung eine Beihilfe ist"
+    ]
+    fund_law = next(b for b in guideline.legal_bases if "Sondervermögen" in b.de)
+    assert "§ 2 Abs. 3 Buchst. a bis e" in fund_law.de and fund_law.verified
+    assert "SächsGVBl. S. 782" in fund_law.de
+    subsidy_law = next(b for b in guideline.legal_bases if "14. Januar 1997" in b.de)
+    assert "§§ 2 bis 6 Subventionsgesetz" in subsidy_law.de and subsidy_law.verified
+    assert (guideline.rounding.mode, guideline.rounding.assumption) == ("down_to_full_euro", True)
+    assert (guideline.vat.rate, guideline.vat.assumption) == (Decimal("0.19"), True)
+    first = guideline.call("2024-1")
+    assert first is not None
+    assert first.assumptions.budget and first.assumptions.line_budgets
+    assert all(line.section_verified for line in guideline.lines)
+    assert not any(c.section_verified for c in guideline.cost_categories)
+    # The guideline's own explanation no longer states the rounding as its content.
+    explanation = guideline.rule("grant_within_fundable").explanation.de
+    assert "Annahme, keine Vorgabe der Richtlinie" in explanation
+
+
+def test_the_wording_is_zuwendungsfaehig_throughout() -> None:
+    assert "förderfähig" not in SOURCE
+    assert "Bewilligungszeitraum beträgt" not in SOURCE
+
+
+def test_a_document_written_before_the_flags_still_loads_as_unverified() -> None:
+    """Stored guideline versions are re-read for old verdicts: every flag added later
+    defaults to the safe reading (unverified, assumed)."""
+
+    def old(d: dict) -> None:  # type: ignore[type-arg]
+        for rule in d["rules"].values():
+            rule.pop("section_verified")
+            rule.pop("source", None)
+        for item in (*d["cost_categories"], *d["lines"]):
+            item.pop("section_verified")
+            item.pop("source", None)
+        for kind in d["applicant_types"]:
+            kind.pop("reason", None)
+        d["legal_bases"] = [{"de": b["de"], "en": b["en"]} for b in d["legal_bases"]]
+        for call in d["calls"]:
+            call.pop("assumptions")
+        d.pop("vat")
+        d.pop("rounding")
+
+    guideline = parse_guideline(_edited(old), source="old.yaml")
+    assert not any(r.section_verified for r in guideline.rules)
+    rule = guideline.rule("applicant_type_eligible")
+    assert rule.citation.de == "FRL LIfD Nr. 3 (Fundstelle ungeprüft)"
+    assert not any(b.verified for b in guideline.legal_bases)
+    assert guideline.vat.rate == Decimal("0.19") and guideline.rounding.assumption

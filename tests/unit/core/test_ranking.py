@@ -1,6 +1,8 @@
-"""Ranking, funding line and what-if: tie-breaks, skip-and-continue vs stop, reserve list,
-budget exactly used, what-if diffs, determinism (Hypothesis properties)."""
+"""Ranking, funding line and what-if: tie-breaks by criteria only and ties shown as ties (also
+at the funding line), skip-and-continue vs stop, reserve list, budget exactly used, what-if
+diffs, determinism (Hypothesis properties)."""
 
+import itertools
 import random
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -18,9 +20,11 @@ from grants.core.ranking import (
     evaluate_line,
     funding_line,
     rank,
+    tie_groups,
     what_if,
 )
 from grants.core.scoring import (
+    Aggregate,
     ApplicationScores,
     CriterionScore,
     MisfitRule,
@@ -72,7 +76,7 @@ def test_ranked_by_final_score_descending() -> None:
     assert order([uniform("low", 3), uniform("top", 5), uniform("mid", 4)]) == ["top", "mid", "low"]
 
 
-def test_tie_breaks_k1_then_receipt_then_reference() -> None:
+def test_ties_are_broken_by_the_criteria_only_and_shown_as_ties() -> None:
     # All six at 60 points; K1 and K5 both weigh 20, so trading one for the other keeps the
     # total and changes only the K1 mean.
     higher_k1 = app("k1", *[(4, 3, 3, 3, 2, 3)] * 3, minute=50)
@@ -85,7 +89,88 @@ def test_tie_breaks_k1_then_receipt_then_reference() -> None:
     aggregates = {a.application_id: a for a in aggregate_all(applications, POLICY)}
     assert {a.final_score for a in aggregates.values()} == {D(60)}
     assert aggregates["k1"].mean("K1") == D(4)
-    assert order(applications) == ["k1", "early", "late", "a", "b", "k5"]
+    # K1 decides between k1, the four equal ones and k5; the four stay tied, listed by
+    # reference number for display only (never by receipt time).
+    assert order(applications) == ["k1", "late", "early", "a", "b", "k5"]
+    result = evaluate_line(applications, D(10_000), POLICY)
+    assert [(e.application_id, e.rank, e.position, e.tie_size) for e in result.entries] == [
+        ("k1", 1, 1, 1),
+        ("late", 2, 2, 4),
+        ("early", 2, 3, 4),
+        ("a", 2, 4, 4),
+        ("b", 2, 5, 4),
+        ("k5", 6, 6, 1),
+    ]
+    assert "Rang 2 (gleichauf)" in result.entries[2].explanation().de
+    assert result.ties_at_line == ()  # the budget reaches them all
+
+
+def naive_rank(aggregates: list[Aggregate]) -> list[str]:
+    """The rule this replaced: after the criteria, the earlier receipt wins."""
+    return [
+        a.application_id
+        for a in sorted(
+            aggregates,
+            key=lambda a: (
+                -(a.final_score or 0),
+                [-m for m in a.tie_break_means],
+                a.application.received_at,
+            ),
+        )
+    ]
+
+
+def test_a_correction_before_the_deadline_costs_no_place_unlike_the_naive_receipt_rule() -> None:
+    # Two equal proposals; "corrected" was resubmitted (so received later) before the
+    # deadline, and its reference number happens to sort first.
+    kept = uniform("kept", 4, minute=0, reference="REF-2", grant="60")
+    corrected = uniform("corrected", 4, minute=30, reference="REF-1", grant="60")
+    aggregates = aggregate_all([kept, corrected], POLICY)
+    assert naive_rank(aggregates) == ["kept", "corrected"]  # receipt time decides: unequal
+    result = evaluate_line([kept, corrected], D(60), POLICY)
+    first, second = result.entries
+    assert (first.rank, second.rank) == (1, 1)  # one shared rank, whatever the receipt
+    # Only one fits: the funding line cuts the tie, and says so instead of choosing.
+    assert first.tie_at_line and second.tie_at_line
+    assert [[e.application_id for e in tie] for tie in result.ties_at_line] == [
+        ["corrected", "kept"]
+    ]
+    assert "Gleichstand an der Förderlinie" in second.explanation().de
+    assert "the jury decides" in first.explanation().en
+
+
+@pytest.mark.parametrize(
+    ("policy", "grants", "budget", "cut"),
+    [
+        (POLICY, ("5", "5"), "5", True),  # either one: the order would choose
+        (POLICY, ("5", "5"), "10", False),  # both fit
+        (POLICY, ("5", "5"), "4", False),  # neither fits
+        (POLICY, ("5", "3"), "4", False),  # only the 3 can fit, in any order
+        (POLICY, ("3", "2", "2"), "4", True),  # 3 or 2+2 …
+        (STOP, ("5", "3"), "4", True),  # 5 first ends the line; 3 first is funded
+        (STOP, ("5", "5"), "4", False),  # the line ends at the tie in any order
+        (STOP, ("2", "2"), "4", False),
+    ],
+)
+def test_a_tie_is_reported_at_the_funding_line_exactly_when_the_order_would_decide(
+    policy: ScoringPolicy, grants: tuple[str, ...], budget: str, cut: bool
+) -> None:
+    tied = [uniform(f"t{i}", 4, grant=grant) for i, grant in enumerate(grants)]
+    result = evaluate_line([uniform("top", 5, grant="0"), *tied], D(budget), policy)
+    assert [e.tie_at_line for e in result.entries[1:]] == [cut] * len(grants)
+    assert len(result.ties_at_line) == int(cut)
+    assert not result.entries[0].tie_at_line
+
+
+def test_a_tied_entry_failing_a_threshold_is_not_part_of_the_cut() -> None:
+    # Same total and K1 mean, but K5 below its minimum: tied in the ranking, never funded.
+    passing = app("pass", *[(4, 3, 3, 3, 4, 2)] * 3, grant="5")
+    failing = app("fail", *[(4, 4, 4, 4, 1, 3)] * 3, grant="5")
+    result = evaluate_line([passing, failing, uniform("other", 3, grant="5")], D(5), POLICY)
+    by_id = {e.application_id: e for e in result.entries}
+    assert by_id["pass"].rank == by_id["fail"].rank
+    assert by_id["fail"].reason is NotFundedReason.THRESHOLD
+    assert not by_id["pass"].tie_at_line and result.ties_at_line == ()
 
 
 def test_tie_break_criteria_are_configurable() -> None:
@@ -96,7 +181,12 @@ def test_tie_break_criteria_are_configurable() -> None:
         "k5",
         "k1",
     ]
-    assert order([higher_k1, higher_k5], replace(POLICY, tie_break_criteria=())) == ["k5", "k1"]
+    # Without criteria they are tied: one rank, listed by reference (REF-k1 < REF-k5), the
+    # earlier receipt of k5 notwithstanding.
+    no_criteria = replace(POLICY, tie_break_criteria=())
+    assert order([higher_k1, higher_k5], no_criteria) == ["k1", "k5"]
+    tied = evaluate_line([higher_k1, higher_k5], D(0), no_criteria).entries
+    assert [(e.rank, e.tie_size) for e in tied] == [(1, 2), (1, 2)]
 
 
 def test_unscored_applications_come_last_and_failing_ones_keep_their_place() -> None:
@@ -240,6 +330,18 @@ def calls(draw: st.DrawFn) -> list[ApplicationScores]:
 
 
 budgets = st.integers(0, 300).map(D)
+
+
+@st.composite
+def tied_calls(draw: st.DrawFn) -> list[ApplicationScores]:
+    """Few distinct score rows, so most applications share a tie (some failing K5)."""
+    rows_of = [[(4, 3, 3, 3, 4, 2)] * 3, [(4, 4, 4, 4, 1, 3)] * 3, [(3, 3, 3, 3, 3, 3)] * 3]
+    return [
+        app(f"t{number}", *draw(st.sampled_from(rows_of)), grant=str(draw(st.integers(0, 9))))
+        for number in range(draw(st.integers(0, 6)))
+    ]
+
+
 policies = st.sampled_from([POLICY, STOP, replace(POLICY, reserve_size=1)])
 
 
@@ -268,7 +370,11 @@ def test_funding_line_invariants(
     assert result.committed == sum((e.aggregate.application.grant for e in funded), D(0))
     assert D(0) <= result.remaining and result.committed + result.remaining == budget
     assert all(e.aggregate.passes_thresholds for e in funded)
-    assert [e.rank for e in result.entries] == list(range(1, len(applications) + 1))
+    assert [e.position for e in result.entries] == list(range(1, len(applications) + 1))
+    for entry in result.entries:  # a rank is the position of the first of its tie
+        first = result.entries[entry.rank - 1]
+        assert first.rank == entry.rank and first.tie_size == entry.tie_size
+        assert entry.position - entry.rank < entry.tie_size
     scores = [e.aggregate.final_score for e in result.entries if e.aggregate.final_score]
     assert scores == sorted(scores, reverse=True)
     for entry in result.entries:
@@ -311,9 +417,39 @@ def test_with_skip_more_budget_keeps_everyone_above_the_first_move(
     never moves out a project ranked above the first one that moves in, and every project
     that moves out has a better-ranked project moving in."""
     result = what_if(applications, budget, POLICY, new_budget=budget + extra)
-    first_in = min((m.rank for m in result.moved_in), default=None)
+    first_in = min((m.position for m in result.moved_in), default=None)
     for move in result.moved_out:
-        assert first_in is not None and first_in < move.rank
+        assert first_in is not None and first_in < move.position
+
+
+def _funded(ranked: list[Aggregate], budget: Decimal, policy: ScoringPolicy) -> frozenset[str]:
+    return frozenset(e.application_id for e in funding_line(ranked, budget, policy).funded())
+
+
+@settings(max_examples=150)
+@given(
+    st.one_of(calls(), tied_calls()),
+    st.integers(0, 30).map(D),
+    st.sampled_from([POLICY, STOP]),
+)
+def test_the_tie_flag_is_exact_no_display_order_decides_unflagged(
+    applications: list[ApplicationScores], budget: Decimal, policy: ScoringPolicy
+) -> None:
+    """Every order of a tie's entries funds the same projects unless the tie is reported at
+    the funding line; a reported tie has two orders that fund differently."""
+    ranked = rank(aggregate_all(applications, policy), policy)
+    result = funding_line(ranked, budget, policy)
+    start = 0
+    for group in tie_groups(ranked):
+        end = start + len(group)
+        if 1 < len(group) <= 5:
+            outcomes = {
+                _funded([*ranked[:start], *order, *ranked[end:]], budget, policy)
+                for order in itertools.permutations(group)
+            }
+            flagged = any(e.tie_at_line for e in result.entries[start:end])
+            assert flagged == (len(outcomes) > 1), (group, outcomes)
+        start = end
 
 
 def test_funding_line_takes_a_precomputed_ranking() -> None:

@@ -1,9 +1,10 @@
-"""The submission snapshot built in the core: the same bytes as schema 1 always had, and no
-way for an API model to change them.
+"""The submission snapshot built in the core: schema 1's members keep the bytes they always
+had, schema 2 adds its members deterministically, and no API model can change either.
 
 Until the core built it, the snapshot froze ``msgspec.to_builtins(verdict_out(verdict))``
 and ``OrganisationPublic.model_dump(...)``. Those API shapes are the reference here; the
-golden digest was computed with that code, from the inputs in ``golden_inputs``."""
+schema-1 golden digest was computed with that code, from the inputs in ``golden_inputs``,
+and still holds for the schema-1 part of a schema-2 snapshot (``schema_1_part``)."""
 
 import dataclasses
 import uuid
@@ -19,16 +20,19 @@ from grants.accounts.schemas import OrganisationPublic
 from grants.core.canonical import canonical_json, sha256_of
 from grants.core.eligibility import CheckContext, PriorAid, check
 from grants.core.funding import CategoryFunding, CostLine, FundingComputation
-from grants.core.guideline import Guideline, Text
+from grants.core.guideline import Authority, Declaration, Guideline, Text
 from grants.core.roles import ApplicantType
 from grants.core.snapshot import (
     SNAPSHOT_SCHEMA,
+    Acknowledgement,
     GuidelineRef,
     OrganisationRecord,
     Submitter,
     build_snapshot,
     reference_number,
     rfc3339,
+    to_acknowledge,
+    to_review,
     verdict_record,
     with_reference_number,
 )
@@ -41,6 +45,15 @@ D = Decimal
 BERLIN = ZoneInfo("Europe/Berlin")
 RECEIVED = datetime(2024, 3, 1, 10, 0, 0, 250000, tzinfo=UTC)
 GOLDEN_SHA256 = "ea12e756dbd8253fd2e2e0d8a605d57dcda9bc8038bf934a136e900a69e7ff27"
+GOLDEN_SHA256_SCHEMA_2 = "4b4a00be4b24d15ac3819cd8c4649bf1503881fc0e4fc9a0b50b5beec336484e"
+# The members schema 2 added; without them (and with "schema": 1) a snapshot is schema 1's.
+SCHEMA_2_MEMBERS = (
+    "call_title",
+    "funding_line_label",
+    "authority",
+    "declarations",
+    "acknowledgement",
+)
 
 
 def shipped() -> Guideline:
@@ -181,7 +194,45 @@ ATTACHMENTS = [
 ]
 
 
+AUTHORITY = Authority(
+    name="Sächsische Aufbaubank – Förderbank –",
+    unit="Bewilligungsstelle FRL LIfD",
+    street="Pirnaische Straße 9",
+    postal_code="01069",
+    city="Dresden",
+    phone="0351 4910-0",
+    email="lifd@sab.example",
+    on_behalf_of="im Auftrag des Sächsischen Staatsministeriums",
+)
+DECLARATIONS = (
+    Declaration(
+        key="subsidy_relevant_facts",
+        version="2024-01",
+        title=Text("Subventionserhebliche Tatsachen", "Subsidy-relevant facts"),
+        text=Text("Subventionserheblich im Sinne des § 264 StGB sind:", "Relevant are:"),
+        items=(Text("die Angaben zum Antragsteller", "the applicant's data"),),
+    ),
+    Declaration(
+        key="data_protection",
+        version="1",
+        title=Text("Datenschutzhinweise", "Data protection notice"),
+        text=Text("Ihre Daten werden verarbeitet …", "Your data is processed …"),
+    ),
+)
+
+
+def golden_acknowledgement(verdict: Verdict) -> Acknowledgement:
+    """The failing rules, acknowledged. Marked verified, so that their citation is the bare
+    section and the digest does not depend on the wording of the unverified mark."""
+    return Acknowledgement(
+        SUBMITTER.id,
+        RECEIVED,
+        tuple(r._replace(section_verified=True) for r in to_acknowledge(verdict)),
+    )
+
+
 def golden_inputs(verdict: Verdict | None = None) -> dict[str, Any]:
+    verdict = verdict or golden_verdict()
     return {
         "application_id": APPLICATION_ID,
         "reference_number": "LIfD-2024-1-S-0042",
@@ -194,8 +245,95 @@ def golden_inputs(verdict: Verdict | None = None) -> dict[str, Any]:
         "submitted_by": SUBMITTER,
         "content": CONTENT,
         "attachments": ATTACHMENTS,
-        "verdict": verdict or golden_verdict(),
+        "verdict": verdict,
+        "call_title": Text("1. Förderaufruf LIfD", "1st call LIfD"),
+        "funding_line_label": Text("Stationärer LIfD", "Stationary innovation space"),
+        "authority": AUTHORITY,
+        "declarations": DECLARATIONS,
+        "acknowledgement": golden_acknowledgement(verdict),
     }
+
+
+# What schema 2 added inside the verdict: the citation shown, the verification and
+# assumption flags per rule, and the input VAT taken out per category.
+SCHEMA_2_RESULT_MEMBERS = ("citation", "section_verified", "assumption")
+SCHEMA_2_CATEGORY_MEMBERS = ("recoverable_vat",)
+
+
+def schema_1_verdict(record: dict[str, Any]) -> dict[str, Any]:
+    """A schema-2 verdict record without what schema 2 added."""
+    cut = dict(record)
+    cut["results"] = [
+        {k: v for k, v in r.items() if k not in SCHEMA_2_RESULT_MEMBERS} for r in record["results"]
+    ]
+    funding = dict(record["funding"])
+    funding["categories"] = [
+        {k: v for k, v in c.items() if k not in SCHEMA_2_CATEGORY_MEMBERS}
+        for c in record["funding"]["categories"]
+    ]
+    cut["funding"] = funding
+    return cut
+
+
+def schema_1_part(snapshot: dict[str, Any]) -> dict[str, Any]:
+    """A schema-2 snapshot without what schema 2 added: schema 1's members and bytes."""
+    part = {k: v for k, v in snapshot.items() if k not in SCHEMA_2_MEMBERS} | {"schema": 1}
+    if part.get("verdict") is not None:
+        part["verdict"] = schema_1_verdict(part["verdict"])
+    return part
+
+
+# The members of the API's verdict rendering that schema 1 froze. The API has grown since
+# (citations, VAT figures …); the record keeps schema 1's members and must not follow it.
+_VERDICT_MEMBERS = (
+    "guideline",
+    "call",
+    "checked_at",
+    "eligible",
+    "failed_rules",
+    "needs_review",
+    "results",
+    "funding",
+    "facts",
+)
+_RESULT_MEMBERS = ("rule", "outcome", "section", "title", "message", "facts")
+_FUNDING_MEMBERS = (
+    "categories",
+    "total_costs",
+    "eligible_costs",
+    "uncapped_grant",
+    "cap",
+    "cap_applied",
+    "fundable_grant",
+    "rounding_difference",
+    "requested_grant",
+    "grant",
+    "third_party_funds",
+    "own_contribution",
+)
+_CATEGORY_MEMBERS = (
+    "category",
+    "declared_costs",
+    "eligible_costs",
+    "rate",
+    "grant",
+    "excluded_reason",
+)
+
+
+def _only(members: tuple[str, ...], value: dict[str, Any]) -> dict[str, Any]:
+    return {k: value[k] for k in members}
+
+
+def api_verdict(verdict: Verdict) -> dict[str, Any]:
+    """The API's rendering of ``verdict``, cut to the members schema 1 froze."""
+    rendered: dict[str, Any] = msgspec.to_builtins(schemas.verdict_out(verdict))
+    cut = _only(_VERDICT_MEMBERS, rendered)
+    cut["results"] = [_only(_RESULT_MEMBERS, r) for r in rendered["results"]]
+    funding = _only(_FUNDING_MEMBERS, rendered["funding"])
+    funding["categories"] = [_only(_CATEGORY_MEMBERS, c) for c in rendered["funding"]["categories"]]
+    cut["funding"] = funding
+    return cut
 
 
 def api_snapshot(inputs: dict[str, Any]) -> dict[str, Any]:
@@ -225,25 +363,36 @@ def api_snapshot(inputs: dict[str, Any]) -> dict[str, Any]:
         },
         "content": inputs["content"],
         "attachments": inputs["attachments"],
-        "verdict": msgspec.to_builtins(schemas.verdict_out(inputs["verdict"])),
+        "verdict": api_verdict(inputs["verdict"]),
     }
 
 
 # ---- the bytes are schema 1's
 
 
-def test_the_schema_is_still_1() -> None:
-    assert SNAPSHOT_SCHEMA == 1
+def test_the_schema_is_2() -> None:
+    assert SNAPSHOT_SCHEMA == 2
+    assert build_snapshot(**golden_inputs())["schema"] == 2
 
 
 def test_the_golden_snapshot_keeps_its_digest() -> None:
     snapshot = build_snapshot(**golden_inputs())
-    assert sha256_of(snapshot) == GOLDEN_SHA256
+    assert sha256_of(snapshot) == GOLDEN_SHA256_SCHEMA_2
+    # The same inputs give the same bytes, however often they are built.
+    assert canonical_json(build_snapshot(**golden_inputs())) == canonical_json(snapshot)
+
+
+def test_schema_2_keeps_every_schema_1_member_byte_for_byte() -> None:
+    snapshot = build_snapshot(**golden_inputs())
+    assert sha256_of(schema_1_part(snapshot)) == GOLDEN_SHA256
+    assert set(snapshot) - set(schema_1_part(snapshot)) == set(SCHEMA_2_MEMBERS)
 
 
 def test_the_golden_snapshot_is_what_the_api_models_made() -> None:
     inputs = golden_inputs()
-    assert canonical_json(build_snapshot(**inputs)) == canonical_json(api_snapshot(inputs))
+    assert canonical_json(schema_1_part(build_snapshot(**inputs))) == canonical_json(
+        api_snapshot(inputs)
+    )
 
 
 def realistic_verdicts() -> list[Verdict]:
@@ -283,17 +432,34 @@ def realistic_verdicts() -> list[Verdict]:
 
 @pytest.mark.parametrize("verdict", realistic_verdicts())
 def test_the_verdict_record_equals_the_api_rendering_of_a_real_verdict(verdict: Verdict) -> None:
+    record = schema_1_verdict(verdict_record(verdict))
+    assert record == api_verdict(verdict)
+    assert canonical_json(record) == canonical_json(api_verdict(verdict))
+
+
+@pytest.mark.parametrize("verdict", realistic_verdicts())
+def test_the_verdict_record_freezes_citations_flags_and_vat(verdict: Verdict) -> None:
+    """What the applicant was shown as the source of each rule, and whether it is verified
+    or an assumption, is part of the legal record (never re-derived later from new data)."""
     record = verdict_record(verdict)
-    assert record == msgspec.to_builtins(schemas.verdict_out(verdict))
-    assert canonical_json(record) == canonical_json(
-        msgspec.to_builtins(schemas.verdict_out(verdict))
-    )
+    for result, stored in zip(verdict.results, record["results"], strict=True):
+        assert stored["citation"] == {"de": result.citation.de, "en": result.citation.en}
+        assert stored["section_verified"] is result.section_verified
+        assert stored["assumption"] is result.assumption
+    for category, stored in zip(
+        verdict.funding.categories, record["funding"]["categories"], strict=True
+    ):
+        assert stored["recoverable_vat"] == str(category.recoverable_vat)
+    assert any(not r["section_verified"] for r in record["results"])
+    assert any(r["section_verified"] for r in record["results"])
 
 
 @pytest.mark.parametrize("verdict", realistic_verdicts()[:3])
 def test_a_whole_real_snapshot_equals_the_one_built_from_api_models(verdict: Verdict) -> None:
     inputs = golden_inputs(verdict)
-    assert canonical_json(build_snapshot(**inputs)) == canonical_json(api_snapshot(inputs))
+    assert canonical_json(schema_1_part(build_snapshot(**inputs))) == canonical_json(
+        api_snapshot(inputs)
+    )
 
 
 def test_the_shipped_verdicts_vary_what_they_should() -> None:
@@ -368,7 +534,7 @@ def test_changing_the_verdict_response_does_not_change_the_snapshot(
     assert response_after["schema_hint"] and response_after["funding"] is None
     after = canonical_json(build_snapshot(**golden_inputs()))
     assert after == before
-    assert sha256_of(build_snapshot(**golden_inputs())) == GOLDEN_SHA256
+    assert sha256_of(build_snapshot(**golden_inputs())) == GOLDEN_SHA256_SCHEMA_2
 
 
 def test_replacing_verdict_out_does_not_change_the_snapshot(
@@ -378,7 +544,7 @@ def test_replacing_verdict_out_does_not_change_the_snapshot(
         raise AssertionError("the snapshot must not use the API's verdict_out")
 
     monkeypatch.setattr(schemas, "verdict_out", broken)
-    assert sha256_of(build_snapshot(**golden_inputs())) == GOLDEN_SHA256
+    assert sha256_of(build_snapshot(**golden_inputs())) == GOLDEN_SHA256_SCHEMA_2
 
 
 # ---- the parts
@@ -388,7 +554,7 @@ def test_the_reference_number_is_added_to_a_copy() -> None:
     draft = build_snapshot(**{**golden_inputs(), "reference_number": None})
     numbered = with_reference_number(draft, "LIfD-2024-1-S-0042")
     assert draft["reference_number"] is None
-    assert sha256_of(numbered) == GOLDEN_SHA256
+    assert sha256_of(numbered) == GOLDEN_SHA256_SCHEMA_2
 
 
 def test_the_snapshot_shares_no_top_level_container_with_its_inputs() -> None:
@@ -405,9 +571,7 @@ def test_enum_and_tuple_facts_are_rendered_as_msgspec_rendered_them() -> None:
     verdict = verdict._replace(results=(odd,), facts=facts)  # type: ignore[arg-type]
     record = verdict_record(verdict)
     # msgspec kept a tuple a tuple; JSON knows only lists, so the bytes are the same.
-    assert canonical_json(record) == canonical_json(
-        msgspec.to_builtins(schemas.verdict_out(verdict))
-    )
+    assert canonical_json(schema_1_verdict(record)) == canonical_json(api_verdict(verdict))
     assert record["facts"] == {"outcome": "fail", "codes": ["a", "b"], "flag": False, "n": -1}
     assert type(record["facts"]["outcome"]) is str  # a plain string, not the member
 
@@ -425,3 +589,97 @@ def test_reference_numbers_follow_the_pattern() -> None:
     assert call is not None
     assert reference_number(guideline, call, "stationary", 42) == "LIfD-2024-1-S-0042"
     assert reference_number(guideline, call, "mobile", 7) == "LIfD-2024-1-M-0007"
+
+
+# ---- what schema 2 added
+
+
+def test_declarations_are_frozen_with_their_texts_and_hashes() -> None:
+    snapshot = build_snapshot(**golden_inputs())
+    facts, privacy = snapshot["declarations"]
+    assert facts == {
+        "key": "subsidy_relevant_facts",
+        "version": "2024-01",
+        "title": {"de": "Subventionserhebliche Tatsachen", "en": "Subsidy-relevant facts"},
+        "text": {"de": "Subventionserheblich im Sinne des § 264 StGB sind:", "en": "Relevant are:"},
+        "items": [{"de": "die Angaben zum Antragsteller", "en": "the applicant's data"}],
+        "sha256": DECLARATIONS[0].sha256,
+    }
+    assert privacy["items"] == []
+    assert privacy["sha256"] == DECLARATIONS[1].sha256
+    # The hash is the declaration's own: recomputable from the frozen record.
+    assert facts["sha256"] == sha256_of(
+        {
+            "key": facts["key"],
+            "version": facts["version"],
+            "title": [facts["title"]["de"], facts["title"]["en"]],
+            "text": [facts["text"]["de"], facts["text"]["en"]],
+            "items": [[i["de"], i["en"]] for i in facts["items"]],
+        }
+    )
+
+
+def test_a_changed_declaration_text_changes_the_snapshot() -> None:
+    changed = dataclasses.replace(DECLARATIONS[1], text=Text("Andere Hinweise", "Other notice"))
+    snapshot = build_snapshot(**{**golden_inputs(), "declarations": (DECLARATIONS[0], changed)})
+    assert snapshot["declarations"][1]["text"] == {"de": "Andere Hinweise", "en": "Other notice"}
+    assert snapshot["declarations"][1]["sha256"] != DECLARATIONS[1].sha256
+    assert sha256_of(snapshot) != GOLDEN_SHA256_SCHEMA_2
+
+
+def test_the_acknowledgement_records_who_when_and_each_rule_as_shown() -> None:
+    record = build_snapshot(**golden_inputs())["acknowledgement"]
+    assert record["confirmed_by"] == str(SUBMITTER.id)
+    assert record["confirmed_at"] == RECEIVED.isoformat()
+    # Only the failing rule asks for an acknowledgement; the open one is the formal check's.
+    assert [(r["rule"], r["outcome"]) for r in record["rules"]] == [("objectives_known", "fail")]
+    assert record["rules"][0] == {
+        "rule": "objectives_known",
+        "outcome": "fail",
+        "citation": {"de": "FRL LIfD Nr. 2", "en": "FRL LIfD Nr. 2"},
+        "title": {"de": "Ziele", "en": "Objectives"},
+        "message": {"de": "Unbekanntes Ziel „z“.", "en": "Unknown objective 'z'."},
+    }
+
+
+def test_an_unverified_section_is_acknowledged_with_its_mark_not_as_fact() -> None:
+    verdict = golden_verdict()
+    failing = verdict.results[1]._replace(section_verified=False, source="FRL LIfD")
+    record = Acknowledgement(SUBMITTER.id, RECEIVED, (failing,)).record()
+    citation = record["rules"][0]["citation"]  # type: ignore[index,call-overload]
+    assert citation == {"de": failing.citation.de, "en": failing.citation.en}
+    assert "Nr. 2" not in citation["de"]
+    assert citation["de"].startswith("FRL LIfD")
+
+
+def test_nothing_to_acknowledge_and_no_authority_are_null() -> None:
+    snapshot = build_snapshot(
+        **{**golden_inputs(), "acknowledgement": None, "authority": None, "declarations": ()}
+    )
+    assert snapshot["acknowledgement"] is None
+    assert snapshot["authority"] is None
+    assert snapshot["declarations"] == []
+
+
+def test_the_authority_and_the_labels_are_frozen() -> None:
+    snapshot = build_snapshot(**golden_inputs())
+    assert snapshot["authority"] == {
+        "name": "Sächsische Aufbaubank – Förderbank –",
+        "unit": "Bewilligungsstelle FRL LIfD",
+        "street": "Pirnaische Straße 9",
+        "postal_code": "01069",
+        "city": "Dresden",
+        "phone": "0351 4910-0",
+        "email": "lifd@sab.example",
+        "website": None,
+        "on_behalf_of": "im Auftrag des Sächsischen Staatsministeriums",
+        "assumption": False,
+    }
+    assert snapshot["call_title"] == {"de": "1. Förderaufruf LIfD", "en": "1st call LIfD"}
+    assert snapshot["funding_line_label"]["de"] == "Stationärer LIfD"
+
+
+def test_only_failing_rules_are_acknowledged_and_open_ones_are_listed_for_review() -> None:
+    verdict = golden_verdict()
+    assert [r.rule_id for r in to_acknowledge(verdict)] == ["objectives_known"]
+    assert [r.rule_id for r in to_review(verdict)] == ["de_minimis"]

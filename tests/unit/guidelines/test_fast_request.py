@@ -94,6 +94,19 @@ def test_amounts_other_than_plain_decimal_strings_are_declined(amount: object) -
         {"planned_start": "2027-01-01T00:00:00"},
         {"economic_activity": "false"},
         {"surprise": True},
+        # Consent to an early start is the authority's act: not a field of the request.
+        {"early_start_consented": True},
+        {"vat_deduction": "partial", "vat_deductible_share": "0.0"},  # not above 0
+        {"vat_deduction": "partial", "vat_deductible_share": "1.0"},
+        {"vat_deduction": "partial", "vat_deductible_share": 0.5},
+        {"vat_deduction": "partial", "vat_deductible_share": "0.12345"},
+        {"vat_deduction": "partial"},  # the share is missing: a 422 names it
+        {"vat_deduction": "full", "vat_deductible_share": "0.5"},
+        {"vat_deduction": "sometimes"},
+        {"cost_amounts": "brutto"},
+        {"linked_undertakings": [""]},
+        {"linked_undertakings": ["x" * 201]},
+        {"part_of_single_undertaking": "yes"},
         {"financing": {"requested_grant": "1.00"}},
         {"objectives": ["a"] * 11},
     ],
@@ -102,6 +115,49 @@ def test_anything_pydantic_or_the_guideline_must_judge_is_declined(
     changes: dict[str, Any],
 ) -> None:
     assert fast_proposal(REGISTRY, encoded(body(**changes))) is None
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"vat_deduction": "partial", "vat_deductible_share": "0.35", "cost_amounts": "gross"},
+        {"vat_deduction": "partial", "vat_deductible_share": "0.5000"},
+        {"vat_deduction": "full", "cost_amounts": "net"},
+        {"vat_deduction": "none"},
+        {"part_of_single_undertaking": True, "linked_undertakings": ["Muster Holding GmbH"]},
+        {"part_of_single_undertaking": False},
+    ],
+)
+def test_the_declarations_take_the_fast_path_with_the_same_values(
+    changes: dict[str, Any],
+) -> None:
+    raw = encoded(body(**changes))
+    fast = fast_proposal(REGISTRY, raw)
+    assert fast is not None
+    assert repr(fast.proposal) == reference(raw)
+
+
+@pytest.mark.parametrize(
+    ("changes", "field", "rule"),
+    [
+        ({"vat_deduction": "partial"}, "vat_deductible_share", "required_for_partial"),
+        (
+            {"vat_deduction": "none", "vat_deductible_share": "0.5"},
+            "vat_deductible_share",
+            "only_for_partial",
+        ),
+    ],
+)
+def test_inconsistent_vat_answers_are_422s_naming_the_field(
+    changes: dict[str, Any], field: str, rule: str
+) -> None:
+    request = EligibilityCheckRequest.model_validate(body(**changes))
+    guideline = REGISTRY.get("frl-lifd")
+    assert guideline is not None
+    with pytest.raises(InvalidInput) as raised:
+        to_proposal(request, guideline)
+    assert [(p.field, p.rule) for p in raised.value.problems] == [(field, rule)]
+    assert "Vorsteuerabzug" in raised.value.problems[0].message
 
 
 @pytest.mark.parametrize("raw", [b"", b"null", b"[]", b"{", b'{"call": "demo"}', b"\xff"])

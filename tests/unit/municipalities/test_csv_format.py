@@ -1,5 +1,6 @@
 """The register's CSV format: what is accepted, and each refusal naming line, column, reason."""
 
+from datetime import date
 from importlib import resources
 
 import pytest
@@ -7,6 +8,7 @@ import pytest
 from grants.core.areas import AreaCategory
 from grants.municipalities.csv_format import (
     MAX_POPULATION,
+    AreaCategorySource,
     CsvProblem,
     MunicipalityRow,
     parse_bytes,
@@ -217,3 +219,49 @@ def test_the_shipped_demo_file_is_valid() -> None:
         AreaCategory.VERDICHTUNGSRAUM
     }
     assert {row.area_category for row in parsed.rows} == set(AreaCategory)
+
+
+def test_optional_population_date_and_category_source() -> None:
+    text = (
+        "key,name,district,population,population_date,area_category,area_category_source\n"
+        "14521530,Schneeberg,Erzgebirgskreis,13900,2023-12-31,laendlicher_raum,assumed\n"
+        "14612000,Dresden,Kreisfreie Stadt Dresden,566200,,verdichtungsraum,LEP2013\n"
+    )
+    rows, problems = _parse(text)
+    assert problems == []
+    assert [(r.population_date, r.area_category_source) for r in rows] == [
+        (date(2023, 12, 31), AreaCategorySource.ASSUMED),
+        (None, AreaCategorySource.LEP2013),
+    ]
+    # Without the columns a file still parses; it just does not say.
+    rows, _ = _parse(HEADER + DRESDEN)
+    assert (rows[0].population_date, rows[0].area_category_source) == (None, None)
+
+
+@pytest.mark.parametrize(
+    ("population_date", "source", "expected"),
+    [
+        ("31.12.2023", "assumed", "f.csv:2: population_date: „31.12.2023“ ist kein Datum"),
+        ("2023-02-30", "assumed", "f.csv:2: population_date: „2023-02-30“ ist kein Datum"),
+        ("1899-12-31", "assumed", "f.csv:2: population_date: 1899-12-31 liegt vor 1900"),
+        ("2023-12-31", "geraten", "f.csv:2: area_category_source: unbekannte Herkunft"),
+    ],
+)
+def test_bad_optional_values_are_named(population_date: str, source: str, expected: str) -> None:
+    text = (
+        "key,name,district,population,population_date,area_category,area_category_source\n"
+        f"14521530,Schneeberg,Erzgebirgskreis,13900,{population_date},laendlicher_raum,{source}\n"
+    )
+    rows, problems = _parse(text)
+    assert rows == []
+    assert len(problems) == 1
+    assert problems[0].startswith(expected), problems
+
+
+def test_a_duplicate_optional_column_is_refused() -> None:
+    _, problems = _parse(
+        "key,name,district,population,area_category,population_date,population_date\n"
+    )
+    assert problems == [
+        "f.csv:1: population_date: Spalte kommt in der Kopfzeile doppelt vor (duplicate column)"
+    ]

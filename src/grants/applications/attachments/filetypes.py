@@ -79,10 +79,23 @@ def allowed_for(kind: AttachmentKind) -> tuple[str, ...]:
     return ALLOWED[kind]
 
 
+# How an upload may be sent; named in every 415 of the upload.
+ACCEPTED_FORMS = (
+    "the file itself as the request body (any Content-Type except multipart/*)",
+    "multipart/form-data with one file part named 'file' (curl -F file=@Skizze.pdf)",
+)
+
+
 def detect(
-    path: Path, size: int, kind: AttachmentKind, limits: ZipLimits = DEFAULT_ZIP_LIMITS
+    path: Path,
+    size: int,
+    kind: AttachmentKind,
+    limits: ZipLimits = DEFAULT_ZIP_LIMITS,
+    declared: str | None = None,
 ) -> str:
     """The media type of the spooled upload at ``path`` if it is allowed for ``kind``.
+    ``declared`` (the request's or the form part's Content-Type) decides nothing; a 415 names
+    it beside what the content is.
 
     Raises ``InvalidInput`` (422) for empty files and dangerous archives,
     ``UnsupportedContent`` (415) for anything not allowed, naming what was detected."""
@@ -112,24 +125,51 @@ def detect(
         else:
             detected = _name_of(head)
     if detected not in allowed:
-        raise _refused(kind, detected)
+        raise _refused(kind, detected, declared=declared, form_like=_looks_like_a_form(head))
     return detected
 
 
-def _refused(kind: AttachmentKind, detected: str, reason: str | None = None) -> UnsupportedContent:
+def _looks_like_a_form(head: bytes) -> bool:
+    """A multipart/form-data body sent as the raw file (its Content-Type lost or wrong): the
+    bytes start with a boundary line and a part's headers."""
+    return head.startswith(b"--") and b"content-disposition:" in head[:2048].lower()
+
+
+def _refused(
+    kind: AttachmentKind,
+    detected: str,
+    reason: str | None = None,
+    *,
+    declared: str | None = None,
+    form_like: bool = False,
+) -> UnsupportedContent:
     allowed = allowed_for(kind)
     names = " oder ".join(_NAMES[m] for m in allowed)
     detail = reason or (
         f"Für „{kind.value}“ sind nur {names} erlaubt; erkannt wurde {detected} "
         f"(only {', '.join(allowed)} allowed for {kind.value}; the content is {detected})."
     )
+    if form_like:
+        detail += (
+            " Der Anfragekörper ist ein Formular (multipart/form-data), wurde aber ohne diesen "
+            "Content-Type gesendet: bitte Content-Type: multipart/form-data mit boundary senden "
+            "oder die Datei selbst als Anfragekörper (the body is a multipart form sent without "
+            "its Content-Type: send Content-Type: multipart/form-data with its boundary, or the "
+            "file itself as the body)."
+        )
     if detected == CFB:
         detail += (
             " Alte Excel-Dateien (.xls) und kennwortgeschützte Dateien bitte als .xlsx ohne "
             "Kennwort oder als PDF speichern (save as unprotected .xlsx or PDF)."
         )
-    error = UnsupportedContent(detail, extra={"detected": detected, "allowed": list(allowed)})
-    return error
+    extra: dict[str, object] = {
+        "detected": detected,
+        "allowed": list(allowed),
+        "accepted_forms": list(ACCEPTED_FORMS),
+    }
+    if declared:
+        extra["declared"] = declared
+    return UnsupportedContent(detail, extra=extra)
 
 
 def _name_of(head: bytes) -> str:

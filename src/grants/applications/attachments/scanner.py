@@ -1,5 +1,6 @@
 """Malware scanning: a ``Scanner`` protocol, ClamAV's daemon over its INSTREAM protocol, and
-a stand-in for development without a daemon.
+a stand-in for development without a daemon, which scans nothing and says so (``not_scanned``,
+never ``clean``).
 
 The protocol is small enough to speak directly with asyncio (no thread per scan, no client
 library to keep in step with clamd): send ``zINSTREAM\\0``, then chunks each prefixed with
@@ -33,6 +34,9 @@ class ScanResult:
     clean: bool
     signature: str | None = None
     detail: str | None = None
+    # False: nobody looked (no scanner configured); then ``clean`` is False too and means
+    # nothing, and the file is ``not_scanned``.
+    scanned: bool = True
 
 
 class ScannerUnavailable(Exception):
@@ -44,11 +48,22 @@ class Scanner(Protocol):
     async def scan(self, chunks: AsyncIterable[bytes]) -> ScanResult: ...
 
 
+NOT_SCANNED = ScanResult(
+    clean=False, scanned=False, detail="not scanned: no scanner configured (GRANTS_CLAMD_ADDRESS)"
+)
+
+
 class DisabledScanner:
-    """Development without ClamAV (``GRANTS_CLAMD_ADDRESS`` unset; refused in production)."""
+    """Development without ClamAV (``GRANTS_CLAMD_ADDRESS`` unset; refused in production):
+    every file is reported as not scanned, never as clean."""
 
     async def scan(self, chunks: AsyncIterable[bytes]) -> ScanResult:
-        return ScanResult(clean=True, detail="scanning disabled")
+        return NOT_SCANNED
+
+
+def scans(scanner: Scanner) -> bool:
+    """Whether ``scanner`` looks at files at all (anything but the development stand-in)."""
+    return not isinstance(scanner, DisabledScanner)
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,8 +4,11 @@ An upload is spooled to a temporary file while it is counted and hashed (never h
 memory; refused with 413 the moment it passes the limit), typed by its content, scanned, and
 only then stored and recorded. Scanning before storing means malware never reaches the store
 (nor its replicas and backups). When the scanner cannot decide, the bytes are stored and the
-row stays ``pending``: quarantined, not downloadable, not submittable, until
-``rescan_pending`` (run by a worker) gets an answer.
+row stays ``pending``: quarantined and not downloadable (a submission still receives it), until
+``rescan_pending`` (run by a worker) gets an answer. Without a scanner (development and tests
+only) nothing is scanned and the row says so: ``not_scanned``, never ``clean``; such files
+count and are served as if clean (``core.attachments.servable``), and a worker with a scanner
+scans them.
 
 The upload's database work is split in two short transactions around the slow part (reading
 the body, scanning): the access check before a single byte is read, and the insert, which
@@ -31,14 +34,20 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from grants.applications.access import load_application
 from grants.applications.attachments import filetypes
 from grants.applications.attachments.names import display_name
-from grants.applications.attachments.scanner import Scanner, ScannerUnavailable, ScanResult
+from grants.applications.attachments.scanner import (
+    Scanner,
+    ScannerUnavailable,
+    ScanResult,
+    scans,
+)
 from grants.applications.attachments.schemas import AttachmentPublic
 from grants.applications.attachments.storage import Storage, StoredObjectMissing, storage_key
 from grants.applications.attachments.tables import attachments_table
 from grants.context import UserContext
 from grants.core.actors import Actor
-from grants.core.attachments import AttachmentKind, ScanStatus
+from grants.core.attachments import AttachmentKind, ScanStatus, servable
 from grants.core.audit_actions import AuditAction
+from grants.core.backoff import retry_delay
 from grants.core.errors import Conflict, FieldProblem, InvalidInput, NotFound, PayloadTooLarge
 from grants.core.lifecycle import State
 from grants.core.roles import Role
@@ -74,6 +83,9 @@ class RescanSummary:
     clean: int = 0
     infected: int = 0
     still_pending: int = 0
+    not_scanned: int = 0  # looked at by no scanner (a worker without one, development)
+    # Why the round ended early: the scanner did not answer (its error), else None.
+    unavailable: str | None = None
 
 
 def _not_found(attachment_id: uuid.UUID) -> NotFound:
@@ -188,15 +200,23 @@ async def upload_attachment(
     storage: Storage,
     scanner: Scanner,
     zip_limits: filetypes.ZipLimits = filetypes.DEFAULT_ZIP_LIMITS,
+    declared_type: str | None = None,
 ) -> AttachmentPublic:
+    """Store one upload. ``body`` is the file's bytes: the raw request body, or the file part
+    of a form, which also brings ``filename`` and ``declared_type`` attributes (used where the
+    arguments are None). The declared type decides nothing; a refusal names it."""
     async with ctx.session.begin():
         application = await _load_for_change(ctx, application_id, lock=False)
     if declared_length is not None and declared_length > max_bytes:
         raise too_large(max_bytes)
     spooled = await _spool(body, max_bytes)
+    # A form part learns its file name and type while it is read (see routes.FormFile).
+    if filename is None:
+        filename = getattr(body, "filename", None)
+    declared_type = declared_type or getattr(body, "declared_type", None)
     try:
         media_type = await anyio.to_thread.run_sync(
-            filetypes.detect, spooled.path, spooled.size, kind, zip_limits
+            filetypes.detect, spooled.path, spooled.size, kind, zip_limits, declared_type
         )
         verdict = await _scan(scanner, _file_chunks(spooled.path))
         attachment_id = uuid.uuid4()
@@ -215,13 +235,15 @@ async def upload_attachment(
             "uploaded_by": ctx.principal.user_id,
             "created_at": ctx.now,
         }
-        if isinstance(verdict, ScanResult) and not verdict.clean:
+        if isinstance(verdict, ScanResult) and verdict.scanned and not verdict.clean:
             await _record_infected(ctx, values, verdict)
-        if isinstance(verdict, ScanResult):
+        if isinstance(verdict, str):
+            values |= {"scan_status": ScanStatus.PENDING, "scan_detail": verdict}
+        elif not verdict.scanned:  # no scanner (development): say so, never "clean"
+            values |= {"scan_status": ScanStatus.NOT_SCANNED, "scan_detail": verdict.detail}
+        else:
             values |= {"scan_status": ScanStatus.CLEAN, "scanned_at": ctx.now}
             values["scan_detail"] = (verdict.detail or "")[:_DETAIL_MAX] or None
-        else:
-            values |= {"scan_status": ScanStatus.PENDING, "scan_detail": verdict}
         await storage.put(key, spooled.path)
         try:
             async with ctx.session.begin():
@@ -306,10 +328,11 @@ async def _visible(
 async def open_download(
     ctx: UserContext, application_id: uuid.UUID, attachment_id: uuid.UUID, *, storage: Storage
 ) -> Download:
-    """Clean attachments only: quarantined ones are 409, infected or removed ones 404."""
+    """Clean (or, without a scanner, not scanned) attachments only: quarantined ones are 409,
+    infected or removed ones 404."""
     await load_application(ctx, application_id)
     row = await _visible(ctx.session, application_id, attachment_id)
-    if row.scan_status in _QUARANTINED:
+    if not servable(ScanStatus(row.scan_status)):
         raise Conflict(
             "Der Anhang wird noch auf Schadsoftware geprüft; bitte später erneut versuchen "
             "(still being scanned for malware; try again later).",
@@ -354,7 +377,7 @@ async def attachments_for_snapshot(
 ) -> list[dict[str, Any]]:
     """The application's current attachments (removed ones excluded), oldest first, as
     JSON-ready dicts: id, kind, filename, media_type, size_bytes, sha256, scan_status.
-    Runs in the caller's transaction; the caller refuses submission unless all are clean."""
+    Runs in the caller's transaction; submission refuses only files found infected."""
     rows = await session.execute(
         sa.select(_att)
         .where(_att.c.application_id == application_id, _att.c.deleted_at.is_(None))
@@ -386,7 +409,7 @@ async def attachments_by_ids(
     result = []
     for attachment_id in wanted:
         row = found.get(attachment_id)
-        if row is None or (clean_only and row.scan_status != ScanStatus.CLEAN):
+        if row is None or (clean_only and not servable(ScanStatus(row.scan_status))):
             index = list(ids).index(attachment_id)
             raise InvalidInput(
                 f"Anhang {attachment_id} ist nicht verfügbar (attachment unknown, removed "
@@ -398,13 +421,16 @@ async def attachments_by_ids(
     return result
 
 
-async def _scan_stored(storage: Storage, scanner: Scanner, key: str) -> ScanResult | str:
-    try:
-        chunks = await storage.open_stream(key)
-    except StoredObjectMissing:
-        logger.error("quarantined attachment has no stored bytes: %s", key)
-        return "stored bytes missing"
-    return await _scan(scanner, chunks)
+def rescan_due(now: datetime, *, not_scanned: bool = False) -> sa.ColumnElement[bool]:
+    """Quarantined, and its next rescan due at ``now`` (``scan_retry_at``; NULL: at once).
+    Removed files too: a submitted version may name one received while still being scanned,
+    and the formal check must learn its result. With ``not_scanned`` (a worker that has a
+    scanner) also the files nobody scanned, e.g. of a database carried over from development."""
+    statuses = (*_QUARANTINED, ScanStatus.NOT_SCANNED) if not_scanned else _QUARANTINED
+    return sa.and_(
+        _att.c.scan_status.in_(statuses),
+        sa.or_(_att.c.scan_retry_at.is_(None), _att.c.scan_retry_at <= now),
+    )
 
 
 async def rescan_pending(
@@ -415,51 +441,64 @@ async def rescan_pending(
     now: datetime,
     limit: int = 50,
 ) -> RescanSummary:
-    """Retry the scan of quarantined attachments, oldest first, up to ``limit`` of them.
+    """Retry the scan of quarantined attachments that are due, longest waiting first, up to
+    ``limit`` of them (run by the job ``attachments.rescan``, see ``jobs.py``).
 
-    One transaction per attachment, its row locked with ``FOR UPDATE SKIP LOCKED`` while it
-    is scanned, so several workers share the backlog without scanning a file twice. Each try
-    counts in ``scan_attempts``; a file the scanner still cannot judge stays pending."""
+    No lock and no transaction is held while a file is scanned (a scan may take the scanner's
+    whole timeout): the due rows are read first, each file is scanned on its own, and its
+    outcome is written in a short transaction by an UPDATE that applies only if no other scan
+    was recorded meanwhile (the same ``scan_attempts``, still quarantined), so two sweeps never
+    record one file twice. Each try counts in ``scan_attempts``. A file the scanner could not
+    judge is due again ``retry_delay(n)`` after its n-th failed rescan (30 s, 1, 2, 4 …
+    minutes, at most an hour). When the scanner itself does not answer, the round ends at
+    that file, whose try is recorded: the others would only wait for the same error, and the
+    caller logs the outage once (``RescanSummary.unavailable``) instead of once per file."""
     summary = RescanSummary()
-    tried: list[uuid.UUID] = []
-    for _ in range(limit):
-        async with session_factory() as session, session.begin():
-            query = (
+    async with session_factory() as session:
+        rows = (
+            await session.execute(
                 sa.select(_att)
-                .where(_att.c.scan_status.in_(_QUARANTINED), _att.c.deleted_at.is_(None))
-                .order_by(_att.c.created_at, _att.c.id)
-                .limit(1)
-                .with_for_update(skip_locked=True)
+                .where(rescan_due(now, not_scanned=scans(scanner)))
+                .order_by(sa.func.coalesce(_att.c.scan_retry_at, _att.c.created_at), _att.c.id)
+                .limit(limit)
             )
-            if tried:
-                query = query.where(_att.c.id.not_in(tried))
-            row = (await session.execute(query)).first()
-            if row is None:
-                break
-            tried.append(row.id)
-            verdict = await _scan_stored(storage, scanner, row.storage_key)
-            changes: dict[str, Any] = {"scan_attempts": row.scan_attempts + 1}
-            if isinstance(verdict, str):
-                changes["scan_detail"] = verdict
-                summary.still_pending += 1
-            elif verdict.clean:
-                changes |= {"scan_status": ScanStatus.CLEAN, "scanned_at": now}
-                changes["scan_detail"] = verdict.detail
-                summary.clean += 1
-            else:
-                changes |= {
-                    "scan_status": ScanStatus.INFECTED,
-                    "scan_detail": (verdict.detail or verdict.signature or "")[:_DETAIL_MAX],
-                    "scanned_at": now,
-                    "deleted_at": now,
-                }
-                summary.infected += 1
+        ).all()
+    for row in rows:
+        verdict = await _rescan_verdict(storage, scanner, row.storage_key)
+        changes: dict[str, Any] = {"scan_attempts": row.scan_attempts + 1}
+        if isinstance(verdict, ScanResult) and not verdict.scanned:
+            # No scanner here (development): nobody looked, and nobody is going to retry.
+            changes |= {"scan_status": ScanStatus.NOT_SCANNED, "scan_detail": verdict.detail}
+            changes["scan_retry_at"] = None
+        elif isinstance(verdict, ScanResult) and verdict.clean:
+            changes |= {"scan_status": ScanStatus.CLEAN, "scanned_at": now}
+            changes |= {"scan_detail": verdict.detail, "scan_retry_at": None}
+        elif isinstance(verdict, ScanResult):
+            changes |= {
+                "scan_status": ScanStatus.INFECTED,
+                "scan_detail": (verdict.detail or verdict.signature or "")[:_DETAIL_MAX],
+                "scanned_at": now,
+                "scan_retry_at": None,
+                "deleted_at": row.deleted_at or now,
+            }
+        else:
+            # scan_attempts counts the try at upload too: the n-th rescan has n tries before it.
+            delay = retry_delay(max(row.scan_attempts, 1))
+            changes |= {"scan_detail": verdict.detail[:_DETAIL_MAX], "scan_retry_at": now + delay}
+        async with session_factory() as session, session.begin():
             updated = (
                 await session.execute(
-                    sa.update(_att).where(_att.c.id == row.id).values(**changes).returning(_att)
+                    sa.update(_att)
+                    .where(
+                        _att.c.id == row.id,
+                        _att.c.scan_attempts == row.scan_attempts,
+                        _att.c.scan_status.in_((*_QUARANTINED, ScanStatus.NOT_SCANNED)),
+                    )
+                    .values(**changes)
+                    .returning(_att)
                 )
-            ).one()
-            if not isinstance(verdict, str):
+            ).first()
+            if updated is not None and isinstance(verdict, ScanResult):
                 await record_audit(
                     session,
                     actor=SCANNER_ACTOR,
@@ -470,6 +509,40 @@ async def rescan_pending(
                     before=_summary(row),
                     after=_summary(updated) | {"signature": verdict.signature},
                 )
-        if isinstance(verdict, ScanResult) and not verdict.clean:
+        if updated is None:
+            continue  # another sweep recorded a scan of this file meanwhile: its result stands
+        if isinstance(verdict, _NoVerdict):
+            summary.still_pending += 1
+            if verdict.scanner_unavailable:
+                summary.unavailable = verdict.detail[:_DETAIL_MAX]
+                break
+        elif not verdict.scanned:
+            summary.not_scanned += 1
+        elif verdict.clean:
+            summary.clean += 1
+        else:
+            summary.infected += 1
             await storage.delete(row.storage_key)
     return summary
+
+
+@dataclass(frozen=True, slots=True)
+class _NoVerdict:
+    detail: str
+    scanner_unavailable: bool
+
+
+async def _rescan_verdict(storage: Storage, scanner: Scanner, key: str) -> ScanResult | _NoVerdict:
+    """The scanner's verdict on stored bytes, or why there is none; logs only what concerns
+    this one file (the caller reports an unreachable scanner once per round)."""
+    try:
+        chunks = await storage.open_stream(key)
+    except StoredObjectMissing:
+        logger.error("quarantined attachment has no stored bytes: %s", key)
+        return _NoVerdict("stored bytes missing", scanner_unavailable=False)
+    try:
+        return await scanner.scan(chunks)
+    except ScannerUnavailable as exc:
+        return _NoVerdict(str(exc), scanner_unavailable=True)
+    finally:
+        await _close(chunks)

@@ -26,6 +26,8 @@ class Attachment(SQLModel, table=True):
     scan_detail: str | None = Field(default=None, max_length=500)
     scan_attempts: int = Field(default=0)
     scanned_at: datetime | None = timestamp_field(nullable=True)
+    # When a quarantined file's next rescan is due (back-off per file); NULL: at the next sweep.
+    scan_retry_at: datetime | None = timestamp_field(nullable=True)
     uploaded_by: uuid.UUID = Field(foreign_key="users.id")
     created_at: datetime = timestamp_field()
     # Removed from the draft; the bytes stay while a submission or an answer refers to them.

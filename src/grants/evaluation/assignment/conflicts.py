@@ -24,16 +24,22 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from grants.applications.queries import applications_table, submissions_table
 from grants.core.assignment import AssignmentStatus
 from grants.core.conflicts import (
+    ORG_TIES,
+    TIE_OF_KIND,
     AffiliationKind,
     ApplicationParties,
     ConflictPolicy,
+    ConflictReason,
     DeclaredConflict,
     EvaluatorProfile,
     OrgRef,
+    Subject,
     conflict_sets,
+    conflict_text,
     detect_conflicts,
     normalise_name,
 )
+from grants.core.guideline import Text
 from grants.core.lifecycle import State
 from grants.evaluation.tables import (
     affiliations_table,
@@ -138,7 +144,14 @@ def _org(organisation_id: uuid.UUID | None, name: str) -> OrgRef:
 async def load_evaluators(
     session: AsyncSession, evaluator_ids: Collection[uuid.UUID] | None = None
 ) -> list[EvaluatorProfile]:
-    """Everyone in the pool or with declarations (optionally only ``evaluator_ids``)."""
+    """Everyone in the pool or with declarations (optionally only ``evaluator_ids``). The
+    declarations of officials and jury members live in the same tables and load the same
+    way: a profile is a person's declared ties, whatever their role.
+
+    Kinds: organisation ties go to the profile field ``core.conflicts.TIE_OF_KIND`` names; a
+    municipal office's key to ``office_keys``; a residence's key, and the municipality key of
+    a tie declared before residence and office were told apart, to ``municipality_keys``
+    (checked only when the policy asks)."""
     aff, decl, prof = affiliations_table, declarations_table, evaluator_profiles_table
 
     def scoped(column: Any) -> list[sa.ColumnElement[bool]]:
@@ -149,9 +162,9 @@ async def load_evaluators(
         .scalars()
         .all()
     )
-    organisations: dict[uuid.UUID, list[OrgRef]] = {}
-    affiliations: dict[uuid.UUID, list[OrgRef]] = {}
+    ties: dict[uuid.UUID, dict[str, list[OrgRef]]] = {}
     municipalities: dict[uuid.UUID, set[str]] = {}
+    office_keys: dict[uuid.UUID, set[str]] = {}
     declared: dict[uuid.UUID, list[DeclaredConflict]] = {}
     rows = await session.execute(
         sa.select(
@@ -164,11 +177,15 @@ async def load_evaluators(
     )
     for row in rows:
         ids.add(row.evaluator_id)
-        if row.organisation_id is not None or row.name:
-            target = organisations if row.kind == AffiliationKind.EMPLOYER else affiliations
-            target.setdefault(row.evaluator_id, []).append(_org(row.organisation_id, row.name))
+        kind = AffiliationKind(row.kind)
+        tie = TIE_OF_KIND.get(kind)
+        if tie is not None and (row.organisation_id is not None or row.name):
+            ties.setdefault(row.evaluator_id, {}).setdefault(tie, []).append(
+                _org(row.organisation_id, row.name)
+            )
         if row.municipality_key:
-            municipalities.setdefault(row.evaluator_id, set()).add(row.municipality_key)
+            keys = office_keys if kind is AffiliationKind.MUNICIPAL_OFFICE else municipalities
+            keys.setdefault(row.evaluator_id, set()).add(row.municipality_key)
     rows = await session.execute(
         sa.select(decl.c.evaluator_id, decl.c.application_id, decl.c.reason, decl.c.excluded).where(
             *scoped(decl.c.evaluator_id)
@@ -179,28 +196,35 @@ async def load_evaluators(
         declared.setdefault(row.evaluator_id, []).append(
             DeclaredConflict(str(row.application_id), row.reason, row.excluded)
         )
-    return [
-        EvaluatorProfile(
+
+    def profile(evaluator_id: uuid.UUID) -> EvaluatorProfile:
+        org_ties: dict[str, Any] = {
+            tie: tuple(orgs) for tie, orgs in ties.get(evaluator_id, {}).items()
+        }
+        return EvaluatorProfile(
             id=str(evaluator_id),
-            organisations=tuple(organisations.get(evaluator_id, ())),
-            affiliations=tuple(affiliations.get(evaluator_id, ())),
             municipality_keys=frozenset(municipalities.get(evaluator_id, ())),
+            office_keys=frozenset(office_keys.get(evaluator_id, ())),
             declared_conflicts=tuple(declared.get(evaluator_id, ())),
+            **org_ties,
         )
-        for evaluator_id in sorted(ids)
-    ]
+
+    return [profile(evaluator_id) for evaluator_id in sorted(ids)]
 
 
 async def load_parties(
     session: AsyncSession, application_ids: Collection[uuid.UUID] | None = None
 ) -> list[ApplicationParties]:
-    """Applicant, partners and municipality of each submitted application, from its latest
-    submitted snapshot (what the evaluators will read), not the working copy."""
+    """Applicant (with its type and seat), partners and municipality of each submitted
+    application, from its latest submitted snapshot (what the evaluators will read), not the
+    working copy."""
     snapshot = _subs.c.snapshot
     query = sa.select(
         _apps.c.id,
         snapshot["organisation"]["id"].astext.label("organisation_id"),
         snapshot["organisation"]["legal_name"].astext.label("legal_name"),
+        snapshot["organisation"]["applicant_type"].astext.label("applicant_type"),
+        snapshot["organisation"]["municipality_key"].astext.label("applicant_key"),
         sa.func.jsonb_path_query_array(snapshot, _PARTNER_NAMES, type_=JSONB).label("partners"),
         snapshot["content"]["municipality_key"].astext.label("municipality_key"),
     ).select_from(
@@ -222,6 +246,8 @@ async def load_parties(
                 applicant=OrgRef(row.organisation_id, row.legal_name or ""),
                 partners=tuple(OrgRef(None, str(name)) for name in partners if name),
                 municipality_key=row.municipality_key,
+                applicant_type=row.applicant_type or "",
+                applicant_municipality_key=row.applicant_key or None,
             )
         )
     return result
@@ -244,36 +270,34 @@ def _party_keys(application: ApplicationParties) -> list[str]:
 
 
 class _Narrowing:
-    """One evaluator's organisations by id and normalised name, to hand ``detect_conflicts``
-    only those that can match an application (a superset of what ``same_organisation``
-    accepts), so that explaining a pair costs a few look-ups, not a loop over every
-    organisation the evaluator declared."""
+    """One evaluator's organisations (of every tie) by id and normalised name, to hand
+    ``detect_conflicts`` only those that can match an application (a superset of what
+    ``same_organisation`` accepts), so that explaining a pair costs a few look-ups, not a loop
+    over every organisation the evaluator declared."""
 
     __slots__ = ("evaluator", "keys")
 
     def __init__(self, evaluator: EvaluatorProfile) -> None:
         self.evaluator = evaluator
-        self.keys: dict[str, set[int]] = {}
-        for index, org in enumerate((*evaluator.organisations, *evaluator.affiliations)):
-            if org.id is not None:
-                self.keys.setdefault("id:" + org.id, set()).add(index)
-            name = normalise_name(org.name)
-            if name:
-                self.keys.setdefault("name:" + name, set()).add(index)
+        self.keys: dict[str, set[tuple[str, int]]] = {}
+        for tie in ORG_TIES:
+            for index, org in enumerate(getattr(evaluator, tie)):
+                if org.id is not None:
+                    self.keys.setdefault("id:" + org.id, set()).add((tie, index))
+                name = normalise_name(org.name)
+                if name:
+                    self.keys.setdefault("name:" + name, set()).add((tie, index))
 
     def for_parties(self, party_keys: list[str]) -> EvaluatorProfile:
-        wanted: set[int] = set()
+        wanted: set[tuple[str, int]] = set()
         for key in party_keys:
             wanted.update(self.keys.get(key, ()))
         evaluator = self.evaluator
-        split = len(evaluator.organisations)
-        return replace(
-            evaluator,
-            organisations=tuple(o for i, o in enumerate(evaluator.organisations) if i in wanted),
-            affiliations=tuple(
-                o for i, o in enumerate(evaluator.affiliations, start=split) if i in wanted
-            ),
-        )
+        narrowed: dict[str, Any] = {
+            tie: tuple(o for i, o in enumerate(getattr(evaluator, tie)) if (tie, i) in wanted)
+            for tie in ORG_TIES
+        }
+        return replace(evaluator, **narrowed)
 
 
 def _detected(
@@ -381,6 +405,42 @@ async def refresh_conflicts(
     for application_id, evaluator_id, _ in wanted:
         conflicted.setdefault(application_id, set()).add(evaluator_id)
     return Refreshed(len(added), len(stale), conflicted)
+
+
+class StoredConflict(NamedTuple):
+    reason: str  # a ConflictReason value
+    legal_basis: str
+    excluded: bool  # § 20 (else § 21)
+    text: Text  # names the legal basis
+
+
+def stored_conflict(reason_code: str, basis: str, subject: Subject) -> StoredConflict:
+    """A stored row explained: its sentence is rebuilt from reason and legal basis, so that
+    the stored text can never disagree with the paragraph it names."""
+    try:
+        text = conflict_text(ConflictReason(reason_code), basis, subject)
+    except ValueError:  # a reason code no longer known: say what is stored
+        text = Text(de=f"{reason_code} ({basis}).", en=f"{reason_code} ({basis}).")
+    return StoredConflict(reason_code, basis, basis.startswith("§ 20"), text)
+
+
+async def conflict_details_of(
+    session: AsyncSession, application_ids: Iterable[uuid.UUID]
+) -> dict[uuid.UUID, dict[uuid.UUID, list[StoredConflict]]]:
+    """Application -> conflicted evaluator -> the stored conflicts with their legal basis."""
+    result: dict[uuid.UUID, dict[uuid.UUID, list[StoredConflict]]] = {}
+    rows = await session.execute(
+        sa.select(
+            _conf.c.application_id, _conf.c.evaluator_id, _conf.c.reason_code, _conf.c.legal_basis
+        )
+        .where(any_of(_conf.c.application_id, application_ids))
+        .order_by(_conf.c.reason_code)
+    )
+    for row in rows:
+        result.setdefault(row.application_id, {}).setdefault(row.evaluator_id, []).append(
+            stored_conflict(row.reason_code, row.legal_basis, Subject.EVALUATOR)
+        )
+    return result
 
 
 async def conflicts_of(

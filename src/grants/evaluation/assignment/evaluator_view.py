@@ -17,10 +17,15 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from grants.applications.attachments.storage import Storage, storage_key
-from grants.applications.queries import applications_table, submissions_table
+from grants.applications.queries import (
+    applications_table,
+    attachment_states,
+    submissions_table,
+)
 from grants.context import UserContext
 from grants.core.access import Principal
 from grants.core.assignment import AssignmentStatus
+from grants.core.attachments import ScanStatus
 from grants.core.audit_actions import AuditAction
 from grants.core.errors import Conflict, NotFound
 from grants.evaluation.assignment.conflicts import assignment_of_evaluator, visible_assignment
@@ -347,7 +352,18 @@ async def open_attachment(
     named = next((a for a in view.attachments if a.id == str(attachment_id)), None)
     if named is None:
         raise NotFound(f"Anhang {attachment_id} nicht gefunden (attachment not found)")
-    # Submission refuses attachments not found clean, and the stored bytes outlive a later
-    # removal from the working copy: what the snapshot names can be served as it was sent.
+    # The stored bytes outlive a later removal from the working copy, but a file may be
+    # received while still being scanned: only one scanned clean by now is served.
+    state = (await attachment_states(ctx.session, row.application_id, [attachment_id])).get(
+        str(attachment_id)
+    )
+    if state is None or state.scan_status is ScanStatus.INFECTED:
+        raise NotFound(f"Anhang {attachment_id} nicht gefunden (attachment not found)")
+    if not state.servable:
+        raise Conflict(
+            "Der Anhang wird noch auf Schadsoftware geprüft; bitte später erneut versuchen "
+            "(still being scanned for malware; try again later).",
+            extra={"scan_status": state.scan_status.value},
+        )
     chunks = await storage.open_stream(storage_key(row.application_id, attachment_id))
     return EvaluatorDownload(named, chunks)

@@ -35,16 +35,48 @@ class ProfilePublic(BaseModel):
     updated_at: datetime
 
 
+# Kinds that name an organisation only (a municipality key would say nothing about them).
+_ORGANISATION_ONLY = frozenset(
+    {
+        AffiliationKind.ORGAN_MEMBER,
+        AffiliationKind.REPRESENTATIVE,
+        AffiliationKind.RELATIVE,
+        AffiliationKind.CONCEPT_ADVISER,
+    }
+)
+
+KIND_DESCRIPTION = (
+    "employer: paid employment (§ 20 Abs. 1 Satz 1 Nr. 5 VwVfG); organ_member: board, "
+    "supervisory board or a similar organ (Nr. 5); municipal_office: council seat, mayoralty "
+    "or Landrat of a municipality or district, by organisation or municipality_key (Nr. 5 "
+    "when it applies, § 21 for the project's municipality); representative: represents the "
+    "organisation (Nr. 3); relative: a relative (§ 20 Abs. 5) is the applicant or represents "
+    "it (Nr. 2 / Nr. 4); concept_adviser: advised on or drafted its concept (Nr. 6); "
+    "affiliation: member, former employee, adviser in other matters, relative working there "
+    "(§ 21); residence: lives in the municipality (municipality_key only; harmless unless "
+    "the guideline says otherwise)"
+)
+
+
 class AffiliationCreate(StrictInput):
-    kind: AffiliationKind
+    kind: AffiliationKind = Field(description=KIND_DESCRIPTION)
     organisation_id: uuid.UUID | None = None
     name: Annotated[str, Field(max_length=200)] = ""
     municipality_key: MunicipalityKey | None = None
 
     @model_validator(mode="after")
     def _says_something(self) -> "AffiliationCreate":
-        if self.organisation_id is None and not self.name.strip() and not self.municipality_key:
+        has_organisation = self.organisation_id is not None or bool(self.name.strip())
+        if not has_organisation and not self.municipality_key:
             raise ValueError("organisation_id, name or municipality_key is required")
+        if self.kind is AffiliationKind.RESIDENCE and has_organisation:
+            raise ValueError("a residence names a municipality_key, not an organisation")
+        if self.kind is AffiliationKind.RESIDENCE and not self.municipality_key:
+            raise ValueError("a residence needs a municipality_key")
+        if self.kind in _ORGANISATION_ONLY and not has_organisation:
+            raise ValueError(f"{self.kind.value} needs organisation_id or name")
+        if self.kind in _ORGANISATION_ONLY and self.municipality_key:
+            raise ValueError(f"{self.kind.value} names an organisation, not a municipality_key")
         return self
 
 
@@ -140,6 +172,16 @@ class ShortfallReport(BaseModel):
     shortfalls: list[ShortfallOut]
 
 
+class ConflictOut(BaseModel):
+    """A detected conflict, with the paragraph it rests on."""
+
+    reason: str
+    legal_basis: str
+    excluded: bool  # § 20 VwVfG (excluded by law); else § 21 (concern of bias)
+    message_de: str
+    message_en: str
+
+
 class BoardEntry(BaseModel):
     assignment_id: uuid.UUID
     evaluator_id: uuid.UUID
@@ -148,6 +190,7 @@ class BoardEntry(BaseModel):
     source: AssignmentSource
     decline_reason: str | None
     conflicts: list[str]  # reason codes of a conflict detected since it was assigned
+    conflict_details: list[ConflictOut] = []  # the same, each with its legal basis
 
 
 class BoardApplication(BaseModel):

@@ -39,6 +39,7 @@ from grants.evaluation.assignment.conflicts import (
     ACTIVE_STATUSES,
     EVALUATION_STATES,
     any_of,
+    conflict_details_of,
     conflicts_of,
     copy_rows,
     refresh_conflicts,
@@ -51,6 +52,7 @@ from grants.evaluation.assignment.schemas import (
     BoardEntry,
     BoardEvaluator,
     BoardOut,
+    ConflictOut,
     LoadSummary,
     ReassignOut,
     ReassignRequest,
@@ -347,11 +349,11 @@ async def board(ctx: Context, *, guideline_id: str, call: str, funding_line: str
         .where(any_of(_asg.c.application_id, app_ids))
         .order_by(_asg.c.assigned_at, _asg.c.id)
     )
-    conflicts = await conflicts_of(ctx.session, app_ids)
+    conflicts = await conflict_details_of(ctx.session, app_ids)
     by_app: dict[uuid.UUID, list[BoardEntry]] = {}
     load_in_call: dict[uuid.UUID, int] = {}
     for row in entries:
-        reasons = conflicts.get(row.application_id, {}).get(row.evaluator_id, [])
+        found = conflicts.get(row.application_id, {}).get(row.evaluator_id, [])
         by_app.setdefault(row.application_id, []).append(
             BoardEntry(
                 assignment_id=row.id,
@@ -360,7 +362,17 @@ async def board(ctx: Context, *, guideline_id: str, call: str, funding_line: str
                 status=row.status,
                 source=row.source,
                 decline_reason=row.decline_reason,
-                conflicts=reasons,
+                conflicts=[c.reason for c in found],
+                conflict_details=[
+                    ConflictOut(
+                        reason=c.reason,
+                        legal_basis=c.legal_basis,
+                        excluded=c.excluded,
+                        message_de=c.text.de,
+                        message_en=c.text.en,
+                    )
+                    for c in found
+                ],
             )
         )
         if row.status in ACTIVE_STATUSES:

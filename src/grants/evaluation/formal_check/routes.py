@@ -31,8 +31,9 @@ class FormalCheckController(Controller):
 
     @put(
         operation_id="recordFormalCheck",
-        summary="Confirm or overrule each item and decide: to review, request information, "
-        "or reject formally (reason required)",
+        summary="After the call's deadline: confirm or overrule each item and record the "
+        "outcome: to review, request information, or propose a formal rejection for the "
+        "Bescheid (reason required; the state waits for the Bescheid)",
     )
     async def record(
         self,

@@ -28,6 +28,9 @@ class FormalCheckOut(BaseModel):
     outcome: FormalOutcome | None
     reason: str | None
     checked_at: datetime | None
+    # The check proposed a formal rejection and the application waits for the Bescheid,
+    # which makes it (the check itself changes no state for it and mails no reason).
+    awaiting_decision_notice: bool = False
 
 
 class ChecklistDecision(StrictInput):

@@ -4,7 +4,24 @@ The checklist is prefilled from the guideline's verdict frozen in the submitted 
 the manager confirms or overrules each item (an overruled item needs a reason) and decides:
 on to review, a request for information (Nachforderung), or formal rejection (reason
 required: it feeds the rejection letter). Outcome, status change, e-mail and audit entry are
-one transaction."""
+one transaction.
+
+**Only after the call's deadline.** A competition with a cut-off date treats everyone alike
+only if nobody's proposal is checked — with hints or a rejection — while others may still
+correct theirs: recording a check (and so starting it) is refused with 409 until the call is
+closed (``Call.status(now)``). The record keeps the deadline it was judged against, and the
+database refuses a check dated at or before it (migration 0011).
+
+**The check records; it does not decide.** "To review" moves the application into review
+(``accept_for_review``, which itself requires this record) and "information requested" opens
+a Nachforderung. A *formal rejection* is an administrative act and is made by a written
+Bescheid with reasons and a legal-remedy notice, which the awards work brings. So the outcome
+``formally_rejected`` is recorded as the check's result — the proposal for that Bescheid, with
+its reason for the letter — and the application stays ``formal_check``, awaiting the Bescheid:
+no status change, and no e-mail carrying the reason. Until the Bescheid is issued the check
+can be recorded again (a corrected assessment, or after an answer to a Nachforderung); the
+Bescheid record will take the ``reject_formally`` step (``awaiting_decision_notice`` in the
+answer says that it is due)."""
 
 import uuid
 from dataclasses import dataclass
@@ -16,18 +33,27 @@ from sqlalchemy.dialects.postgresql import insert
 from grants.applications.access import load_application
 from grants.applications.history import latest_snapshot
 from grants.applications.information_requests import open_information_request
-from grants.applications.transitions import apply_transition
+from grants.applications.transitions import apply_transition, step_facts
 from grants.context import UserContext
 from grants.core.audit_actions import AuditAction
 from grants.core.errors import Conflict, FieldProblem, InvalidInput
 from grants.core.guideline import Text
-from grants.core.lifecycle import Event, FormalOutcome, State
+from grants.core.lifecycle import (
+    EVENT_LABELS,
+    STATE_LABELS,
+    Event,
+    FormalOutcome,
+    Requirement,
+    State,
+    require,
+)
 from grants.core.roles import Role
 from grants.evaluation.formal_check.schemas import (
     ChecklistItemOut,
     FormalCheckOut,
     FormalCheckRecord,
 )
+from grants.evaluation.jury.officials import ensure_official_not_excluded
 from grants.evaluation.tables import formal_checks_table
 
 _checks = formal_checks_table
@@ -141,6 +167,12 @@ async def get_formal_check(ctx: UserContext, application_id: uuid.UUID) -> Forma
         outcome=recorded.outcome if current and recorded else None,
         reason=recorded.reason if current and recorded else None,
         checked_at=recorded.checked_at if current and recorded else None,
+        awaiting_decision_notice=bool(
+            current
+            and recorded
+            and recorded.outcome == FormalOutcome.FORMALLY_REJECTED
+            and row.status == State.FORMAL_CHECK
+        ),
     )
 
 
@@ -195,13 +227,24 @@ async def record_formal_check(
         row, role = await load_application(
             ctx, application_id, for_update=True, require=Role.PROGRAMME_MANAGER
         )
+        await ensure_official_not_excluded(ctx, application_id)
         status = State(row.status)
         if status not in _CHECKABLE:
+            where = STATE_LABELS[status]
             raise Conflict(
-                f"Im Zustand „{status.value}“ ist keine Formalprüfung möglich "
-                "(no formal check in this state).",
+                f"Im Zustand „{where.de}“ ist keine Formalprüfung möglich "
+                f"(no formal check in the state “{where.en}”).",
                 extra={"current_state": status.value},
             )
+        # Before anything else: not even a checklist is judged before the deadline.
+        facts = await step_facts(ctx, row, (Requirement.CALL_CLOSED,))
+        require(
+            (Requirement.CALL_CLOSED,),
+            facts,
+            current=status,
+            step=EVENT_LABELS[Event.START_FORMAL_CHECK],
+            event=Event.START_FORMAL_CHECK,
+        )
         number, snapshot = await latest_snapshot(ctx.session, application_id)
         items = _checked_items(prefill(snapshot), record)
         failed = [i["code"] for i in items if not i["confirmed"]]
@@ -231,13 +274,7 @@ async def record_formal_check(
             )
         if status is State.SUBMITTED:
             row = await apply_transition(ctx, row, Event.START_FORMAL_CHECK, role, reason=None)
-        if record.outcome is FormalOutcome.TO_REVIEW:
-            await apply_transition(ctx, row, Event.ACCEPT_FOR_REVIEW, role, reason=record.reason)
-        elif record.outcome is FormalOutcome.FORMALLY_REJECTED:
-            await apply_transition(ctx, row, Event.REJECT_FORMALLY, role, reason=record.reason)
-        else:
-            assert record.information_request is not None  # noqa: S101 (checked above)
-            await open_information_request(ctx, row, role, record.information_request)
+        # The record first: acceptance for review requires it (and the database checks it).
         values = {
             "submission_number": number,
             "items": items,
@@ -245,16 +282,30 @@ async def record_formal_check(
             "reason": record.reason,
             "checked_by": ctx.principal.user_id,
             "checked_at": ctx.now,
+            "call_deadline_at": None if facts.call is None else facts.call.deadline_at,
         }
         await ctx.session.execute(
             insert(_checks)
             .values(application_id=row.id, **values)
             .on_conflict_do_update(index_elements=[_checks.c.application_id], set_=values)
         )
+        if record.outcome is FormalOutcome.TO_REVIEW:
+            await apply_transition(ctx, row, Event.ACCEPT_FOR_REVIEW, role, reason=record.reason)
+        elif record.outcome is FormalOutcome.INFORMATION_REQUESTED:
+            assert record.information_request is not None  # noqa: S101 (checked above)
+            await open_information_request(ctx, row, role, record.information_request)
+        # FORMALLY_REJECTED: recorded as the proposal for the Bescheid; the state stays
+        # formal_check and nothing is mailed (see the module docstring).
         await ctx.audit(
             action=AuditAction.FORMAL_CHECK_RECORDED,
             object_type="application",
             object_id=row.id,
-            after={"outcome": record.outcome.value, "items": items, "reason": record.reason},
+            after={
+                "outcome": record.outcome.value,
+                "items": items,
+                "reason": record.reason,
+                "submission_number": number,
+                **facts.record((Requirement.CALL_CLOSED,)),
+            },
         )
     return await get_formal_check(ctx, application_id)

@@ -7,9 +7,14 @@ reserve, otherwise not recommended) and stores it beside what the programme mana
 with the mandatory reason, the final score and the rank at that moment. Deviating from the
 proposal is allowed — that is the point — and visible (``follows_proposal``) and audited.
 Decisions are possible while the application is ``in_review``, ``reviewed`` or
-``jury_decided``; an application without complete scores may be decided (the proposal then
-says not recommended, naming the missing evaluations), because a jury may have to decide on
-what it has.
+``jury_decided``, and only in the procedure's order: after a formal check of the submitted
+version with the outcome "to review", and on a complete review — the rubric's number of
+submitted score sheets (``minimum_evaluators``, counted as the ranking counts them). A jury
+may have to decide on what it has: with fewer sheets the decision is refused (409) unless the
+request says why the jury decides anyway (``incomplete_review_reason``, a field of its own,
+stored beside the decision with the counts and audited). Where a tie at the funding line
+leaves the choice to the jury, the proposal says so (``tie_at_funding_line``) instead of
+preferring one of them by reference number.
 
 States: recording a decision moves the application through the lifecycle in the same
 transaction — ``complete_review`` (in_review → reviewed, when still in review) and
@@ -18,7 +23,8 @@ decision (sheets are written only in review). The applicant's status e-mail carr
 neutral text, not the jury's internal reason or the recommendation: those reach the
 applicant with the invitation or rejection letter. Changing a decision later (while
 ``jury_decided``) needs ``If-Match`` with the decision's version and changes no state; after
-``invite``/``decline`` the decision is final (409).
+the invitation (or the Bescheid that declines) the decision is final (409). An invitation
+that deviates from the recommendation needs its own reason (``core.lifecycle``).
 """
 
 import uuid
@@ -28,13 +34,14 @@ import sqlalchemy as sa
 
 from grants.applications.access import load_application
 from grants.applications.queries import applications_table
-from grants.applications.transitions import apply_transition
+from grants.applications.transitions import apply_transition, step_facts
 from grants.context import Context, UserContext
 from grants.core.audit_actions import AuditAction
 from grants.core.errors import Conflict, PreconditionFailed, PreconditionRequired
-from grants.core.lifecycle import Event, State
+from grants.core.lifecycle import EVENT_LABELS, STATE_LABELS, Event, Requirement, State, require
 from grants.core.roles import Role
 from grants.core.versions import parse_if_match
+from grants.evaluation.jury.officials import ensure_official_not_excluded
 from grants.evaluation.ranking.schemas import DecisionPublic, DecisionRequest
 from grants.evaluation.ranking.service import check_line, find_call, proposal_for
 from grants.evaluation.tables import jury_decisions_table
@@ -60,6 +67,9 @@ def _public(decision: Any, application: Any) -> DecisionPublic:
         reason=decision.reason,
         final_score=decision.final_score,
         rank=decision.rank,
+        counted_evaluations=decision.counted_evaluations,
+        required_evaluations=decision.required_evaluations,
+        incomplete_review_reason=decision.incomplete_review_reason,
         decided_by=decision.decided_by,
         decided_at=decision.decided_at,
         version=decision.version,
@@ -77,6 +87,9 @@ def _snapshot(decision: Any) -> dict[str, Any] | None:
         "final_score": None if decision.final_score is None else str(decision.final_score),
         "rank": decision.rank,
         "version": decision.version,
+        "counted_evaluations": decision.counted_evaluations,
+        "required_evaluations": decision.required_evaluations,
+        "incomplete_review_reason": decision.incomplete_review_reason,
     }
 
 
@@ -84,15 +97,18 @@ async def record_decision(
     ctx: UserContext, application_id: uuid.UUID, request: DecisionRequest, *, if_match: str | None
 ) -> DecisionPublic:
     reason = request.reason.strip()
+    incomplete = (request.incomplete_review_reason or "").strip() or None
     async with ctx.session.begin():
         row, role = await load_application(
             ctx, application_id, for_update=True, require=Role.PROGRAMME_MANAGER
         )
+        await ensure_official_not_excluded(ctx, application_id)
         state = State(row.status)
         if state not in DECIDABLE:
+            where = STATE_LABELS[state]
             raise Conflict(
-                "Eine Jury-Empfehlung ist in diesem Status nicht (mehr) möglich "
-                f"(no jury decision in state {state.value}).",
+                f"Eine Jury-Empfehlung ist im Zustand „{where.de}“ nicht (mehr) möglich "
+                f"(no jury recommendation in the state “{where.en}”).",
                 extra={"current_state": state.value},
             )
         existing = (
@@ -111,6 +127,17 @@ async def record_decision(
                 f"Die Empfehlung wurde inzwischen geändert (stale version; current is {current}).",
                 extra={"current_version": current},
             )
+        # The procedure's order, whichever state the row claims: a passed formal check, and
+        # a complete review or the reason for deciding on less.
+        needed = (Requirement.FORMAL_CHECK_PASSED, Requirement.SCORE_SHEETS)
+        facts = await step_facts(ctx, row, needed, incomplete_review_reason=incomplete)
+        require(
+            needed,
+            facts,
+            current=state,
+            step=EVENT_LABELS[Event.RECORD_JURY_DECISION],
+            event=Event.RECORD_JURY_DECISION,
+        )
         _, call = find_call(ctx.guidelines, row.call_code)
         check_line(call, row.funding_line)
         proposal = await proposal_for(
@@ -124,6 +151,9 @@ async def record_decision(
             "proposed": proposal.recommendation,
             "decided_by": ctx.principal.user_id,
             "decided_at": ctx.now,
+            "counted_evaluations": facts.counted_sheets,
+            "required_evaluations": facts.required_sheets,
+            "incomplete_review_reason": incomplete,
         }
         if existing is None:
             statement: Any = sa.insert(_jd).values(
@@ -137,10 +167,22 @@ async def record_decision(
             )
         decision = (await ctx.session.execute(statement.returning(_jd))).one()
         if state is State.IN_REVIEW:
-            row = await apply_transition(ctx, row, Event.COMPLETE_REVIEW, role, reason=None)
+            row = await apply_transition(
+                ctx,
+                row,
+                Event.COMPLETE_REVIEW,
+                role,
+                reason=None,
+                incomplete_review_reason=incomplete,
+            )
         if state in (State.IN_REVIEW, State.REVIEWED):
             row = await apply_transition(
-                ctx, row, Event.RECORD_JURY_DECISION, role, reason=APPLICANT_NOTICE
+                ctx,
+                row,
+                Event.RECORD_JURY_DECISION,
+                role,
+                reason=APPLICANT_NOTICE,
+                incomplete_review_reason=incomplete,
             )
         await ctx.audit(
             action=AuditAction.JURY_DECISION_RECORDED,

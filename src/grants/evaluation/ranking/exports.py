@@ -1,11 +1,13 @@
 """The ranking as CSV and XLSX, for the jury's papers.
 
 CSV is written for German spreadsheet programs: UTF-8 with a byte-order mark, ``;`` between
-fields, decimal commas. Text that applicants wrote (titles) could start with ``=``, ``+``,
-``-``, ``@`` or a control character and would then run as a formula when the file is opened
-(CSV injection): such cells get a leading apostrophe. In XLSX every text cell is written
-explicitly as a string (openpyxl would otherwise store ``=…`` as a formula); numbers are
-numbers there.
+fields, decimal commas. Ties are marked, never resolved: the rank is shared by tied entries,
+and two columns say how many share it and whether the funding line cuts the tie (then the
+jury decides; the status shown is provisional). Text that applicants wrote (titles) could
+start with ``=``, ``+``, ``-``, ``@`` or a control character and would then run as a formula
+when the file is opened (CSV injection): such cells get a leading apostrophe. In XLSX every
+text cell is written explicitly as a string (openpyxl would otherwise store ``=…`` as a
+formula); numbers are numbers there.
 """
 
 import csv
@@ -44,6 +46,8 @@ def _header(codes: list[str]) -> list[str]:
         "Schwellen erfüllt (thresholds met)",
         "Moderation nötig (needs moderation)",
         "Förderstatus (funding status)",
+        "Gleichstand (tie)",
+        "Gleichstand an der Förderlinie (tie at the funding line)",
         "Begründung (explanation)",
         "Jury-Empfehlung (jury recommendation)",
     ]
@@ -70,9 +74,17 @@ def _values(line: LineRanking, entry: RankingEntry, codes: list[str]) -> list[An
         "ja" if entry.passes_thresholds else "nein",
         "ja" if entry.needs_moderation else "nein",
         FUNDING_STATUS_DE.get(entry.funding_status, entry.funding_status),
+        _tie(entry),
+        "ja – die Jury entscheidet (vorläufig)" if entry.tie_at_funding_line else "nein",
         entry.explanation.de,
         entry.recommendation or "",
     ]
+
+
+def _tie(entry: RankingEntry) -> str:
+    if entry.tie_size < 2:
+        return ""
+    return f"Rang {entry.rank} geteilt von {entry.tie_size} Vorhaben"
 
 
 def _criteria(ranking: RankingPublic) -> list[str]:
@@ -131,6 +143,18 @@ def ranking_xlsx(ranking: RankingPublic) -> bytes:
         *(
             (f"Budget {line.funding_line} EUR ({line.budget_rule})", line.budget)
             for line in ranking.lines
+        ),
+        (
+            "Gleichstand (ties)",
+            "nach den Kriterien "
+            + (", ".join(ranking.policy.tie_break) or "–")
+            + " aufgelöst, sonst als Gleichstand ausgewiesen; die Reihenfolge darin folgt nur "
+            "dem Aktenzeichen",
+        ),
+        *(
+            (f"Gleichstand an der Förderlinie {line.funding_line}", tie.explanation.de)
+            for line in ranking.lines
+            for tie in line.ties_at_funding_line
         ),
     ):
         about.append([_xlsx_cell(about, label), _xlsx_cell(about, value)])

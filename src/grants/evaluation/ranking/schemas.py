@@ -44,14 +44,17 @@ class EvaluatorTotalOut(BaseModel):
 
 
 class RankingEntry(BaseModel):
-    rank: int
+    rank: int  # shared by tied entries (1, 2, 2, 4)
+    position: int  # unique display order; among tied entries by reference number only
+    tie_size: int  # entries sharing this rank (1: no tie)
+    tie_at_funding_line: bool  # a tie the funding line cuts: status provisional, jury decides
     application_id: str
     reference_number: str
-    title: str
+    title: str  # as submitted (latest version's snapshot)
     funding_line: str
     status: str  # application status
-    received_at: datetime
-    requested_grant: Decimal
+    received_at: datetime  # of the latest submitted version (shown, never used to rank)
+    requested_grant: Decimal  # as submitted (latest version's snapshot)
     final_score: Decimal | None
     evaluations: int
     evaluator_totals: list[EvaluatorTotalOut]
@@ -67,6 +70,15 @@ class RankingEntry(BaseModel):
     recommendation: str | None  # the jury's recorded decision, if any
 
 
+class TieOut(BaseModel):
+    """A tie the funding line cuts: the budget reaches these entries but not all of them."""
+
+    rank: int
+    application_ids: list[str]
+    reference_numbers: list[str]
+    explanation: TextOut
+
+
 class LineRanking(BaseModel):
     funding_line: str
     budget: Decimal
@@ -75,6 +87,7 @@ class LineRanking(BaseModel):
     committed: Decimal
     remaining: Decimal
     entries: list[RankingEntry]
+    ties_at_funding_line: list[TieOut]  # empty: the line cuts no tie
 
 
 class AlphaOut(BaseModel):
@@ -103,7 +116,7 @@ class PolicyOut(BaseModel):
     criterion_minimum_rule: str
     max_total_spread: Decimal
     max_criterion_spread: int
-    tie_break: list[str]
+    tie_break: list[str]  # the criteria only; equal after them is a tie, shown as one
 
 
 class RankingPublic(BaseModel):
@@ -131,6 +144,7 @@ class MoveOut(BaseModel):
     application_id: str
     reference_number: str
     rank: int
+    position: int
     before: str
     after: str
 
@@ -161,6 +175,9 @@ class SimulationPublic(BaseModel):
 class DecisionRequest(StrictInput):
     recommendation: Recommendation
     reason: Reason
+    # Needed when fewer score sheets are submitted than the rubric requires: why the jury
+    # decides anyway (stored and audited beside the decision).
+    incomplete_review_reason: Reason | None = None
 
 
 class DecisionPublic(BaseModel):
@@ -168,11 +185,14 @@ class DecisionPublic(BaseModel):
     reference_number: str | None
     funding_line: str
     recommendation: str
-    proposed: str | None  # what the system proposed from the funding line
+    proposed: str | None  # from the funding line; "tie_at_funding_line": the jury decides
     follows_proposal: bool
     reason: str
     final_score: Decimal | None
     rank: int | None
+    counted_evaluations: int | None  # submitted score sheets that counted
+    required_evaluations: int | None  # the rubric's number
+    incomplete_review_reason: str | None
     decided_by: uuid.UUID
     decided_at: datetime
     version: int

@@ -9,6 +9,17 @@ recorded conflict of interest — a conflict found after scoring removes that sh
 ranking. One query reads it all: one row per sheet (applications without any sheet yet come
 once, with empty arrays), the criterion scores already in rubric order as ``int[]``.
 
+What was submitted counts: the requested grant and the title come from the latest
+submission's frozen snapshot (``application_submissions.snapshot``, content of the version
+``applications.submission_count``), never from the working copy (``applications.title`` and
+``requested_grant`` stay editable after submission and could carry an amount nobody
+submitted). An application without a submitted version is not ranked.
+
+Ties: ``core.ranking`` breaks them by the rubric's criteria only; what stays equal shares a
+rank and is shown as a tie (``tie_size``), and a tie the funding line cuts is reported per
+line (``ties_at_funding_line``) and proposed to the jury as such (``TIE_AT_LINE``), never
+decided by receipt time or reference number.
+
 Budgets: the guideline gives one budget per call. Unless the caller names one, each funding
 line gets an equal share of it (``core.ranking.line_budget``: call budget ÷ number of lines,
 rounded down to the cent) — a stable rule that does not move when applications come or go. A
@@ -32,13 +43,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from grants.applications.queries import applications_table
 from grants.context import Context
 from grants.core.agreement import call_agreement, normalised_scores
-from grants.core.errors import FieldProblem, InvalidInput, NotFound
+from grants.core.errors import Conflict, FieldProblem, InvalidInput, NotFound
 from grants.core.guideline import Call, Guideline
 from grants.core.lifecycle import State
 from grants.core.ranking import (
     FundingLineResult,
     FundingStatus,
     LineEntry,
+    Recommendation,
     evaluate_line,
     line_budget,
     what_if,
@@ -67,6 +79,7 @@ from grants.evaluation.ranking.schemas import (
     SimulationRequest,
     TextOut,
     ThresholdFailureOut,
+    TieOut,
 )
 from grants.evaluation.scoring.service import active_assignment
 from grants.evaluation.tables import assignments_table, jury_decisions_table, score_sheets_table
@@ -164,10 +177,12 @@ COUNTED_ASSIGNMENT = condition_sql(active_assignment(_g), _g)
 
 
 def scores_query(codes: Sequence[str]) -> str:
-    """One row per application of the call (``:guideline``, ``:call``) with its counted
-    sheets aggregated: evaluator ids (``text[]``), the scores (``int[][]``, one row per sheet,
-    criteria in rubric order) and, per sheet, whether every justification is non-blank
-    (``bool[]``); NULL arrays without any counted sheet. Ordered by application id.
+    """One row per submitted application of the call (``:guideline``, ``:call``) with the
+    title, requested grant and receipt time of its latest submitted version (from the frozen
+    snapshot) and its counted sheets aggregated: evaluator ids (``text[]``), the scores
+    (``int[][]``, one row per sheet, criteria in rubric order) and, per sheet, whether every
+    justification is non-blank (``bool[]``); NULL arrays without any counted sheet. Ordered
+    by application id.
 
     Plain SQL run on the session's own asyncpg connection (same transaction), so that
     asyncpg's array decoding reaches Python untouched: SQLAlchemy's row processing and one
@@ -184,9 +199,14 @@ def scores_query(codes: Sequence[str]) -> str:
     )
     states = ", ".join(f"'{state}'" for state in RANKED_STATES)  # constants of the lifecycle
     return f"""
-        SELECT a.id, a.reference_number, a.title, a.status, a.funding_line, a.submitted_at,
-               a.requested_grant, d.recommendation, x.evaluators, x.points, x.justified
+        SELECT a.id, a.reference_number, v.snapshot #>> '{{content,title}}' AS title, a.status,
+               a.funding_line, v.received_at AS submitted_at,
+               (v.snapshot #>> '{{content,financing,requested_grant}}')::numeric
+                   AS requested_grant,
+               d.recommendation, x.evaluators, x.points, x.justified
         FROM applications a
+        JOIN application_submissions v
+          ON v.application_id = a.id AND v.number = a.submission_count
         LEFT JOIN LATERAL (
             SELECT array_agg(s.evaluator_id::text ORDER BY s.evaluator_id) AS evaluators,
                    array_agg(ARRAY[{points}] ORDER BY s.evaluator_id) AS points,
@@ -250,7 +270,7 @@ def build_applications(
                 sheets=sheets,
             )
         )
-        info[key] = Info(row["title"], row["status"], row["recommendation"])
+        info[key] = Info(row["title"] or "", row["status"], row["recommendation"])
     return applications, info
 
 
@@ -302,6 +322,9 @@ def _entry(
     zs, mean_z = z.get(item.application_id, ({}, None)) if z is not None else ({}, None)
     return RankingEntry(
         rank=entry.rank,
+        position=entry.position,
+        tie_size=entry.tie_size,
+        tie_at_funding_line=entry.tie_at_line,
         application_id=item.application_id,
         reference_number=application.reference,
         title=info.title,
@@ -348,6 +371,25 @@ def _entry(
     )
 
 
+def _tie(entries: Sequence[LineEntry]) -> TieOut:
+    first = entries[0]
+    references = [e.aggregate.application.reference for e in entries]
+    return TieOut(
+        rank=first.rank,
+        application_ids=[e.application_id for e in entries],
+        reference_numbers=references,
+        explanation=TextOut(
+            de=f"Gleichstand an der Förderlinie auf Rang {first.rank} "
+            f"({', '.join(references)}): Das Budget reicht nicht für alle; die Jury "
+            "entscheidet. Bis dahin sind ihre Förderstatus vorläufig (und bei "
+            "„überspringen und fortfahren“ auch die der Vorhaben darunter).",
+            en=f"Tie at the funding line at rank {first.rank} ({', '.join(references)}): "
+            "the budget does not reach all of them; the jury decides. Until then their "
+            "funding statuses are provisional (and with skip-and-continue so are those below).",
+        ),
+    )
+
+
 def _policy_out(policy: ScoringPolicy) -> PolicyOut:
     return PolicyOut(
         minimum_total=policy.minimum_total,
@@ -356,7 +398,7 @@ def _policy_out(policy: ScoringPolicy) -> PolicyOut:
         criterion_minimum_rule=policy.criterion_minimum_rule.value,
         max_total_spread=policy.max_total_spread,
         max_criterion_spread=policy.max_criterion_spread,
-        tie_break=[*policy.tie_break_criteria, "received_at", "reference_number"],
+        tie_break=list(policy.tie_break_criteria),  # then: a tie, shown as one
     )
 
 
@@ -408,6 +450,7 @@ async def ranking(
             committed=result.committed,
             remaining=result.remaining,
             entries=[_entry(e, loaded.info[e.application_id], z) for e in result.entries],
+            ties_at_funding_line=[_tie(tie) for tie in result.ties_at_line],
         )
         for line, result in results.items()
         if funding_line is None or line == funding_line
@@ -473,6 +516,7 @@ async def simulate(ctx: Context, request: SimulationRequest) -> SimulationPublic
                 application_id=m.application_id,
                 reference_number=m.reference,
                 rank=m.rank,
+                position=m.position,
                 before=m.before.value,
                 after=m.after.value,
             )
@@ -493,18 +537,21 @@ async def simulate(ctx: Context, request: SimulationRequest) -> SimulationPublic
 # --- the proposal for one application (jury decisions) --------------------------------------
 
 PROPOSAL = {
-    FundingStatus.FUNDED: "recommended",
-    FundingStatus.RESERVE: "reserve",
-    FundingStatus.NOT_FUNDED: "not_recommended",
+    FundingStatus.FUNDED: Recommendation.RECOMMENDED.value,
+    FundingStatus.RESERVE: Recommendation.RESERVE.value,
+    FundingStatus.NOT_FUNDED: Recommendation.NOT_RECOMMENDED.value,
 }
+# A tie the funding line cuts: the system proposes nothing, the jury decides between them.
+TIE_AT_LINE = "tie_at_funding_line"
 
 
 @dataclass(frozen=True, slots=True)
 class Proposal:
-    recommendation: str
+    recommendation: str  # a Recommendation value, or TIE_AT_LINE
     final_score: Decimal | None
     rank: int
     received_at: datetime
+    evaluations: int  # the sheets that counted
 
 
 async def proposal_for(
@@ -516,10 +563,16 @@ async def proposal_for(
         loaded.of_line(line), line_budget(loaded.call, line), loaded.policy, line=line
     )
     key = str(application)
-    entry = next(e for e in result.entries if e.application_id == key)
+    entry = next((e for e in result.entries if e.application_id == key), None)
+    if entry is None:  # not in a ranked state, or never submitted: nothing to propose
+        raise Conflict(
+            "Der Antrag steht nicht in der Rangliste (not in the ranking).",
+            extra={"application_id": key},
+        )
     return Proposal(
-        PROPOSAL[entry.status],
+        TIE_AT_LINE if entry.tie_at_line else PROPOSAL[entry.status],
         entry.aggregate.final_score,
         entry.rank,
         entry.aggregate.application.received_at,
+        len(entry.aggregate.evaluator_ids),
     )
