@@ -591,6 +591,21 @@ def _accounts_table(title: str, accounts: "list[DemoAccount]") -> Table:
     return table
 
 
+def _demo_settings() -> Settings:
+    """The settings, unless they are a production system's: demo accounts with passwords
+    printed on a terminal, and a call filled with invented proposals, have no place there."""
+    from grants.settings import Environment
+
+    settings = _settings()
+    if settings.environment is Environment.PRODUCTION:
+        console.print(
+            "[red]Keine Demo-Daten in Produktion (no demo data in production: "
+            "GRANTS_ENVIRONMENT=production).[/red]"
+        )
+        sys.exit(2)
+    return settings
+
+
 @main.group()
 def demo() -> None:
     """Demo data: accounts, a draft, and a call full of scored applications."""
@@ -615,7 +630,7 @@ def demo_seed(scenario: bool) -> None:
     from grants.guidelines.loader import SHIPPED
     from grants.guidelines.registry import load_registry
 
-    settings = _settings()
+    settings = _demo_settings()
     url = _database_url(settings)
     _load_register_on_first_start(settings, url)  # the demo draft names a municipality
     registry = load_registry(settings.guidelines_dir or SHIPPED)
@@ -692,7 +707,7 @@ def demo_reset_passwords(emails: tuple[str, ...]) -> None:
     from grants.core.errors import DomainError
     from grants.demo import reset_demo_passwords
 
-    settings = _settings()
+    settings = _demo_settings()
     url = _database_url(settings)
     try:
         accounts = _run_with_session(
@@ -855,10 +870,15 @@ def guidelines_validate(files: tuple[str, ...]) -> None:
     FILE: key: reason (exit status 1)."""
     from pathlib import Path
 
+    from grants.guidelines.declarations import is_texts_file
     from grants.guidelines.loader import GuidelineError, load_guideline
 
     failed = False
     for name in files:
+        if is_texts_file(Path(name)):
+            # Checked with its guideline (FILE.yaml loads FILE.texts.yaml beside it).
+            click.echo(f"{name}: the declarations and authority of its guideline; checked with it")
+            continue
         try:
             guideline = load_guideline(Path(name))
         except GuidelineError as exc:

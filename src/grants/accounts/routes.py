@@ -42,6 +42,7 @@ from grants.core.access import Principal
 from grants.http.dependencies import client_address
 from grants.http.fields import Page
 from grants.http.guards import BEARER, MANAGERS
+from grants.http.openapi_errors import THROTTLED
 from grants.http.params import DEFAULT_LIMIT, Limit, Offset
 from grants.http.versioning import IfMatch, with_etag
 
@@ -62,6 +63,7 @@ class AuthController(Controller):
         "e-mail (the same answer for an address that already has an account)",
         status_code=HTTP_202_ACCEPTED,
         exclude_from_auth=True,
+        opt={THROTTLED: True},
     )
     async def register(
         self,
@@ -99,6 +101,7 @@ class AuthController(Controller):
         "has an account)",
         status_code=HTTP_202_ACCEPTED,
         exclude_from_auth=True,
+        opt={THROTTLED: True},
     )
     async def request_password_reset(
         self,
@@ -166,6 +169,7 @@ class AuthController(Controller):
         exclude_from_auth=True,
         cache_control=NO_STORE,
         response_headers=NO_CACHE_PRAGMA,
+        opt={THROTTLED: True},
     )
     async def refresh(
         self,
@@ -268,6 +272,7 @@ class OrganisationController(Controller):
         "admins); replaces an open invitation of the same address",
         status_code=HTTP_201_CREATED,
         security=BEARER,
+        opt={THROTTLED: True},
     )
     async def invite(
         self,

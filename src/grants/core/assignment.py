@@ -78,11 +78,14 @@ class DroppedReason(StrEnum):
 
 _SHORTFALL_TEXTS: Mapping[ShortfallReason, Text] = {
     ShortfallReason.TOO_FEW_ELIGIBLE: Text(
-        de="Zu wenige Gutachter ohne Befangenheit oder Ablehnung verfügbar.",
+        de="Zu wenige Gutachterinnen und Gutachter ohne Befangenheit oder Ablehnung verfügbar.",
         en="Too few evaluators free of conflicts of interest and declines.",
     ),
     ShortfallReason.CAPS_EXHAUSTED: Text(
-        de="Alle geeigneten Gutachter haben ihre Höchstzahl an Anträgen erreicht.",
+        de=(
+            "Alle geeigneten Gutachterinnen und Gutachter haben ihre Höchstzahl an Anträgen "
+            "erreicht."
+        ),
         en="All eligible evaluators have reached their maximum number of applications.",
     ),
 }
@@ -93,7 +96,7 @@ _DROPPED_TEXTS: Mapping[DroppedReason, Text] = {
         en="Existing assignment despite a conflict of interest: removed.",
     ),
     DroppedReason.DECLINED: Text(
-        de="Bestehende Zuordnung wurde vom Gutachter abgelehnt: entfernt.",
+        de="Bestehende Zuordnung wurde von der Gutachterin oder dem Gutachter abgelehnt: entfernt.",
         en="Existing assignment was declined by the evaluator: removed.",
     ),
 }
@@ -243,7 +246,8 @@ def assign(
         FieldProblem(
             f"existing.{index}.evaluator_id",
             "unknown",
-            f"Gutachter nicht im Pool (evaluator not in the pool): {pair.evaluator_id}",
+            "Gutachterin oder Gutachter nicht im Pool (evaluator not in the pool): "
+            f"{pair.evaluator_id}",
         )
         for index, pair in enumerate(existing)
         if pair.evaluator_id not in evaluator_caps
@@ -493,7 +497,7 @@ def reassign(
     current = tuple(assignments.get(application_id, ()))
     if from_evaluator_id not in current:
         raise Conflict(
-            "Antrag ist diesem Gutachter nicht (mehr) zugeordnet "
+            "Antrag ist dieser Gutachterin oder diesem Gutachter nicht (mehr) zugeordnet "
             "(application is not assigned to this evaluator).",
             extra={"reason": "not_assigned"},
         )
@@ -513,7 +517,8 @@ def reassign(
                 FieldProblem(
                     "to_evaluator_id",
                     "no_replacement",
-                    "Kein geeigneter Gutachter frei (no eligible evaluator with capacity).",
+                    "Keine geeignete Gutachterin und kein geeigneter Gutachter frei "
+                    "(no eligible evaluator with capacity).",
                 )
             )
     else:
@@ -540,14 +545,26 @@ def _check_target(
         problems.append(FieldProblem("to_evaluator_id", rule, f"{de} ({en})."))
 
     if target not in evaluator_caps:
-        broken("unknown_evaluator", "Gutachter nicht im Pool", "evaluator not in the pool")
+        broken(
+            "unknown_evaluator",
+            "Gutachterin oder Gutachter nicht im Pool",
+            "evaluator not in the pool",
+        )
         _reject(*problems)
     if target == from_evaluator_id:
-        broken("same_evaluator", "Derselbe Gutachter", "same evaluator")
+        broken("same_evaluator", "Dieselbe Person", "same evaluator")
     elif target in current:
-        broken("already_assigned", "Gutachter bereits zugeordnet", "evaluator already assigned")
+        broken(
+            "already_assigned",
+            "Gutachterin oder Gutachter bereits zugeordnet",
+            "evaluator already assigned",
+        )
     if target in conflicted:
-        broken("conflict_of_interest", "Gutachter ist befangen", "conflict of interest")
+        broken(
+            "conflict_of_interest",
+            "Gutachterin oder Gutachter ist befangen",
+            "conflict of interest",
+        )
     if target in declined:
         broken("declined", "Gutachter hat den Antrag abgelehnt", "evaluator declined it")
     if target != from_evaluator_id and _loads(assignments).get(target, 0) >= evaluator_caps[target]:

@@ -36,10 +36,15 @@ class ApplicantType(StrEnum):
     """Kinds of applicant (DOMAIN.md §5.2). Whether a kind is eligible is the guideline's
     business, not the account's: registration accepts all of them."""
 
-    MUNICIPALITY = "municipality"  # Kommune: Gemeinde, Stadt, Landkreis, Zweckverband
-    PUBLIC_BODY = "public_body"  # Hochschule, öffentliche Bibliothek, Schulträger
-    NONPROFIT = "nonprofit"  # e.V., gGmbH, Stiftung
-    COMPANY = "company"  # GmbH, UG, AG (KMU or larger)
+    # Kommune: Gemeinde, Stadt, Landkreis, Zweckverband; also for its schools (as
+    # Schulträger) and its public library, which are not legal persons of their own
+    MUNICIPALITY = "municipality"
+    PUBLIC_BODY = "public_body"  # other juristische Person des öffentlichen Rechts
+    NONPROFIT = "nonprofit"  # rechtsfähiger Verein (e. V.), gGmbH, rechtsfähige Stiftung
+    COMPANY = "company"  # GmbH, UG, AG (KMU or larger); not a sole trader
     PARTNERSHIP = "partnership"  # rechtsfähige Personengesellschaft (GbR, OHG, KG)
     FREELANCER = "freelancer"  # freiberuflich tätige natürliche Person
+    # Einzelunternehmen (e. K.): registers like anyone (an application is always accepted,
+    # § 24 Abs. 3 VwVfG); the guideline says why it is not eligible
+    SOLE_TRADER = "sole_trader"
     NATURAL_PERSON = "natural_person"  # sonstige natürliche Person / informelle Gruppe

@@ -73,8 +73,9 @@ class ScoringPolicy:
 
     @classmethod
     def from_rubric(cls, rubric: Rubric) -> Self:
-        """Defaults: thresholds from the rubric; tie-break by the first criterion (K1 in FRL
-        LIfD, DOMAIN.md §5.6), then receipt time and reference number (always)."""
+        """Defaults: thresholds from the rubric; tie-break by the rubric's criteria (K1 in FRL
+        LIfD, DOMAIN.md §5.6). Entries still equal are a tie for the jury: never broken by
+        receipt time, which in a cut-off procedure is no objective ground."""
         return cls(
             rubric=rubric,
             minimum_total=rubric.minimum_total,

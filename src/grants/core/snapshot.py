@@ -369,6 +369,11 @@ _SCAN_FINISHED = Text("auf Schadsoftware geprüft, unauffällig", "scanned for m
 _SCAN_RUNNING = Text(
     "Prüfung auf Schadsoftware noch nicht abgeschlossen", "malware scan not finished yet"
 )
+# Only a server without a scanner writes this (development and test settings only).
+_SCAN_NONE = Text(
+    "nicht auf Schadsoftware geprüft (kein Prüfprogramm eingerichtet)",
+    "not scanned for malware (no scanner configured)",
+)
 _OUTCOME_LABELS = {
     Outcome.FAIL.value: Text("nicht erfüllt", "not met"),
     Outcome.NEEDS_REVIEW.value: Text("muss geprüft werden", "needs review"),
@@ -422,6 +427,8 @@ class ReceiptDocument:
 
     @property
     def scan_label(self) -> Text:
+        if self.scan_status == "not_scanned":
+            return _SCAN_NONE
         return _SCAN_FINISHED if self.scan_finished else _SCAN_RUNNING
 
 

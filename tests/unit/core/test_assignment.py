@@ -42,7 +42,7 @@ def test_too_few_conflict_free_evaluators_is_reported_with_counts() -> None:
     assert (short.assigned, short.required) == (1, 3)
     assert short.reason is ShortfallReason.TOO_FEW_ELIGIBLE
     assert (short.conflicted, short.declined) == (1, 1)
-    assert short.text.de.startswith("Zu wenige Gutachter")
+    assert short.text.de.startswith("Zu wenige Gutachterinnen und Gutachter")
 
 
 def test_caps_exhausted_is_reported() -> None:

@@ -39,7 +39,7 @@ _asg = assignments_table
 
 
 def evaluator_not_found(user_id: uuid.UUID) -> NotFound:
-    return NotFound(f"Gutachter {user_id} nicht gefunden (evaluator not found)")
+    return NotFound(f"Gutachterin oder Gutachter {user_id} nicht gefunden (evaluator not found)")
 
 
 def ensure_self_or_manager(principal: Principal, user_id: uuid.UUID) -> None:
@@ -92,7 +92,8 @@ async def _ensure_evaluator(session: AsyncSession, user_id: uuid.UUID) -> None:
     ).first()
     if role is None:
         raise InvalidInput(
-            "Nur Benutzer mit der Rolle Gutachter gehören zum Pool (user is not an evaluator).",
+            "Zum Pool gehören nur Personen mit der Rolle „Gutachterin/Gutachter“ "
+            "(user is not an evaluator).",
             problems=(
                 FieldProblem("user_id", "not_evaluator", "Rolle „evaluator“ fehlt (missing)."),
             ),
