@@ -19,7 +19,7 @@ from grants.core.lifecycle import State
 from grants.core.roles import MANAGER_ROLES, Role
 
 _apps = applications_table
-_UNSUBMITTED = frozenset({State.DRAFT})
+_UNSUBMITTED = frozenset({State.DRAFT, State.DISCARDED})  # the applicant's alone
 
 
 def not_found(application_id: uuid.UUID) -> NotFound:

@@ -218,9 +218,10 @@ def visibility(
     see no row at all. ``statuses`` is the status filter the caller applies as well."""
     organisations = list(principal.memberships)
     if _is_manager(principal):
-        if statuses and State.DRAFT not in statuses:
+        if statuses and not set(statuses) & {State.DRAFT, State.DISCARDED}:
             return []  # the status filter names only states managers see anyway
-        managed = _apps.c.status != State.DRAFT
+        # Never-submitted drafts, kept or discarded, are the applicant's own business.
+        managed = _apps.c.status.not_in((State.DRAFT, State.DISCARDED))
         return [sa.or_(managed, _members_of(organisations)) if organisations else managed]
     if organisations:
         return [_members_of(organisations)]
@@ -269,6 +270,9 @@ def conditions(principal: Principal, filters: ListFilters) -> list[sa.ColumnElem
             where.append(_apps.c.status == filters.statuses[0])
         else:
             where.append(_apps.c.status.in_(filters.statuses))
+    else:
+        # A discarded draft is gone from the lists unless asked for (``status=discarded``).
+        where.append(_apps.c.status != State.DISCARDED)
     if filters.call is not None:
         where.append(_apps.c.call_code == filters.call)
     if filters.funding_line is not None:

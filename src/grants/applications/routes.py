@@ -3,7 +3,7 @@
 import uuid
 from typing import Annotated
 
-from litestar import Response, get, patch, post
+from litestar import Response, delete, get, patch, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, HeaderParameter, JSONBody, PathParameter, QueryParameter
 from litestar.status_codes import HTTP_201_CREATED
@@ -99,6 +99,21 @@ class ApplicationController(ApplicationListController):
     ) -> Response[ApplicationPublic]:
         updated = await drafts.patch_draft(context, application_id, data, if_match=if_match)
         return with_etag(updated)
+
+    @delete(
+        "/{application_id:uuid}",
+        operation_id="discardDraft",
+        summary="Discard a draft that was never submitted (needs If-Match; a submitted "
+        "application is withdrawn instead)",
+        status_code=204,
+    )
+    async def discard(
+        self,
+        application_id: FromPath[uuid.UUID],
+        context: NamedDependency[UserContext],
+        if_match: IfMatch = None,
+    ) -> None:
+        await transitions.discard_draft(context, application_id, if_match=if_match)
 
     @get(
         "/{application_id:uuid}/eligibility",
@@ -216,8 +231,9 @@ class ApplicationController(ApplicationListController):
         application_id: FromPath[uuid.UUID],
         data: JSONBody[TransitionRequest],
         context: NamedDependency[UserContext],
+        if_match: IfMatch = None,
     ) -> Response[ApplicationPublic]:
-        changed = await transitions.change_status(context, application_id, data)
+        changed = await transitions.change_status(context, application_id, data, if_match=if_match)
         return with_etag(changed)
 
     @get(

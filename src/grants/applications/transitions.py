@@ -43,6 +43,7 @@ from grants.core.lifecycle import (
     transition,
 )
 from grants.core.roles import Role
+from grants.core.versions import ensure_version, parse_if_match
 from grants.evaluation.formal_check.queries import formal_check_outcome
 from grants.evaluation.jury.officials import ensure_official_not_excluded
 from grants.evaluation.ranking.queries import counted_sheets, jury_recommendation
@@ -174,18 +175,19 @@ async def apply_transition(
         reason=reason,
         now=ctx.now,
     )
-    recipient, _ = await contact_of(ctx.session, row.created_by)
-    await queue_status_change(
-        ctx.session,
-        application_id=row.id,
-        reference_number=row.reference_number,
-        title=row.title,
-        new=step.target,
-        recipient=recipient,
-        event_key=f"{event.value}:{row.version}",
-        now=ctx.now,
-        authority=authority_of(ctx.guidelines, row.guideline_id),
-    )
+    if event is not Event.DISCARD:  # a draft given up by its own author: nothing to tell
+        recipient, _ = await contact_of(ctx.session, row.created_by)
+        await queue_status_change(
+            ctx.session,
+            application_id=row.id,
+            reference_number=row.reference_number,
+            title=row.title,
+            new=step.target,
+            recipient=recipient,
+            event_key=f"{event.value}:{row.version}",
+            now=ctx.now,
+            authority=authority_of(ctx.guidelines, row.guideline_id),
+        )
     await ctx.audit(
         action=TRANSITION_ACTIONS[event],
         object_type="application",
@@ -197,8 +199,15 @@ async def apply_transition(
 
 
 async def change_status(
-    ctx: UserContext, application_id: uuid.UUID, request: TransitionRequest
+    ctx: UserContext,
+    application_id: uuid.UUID,
+    request: TransitionRequest,
+    *,
+    if_match: str | None = None,
 ) -> ApplicationPublic:
+    """A lifecycle step. ``If-Match`` is optional here (412 when given and stale): a step is
+    judged on the state it finds, so a client acting on an old view gets a 409 naming the
+    current state anyway; a client that wants "only if nothing changed" sends it."""
     try:
         event = Event(request.event)
     except ValueError:
@@ -219,6 +228,8 @@ async def change_status(
     reason = request.reason.strip() if request.reason else None
     async with ctx.session.begin():
         row, role = await load_application(ctx, application_id, for_update=True)
+        if if_match is not None:
+            ensure_version(row.version, parse_if_match(if_match))
         if event in DECISIONS:  # after the access check: a stranger learns nothing
             raise DecisionByNotice(event, current=State(row.status))
         if role is Role.PROGRAMME_MANAGER:
@@ -226,3 +237,19 @@ async def change_status(
             await ensure_official_not_excluded(ctx, application_id)
         updated = await apply_transition(ctx, row, event, role, reason=reason)
     return application_public(updated, role, ctx.guidelines)
+
+
+async def discard_draft(
+    ctx: UserContext, application_id: uuid.UUID, *, if_match: str | None
+) -> None:
+    """Give up a draft that was never submitted (``DELETE /api/applications/{id}``). It is
+    kept, in state ``discarded``, out of every list and never seen by staff: the status
+    history and the audit log stay whole (both are append-only). A submitted application is
+    withdrawn instead (409 here). Needs ``If-Match``: another tab may just have saved."""
+    expected = parse_if_match(if_match)
+    async with ctx.session.begin():
+        row, role = await load_application(
+            ctx, application_id, for_update=True, require=Role.APPLICANT
+        )
+        ensure_version(row.version, expected)
+        await apply_transition(ctx, row, Event.DISCARD, role, reason=None)

@@ -44,6 +44,7 @@ class AuditAction(StrEnum):
     APPLICATION_INVITED = "application_invited"
     APPLICATION_DECLINED = "application_declined"
     APPLICATION_WITHDRAWN = "application_withdrawn"
+    APPLICATION_DISCARDED = "application_discarded"
     FORMAL_APPLICATION_STARTED = "formal_application_started"
     FORMAL_APPLICATION_SUBMITTED = "formal_application_submitted"
     FORMAL_APPLICATION_CHECK_STARTED = "formal_application_check_started"
@@ -107,6 +108,7 @@ TRANSITION_ACTIONS: Mapping[Event, AuditAction] = MappingProxyType(
         Event.INVITE: AuditAction.APPLICATION_INVITED,
         Event.DECLINE: AuditAction.APPLICATION_DECLINED,
         Event.WITHDRAW: AuditAction.APPLICATION_WITHDRAWN,
+        Event.DISCARD: AuditAction.APPLICATION_DISCARDED,
         Event.START_APPLICATION: AuditAction.FORMAL_APPLICATION_STARTED,
         Event.SUBMIT_APPLICATION: AuditAction.FORMAL_APPLICATION_SUBMITTED,
         Event.START_APPLICATION_CHECK: AuditAction.FORMAL_APPLICATION_CHECK_STARTED,

@@ -54,6 +54,7 @@ class State(StrEnum):
     INVITED = "invited"  # ZUR_ANTRAGSTELLUNG_AUFGEFORDERT
     NOT_SELECTED = "not_selected"  # NICHT_AUSGEWAEHLT
     WITHDRAWN = "withdrawn"  # ZURUECKGEZOGEN
+    DISCARDED = "discarded"  # VERWORFEN: a draft never submitted, given up by the applicant
     # application stage
     APPLICATION_DRAFT = "application_draft"  # ANTRAG_ENTWURF
     APPLICATION_SUBMITTED = "application_submitted"  # ANTRAG_EINGEREICHT
@@ -76,6 +77,7 @@ class Event(StrEnum):
     INVITE = "invite"
     DECLINE = "decline"
     WITHDRAW = "withdraw"
+    DISCARD = "discard"  # a draft only: nothing was received, so nothing is withdrawn
     START_APPLICATION = "start_application"
     SUBMIT_APPLICATION = "submit_application"
     START_APPLICATION_CHECK = "start_application_check"
@@ -97,6 +99,7 @@ STATE_LABELS: Mapping[State, Text] = MappingProxyType(
         State.INVITED: Text("Zur Antragstellung aufgefordert", "invited to apply"),
         State.NOT_SELECTED: Text("Nicht ausgewählt", "not selected"),
         State.WITHDRAWN: Text("Zurückgezogen", "withdrawn"),
+        State.DISCARDED: Text("Entwurf verworfen", "draft discarded"),
         State.APPLICATION_DRAFT: Text("Antrag in Bearbeitung", "formal application in draft"),
         State.APPLICATION_SUBMITTED: Text("Antrag eingereicht", "formal application submitted"),
         State.APPLICATION_CHECK: Text("In Antragsprüfung", "application under check"),
@@ -120,6 +123,7 @@ EVENT_LABELS: Mapping[Event, Text] = MappingProxyType(
         Event.INVITE: Text("Zur Antragstellung auffordern", "invite to apply"),
         Event.DECLINE: Text("Absagen", "decline"),
         Event.WITHDRAW: Text("Zurückziehen", "withdraw"),
+        Event.DISCARD: Text("Entwurf verwerfen", "discard the draft"),
         Event.START_APPLICATION: Text("Antrag beginnen", "start the formal application"),
         Event.SUBMIT_APPLICATION: Text("Antrag einreichen", "submit the formal application"),
         Event.START_APPLICATION_CHECK: Text(
@@ -253,6 +257,9 @@ TRANSITIONS: tuple[Transition, ...] = (
     _t(Event.APPROVE_PARTIALLY, State.APPLICATION_CHECK, State.PARTIALLY_APPROVED, M, reason=True),
     _t(Event.REJECT, State.APPLICATION_CHECK, State.REJECTED, M, reason=True),
     *(_t(Event.WITHDRAW, source, State.WITHDRAWN, A, reason=True) for source in _WITHDRAWABLE),
+    # Only from the draft state, which an application never returns to once submitted: a
+    # received proposal is withdrawn (and stays on file), never discarded.
+    _t(Event.DISCARD, State.DRAFT, State.DISCARDED, A),
 )
 
 _BY_SOURCE: Mapping[tuple[State, Event], Transition] = {(t.source, t.event): t for t in TRANSITIONS}
@@ -262,6 +269,7 @@ FINAL_STATES = frozenset(
         State.FORMALLY_REJECTED,
         State.NOT_SELECTED,
         State.WITHDRAWN,
+        State.DISCARDED,
         State.APPROVED,
         State.PARTIALLY_APPROVED,
         State.REJECTED,

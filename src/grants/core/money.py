@@ -44,6 +44,14 @@ def apply_rate(amount: Decimal, rate: Decimal) -> Decimal:
 
 
 @lru_cache(maxsize=4096)  # caps, ceilings and minimums recur in every verdict
+def format_eur_en(amount: Decimal) -> str:
+    """English notation for the English half of a message: ``EUR 1,234,567.89``."""
+    cents = int(amount.scaleb(2).to_integral_value())
+    euros, rest = divmod(abs(cents), 100)
+    sign = "-" if cents < 0 else ""
+    return f"{sign}EUR {euros:,}.{rest:02d}"
+
+
 def format_eur(amount: Decimal) -> str:
     """German notation for messages and letters: ``1.234.567,89 EUR`` (cents rounded half
     to even). Integer formatting: several times faster than formatting the Decimal."""

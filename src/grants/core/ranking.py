@@ -43,7 +43,7 @@ from typing import NamedTuple
 
 from grants.core.errors import FieldProblem, InvalidInput
 from grants.core.guideline import Call, Text
-from grants.core.money import CENT, format_eur
+from grants.core.money import CENT, format_eur, format_eur_en
 from grants.core.scoring import (
     Aggregate,
     ApplicationScores,
@@ -108,10 +108,11 @@ class LineEntry(NamedTuple):  # a NamedTuple: one per application of the line
         head_de = f"Rang {self.rank}{shared_de}, {_de(score)} Punkte"
         head_en = f"rank {self.rank}{shared_en}, {score if score is not None else '–'} points"
         grant = format_eur(self.aggregate.application.grant)
+        grant_en = format_eur_en(self.aggregate.application.grant)
         if self.status is FundingStatus.FUNDED:
             return Text(
                 f"{head_de}: im Rahmen des Budgets gefördert ({grant}).",
-                f"{head_en}: funded within the budget ({grant}).",
+                f"{head_en}: funded within the budget ({grant_en}).",
             )
         if self.reason is NotFundedReason.THRESHOLD:
             failures = self.aggregate.failures
@@ -120,6 +121,7 @@ class LineEntry(NamedTuple):  # a NamedTuple: one per application of the line
                 f"{head_en}: " + " ".join(f.reason.en for f in failures),
             )
         left = format_eur(self.available)
+        left_en = format_eur_en(self.available)
         reserve = self.status is FundingStatus.RESERVE
         tail_de = " Nachrückerliste." if reserve else ""
         tail_en = " Reserve list." if reserve else ""
@@ -132,7 +134,7 @@ class LineEntry(NamedTuple):  # a NamedTuple: one per application of the line
             )
         return Text(
             f"{head_de}: Zuwendung {grant} übersteigt das verbleibende Budget von {left}.{tail_de}",
-            f"{head_en}: grant {grant} exceeds the remaining budget of {left}.{tail_en}",
+            f"{head_en}: grant {grant_en} exceeds the remaining budget of {left_en}.{tail_en}",
         )
 
 

@@ -6,7 +6,7 @@ from decimal import Decimal
 from grants.core.deadlines import add_years, format_date_de
 from grants.core.funding import CostAmounts, VatDeduction
 from grants.core.guideline import EconomicActivity, Text
-from grants.core.money import ZERO, format_eur
+from grants.core.money import ZERO, format_eur, format_eur_en
 from grants.core.verdict import Case, Facts, Finding, Outcome
 
 _t = Text
@@ -56,7 +56,8 @@ def ineligible_costs_excluded(case: Case) -> Finding:
         if c.excluded_reason
     )
     en = "; ".join(
-        f"{c.label.en if c.label else c.category} ({c.declared_costs} EUR): {c.excluded_reason.en}"
+        f"{c.label.en if c.label else c.category} ({format_eur_en(c.declared_costs)}): "
+        f"{c.excluded_reason.en}"
         for c in excluded
         if c.excluded_reason
     )
@@ -90,7 +91,7 @@ def vat_deduction(case: Case) -> Finding:
         f"Die enthaltene abziehbare Vorsteuer von {format_eur(funding.recoverable_vat)} "
         f"(gerechnet mit {_percent(rate)} Umsatzsteuer, Annahme) ist nicht zuwendungsfähig und "
         "wurde aus den zuwendungsfähigen Ausgaben herausgerechnet.",
-        f"The recoverable input VAT of {funding.recoverable_vat} EUR (computed at "
+        f"The recoverable input VAT of {format_eur_en(funding.recoverable_vat)} (computed at "
         f"{_percent(rate)} VAT, an assumption) is not eligible and was taken out of the "
         "eligible costs.",
     )
@@ -192,7 +193,8 @@ def financing_balanced(case: Case) -> Finding:
         _t(
             f"Kosten {format_eur(costs)} ≠ Finanzierung {format_eur(financing)} "
             f"(Differenz {format_eur(gap)}).",
-            f"Costs {costs} EUR ≠ financing {financing} EUR (difference {gap} EUR).",
+            f"Costs {format_eur_en(costs)} ≠ financing {format_eur_en(financing)} (difference "
+            f"{format_eur_en(gap)}).",
         ),
         facts,
     )
@@ -218,7 +220,8 @@ def grant_within_fundable(case: Case) -> Finding:
             _t(
                 f"Beantragt {format_eur(requested)}, höchstens zuwendungsfähig "
                 f"{format_eur(fundable)}.",
-                f"Requested {requested} EUR, at most {fundable} EUR fundable.",
+                f"Requested {format_eur_en(requested)}, at most {format_eur_en(fundable)} "
+                f"fundable.",
             ),
             facts,
         )
@@ -226,7 +229,8 @@ def grant_within_fundable(case: Case) -> Finding:
         Outcome.FAIL,
         _t(
             f"Beantragt {format_eur(requested)}, möglich sind höchstens {format_eur(fundable)}.",
-            f"Requested {requested} EUR, but at most {fundable} EUR can be funded.",
+            f"Requested {format_eur_en(requested)}, but at most {format_eur_en(fundable)} can be "
+            f"funded.",
         ),
         facts,
     )
@@ -250,7 +254,8 @@ def minimum_grant(case: Case) -> Finding:
             _t(
                 f"Die Zuwendung von {format_eur(grant)} liegt über der Bagatellgrenze von "
                 f"{format_eur(minimum)}.",
-                f"The grant of {grant} EUR is above the minimum grant of {minimum} EUR.",
+                f"The grant of {format_eur_en(grant)} is above the minimum grant of "
+                f"{format_eur_en(minimum)}.",
             ),
             facts,
         )
@@ -259,8 +264,9 @@ def minimum_grant(case: Case) -> Finding:
         _t(
             f"Die Zuwendung muss mehr als {format_eur(minimum)} betragen (Bagatellgrenze); "
             f"möglich wären {format_eur(grant)}.",
-            f"The grant must be more than {minimum} EUR (minimum grant of the programme); "
-            f"{grant} EUR would be possible.",
+            f"The grant must be more than {format_eur_en(minimum)} (minimum grant of the "
+            f"programme); "
+            f"{format_eur_en(grant)} would be possible.",
         ),
         facts,
     )
@@ -379,9 +385,12 @@ def de_minimis(case: Case) -> Finding:
                 f"De-minimis-Beihilfe gewährt werden. Als De-minimis-Beihilfe möglich wären "
                 f"höchstens {format_eur(room)}; sonst ist eine andere beihilferechtliche "
                 f"Grundlage zu prüfen. {when.de}",
-                f"{note.en}De minimis ceiling exceeded: prior aid {whose.en} {prior} EUR plus "
-                f"grant {grant} EUR = {total} EUR > {rule.ceiling} EUR; none of the grant could "
-                f"then be de minimis aid. At most {room} EUR could be granted as de minimis "
+                f"{note.en}De minimis ceiling exceeded: prior aid {whose.en} "
+                f"{format_eur_en(prior)} plus "
+                f"grant {format_eur_en(grant)} = {format_eur_en(total)} > "
+                f"{format_eur_en(rule.ceiling)}; none of the grant could "
+                f"then be de minimis aid. At most {format_eur_en(room)} could be granted as de "
+                f"minimis "
                 f"aid; otherwise another State-aid basis must be examined. {when.en}",
             ),
             facts,
@@ -397,7 +406,8 @@ def de_minimis(case: Case) -> Finding:
                 f"{format_eur(rule.ceiling)}. {when.de}",
                 f"{note.en}State whether the applicant forms a single undertaking with other "
                 "undertakings (Art. 2(2) Reg. (EU) 2023/2831): their de minimis aid counts too. "
-                f"So far: {prior} EUR plus {grant} EUR = {total} EUR ≤ {rule.ceiling} EUR. "
+                f"So far: {format_eur_en(prior)} plus {format_eur_en(grant)} = "
+                f"{format_eur_en(total)} ≤ {format_eur_en(rule.ceiling)}. "
                 f"{when.en}",
             ),
             facts,
@@ -419,8 +429,10 @@ def de_minimis(case: Case) -> Finding:
             f"{note.de}De-minimis: Vorbeihilfen {whose.de} {format_eur(prior)} in "
             f"{rule.years} Jahren plus Zuwendung {format_eur(grant)} = {format_eur(total)} ≤ "
             f"{format_eur(rule.ceiling)}. {when.de}",
-            f"{note.en}De minimis: prior aid {whose.en} {prior} EUR in {rule.years} years plus "
-            f"grant {grant} EUR = {total} EUR ≤ {rule.ceiling} EUR. {when.en}",
+            f"{note.en}De minimis: prior aid {whose.en} {format_eur_en(prior)} in {rule.years} "
+            f"years plus "
+            f"grant {format_eur_en(grant)} = {format_eur_en(total)} ≤ "
+            f"{format_eur_en(rule.ceiling)}. {when.en}",
         ),
         facts,
     )

@@ -498,7 +498,7 @@ def test_exceeding_the_ceiling_names_the_most_that_could_be_de_minimis() -> None
     assert found.facts["max_de_minimis_grant"] == "50000.00"
     assert "höchstens 50.000,00 EUR" in found.message.de
     assert "insgesamt nicht als De-minimis-Beihilfe" in found.message.de
-    assert "At most 50000.00 EUR could be granted as de minimis aid" in found.message.en
+    assert "At most EUR 50,000.00 could be granted as de minimis aid" in found.message.en
 
 
 def test_the_most_possible_is_never_below_zero() -> None:

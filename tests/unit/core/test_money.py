@@ -26,3 +26,11 @@ def test_floor_to_euro() -> None:
 def test_format_eur_is_german() -> None:
     assert format_eur(Decimal("1234567.8")) == "1.234.567,80 EUR"
     assert format_eur(Decimal("0")) == "0,00 EUR"
+
+
+def test_english_amounts_are_written_the_english_way() -> None:
+    from grants.core.money import format_eur_en
+
+    assert format_eur_en(Decimal("1234567.891")) == "EUR 1,234,567.89"
+    assert format_eur_en(Decimal("-5")) == "-EUR 5.00"
+    assert format_eur_en(Decimal("0.005")) == "EUR 0.00"  # half to even, as format_eur
