@@ -35,7 +35,9 @@ def test_verify_reports_intact_then_names_the_tampered_row(
 
     intact = runner.invoke(main, ["audit", "verify"])
     assert intact.exit_code == 0, intact.output
-    assert "audit log intact: 9 entries verified" in intact.output  # 8 and the register load
+    # The register's first-start load and what the demo seed does (six accounts with their
+    # organisation and pool entries, the draft and its PDF), each audited.
+    assert "audit log intact: 19 entries verified" in intact.output
 
     asyncio.run(
         _sql(
@@ -54,7 +56,7 @@ def test_seeding_twice_keeps_passwords_secret(runner: CliRunner) -> None:
     assert runner.invoke(main, ["demo", "seed"]).exit_code == 0
     again = runner.invoke(main, ["demo", "seed"])
     assert again.exit_code == 0
-    assert again.output.count("(exists; unchanged)") == 3
+    assert again.output.count("(exists; unchanged)") == 6  # the six demo accounts
 
 
 def test_create_staff_reads_password_and_grants_roles(runner: CliRunner) -> None:
@@ -110,9 +112,8 @@ def test_an_anchor_catches_removal_of_the_newest_entries(
     head = runner.invoke(main, ["audit", "head"])
     assert head.exit_code == 0
     anchor = head.output.strip().splitlines()[-1]
-    # The municipality register's first-start load, 3 users, 3 organisation events, a pool
-    # entry, a draft.
-    assert anchor.startswith("9:")
+    # The municipality register's first-start load and the demo seed (see above): 19.
+    assert anchor.startswith("19:")
     assert runner.invoke(main, ["audit", "verify", "--anchor", anchor]).exit_code == 0
 
     asyncio.run(
