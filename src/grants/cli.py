@@ -123,7 +123,8 @@ def _load_register_on_first_start(settings: Settings, url: str) -> None:
     if summary is not None:
         console.print(
             f"Gemeindeverzeichnis geladen (municipality register loaded): {summary.total} "
-            f"Gemeinden in {time.perf_counter() - started:.2f} s"
+            f"Gemeinden in {time.perf_counter() - started:.2f} s",
+            soft_wrap=True,  # one line, whatever the terminal's width
         )
 
 
