@@ -165,7 +165,7 @@ async def list_profiles(ctx: Context) -> list[ProfilePublic]:
     return [_profile_public(row) for row in rows]
 
 
-def _affiliation_public(row: Any) -> AffiliationPublic:
+def affiliation_public(row: Any) -> AffiliationPublic:
     return AffiliationPublic(
         id=row.id,
         evaluator_id=row.evaluator_id,
@@ -175,6 +175,34 @@ def _affiliation_public(row: Any) -> AffiliationPublic:
         municipality_key=row.municipality_key,
         declared_at=row.declared_at,
     )
+
+
+async def insert_affiliation(ctx: UserContext, user_id: uuid.UUID, data: AffiliationCreate) -> Any:
+    """Write one declared tie of ``user_id`` (evaluator or official: the same table); an
+    unknown organisation is a 422 naming ``organisation_id``. In the caller's transaction."""
+    try:
+        return (
+            await ctx.session.execute(
+                sa.insert(_aff)
+                .values(
+                    id=uuid.uuid4(),
+                    evaluator_id=user_id,
+                    kind=data.kind,
+                    organisation_id=data.organisation_id,
+                    name=data.name.strip(),
+                    municipality_key=data.municipality_key,
+                    declared_at=ctx.now,
+                )
+                .returning(_aff)
+            )
+        ).one()
+    except sa.exc.IntegrityError:
+        raise InvalidInput(
+            "Organisation unbekannt (unknown organisation).",
+            problems=(
+                FieldProblem("organisation_id", "unknown", "Keine registrierte Organisation."),
+            ),
+        ) from None
 
 
 async def _ensure_in_pool_or_evaluator(session: AsyncSession, user_id: uuid.UUID) -> None:
@@ -190,29 +218,7 @@ async def add_affiliation(
     ensure_self_or_manager(ctx.principal, user_id)
     async with ctx.session.begin():
         await _ensure_in_pool_or_evaluator(ctx.session, user_id)
-        try:
-            row = (
-                await ctx.session.execute(
-                    sa.insert(_aff)
-                    .values(
-                        id=uuid.uuid4(),
-                        evaluator_id=user_id,
-                        kind=data.kind,
-                        organisation_id=data.organisation_id,
-                        name=data.name.strip(),
-                        municipality_key=data.municipality_key,
-                        declared_at=ctx.now,
-                    )
-                    .returning(_aff)
-                )
-            ).one()
-        except sa.exc.IntegrityError:
-            raise InvalidInput(
-                "Organisation unbekannt (unknown organisation).",
-                problems=(
-                    FieldProblem("organisation_id", "unknown", "Keine registrierte Organisation."),
-                ),
-            ) from None
+        row = await insert_affiliation(ctx, user_id, data)
         added = (await refresh_conflicts(ctx.session, evaluator_ids=[user_id], now=ctx.now)).added
         await ctx.audit(
             action=AuditAction.EVALUATOR_AFFILIATION_DECLARED,
@@ -229,7 +235,7 @@ async def add_affiliation(
                 "conflicts_added": added,
             },
         )
-    return _affiliation_public(row)
+    return affiliation_public(row)
 
 
 async def list_affiliations(ctx: UserContext, user_id: uuid.UUID) -> list[AffiliationPublic]:
@@ -240,7 +246,7 @@ async def list_affiliations(ctx: UserContext, user_id: uuid.UUID) -> list[Affili
         .where(_aff.c.evaluator_id == user_id)
         .order_by(_aff.c.declared_at, _aff.c.id)
     )
-    return [_affiliation_public(row) for row in rows]
+    return [affiliation_public(row) for row in rows]
 
 
 async def remove_affiliation(

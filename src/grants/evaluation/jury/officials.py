@@ -14,7 +14,6 @@ are returned so that the caller can record them beside its decision.
 """
 
 import uuid
-from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -30,7 +29,7 @@ from grants.core.conflicts import (
     detect_conflicts,
     exclusions,
 )
-from grants.core.errors import Conflict, FieldProblem, InvalidInput, NotFound
+from grants.core.errors import Conflict, NotFound
 from grants.core.roles import MANAGER_ROLES, StaffRole
 from grants.evaluation.assignment.conflicts import (
     DEFAULT_POLICY,
@@ -38,7 +37,11 @@ from grants.evaluation.assignment.conflicts import (
     load_parties,
     refresh_conflicts,
 )
-from grants.evaluation.assignment.pool import record_declaration
+from grants.evaluation.assignment.pool import (
+    affiliation_public,
+    insert_affiliation,
+    record_declaration,
+)
 from grants.evaluation.assignment.schemas import AffiliationCreate, AffiliationPublic
 from grants.evaluation.jury.schemas import (
     FindingPublic,
@@ -73,47 +76,13 @@ async def _ensure_official(session: AsyncSession, user_id: uuid.UUID) -> None:
         raise official_not_found(user_id)
 
 
-def _affiliation_public(row: Any) -> AffiliationPublic:
-    return AffiliationPublic(
-        id=row.id,
-        evaluator_id=row.evaluator_id,
-        kind=row.kind,
-        organisation_id=row.organisation_id,
-        name=row.name,
-        municipality_key=row.municipality_key,
-        declared_at=row.declared_at,
-    )
-
-
 async def declare_affiliation(
     ctx: UserContext, user_id: uuid.UUID, data: AffiliationCreate
 ) -> AffiliationPublic:
     _ensure_self_or_admin(ctx.principal, user_id)
     async with ctx.session.begin():
         await _ensure_official(ctx.session, user_id)
-        try:
-            row = (
-                await ctx.session.execute(
-                    sa.insert(_aff)
-                    .values(
-                        id=uuid.uuid4(),
-                        evaluator_id=user_id,
-                        kind=data.kind,
-                        organisation_id=data.organisation_id,
-                        name=data.name.strip(),
-                        municipality_key=data.municipality_key,
-                        declared_at=ctx.now,
-                    )
-                    .returning(_aff)
-                )
-            ).one()
-        except sa.exc.IntegrityError:
-            raise InvalidInput(
-                "Organisation unbekannt (unknown organisation).",
-                problems=(
-                    FieldProblem("organisation_id", "unknown", "Keine registrierte Organisation."),
-                ),
-            ) from None
+        row = await insert_affiliation(ctx, user_id, data)
         # An official may also be an evaluator: keep the materialised conflicts true.
         await refresh_conflicts(ctx.session, evaluator_ids=[user_id], now=ctx.now)
         await ctx.audit(
@@ -130,7 +99,7 @@ async def declare_affiliation(
                 "municipality_key": data.municipality_key,
             },
         )
-    return _affiliation_public(row)
+    return affiliation_public(row)
 
 
 async def list_affiliations(ctx: UserContext, user_id: uuid.UUID) -> list[AffiliationPublic]:
@@ -141,7 +110,7 @@ async def list_affiliations(ctx: UserContext, user_id: uuid.UUID) -> list[Affili
         .where(_aff.c.evaluator_id == user_id)
         .order_by(_aff.c.declared_at, _aff.c.id)
     )
-    return [_affiliation_public(row) for row in rows]
+    return [affiliation_public(row) for row in rows]
 
 
 async def remove_affiliation(
