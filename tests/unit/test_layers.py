@@ -17,8 +17,9 @@ FEATURES = {p.parent.name for p in (SRC / "grants").glob("*/__init__.py")} - SHA
 # Composition roots wire the features together and may reach any of their modules. demo.py
 # is one too: it seeds demonstration data the way the features' own tests would.
 ROOTS = {"grants.app", "grants.cli", "grants.demo", "grants.demo_scenario", "grants.db.tables"}
-# Pure third-party libraries core may use: zxcvbn rates a password from the password alone.
-CORE_THIRD_PARTY = {"zxcvbn"}
+# Pure third-party libraries core may use: zxcvbn rates a password from the password alone;
+# holidays knows Saxony's public holidays, schwifty checks an IBAN, both from shipped data.
+CORE_THIRD_PARTY = {"zxcvbn", "holidays", "schwifty"}
 NEVER_PUBLIC = {"tables", "routes"}
 HTTP_EDGE_FILES = {"routes.py", "list_routes.py", "dependencies.py", "middleware.py"}
 # Modules every service may use, so they must not depend on the web framework either.
