@@ -37,6 +37,8 @@ from grants.applications.attachments.dependencies import SCANNER_STATE_KEY, STOR
 from grants.applications.attachments.scanner import Scanner, scanner_from_settings
 from grants.applications.attachments.storage import Storage, storage_from_settings
 from grants.applications.early_start import routes as early_start_routes
+from grants.awards.budgets import routes as budget_routes
+from grants.awards.decisions import routes as decision_routes
 from grants.core.errors import DomainError
 from grants.db.engine import build_engine, build_read_session_factory, build_session_factory
 from grants.evaluation.assignment import routes as assignment_routes
@@ -152,6 +154,8 @@ def create_app(
             *ranking_routes.CONTROLLERS,
             *jury_routes.CONTROLLERS,
             *early_start_routes.CONTROLLERS,
+            *budget_routes.CONTROLLERS,
+            *decision_routes.CONTROLLERS,
             api_docs.assets_router(),
         ],
         dependencies={**DEPENDENCIES, **ACCOUNT_DEPENDENCIES, **ATTACHMENT_DEPENDENCIES},

@@ -6,6 +6,7 @@ Other features may import the modules in ``__all__`` (submodules, not imported h
 __all__ = [
     "access",
     "attachments",
+    "checking",
     "content",
     "early_start",
     "history",

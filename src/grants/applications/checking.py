@@ -7,7 +7,7 @@ applicant, and the formal check (a person) decides on it. Rules the engine canno
 (needs_review) are listed for information and ask nothing of the applicant."""
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 import msgspec
@@ -93,9 +93,12 @@ async def judge(
     registry: GuidelineRegistry,
     received_at: datetime,
     organisation: OrganisationPublic | None = None,
+    grant_on: date | None = None,
 ) -> Verdict | None:
     """The guideline's verdict on ``draft`` as if received at ``received_at``; None while
-    the draft lacks what the engine needs. Runs in the caller's transaction."""
+    the draft lacks what the engine needs. ``grant_on``: the day of the decision, for a
+    decision's draft (de-minimis aid counts as granted then). Runs in the caller's
+    transaction."""
     if missing_for_check(draft):
         return None
     guideline = guideline_of(registry, row.guideline_id)
@@ -123,6 +126,7 @@ async def judge(
         if entry is None or category is None
         else entry.area_category_assumed,
         municipality_known=entry is not None,
+        grant_on=grant_on,
     )
     return check(proposal, guideline, context)
 

@@ -89,6 +89,18 @@ class AuditAction(StrEnum):
     # consent to an early start (vorzeitiger Maßnahmebeginn), an act of the authority
     EARLY_START_CONSENT_RECORDED = "early_start_consent_recorded"
     EARLY_START_CONSENT_REVOKED = "early_start_consent_revoked"
+    # awards: budgets, decisions (Bescheide), payments
+    BUDGET_SET = "budget_set"
+    PROGRAMME_SETTINGS_CHANGED = "programme_settings_changed"
+    DECISION_DRAFTED = "decision_drafted"
+    DECISION_DRAFT_UPDATED = "decision_draft_updated"
+    DECISION_DRAFT_DISCARDED = "decision_draft_discarded"
+    DECISION_SECOND_APPROVED = "decision_second_approved"
+    DECISION_RELEASED = "decision_released"
+    PAYMENT_REQUESTED = "payment_requested"
+    PAYMENT_CERTIFIED = "payment_certified"
+    PAYMENT_ORDERED = "payment_ordered"
+    PAYMENT_REFUSED = "payment_refused"
     # reference data
     MUNICIPALITIES_IMPORTED = "municipalities_imported"
 

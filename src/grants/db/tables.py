@@ -5,6 +5,7 @@ from grants.accounts import tables as accounts_tables
 from grants.applications import tables as applications_tables
 from grants.applications.attachments import tables as attachments_tables
 from grants.applications.early_start import tables as early_start_tables
+from grants.awards import tables as awards_tables
 from grants.db import audit
 from grants.db.base import metadata
 from grants.evaluation import tables as evaluation_tables
@@ -18,6 +19,7 @@ __all__ = [
     "applications_tables",
     "attachments_tables",
     "audit",
+    "awards_tables",
     "early_start_tables",
     "evaluation_tables",
     "guidelines_tables",

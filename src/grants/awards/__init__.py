@@ -1,0 +1,5 @@
+"""Awards: from the jury's recommendation to the closed file — budgets per fiscal year, the
+ledger of every money movement, decisions (Bescheide) released by a named official, payments,
+proofs of use and reclaims."""
+
+__all__ = ["base_rates", "budgets", "decisions", "ledger"]

@@ -1,0 +1,3 @@
+"""Budgets per fiscal year: programme, call and funding line."""
+
+__all__ = ["schemas", "service"]

@@ -1,0 +1,102 @@
+"""Builders for awards tests: applications taken through the jury and the formal application
+into the application check, and budgets set level by level, all through the API."""
+
+from typing import Any
+
+import httpx
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from tests.api.evaluation.scoring_helpers import ranked_call
+from tests.fakes import FakeClock
+
+PROGRAMME = "frl-lifd"
+
+
+async def _ok(response: httpx.Response, status: int = 200) -> dict[str, Any]:
+    assert response.status_code == status, response.text
+    body: dict[str, Any] = response.json()
+    return body
+
+
+async def step(
+    client: httpx.AsyncClient, headers: dict[str, str], application_id: str, event: str, **body: Any
+) -> dict[str, Any]:
+    return await _ok(
+        await client.post(
+            f"/api/applications/{application_id}/transitions",
+            json={"event": event, **body},
+            headers=headers,
+        )
+    )
+
+
+async def decided_call(
+    client: httpx.AsyncClient, db_session: AsyncSession, clock: FakeClock
+) -> dict[str, Any]:
+    """``ranked_call`` after the jury: A (600,000) and C (300,000) recommended, invited, their
+    formal applications submitted and under check; B (500,000) on the reserve list, not
+    invited (state jury_decided). All on the demo call's mobile line, projects running
+    2027-09-01 to 2029-08-31."""
+    call = await ranked_call(client, db_session, clock)
+    apps, manager, anna = call["apps"], call["manager"], call["applicant"]
+    for key, vote in (("A", "recommended"), ("B", "reserve"), ("C", "recommended")):
+        await _ok(
+            await client.put(
+                f"/api/evaluation/decisions/{apps[key]['id']}",
+                json={"recommendation": vote, "reason": "Jury-Sitzung vom 10.05."},
+                headers=manager,
+            )
+        )
+    for key in ("A", "C"):
+        application_id = apps[key]["id"]
+        await step(client, manager, application_id, "invite")
+        await step(client, anna, application_id, "start_application")
+        await step(client, anna, application_id, "submit_application")
+        await step(client, manager, application_id, "start_application_check")
+    return call
+
+
+async def set_budget(
+    client: httpx.AsyncClient,
+    headers: dict[str, str],
+    year: int,
+    cash: str,
+    *,
+    authorisation: str = "0.00",
+    call: str = "",
+    line: str = "",
+    reason: str = "Haushaltsplan 2027/2028",
+) -> httpx.Response:
+    return await client.put(
+        f"/api/programmes/{PROGRAMME}/budgets",
+        json={
+            "call_code": call,
+            "funding_line": line,
+            "fiscal_year": year,
+            "cash_appropriation": cash,
+            "commitment_authorisation": authorisation,
+            "reason": reason,
+        },
+        headers=headers,
+    )
+
+
+async def budgets(
+    client: httpx.AsyncClient, headers: dict[str, str], per_year: dict[int, str]
+) -> None:
+    """The same amount per year at every level: programme, the demo call, its mobile line."""
+    for year, amount in per_year.items():
+        for scope in ({}, {"call": "demo"}, {"call": "demo", "line": "mobile"}):
+            await _ok(await set_budget(client, headers, year, amount, **scope))
+
+
+INSTALMENTS_A = [
+    {"fiscal_year": 2027, "amount": "100000.00"},
+    {"fiscal_year": 2028, "amount": "300000.00"},
+    {"fiscal_year": 2029, "amount": "200000.00"},
+]
+
+
+def approval(**overrides: Any) -> dict[str, Any]:
+    """A draft approving A as applied for (600,000 over three fiscal years)."""
+    return {"kind": "approval", "instalments": INSTALMENTS_A, **overrides}
