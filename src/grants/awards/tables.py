@@ -113,6 +113,38 @@ class Decision(SQLModel, table=True):
     content_hash: str | None = Field(default=None, max_length=64)
 
 
+class DecisionNotice(SQLModel, table=True):
+    """What happened to a released decision after its release, as recorded: its dispatch (by
+    post or on the portal), the portal retrieval, a proven later receipt, an objection and
+    what became of it. Append-only (trigger, migration 0020): a correction is a new notice.
+    Notification, periods and finality are computed from these (``core.standing``)."""
+
+    __tablename__ = "decision_notices"
+    __table_args__ = (
+        sa.UniqueConstraint("decision_id", "number"),
+        sa.CheckConstraint(
+            "kind IN ('dispatched', 'retrieved', 'proven_receipt', 'remedy_notice_defective', "
+            "'remedy_waived', 'objection', 'objection_withdrawn', 'objection_granted', "
+            "'objection_decision', 'action_filed')",
+            name="kind",
+        ),
+        sa.CheckConstraint(
+            "(kind = 'dispatched') = (channel IS NOT NULL)", name="channel_with_dispatch"
+        ),
+        sa.CheckConstraint("channel IS NULL OR channel IN ('post', 'portal')", name="channel"),
+    )
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    decision_id: uuid.UUID = Field(foreign_key="decisions.id", index=True)
+    number: int
+    kind: str = Field(max_length=32)
+    channel: str | None = Field(default=None, max_length=16)
+    on_date: date
+    note: str = Field(default="", max_length=2000)
+    recorded_by: uuid.UUID | None = Field(default=None, foreign_key="users.id")
+    recorded_at: datetime = timestamp_field()
+
+
 class LedgerEntry(SQLModel, table=True):
     """One money movement; never updated or deleted (trigger). Amounts are positive, the
     kind gives the direction; balances are sums over these rows, never stored counters."""
@@ -198,5 +230,6 @@ class PaymentRequest(SQLModel, table=True):
 budgets_table: sa.Table = Budget.__table__  # type: ignore[attr-defined]
 programme_settings_table: sa.Table = ProgrammeSettings.__table__  # type: ignore[attr-defined]
 decisions_table: sa.Table = Decision.__table__  # type: ignore[attr-defined]
+notices_table: sa.Table = DecisionNotice.__table__  # type: ignore[attr-defined]
 ledger_table: sa.Table = LedgerEntry.__table__  # type: ignore[attr-defined]
 payments_table: sa.Table = PaymentRequest.__table__  # type: ignore[attr-defined]

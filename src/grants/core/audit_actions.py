@@ -97,6 +97,8 @@ class AuditAction(StrEnum):
     DECISION_DRAFT_DISCARDED = "decision_draft_discarded"
     DECISION_SECOND_APPROVED = "decision_second_approved"
     DECISION_RELEASED = "decision_released"
+    DECISION_NOTICE_RECORDED = "decision_notice_recorded"
+    DECISION_RETRIEVED = "decision_retrieved"
     PAYMENT_REQUESTED = "payment_requested"
     PAYMENT_CERTIFIED = "payment_certified"
     PAYMENT_ORDERED = "payment_ordered"

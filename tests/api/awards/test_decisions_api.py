@@ -356,3 +356,80 @@ async def test_budgets_nest_and_never_fall_below_commitments(
     unknown = await set_budget(client, manager, 2027, "1.00", call="demo", line="space")
     assert unknown.status_code == 422 and unknown.json()["errors"][0]["field"] == "funding_line"
     assert (await client.get("/api/programmes/nope/budgets", headers=manager)).status_code == 404
+
+
+async def test_dispatch_objection_and_portal_retrieval_give_the_standing(
+    client: httpx.AsyncClient, call: dict[str, Any], clock: FakeClock
+) -> None:
+    from datetime import date, timedelta
+
+    from grants.core.deadlines import berlin_date
+    from grants.core.legal_dates import notification_date, objection_period_end
+
+    apps, manager, anna = call["apps"], call["manager"], call["applicant"]
+    await budgets(client, manager, YEARS)
+    released = (
+        await _release(client, manager, await _draft(client, manager, apps["A"]["id"], approval()))
+    ).json()
+    assert released["standing"]["status"] == "not_dispatched"
+    assert released["standing"]["effective"] is False
+    reports = released["standing"]["reports_due"]
+    assert [(r["kind"], r["fiscal_year"]) for r in reports] == [
+        ("interim", 2027),
+        ("interim", 2028),
+        ("final", None),
+    ]
+    assert reports[0]["due_on"] == "2028-05-02"  # 30 Apr 2028 is a Sunday, 1 May a holiday
+    url = f"/api/decisions/{released['id']}/notices"
+    today = berlin_date(clock.current)
+
+    early = await client.post(
+        url, json={"kind": "objection", "on_date": str(today)}, headers=manager
+    )
+    assert early.status_code == 409  # nothing dispatched yet
+    future = await client.post(
+        url,
+        json={"kind": "dispatched", "channel": "post", "on_date": str(today + timedelta(days=1))},
+        headers=manager,
+    )
+    assert future.status_code == 422 and future.json()["errors"][0]["rule"] == "in_future"
+    no_channel = await client.post(
+        url, json={"kind": "dispatched", "on_date": str(today)}, headers=manager
+    )
+    assert no_channel.status_code == 422
+    assert (
+        await client.post(
+            url, json={"kind": "dispatched", "channel": "post", "on_date": str(today)}, headers=anna
+        )
+    ).status_code == 403
+
+    posted = await client.post(
+        url, json={"kind": "dispatched", "channel": "post", "on_date": str(today)}, headers=manager
+    )
+    assert posted.status_code == 201, posted.text
+    standing = posted.json()["standing"]
+    expected = notification_date("post", today, today=today).notified_on  # type: ignore[arg-type]
+    assert expected is not None
+    assert standing["notified_on"] == expected.isoformat()
+    assert standing["objection_period_end"] == objection_period_end(expected).isoformat()
+    assert standing["status"] == "notified"
+    assert standing["notification_reason"]["de"]
+
+    # The portal: made available today; the applicant's first opening is the retrieval.
+    offered = await client.post(
+        url,
+        json={"kind": "dispatched", "channel": "portal", "on_date": str(today)},
+        headers=manager,
+    )
+    assert offered.json()["standing"]["status"] == "awaiting_retrieval"
+    opened = await client.get(f"/api/decisions/{released['id']}", headers=anna)
+    assert opened.status_code == 200, opened.text
+    kinds = [n["kind"] for n in opened.json()["standing"]["notices"]]
+    assert kinds == ["dispatched", "dispatched", "retrieved"]
+    assert opened.json()["standing"]["notified_on"] > str(today)
+    again = await client.get(f"/api/decisions/{released['id']}", headers=anna)
+    assert [n["kind"] for n in again.json()["standing"]["notices"]] == kinds  # once only
+    # A manager opening it is no retrieval.
+    seen = await client.get(f"/api/decisions/{released['id']}", headers=manager)
+    assert len(seen.json()["standing"]["notices"]) == 3
+    assert date.fromisoformat(seen.json()["standing"]["objection_period_end"]) > today

@@ -12,6 +12,7 @@ from grants.awards.decisions.schemas import (
     AwardLedger,
     DecisionDraftIn,
     DecisionPublic,
+    NoticeIn,
     ProgrammeSettingsIn,
     ProgrammeSettingsPublic,
 )
@@ -134,6 +135,27 @@ class DecisionController(Controller):
         return with_etag(await service.release(context, decision_id, if_match=if_match))
 
 
+class DecisionNoticeController(Controller):
+    path = "/api/decisions/{decision_id:uuid}/notices"
+    tags = ["awards"]
+    security = BEARER
+
+    @post(
+        operation_id="recordDecisionNotice",
+        summary="Record the dispatch of a released decision, a proven later receipt, an "
+        "objection and its outcome; returns the decision with its standing (managers)",
+        guards=[MANAGERS],
+        status_code=HTTP_201_CREATED,
+    )
+    async def record(
+        self,
+        decision_id: FromPath[uuid.UUID],
+        data: JSONBody[NoticeIn],
+        context: NamedDependency[UserContext],
+    ) -> DecisionPublic:
+        return await service.record_notice(context, decision_id, data)
+
+
 class ProgrammeSettingsController(Controller):
     path = "/api/programmes/{guideline_id:str}/settings"
     tags = ["awards"]
@@ -162,5 +184,6 @@ class ProgrammeSettingsController(Controller):
 CONTROLLERS: list[type[Controller]] = [
     ApplicationDecisionController,
     DecisionController,
+    DecisionNoticeController,
     ProgrammeSettingsController,
 ]

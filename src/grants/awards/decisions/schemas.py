@@ -77,6 +77,7 @@ class DecisionPublic(BaseModel):
     content_hash: str | None
     second_approval_required: bool
     content: dict[str, Any]
+    standing: "StandingPublic | None" = None  # released decisions only
 
 
 class ProgrammeSettingsIn(StrictInput):
@@ -108,3 +109,58 @@ class AwardLedger(BaseModel):
     application_id: uuid.UUID
     entries: list[LedgerEntryPublic]
     by_year: list[dict[str, Any]]
+
+
+class NoticeIn(StrictInput):
+    """A notice staff record on a released decision. The portal retrieval is not among them:
+    the portal records it when the addressee opens the decision."""
+
+    kind: Literal[
+        "dispatched",
+        "proven_receipt",
+        "remedy_notice_defective",
+        "remedy_waived",
+        "objection",
+        "objection_withdrawn",
+        "objection_granted",
+        "objection_decision",
+        "action_filed",
+    ]
+    channel: Literal["post", "portal"] | None = Field(
+        default=None, description="For 'dispatched': posted, or made available on the portal"
+    )
+    on_date: ProjectDate = Field(description="The day it happened (posted, received, …)")
+    note: Reasoning = ""
+
+
+class NoticePublic(BaseModel):
+    number: int
+    kind: str
+    channel: str | None
+    on_date: date
+    note: str
+    recorded_by: uuid.UUID | None
+    recorded_at: datetime
+
+
+class ReportDue(BaseModel):
+    kind: str  # interim | final
+    fiscal_year: int | None
+    due_on: date
+
+
+class StandingPublic(BaseModel):
+    status: str
+    notified_on: date | None
+    effective: bool  # notified (§ 43 Abs. 1 VwVfG): money may flow
+    remedy_notice_correct: bool
+    objection_period_end: date | None
+    objection_on: date | None
+    late_objection_on: date | None
+    final_on: date | None
+    notification_reason: dict[str, str] | None
+    reports_due: list[ReportDue]
+    notices: list[NoticePublic]
+
+
+DecisionPublic.model_rebuild()  # its ``standing`` is defined below it

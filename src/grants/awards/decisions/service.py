@@ -22,17 +22,20 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from grants.applications.access import load_application
+from grants.applications.access import load_application, role_of
 from grants.applications.transitions import apply_transition
 from grants.awards import ledger
+from grants.awards.decisions import notices
 from grants.awards.decisions.compose import compose
 from grants.awards.decisions.schemas import (
     AwardLedger,
     DecisionDraftIn,
     DecisionPublic,
     LedgerEntryPublic,
+    NoticeIn,
     ProgrammeSettingsIn,
     ProgrammeSettingsPublic,
+    StandingPublic,
 )
 from grants.awards.tables import decisions_table, programme_settings_table
 from grants.context import UserContext
@@ -71,7 +74,9 @@ async def second_approval_required(ctx: UserContext, guideline_id: str) -> bool:
     return bool(found)
 
 
-def _public(row: Any, *, second_required: bool) -> DecisionPublic:
+def _public(
+    row: Any, *, second_required: bool, standing: StandingPublic | None = None
+) -> DecisionPublic:
     return DecisionPublic(
         id=row.id,
         application_id=row.application_id,
@@ -92,6 +97,7 @@ def _public(row: Any, *, second_required: bool) -> DecisionPublic:
         content_hash=row.content_hash,
         second_approval_required=second_required,
         content=row.content,
+        standing=standing,
     )
 
 
@@ -421,7 +427,22 @@ async def release(
                 "content_hash": updated.content_hash,
             },
         )
-    return _public(updated, second_required=required)
+    standing = notices.standing_public(updated, [], decision_date)
+    return _public(updated, second_required=required, standing=standing)
+
+
+async def _with_standing(
+    ctx: UserContext, decision: Any, role: Role | None, *, second_required: bool
+) -> DecisionPublic:
+    """A released decision with its standing; opened by the addressee's organisation, the
+    first opening after a portal dispatch is recorded as its retrieval."""
+    if decision.status != DecisionStatus.RELEASED.value:
+        return _public(decision, second_required=second_required)
+    rows = await notices.notice_rows(ctx.session, decision.id)
+    if role is Role.APPLICANT:
+        rows = await notices.record_retrieval(ctx, decision, rows)
+    standing = notices.standing_public(decision, rows, berlin_date(ctx.now))
+    return _public(decision, second_required=second_required, standing=standing)
 
 
 async def list_decisions(ctx: UserContext, application_id: uuid.UUID) -> list[DecisionPublic]:
@@ -432,14 +453,30 @@ async def list_decisions(ctx: UserContext, application_id: uuid.UUID) -> list[De
             query = query.where(_d.c.status == DecisionStatus.RELEASED.value)
         rows = list(await ctx.session.execute(query.order_by(_d.c.number)))
         required = await second_approval_required(ctx, app.guideline_id)
-    return [_public(r, second_required=required) for r in rows]
+        return [await _with_standing(ctx, r, role, second_required=required) for r in rows]
 
 
 async def get_decision(ctx: UserContext, decision_id: uuid.UUID) -> DecisionPublic:
     async with ctx.session.begin():
         decision, app = await _load(ctx, decision_id, manager=False)
+        role = role_of(ctx.principal, app.organisation_id, State(app.status))
         required = await second_approval_required(ctx, app.guideline_id)
-    return _public(decision, second_required=required)
+        return await _with_standing(ctx, decision, role, second_required=required)
+
+
+async def record_notice(ctx: UserContext, decision_id: uuid.UUID, data: NoticeIn) -> DecisionPublic:
+    """Staff record a notice on a released decision (dispatch, proven receipt, objection…)."""
+    async with ctx.session.begin():
+        decision, app = await _load(ctx, decision_id, manager=True, for_update=True)
+        if decision.status != DecisionStatus.RELEASED.value:
+            raise Conflict(
+                "Nur ein erlassener Bescheid wird versandt oder angefochten (only a released "
+                "decision is dispatched or objected to).",
+                extra={"status": decision.status},
+            )
+        standing = await notices.record_notice(ctx, decision, data)
+        required = await second_approval_required(ctx, app.guideline_id)
+    return _public(decision, second_required=required, standing=standing)
 
 
 async def award_ledger(ctx: UserContext, application_id: uuid.UUID) -> AwardLedger:
