@@ -1,12 +1,17 @@
 """Builders for awards tests: applications taken through the jury and the formal application
 into the application check, and budgets set level by level, all through the API."""
 
+from datetime import timedelta
 from typing import Any
 
 import httpx
+import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from grants.core.deadlines import berlin_date
+from grants.core.roles import StaffRole
 from tests.api.evaluation.scoring_helpers import ranked_call
+from tests.factories import staff_headers
 from tests.fakes import FakeClock
 
 PROGRAMME = "frl-lifd"
@@ -100,3 +105,57 @@ INSTALMENTS_A = [
 def approval(**overrides: Any) -> dict[str, Any]:
     """A draft approving A as applied for (600,000 over three fiscal years)."""
     return {"kind": "approval", "instalments": INSTALMENTS_A, **overrides}
+
+
+async def notified_award(
+    client: httpx.AsyncClient, db_session: AsyncSession, clock: FakeClock
+) -> dict[str, Any]:
+    """A released approval of A (600,000; approval period from today), notified: in force."""
+    call = await decided_call(client, db_session, clock)
+    manager = call["manager"]
+    today = berlin_date(clock.current)
+    years = list(range(today.year, 2030))
+    await budgets(client, manager, dict.fromkeys(years, "1000000.00"))
+    first = [{"fiscal_year": today.year, "amount": "150000.00"}]
+    rest = [{"fiscal_year": y, "amount": "150000.00"} for y in range(today.year + 1, 2030)]
+    total = 150000 * (1 + len(rest))
+    assert total == 600000, "the approval period spans four fiscal years from today"
+    a = call["apps"]["A"]["id"]
+    draft = await client.post(
+        f"/api/applications/{a}/decisions",
+        json={
+            "kind": "approval",
+            "approval_start": str(today),
+            "instalments": first + rest,
+        },
+        headers=manager,
+    )
+    assert draft.status_code == 201, draft.text
+    released = await client.post(
+        f"/api/decisions/{draft.json()['id']}/release",
+        headers={**manager, "If-Match": draft.headers["etag"]},
+    )
+    assert released.status_code == 200, released.text
+    # As if the letter had been posted a week before the decision date: written past the
+    # service, which refuses a dispatch before the decision date (the tokens tie the test's
+    # clock to the real one, so the clock cannot move a week on instead).
+    async with db_session.begin():
+        await db_session.execute(
+            sa.text(
+                "INSERT INTO decision_notices (id, decision_id, number, kind, channel, on_date, "
+                "note, recorded_at) VALUES (gen_random_uuid(), :d, 1, 'dispatched', 'post', "
+                ":on, '', now())"
+            ),
+            {"d": released.json()["id"], "on": today - timedelta(days=7)},
+        )
+    standing = (
+        await client.get(f"/api/decisions/{released.json()['id']}", headers=manager)
+    ).json()["standing"]
+    assert standing["effective"] is True, standing
+    return {
+        **call,
+        "a": a,
+        "today": today,
+        "certifier": await staff_headers(client, db_session, StaffRole.PROGRAMME_MANAGER),
+        "orderer": await staff_headers(client, db_session, StaffRole.PROGRAMME_MANAGER),
+    }

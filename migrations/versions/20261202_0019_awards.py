@@ -157,6 +157,8 @@ def upgrade() -> None:
         sa.Column("purpose", sa.String(length=2000), nullable=False),
         sa.Column("needed_by", sa.Date(), nullable=False),
         sa.Column("costs_due", sa.Numeric(precision=14, scale=2), nullable=False),
+        sa.Column("own_funds_used", sa.Numeric(precision=14, scale=2), nullable=False),
+        sa.Column("third_party_funds_used", sa.Numeric(precision=14, scale=2), nullable=False),
         sa.Column("version", sa.Integer(), nullable=False),
         sa.Column("requested_by", sa.Uuid(), nullable=False),
         sa.Column("requested_at", sa.DateTime(timezone=True), nullable=False),

@@ -129,6 +129,37 @@ def entry_values(
     }
 
 
+async def record_movement(
+    ctx: Context,
+    kind: Movement,
+    *,
+    key: LineKey,
+    application_id: uuid.UUID,
+    fiscal_year: int,
+    amount: Decimal,
+    reason: str,
+    decision_id: uuid.UUID | None = None,
+    payment_id: uuid.UUID | None = None,
+) -> None:
+    """One movement that binds nothing new (a payment within its commitment, a refund, …):
+    the caller has checked it under its own lock."""
+    await ctx.session.execute(
+        sa.insert(_l).values(
+            entry_values(
+                ctx,
+                kind,
+                key=key,
+                application_id=application_id,
+                fiscal_year=fiscal_year,
+                amount=amount,
+                reason=reason,
+                decision_id=decision_id,
+                payment_id=payment_id,
+            )
+        )
+    )
+
+
 async def commit_funds(
     ctx: Context,
     *,

@@ -215,6 +215,8 @@ class PaymentRequest(SQLModel, table=True):
     purpose: str = Field(max_length=2000)
     needed_by: date
     costs_due: Decimal = Field(sa_type=MONEY)  # costs incurred or due by ``needed_by``
+    own_funds_used: Decimal = Field(sa_type=MONEY)  # spent on the project so far
+    third_party_funds_used: Decimal = Field(sa_type=MONEY)
     version: int = Field(default=1)
     requested_by: uuid.UUID = Field(foreign_key="users.id")
     requested_at: datetime = timestamp_field()

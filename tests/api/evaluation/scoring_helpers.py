@@ -217,5 +217,6 @@ async def ranked_call(
         "apps": apps,
         "manager": manager,
         "applicant": anna["headers"],
+        "applicant_account": anna,
         "evaluators": evaluators,
     }

@@ -54,6 +54,7 @@ from grants.core.errors import Conflict, Forbidden, NotFound
 from grants.core.lifecycle import STATE_LABELS, State
 from grants.core.money import ZERO
 from grants.core.roles import MANAGER_ROLES, Role
+from grants.core.standing import Standing
 from grants.core.versions import ensure_version, parse_if_match
 from grants.evaluation.jury.officials import ensure_official_not_excluded
 
@@ -477,6 +478,29 @@ async def record_notice(ctx: UserContext, decision_id: uuid.UUID, data: NoticeIn
         standing = await notices.record_notice(ctx, decision, data)
         required = await second_approval_required(ctx, app.guideline_id)
     return _public(decision, second_required=required, standing=standing)
+
+
+async def granting_decision(
+    ctx: UserContext, application_id: uuid.UUID
+) -> tuple[Any, Standing] | None:
+    """The application's latest released approval (or partial approval) and where it stands
+    today; None when there is none. In the caller's transaction, after its access check."""
+    row = (
+        await ctx.session.execute(
+            sa.select(_d)
+            .where(
+                _d.c.application_id == application_id,
+                _d.c.status == DecisionStatus.RELEASED.value,
+                _d.c.kind.in_([k.value for k in GRANTING]),
+            )
+            .order_by(_d.c.number.desc())
+            .limit(1)
+        )
+    ).first()
+    if row is None:
+        return None
+    rows = await notices.notice_rows(ctx.session, row.id)
+    return row, notices.standing_of(rows, berlin_date(ctx.now))
 
 
 async def award_ledger(ctx: UserContext, application_id: uuid.UUID) -> AwardLedger:

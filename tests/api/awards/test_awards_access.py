@@ -1,0 +1,157 @@
+"""Every awards URL (taken from the app's routes, so a new one joins by itself), called by
+people who may not see or change its object: an applicant of another organisation, an
+evaluator, and — for staff steps — the recipient itself. None gets a 2xx, none learns
+more than "not found" about another organisation's award, and nothing is written."""
+
+from typing import Any
+
+import httpx
+import pytest
+import sqlalchemy as sa
+from litestar import Litestar
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from grants.core.roles import StaffRole
+from tests.applications_factories import applicant
+from tests.awards_factories import PROGRAMME, notified_award
+from tests.factories import staff_headers
+from tests.fakes import FakeClock
+
+# What each path parameter is filled with, from the award fixture.
+_FILL = {"application_id": "a", "decision_id": "decision", "payment_id": "payment"}
+# Staff steps the recipient's own organisation may not take either.
+_RECIPIENT_MAY = {
+    ("GET", "/api/applications/{application_id}/decisions"),
+    ("GET", "/api/applications/{application_id}/ledger"),
+    ("GET", "/api/applications/{application_id}/payment-requests"),
+    ("POST", "/api/applications/{application_id}/payment-requests"),
+    ("GET", "/api/decisions/{decision_id}"),
+    ("GET", "/api/payment-requests/{payment_id}"),
+}
+
+
+def _bodies(award: dict[str, Any]) -> dict[tuple[str, str], dict[str, Any]]:
+    """A valid body for each operation that takes one: what is judged is who may, not what."""
+    today = str(award["today"])
+    rejection = {
+        "kind": "rejection",
+        "reasons": [{"kind": "other", "text": "x"}],
+        "discretion": "x",
+    }
+    return {
+        ("PUT", "/api/programmes/{guideline_id}/budgets"): {
+            "fiscal_year": 2030,
+            "cash_appropriation": "1.00",
+            "commitment_authorisation": "0.00",
+            "reason": "x",
+        },
+        ("PUT", "/api/programmes/{guideline_id}/settings"): {
+            "second_approval_required": True,
+            "reason": "x",
+        },
+        ("POST", "/api/applications/{application_id}/decisions"): rejection,
+        ("PUT", "/api/decisions/{decision_id}"): rejection,
+        ("POST", "/api/decisions/{decision_id}/notices"): {"kind": "objection", "on_date": today},
+        ("POST", "/api/payment-requests/{payment_id}/refusal"): {"reason": "x"},
+        ("POST", "/api/applications/{application_id}/payment-requests"): {
+            "fiscal_year": award["today"].year,
+            "amount": "1.00",
+            "purpose": "x",
+            "needed_by": today,
+            "costs_due": "10.00",
+        },
+    }
+
+
+def awards_routes(app: Litestar) -> list[tuple[str, str]]:
+    """(method, path template) of every operation tagged "awards" in the OpenAPI document."""
+    return sorted(
+        (method.upper(), path)
+        for path, item in app.openapi_schema.to_schema()["paths"].items()
+        for method, operation in item.items()
+        if "awards" in operation.get("tags", [])
+    )
+
+
+@pytest.fixture
+async def award(
+    client: httpx.AsyncClient, db_session: AsyncSession, clock: FakeClock
+) -> dict[str, Any]:
+    found = await notified_award(client, db_session, clock)
+    decision = (
+        await client.get(f"/api/applications/{found['a']}/decisions", headers=found["manager"])
+    ).json()[0]
+    payment = await client.post(
+        f"/api/applications/{found['a']}/payment-requests",
+        json={
+            "fiscal_year": found["today"].year,
+            "amount": "1000.00",
+            "purpose": "Werkzeug",
+            "needed_by": str(found["today"]),
+            "costs_due": "10000.00",
+        },
+        headers=found["applicant"],
+    )
+    assert payment.status_code == 201, payment.text
+    return {**found, "decision": decision["id"], "payment": payment.json()["id"]}
+
+
+def _url(path: str, award: dict[str, Any]) -> str:
+    url = path.replace("{guideline_id}", PROGRAMME)
+    for name, key in _FILL.items():
+        url = url.replace("{" + name + "}", award[key])
+    assert "{" not in url, f"no value for a parameter of {path}"
+    return url
+
+
+async def _counts(db_session: AsyncSession) -> tuple[int, ...]:
+    await db_session.commit()
+    tables = ("decisions", "decision_notices", "ledger_entries", "payment_requests", "budgets")
+    return tuple(
+        [
+            (await db_session.execute(sa.text(f"SELECT count(*) FROM {t}"))).scalar_one()  # noqa: S608 (fixed names)
+            for t in tables
+        ]
+    )
+
+
+async def test_every_awards_url_refuses_strangers_evaluators_and_the_recipient_where_staff_act(
+    app: Litestar, client: httpx.AsyncClient, db_session: AsyncSession, award: dict[str, Any]
+) -> None:
+    routes = awards_routes(app)
+    assert len(routes) >= 15, routes  # budgets, settings, decisions, notices, payments, …
+    stranger = (await applicant(client))["headers"]
+    evaluator = await staff_headers(client, db_session, StaffRole.EVALUATOR)
+    before = await _counts(db_session)
+    seen: list[tuple[str, str, str, int]] = []
+    bodies = _bodies(award)
+    for method, path in routes:
+        url = _url(path, award)
+        callers = {"stranger": stranger, "evaluator": evaluator}
+        if (method, path) not in _RECIPIENT_MAY:
+            callers["recipient"] = award["applicant"]
+        for who, headers in callers.items():
+            response = await client.request(
+                method,
+                url,
+                json=bodies.get((method, path), {}) if method in {"POST", "PUT"} else None,
+                headers={**headers, "If-Match": '"1"'},
+            )
+            seen.append((who, method, path, response.status_code))
+            # Object URLs of another organisation: 404 (nothing learned); staff-only
+            # programme URLs: 403 (the guard).
+            assert response.status_code in {403, 404}, (who, method, path, response.text)
+            if who == "stranger" and "{guideline_id}" not in path:
+                assert response.status_code in {403, 404}
+    assert await _counts(db_session) == before
+    assert {who for who, *_ in seen} == {"stranger", "evaluator", "recipient"}
+
+
+async def test_the_recipient_reads_its_own_award_and_no_other(
+    client: httpx.AsyncClient, award: dict[str, Any]
+) -> None:
+    stranger = (await applicant(client))["headers"]
+    for path in sorted(p for m, p in _RECIPIENT_MAY if m == "GET"):
+        url = _url(path, award)
+        assert (await client.get(url, headers=award["applicant"])).status_code == 200, url
+        assert (await client.get(url, headers=stranger)).status_code == 404, url
