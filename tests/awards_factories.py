@@ -2,6 +2,7 @@
 into the application check, and budgets set level by level, all through the API."""
 
 from datetime import timedelta
+from decimal import Decimal
 from typing import Any
 
 import httpx
@@ -52,13 +53,80 @@ async def decided_call(
                 headers=manager,
             )
         )
-    for key in ("A", "C"):
+    for key, grant in (("A", "600000"), ("C", "300000")):
         application_id = apps[key]["id"]
         await step(client, manager, application_id, "invite")
-        await step(client, anna, application_id, "start_application")
-        await step(client, anna, application_id, "submit_application")
+        await formal_application(client, anna, application_id, grant)
         await step(client, manager, application_id, "start_application_check")
     return call
+
+
+# How a project of the demo call's mobile line, 2027-09-01 to 2029-08-31, spreads its
+# equipment costs over the three fiscal years it touches.
+YEAR_SHARES = ((2027, Decimal("0.25")), (2028, Decimal("0.5")), (2029, Decimal("0.25")))
+
+
+def formal_content(grant: str) -> dict[str, Any]:
+    """A complete formal application for ``asking(grant)``: equipment at the 80 % rate, the
+    rest own funds, spread over 2027–2029; a registered association with one representative
+    of sole power; a valid IBAN."""
+    costs = (Decimal(grant) / Decimal("0.8")).quantize(Decimal("0.01"))
+    years = []
+    left = costs
+    for index, (year, share) in enumerate(YEAR_SHARES):
+        amount = (
+            left if index == len(YEAR_SHARES) - 1 else (costs * share).quantize(Decimal("0.01"))
+        )
+        left -= amount
+        grant_of_year = (amount * Decimal("0.8")).quantize(Decimal("0.01"), rounding="ROUND_FLOOR")
+        years.append(
+            {
+                "fiscal_year": year,
+                "cost_lines": [
+                    {
+                        "category": "equipment",
+                        "description": "Lastenräder, Werkzeug",
+                        "amount": str(amount),
+                    }
+                ],
+                "requested_grant": str(grant_of_year),
+                "own_funds": str(amount - grant_of_year),
+                "third_party_funds": "0.00",
+            }
+        )
+    return {
+        "organisation": {
+            "register_court": "Amtsgericht Leipzig",
+            "register_number": "VR 4711",
+            "tax_number": "231/140/12345",
+            "vat_status": "none",
+            "nace_code": "94.99",
+        },
+        "legal_representatives": [
+            {"name": "Anna Beispiel", "function": "Vorsitzende", "sole_power": True}
+        ],
+        "bank_account": {"holder": "Kulturwerk e. V.", "iban": "DE89 3704 0044 0532 0130 00"},
+        "fiscal_years": years,
+    }
+
+
+async def formal_application(
+    client: httpx.AsyncClient, headers: dict[str, str], application_id: str, grant: str
+) -> dict[str, Any]:
+    """Save and submit a complete formal application; returns its receipt."""
+    url = f"/api/applications/{application_id}/formal-application"
+    saved = await client.put(url, json={"content": formal_content(grant)}, headers=headers)
+    assert saved.status_code == 200, saved.text
+    assert saved.json()["complete"], saved.json()["problems"]
+    keys = [d["key"] for d in saved.json()["declarations"]]
+    return await _ok(
+        await client.post(
+            f"{url}/submissions",
+            json={"confirmed_declarations": keys},
+            headers={**headers, "If-Match": saved.headers["etag"]},
+        ),
+        201,
+    )
 
 
 async def set_budget(

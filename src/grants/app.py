@@ -39,6 +39,7 @@ from grants.applications.attachments.storage import Storage, storage_from_settin
 from grants.applications.early_start import routes as early_start_routes
 from grants.awards.budgets import routes as budget_routes
 from grants.awards.decisions import routes as decision_routes
+from grants.awards.formal import routes as formal_routes
 from grants.awards.payments import routes as payment_routes
 from grants.core.errors import DomainError
 from grants.db.engine import build_engine, build_read_session_factory, build_session_factory
@@ -157,6 +158,7 @@ def create_app(
             *early_start_routes.CONTROLLERS,
             *budget_routes.CONTROLLERS,
             *decision_routes.CONTROLLERS,
+            *formal_routes.CONTROLLERS,
             *payment_routes.CONTROLLERS,
             api_docs.assets_router(),
         ],

@@ -2,6 +2,7 @@
 and the status history."""
 
 import uuid
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -22,6 +23,7 @@ from grants.core.errors import FieldProblem, InvalidInput, NotFound
 from grants.core.snapshot_diff import diff_snapshots
 
 _subs = submissions_table
+_events = events_table
 _SUMMARY = (
     _subs.c.number,
     _subs.c.reference_number,
@@ -113,6 +115,35 @@ async def list_events(ctx: UserContext, application_id: uuid.UUID) -> list[Event
             )
             for r in rows
         ]
+
+
+async def latest_submission(
+    session: AsyncSession, application_id: uuid.UUID
+) -> tuple[int, Any, str]:
+    """(number, snapshot, its SHA-256) of the latest submitted version; as ``latest_snapshot``."""
+    row = (
+        await session.execute(
+            sa.select(_subs.c.number, _subs.c.snapshot, _subs.c.snapshot_sha256)
+            .where(_subs.c.application_id == application_id)
+            .order_by(_subs.c.number.desc())
+            .limit(1)
+        )
+    ).first()
+    if row is None:
+        raise NotFound(f"Antrag {application_id} wurde nie eingereicht (never submitted).")
+    return int(row.number), row.snapshot, str(row.snapshot_sha256)
+
+
+async def invited_at(session: AsyncSession, application_id: uuid.UUID) -> datetime | None:
+    """When the application was last invited to the formal application (None: never)."""
+    found = (
+        await session.execute(
+            sa.select(sa.func.max(_events.c.occurred_at)).where(
+                _events.c.application_id == application_id, _events.c.event == "invite"
+            )
+        )
+    ).scalar_one_or_none()
+    return found if isinstance(found, datetime) else None
 
 
 async def latest_snapshot(session: AsyncSession, application_id: uuid.UUID) -> tuple[int, Any]:

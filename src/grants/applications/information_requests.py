@@ -36,9 +36,18 @@ from grants.evaluation.jury.officials import ensure_official_not_excluded
 _requests = information_requests_table
 _responses = information_responses_table
 
-# While the answer is awaited, and while the formal check goes on after it (a second,
-# corrected answer is appended as a new version).
-_ANSWERABLE = frozenset({State.INFORMATION_REQUESTED, State.FORMAL_CHECK})
+# While the answer is awaited, and while the check goes on after it (a second, corrected
+# answer is appended as a new version): the sketch's formal check, or the application check
+# of the formal application (stage two), each answered into its own stage.
+_ANSWERABLE = frozenset(
+    {
+        State.INFORMATION_REQUESTED,
+        State.FORMAL_CHECK,
+        State.APPLICATION_INFORMATION_REQUESTED,
+        State.APPLICATION_CHECK,
+    }
+)
+_AWAITING = frozenset({State.INFORMATION_REQUESTED, State.APPLICATION_INFORMATION_REQUESTED})
 
 
 def _response_public(row: Any, due_at: datetime) -> InformationResponsePublic:
@@ -221,7 +230,7 @@ async def answer_information_request(
                 .where(_requests.c.id == request.id)
                 .values(status=InformationRequestStatus.ANSWERED, answered_at=ctx.now)
             )
-        if status is State.INFORMATION_REQUESTED:
+        if status in _AWAITING:
             await apply_transition(ctx, row, Event.ANSWER_REQUEST, role, reason=None)
         await ctx.audit(
             action=AuditAction.INFORMATION_REQUEST_ANSWERED,

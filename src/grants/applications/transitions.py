@@ -58,6 +58,8 @@ DEDICATED = {
     Event.ANSWER_REQUEST: "POST /api/applications/{id}/information-requests/{rid}/responses",
     # The recommendation is a record of its own (with the proposal beside it), not a reason.
     Event.RECORD_JURY_DECISION: "PUT /api/evaluation/decisions/{id}",
+    # The formal application is received with its snapshot and receipt, like the sketch.
+    Event.SUBMIT_APPLICATION: "POST /api/applications/{id}/formal-application/submissions",
 }
 
 
@@ -146,11 +148,13 @@ async def apply_transition(
     *,
     reason: str | None,
     incomplete_review_reason: str | None = None,
+    notify: bool = True,
 ) -> Any:
     """Move ``row`` (locked by the caller) along ``event``, if the step's requirements are
     met (``incomplete_review_reason``: why the jury decides on fewer score sheets than the
     rubric requires); returns the updated row. The audit entry records the facts the step
-    was judged on."""
+    was judged on. ``notify=False``: the caller sends a message of its own about the step
+    (a receipt), so the neutral status e-mail would only repeat it."""
     current = State(row.status)
     step = transition(current, event, role=role, reason=reason)
     facts = await step_facts(
@@ -175,7 +179,7 @@ async def apply_transition(
         reason=reason,
         now=ctx.now,
     )
-    if event is not Event.DISCARD:  # a draft given up by its own author: nothing to tell
+    if notify and event is not Event.DISCARD:  # a discarded draft: nothing to tell
         recipient, _ = await contact_of(ctx.session, row.created_by)
         await queue_status_change(
             ctx.session,

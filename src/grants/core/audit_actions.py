@@ -90,6 +90,9 @@ class AuditAction(StrEnum):
     EARLY_START_CONSENT_RECORDED = "early_start_consent_recorded"
     EARLY_START_CONSENT_REVOKED = "early_start_consent_revoked"
     # awards: budgets, decisions (Bescheide), payments
+    FORMAL_APPLICATION_SAVED = "formal_application_saved"
+    FORMAL_APPLICATION_RECEIVED = "formal_application_received"
+    FORMAL_APPLICATION_DUE_EXTENDED = "formal_application_due_extended"
     BUDGET_SET = "budget_set"
     PROGRAMME_SETTINGS_CHANGED = "programme_settings_changed"
     DECISION_DRAFTED = "decision_drafted"

@@ -70,6 +70,7 @@ _EVENTS: Mapping[tuple[DecisionKind, State], Event] = {
     (DecisionKind.APPROVAL, State.APPLICATION_CHECK): Event.APPROVE,
     (DecisionKind.PARTIAL_APPROVAL, State.APPLICATION_CHECK): Event.APPROVE_PARTIALLY,
     (DecisionKind.REJECTION, State.APPLICATION_CHECK): Event.REJECT,
+    (DecisionKind.REJECTION, State.APPLICATION_INFORMATION_REQUESTED): Event.REJECT,
     (DecisionKind.REJECTION, State.FORMAL_CHECK): Event.REJECT_FORMALLY,
     (DecisionKind.REJECTION, State.INFORMATION_REQUESTED): Event.REJECT_FORMALLY,
     (DecisionKind.REJECTION, State.JURY_DECIDED): Event.DECLINE,

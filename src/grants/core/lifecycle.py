@@ -59,6 +59,9 @@ class State(StrEnum):
     APPLICATION_DRAFT = "application_draft"  # ANTRAG_ENTWURF
     APPLICATION_SUBMITTED = "application_submitted"  # ANTRAG_EINGEREICHT
     APPLICATION_CHECK = "application_check"  # ANTRAGSPRUEFUNG
+    # NACHFORDERUNG of the application stage: answered into the application check, never
+    # into the sketch's formal check
+    APPLICATION_INFORMATION_REQUESTED = "application_info_requested"
     APPROVED = "approved"  # BEWILLIGT (Zuwendungsbescheid)
     PARTIALLY_APPROVED = "partially_approved"  # TEILBEWILLIGT
     REJECTED = "rejected"  # ABGELEHNT (Ablehnungsbescheid)
@@ -103,6 +106,9 @@ STATE_LABELS: Mapping[State, Text] = MappingProxyType(
         State.APPLICATION_DRAFT: Text("Antrag in Bearbeitung", "formal application in draft"),
         State.APPLICATION_SUBMITTED: Text("Antrag eingereicht", "formal application submitted"),
         State.APPLICATION_CHECK: Text("In Antragsprüfung", "application under check"),
+        State.APPLICATION_INFORMATION_REQUESTED: Text(
+            "Unterlagen zum Antrag nachgefordert", "information requested for the application"
+        ),
         State.APPROVED: Text("Bewilligt", "approved"),
         State.PARTIALLY_APPROVED: Text("Teilweise bewilligt", "partially approved"),
         State.REJECTED: Text("Abgelehnt", "rejected"),
@@ -194,6 +200,7 @@ _WITHDRAWABLE = (
     State.APPLICATION_DRAFT,
     State.APPLICATION_SUBMITTED,
     State.APPLICATION_CHECK,
+    State.APPLICATION_INFORMATION_REQUESTED,
 )
 _REVIEWED = (R.FORMAL_CHECK_PASSED, R.SCORE_SHEETS)
 
@@ -249,13 +256,20 @@ TRANSITIONS: tuple[Transition, ...] = (
     _t(
         Event.REQUEST_INFORMATION,
         State.APPLICATION_CHECK,
-        State.INFORMATION_REQUESTED,
+        State.APPLICATION_INFORMATION_REQUESTED,
         M,
         reason=True,
+    ),
+    _t(
+        Event.ANSWER_REQUEST,
+        State.APPLICATION_INFORMATION_REQUESTED,
+        State.APPLICATION_CHECK,
+        A,
     ),
     _t(Event.APPROVE, State.APPLICATION_CHECK, State.APPROVED, M),
     _t(Event.APPROVE_PARTIALLY, State.APPLICATION_CHECK, State.PARTIALLY_APPROVED, M, reason=True),
     _t(Event.REJECT, State.APPLICATION_CHECK, State.REJECTED, M, reason=True),
+    _t(Event.REJECT, State.APPLICATION_INFORMATION_REQUESTED, State.REJECTED, M, reason=True),
     *(_t(Event.WITHDRAW, source, State.WITHDRAWN, A, reason=True) for source in _WITHDRAWABLE),
     # Only from the draft state, which an application never returns to once submitted: a
     # received proposal is withdrawn (and stays on file), never discarded.

@@ -6,6 +6,7 @@ from grants.applications import tables as applications_tables
 from grants.applications.attachments import tables as attachments_tables
 from grants.applications.early_start import tables as early_start_tables
 from grants.awards import tables as awards_tables
+from grants.awards.formal import tables as formal_tables
 from grants.db import audit
 from grants.db.base import metadata
 from grants.evaluation import tables as evaluation_tables
@@ -22,6 +23,7 @@ __all__ = [
     "awards_tables",
     "early_start_tables",
     "evaluation_tables",
+    "formal_tables",
     "guidelines_tables",
     "jury_tables",
     "metadata",

@@ -27,6 +27,10 @@ _RECIPIENT_MAY = {
     ("POST", "/api/applications/{application_id}/payment-requests"),
     ("GET", "/api/decisions/{decision_id}"),
     ("GET", "/api/payment-requests/{payment_id}"),
+    ("GET", "/api/applications/{application_id}/formal-application"),
+    ("PUT", "/api/applications/{application_id}/formal-application"),
+    ("POST", "/api/applications/{application_id}/formal-application/submissions"),
+    ("GET", "/api/applications/{application_id}/formal-application/submissions/{number}/receipt"),
 }
 
 
@@ -53,6 +57,14 @@ def _bodies(award: dict[str, Any]) -> dict[tuple[str, str], dict[str, Any]]:
         ("PUT", "/api/decisions/{decision_id}"): rejection,
         ("POST", "/api/decisions/{decision_id}/notices"): {"kind": "objection", "on_date": today},
         ("POST", "/api/payment-requests/{payment_id}/refusal"): {"reason": "x"},
+        ("PUT", "/api/applications/{application_id}/formal-application"): {"content": {}},
+        ("POST", "/api/applications/{application_id}/formal-application/submissions"): {
+            "confirmed_declarations": []
+        },
+        ("PUT", "/api/applications/{application_id}/formal-application/due-date"): {
+            "due_on": "2030-01-01",
+            "reason": "x",
+        },
         ("POST", "/api/applications/{application_id}/payment-requests"): {
             "fiscal_year": award["today"].year,
             "amount": "1.00",
@@ -97,7 +109,7 @@ async def award(
 
 
 def _url(path: str, award: dict[str, Any]) -> str:
-    url = path.replace("{guideline_id}", PROGRAMME)
+    url = path.replace("{guideline_id}", PROGRAMME).replace("{number}", "1")
     for name, key in _FILL.items():
         url = url.replace("{" + name + "}", award[key])
     assert "{" not in url, f"no value for a parameter of {path}"

@@ -433,3 +433,23 @@ async def test_dispatch_objection_and_portal_retrieval_give_the_standing(
     seen = await client.get(f"/api/decisions/{released['id']}", headers=manager)
     assert len(seen.json()["standing"]["notices"]) == 3
     assert date.fromisoformat(seen.json()["standing"]["objection_period_end"]) > today
+
+
+async def test_the_draft_takes_the_formal_applications_years_and_bank_account(
+    client: httpx.AsyncClient, call: dict[str, Any]
+) -> None:
+    apps, manager = call["apps"], call["manager"]
+    draft = await _draft(client, manager, apps["A"]["id"], {"kind": "approval"})
+    assert draft.status_code == 201, draft.text
+    content = draft.json()["content"]
+    assert content["instalments"] == [
+        {"fiscal_year": 2027, "amount": "150000.00"},
+        {"fiscal_year": 2028, "amount": "300000.00"},
+        {"fiscal_year": 2029, "amount": "150000.00"},
+    ]
+    formal = content["formal_application"]
+    assert formal["reference_number"] == f"{apps['A']['reference_number']}-A"
+    assert formal["bank_account"]["iban"] == "DE89370400440532013000"
+    assert formal["register"] == {"court": "Amtsgericht Leipzig", "number": "VR 4711"}
+    # The early start is judged against the formal application's receipt.
+    assert content["early_start"]["facts"]["received_on"] == formal["received_at"][:10]

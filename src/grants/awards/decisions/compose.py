@@ -14,6 +14,7 @@ from grants.applications.checking import judge
 from grants.applications.history import latest_snapshot
 from grants.applications.schemas import DraftContent
 from grants.awards.decisions.schemas import DecisionDraftIn
+from grants.awards.formal.service import latest_received
 from grants.context import UserContext
 from grants.core.decision import (
     GRANTING,
@@ -146,13 +147,26 @@ def _anbest(
 
 
 def _instalments(
-    data: DecisionDraftIn, start: date, end: date, max_amount: Decimal
+    data: DecisionDraftIn,
+    start: date,
+    end: date,
+    max_amount: Decimal,
+    formal: tuple[Any, str] | None,
 ) -> dict[int, Decimal]:
+    """As given; else, where the formal application's yearly grants add up to the maximum
+    (an approval as applied for), those; else one year's whole amount, if one year."""
     if data.instalments:
         found: dict[int, Decimal] = {}
         for item in data.instalments:
             found[item.fiscal_year] = found.get(item.fiscal_year, ZERO) + item.amount
         return found
+    if formal is not None:
+        planned = {
+            int(y["fiscal_year"]): Decimal(y["requested_grant"])
+            for y in formal[0]["content"]["fiscal_years"]
+        }
+        if sum(planned.values(), ZERO) == max_amount:
+            return {year: amount for year, amount in planned.items() if amount > ZERO}
     if start.year == end.year:  # one fiscal year: nothing to split
         return {start.year: max_amount}
     return {}
@@ -173,7 +187,10 @@ async def compose(
         )
     submission_number, snapshot = await latest_snapshot(ctx.session, row.id)
     draft = DraftContent.model_validate(snapshot["content"])
-    received_at = datetime.fromisoformat(snapshot["received_at"])
+    formal = await latest_received(ctx.session, row.id)
+    # The early start is judged against the receipt of the formal application where there
+    # is one (the application the decision is made on), else the sketch's.
+    received_at = datetime.fromisoformat((formal[0] if formal else snapshot)["received_at"])
     verdict = await judge(
         ctx.session,
         row,
@@ -210,6 +227,20 @@ async def compose(
             "funding_line": row.funding_line,
         },
         "recipient": organisation,
+        "formal_application": None
+        if formal is None
+        else {
+            "reference_number": formal[0]["reference_number"],
+            "submission_number": formal[0]["submission_number"],
+            "received_at": formal[0]["received_at"],
+            "snapshot_sha256": formal[1],
+            "bank_account": formal[0]["content"]["bank_account"],
+            "legal_representatives": formal[0]["content"]["legal_representatives"],
+            "register": {
+                "court": formal[0]["content"]["organisation"]["register_court"],
+                "number": formal[0]["content"]["organisation"]["register_number"],
+            },
+        },
         "reasons": [
             {
                 "kind": r.kind.value,
@@ -272,7 +303,7 @@ async def compose(
             latest_end=call.latest_end,
             instalments={start.year: ZERO},
         )[0]
-        instalments = _instalments(data, start, end, provisional.max_amount)
+        instalments = _instalments(data, start, end, provisional.max_amount, formal)
         figures, grant_problems = check_grant(
             kind,
             approvals=approvals,
