@@ -1,10 +1,11 @@
 """HTTP routes of the formal application (stage two)."""
 
 import uuid
+from typing import Annotated
 
 from litestar import Controller, Response, get, post, put
 from litestar.di import NamedDependency
-from litestar.params import FromPath, JSONBody
+from litestar.params import FromPath, JSONBody, PathParameter
 from litestar.status_codes import HTTP_201_CREATED
 
 from grants.awards.formal import service
@@ -74,7 +75,7 @@ class FormalApplicationController(Controller):
     async def receipt(
         self,
         application_id: FromPath[uuid.UUID],
-        number: FromPath[int],
+        number: Annotated[int, PathParameter(ge=1, le=100_000)],
         context: NamedDependency[UserContext],
     ) -> FormalReceipt:
         return await service.get_receipt(context, application_id, number)
