@@ -81,23 +81,38 @@ async def lock_line_budgets(
     return {row.fiscal_year: YearBudget(*row) for row in rows}
 
 
+def _net_commitment() -> Any:
+    return sa.func.sum(
+        sa.case((_l.c.kind == Movement.COMMITMENT.value, _l.c.amount), else_=-_l.c.amount)
+    )
+
+
+_COMMITTING = (Movement.COMMITMENT.value, Movement.DECOMMITMENT.value)
+
+
 async def committed_by_year(
     session: AsyncSession, key: LineKey, years: Iterable[int]
 ) -> dict[int, Decimal]:
-    signed = sa.case(
-        (_l.c.kind == Movement.COMMITMENT.value, _l.c.amount),
-        else_=-_l.c.amount,
-    )
     rows = await session.execute(
-        sa.select(_l.c.fiscal_year, sa.func.sum(signed))
-        .where(
-            _where(key),
-            _l.c.fiscal_year.in_(sorted(set(years))),
-            _l.c.kind.in_([Movement.COMMITMENT.value, Movement.DECOMMITMENT.value]),
-        )
+        sa.select(_l.c.fiscal_year, _net_commitment())
+        .where(_where(key), _l.c.fiscal_year.in_(sorted(set(years))), _l.c.kind.in_(_COMMITTING))
         .group_by(_l.c.fiscal_year)
     )
     return {int(year): Decimal(total) for year, total in rows}
+
+
+async def committed_in(
+    session: AsyncSession, guideline_id: str, fiscal_year: int, *, call_code: str = ""
+) -> Decimal:
+    """What a programme (or one call of it) has committed for a fiscal year."""
+    query = sa.select(_net_commitment()).where(
+        _l.c.guideline_id == guideline_id,
+        _l.c.fiscal_year == fiscal_year,
+        _l.c.kind.in_(_COMMITTING),
+    )
+    if call_code:
+        query = query.where(_l.c.call_code == call_code)
+    return Decimal((await session.execute(query)).scalar_one() or 0)
 
 
 def entry_values(

@@ -14,7 +14,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from grants.awards.budgets.schemas import BudgetOverview, BudgetSet, BudgetYear
-from grants.awards.ledger import LineKey, balance_of, committed_by_year
+from grants.awards.ledger import LineKey, balance_of, committed_by_year, committed_in
 from grants.awards.tables import budgets_table, ledger_table
 from grants.context import UserContext
 from grants.core.audit_actions import AuditAction
@@ -104,15 +104,7 @@ async def _committed_at_level(
     if funding_line:
         key = LineKey(guideline_id, call_code, funding_line)
         return (await committed_by_year(ctx.session, key, [year])).get(year, ZERO)
-    signed = sa.case((_l.c.kind == "commitment", _l.c.amount), else_=-_l.c.amount)
-    query = sa.select(sa.func.coalesce(sa.func.sum(signed), 0)).where(
-        _l.c.guideline_id == guideline_id,
-        _l.c.fiscal_year == year,
-        _l.c.kind.in_(["commitment", "decommitment"]),
-    )
-    if call_code:
-        query = query.where(_l.c.call_code == call_code)
-    return Decimal((await ctx.session.execute(query)).scalar_one())
+    return await committed_in(ctx.session, guideline_id, year, call_code=call_code)
 
 
 async def _children_limits(

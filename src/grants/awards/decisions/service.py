@@ -25,6 +25,7 @@ import sqlalchemy as sa
 from grants.applications.access import load_application, role_of
 from grants.applications.transitions import apply_transition
 from grants.awards import ledger
+from grants.awards.access import load_with_application
 from grants.awards.decisions import notices
 from grants.awards.decisions.compose import compose
 from grants.awards.decisions.schemas import (
@@ -37,6 +38,7 @@ from grants.awards.decisions.schemas import (
     ProgrammeSettingsPublic,
     StandingPublic,
 )
+from grants.awards.formal.service import DEFAULT_WEEKS
 from grants.awards.tables import decisions_table, programme_settings_table
 from grants.context import UserContext
 from grants.core.audit_actions import AuditAction
@@ -186,24 +188,14 @@ async def _load(
 ) -> tuple[Any, Any]:
     """The decision and its application (both locked when ``for_update``: application
     first, as every writer of either locks them). Applicants see released ones only."""
-    found = (
-        await ctx.session.execute(sa.select(_d.c.application_id).where(_d.c.id == decision_id))
-    ).scalar_one_or_none()
-    if found is None:
-        raise _not_found(decision_id)
-    try:
-        app, role = await load_application(
-            ctx,
-            found,
-            for_update=for_update,
-            require=Role.PROGRAMME_MANAGER if manager else None,
-        )
-    except (NotFound, Forbidden):
-        raise _not_found(decision_id) from None
-    query = sa.select(_d).where(_d.c.id == decision_id)
-    if for_update:
-        query = query.with_for_update()
-    decision = (await ctx.session.execute(query)).one()
+    decision, app, role = await load_with_application(
+        ctx,
+        _d,
+        decision_id,
+        manager=manager,
+        for_update=for_update,
+        not_found=_not_found(decision_id),
+    )
     if role is not Role.PROGRAMME_MANAGER and decision.status != DecisionStatus.RELEASED.value:
         raise _not_found(decision_id)
     return decision, app
@@ -544,7 +536,7 @@ def _settings_public(guideline_id: str, row: Any) -> ProgrammeSettingsPublic:
         return ProgrammeSettingsPublic(
             guideline_id=guideline_id,
             second_approval_required=False,
-            formal_application_weeks=8,
+            formal_application_weeks=DEFAULT_WEEKS,
             version=0,
             changed_at=None,
         )

@@ -17,6 +17,7 @@ than the instalment holds.
 """
 
 import uuid
+from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -26,13 +27,14 @@ import sqlalchemy as sa
 from grants.accounts.service import contact_of
 from grants.applications.access import load_application
 from grants.awards import ledger
+from grants.awards.access import load_with_application
 from grants.awards.decisions.service import granting_decision
 from grants.awards.payments.schemas import PaymentRequestIn, PaymentRequestPublic, RefusalIn
 from grants.awards.tables import payments_table
 from grants.context import UserContext
 from grants.core.audit_actions import AuditAction
 from grants.core.deadlines import berlin_date
-from grants.core.errors import Conflict, Forbidden, NotFound
+from grants.core.errors import Conflict, NotFound
 from grants.core.lifecycle import State
 from grants.core.money import ZERO, format_eur
 from grants.core.payments import (
@@ -184,24 +186,15 @@ async def request_payment(
 async def _load(
     ctx: UserContext, payment_id: uuid.UUID, *, manager: bool, for_update: bool = False
 ) -> tuple[Any, Any]:
-    found = (
-        await ctx.session.execute(sa.select(_p.c.application_id).where(_p.c.id == payment_id))
-    ).scalar_one_or_none()
-    if found is None:
-        raise _not_found(payment_id)
-    try:
-        app, _ = await load_application(
-            ctx,
-            found,
-            for_update=for_update,
-            require=Role.PROGRAMME_MANAGER if manager else None,
-        )
-    except (NotFound, Forbidden):
-        raise _not_found(payment_id) from None
-    query = sa.select(_p).where(_p.c.id == payment_id)
-    if for_update:
-        query = query.with_for_update()
-    return (await ctx.session.execute(query)).one(), app
+    row, app, _ = await load_with_application(
+        ctx,
+        _p,
+        payment_id,
+        manager=manager,
+        for_update=for_update,
+        not_found=_not_found(payment_id),
+    )
+    return row, app
 
 
 def _ensure_status(row: Any, *expected: str) -> None:
@@ -223,11 +216,14 @@ async def _step(
     action: AuditAction,
     recheck: bool,
     extra: dict[str, Any] | None = None,
+    before: Callable[[Any], None] | None = None,
 ) -> tuple[Any, Any]:
     version = parse_if_match(if_match)
     row, app = await _load(ctx, payment_id, manager=True, for_update=True)
     ensure_version(row.version, version)
     _ensure_status(row, *expected)
+    if before is not None:
+        before(row)
     if recheck:
         _, facts = await _facts(ctx, app, excluding=row.id)
         check_payment_request(_core_request(row), facts)
@@ -275,9 +271,6 @@ async def order(
 ) -> PaymentRequestPublic:
     """The order to pay: the second pair of eyes; the payment enters the ledger."""
     async with ctx.session.begin():
-        row, app = await _load(ctx, payment_id, manager=True, for_update=True)
-        _ensure_status(row, "certified")
-        check_four_eyes(row.certified_by, ctx.principal.user_id)
         updated, app = await _step(
             ctx,
             payment_id,
@@ -290,6 +283,7 @@ async def order(
             },
             action=AuditAction.PAYMENT_ORDERED,
             recheck=True,
+            before=lambda row: check_four_eyes(row.certified_by, ctx.principal.user_id),
         )
         await ledger.record_movement(
             ctx,
