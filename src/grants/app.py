@@ -38,6 +38,7 @@ from grants.applications.attachments.scanner import Scanner, scanner_from_settin
 from grants.applications.attachments.storage import Storage, storage_from_settings
 from grants.applications.early_start import routes as early_start_routes
 from grants.awards.budgets import routes as budget_routes
+from grants.awards.dashboards import routes as dashboard_routes
 from grants.awards.decisions import routes as decision_routes
 from grants.awards.formal import routes as formal_routes
 from grants.awards.payments import routes as payment_routes
@@ -160,6 +161,7 @@ def create_app(
             *decision_routes.CONTROLLERS,
             *formal_routes.CONTROLLERS,
             *payment_routes.CONTROLLERS,
+            *dashboard_routes.CONTROLLERS,
             api_docs.assets_router(),
         ],
         dependencies={**DEPENDENCIES, **ACCOUNT_DEPENDENCIES, **ATTACHMENT_DEPENDENCIES},
