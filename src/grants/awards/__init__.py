@@ -2,4 +2,13 @@
 ledger of every money movement, decisions (Bescheide) released by a named official, payments,
 proofs of use and reclaims."""
 
-__all__ = ["base_rates", "budgets", "dashboards", "decisions", "formal", "ledger", "payments"]
+__all__ = [
+    "base_rates",
+    "budgets",
+    "dashboards",
+    "decisions",
+    "formal",
+    "ledger",
+    "payments",
+    "proofs",
+]

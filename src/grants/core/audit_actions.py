@@ -106,6 +106,11 @@ class AuditAction(StrEnum):
     PAYMENT_CERTIFIED = "payment_certified"
     PAYMENT_ORDERED = "payment_ordered"
     PAYMENT_REFUSED = "payment_refused"
+    PROOF_OF_USE_DRAFTED = "proof_of_use_drafted"
+    PROOF_OF_USE_SUBMITTED = "proof_of_use_submitted"
+    PROOF_OF_USE_CHECKED = "proof_of_use_checked"
+    PROOF_OF_USE_RETURNED = "proof_of_use_returned"
+    PROOF_SAMPLE_DRAWN = "proof_sample_drawn"
     # reference data
     MUNICIPALITIES_IMPORTED = "municipalities_imported"
 

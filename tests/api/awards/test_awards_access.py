@@ -18,7 +18,12 @@ from tests.factories import staff_headers
 from tests.fakes import FakeClock
 
 # What each path parameter is filled with, from the award fixture.
-_FILL = {"application_id": "a", "decision_id": "decision", "payment_id": "payment"}
+_FILL = {
+    "application_id": "a",
+    "decision_id": "decision",
+    "payment_id": "payment",
+    "proof_id": "proof",
+}
 # Staff steps the recipient's own organisation may not take either.
 _RECIPIENT_MAY = {
     ("GET", "/api/applications/{application_id}/decisions"),
@@ -31,6 +36,11 @@ _RECIPIENT_MAY = {
     ("PUT", "/api/applications/{application_id}/formal-application"),
     ("POST", "/api/applications/{application_id}/formal-application/submissions"),
     ("GET", "/api/applications/{application_id}/formal-application/submissions/{number}/receipt"),
+    ("GET", "/api/applications/{application_id}/proofs-of-use"),
+    ("POST", "/api/applications/{application_id}/proofs-of-use"),
+    ("GET", "/api/proofs-of-use/{proof_id}"),
+    ("PUT", "/api/proofs-of-use/{proof_id}"),
+    ("POST", "/api/proofs-of-use/{proof_id}/submission"),
 }
 
 
@@ -65,6 +75,17 @@ def _bodies(award: dict[str, Any]) -> dict[tuple[str, str], dict[str, Any]]:
             "due_on": "2030-01-01",
             "reason": "x",
         },
+        ("POST", "/api/applications/{application_id}/proofs-of-use"): {
+            "kind": "interim",
+            "fiscal_year": award["today"].year,
+        },
+        ("PUT", "/api/proofs-of-use/{proof_id}"): {"factual_report": "x"},
+        ("POST", "/api/proofs-of-use/{proof_id}/check"): {
+            "outcome": "returned",
+            "scope": "detailed",
+            "return_reason": "x",
+        },
+        ("POST", "/api/calls/{guideline_id}/{call_code}/proof-samples"): {"seed": "12345678"},
         ("POST", "/api/applications/{application_id}/payment-requests"): {
             "fiscal_year": award["today"].year,
             "amount": "1.00",
@@ -105,11 +126,23 @@ async def award(
         headers=found["applicant"],
     )
     assert payment.status_code == 201, payment.text
-    return {**found, "decision": decision["id"], "payment": payment.json()["id"]}
+    proof = await client.post(
+        f"/api/applications/{found['a']}/proofs-of-use",
+        json={"kind": "final", "factual_report": "Werkstatt eingerichtet"},
+        headers=found["applicant"],
+    )
+    assert proof.status_code == 201, proof.text
+    return {
+        **found,
+        "decision": decision["id"],
+        "payment": payment.json()["id"],
+        "proof": proof.json()["id"],
+    }
 
 
 def _url(path: str, award: dict[str, Any]) -> str:
     url = path.replace("{guideline_id}", PROGRAMME).replace("{number}", "1")
+    url = url.replace("{call_code}", "demo")
     for name, key in _FILL.items():
         url = url.replace("{" + name + "}", award[key])
     assert "{" not in url, f"no value for a parameter of {path}"
@@ -118,7 +151,15 @@ def _url(path: str, award: dict[str, Any]) -> str:
 
 async def _counts(db_session: AsyncSession) -> tuple[int, ...]:
     await db_session.commit()
-    tables = ("decisions", "decision_notices", "ledger_entries", "payment_requests", "budgets")
+    tables = (
+        "decisions",
+        "decision_notices",
+        "ledger_entries",
+        "payment_requests",
+        "budgets",
+        "proofs_of_use",
+        "proof_samples",
+    )
     return tuple(
         [
             (await db_session.execute(sa.text(f"SELECT count(*) FROM {t}"))).scalar_one()  # noqa: S608 (fixed names)
