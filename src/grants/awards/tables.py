@@ -183,6 +183,40 @@ class LedgerEntry(SQLModel, table=True):
     occurred_at: datetime = timestamp_field()
 
 
+class LedgerMonthSum(SQLModel, table=True):
+    """The ledger summed per line, fiscal year, kind and calendar month (Europe/Berlin):
+    what the budgets overview and the dashboards read instead of every ledger row.
+
+    Derived data, written only by the ledger's insert trigger (migration 0024) in the
+    inserting transaction, so it is never behind the ledger; the ledger is append-only, so
+    adding each new row is exact. The budget check before a commitment reads the ledger
+    itself (``ledger.commit_funds``): the guarantee does not rest on derived data."""
+
+    __tablename__ = "ledger_month_sums"
+
+    guideline_id: str = Field(max_length=40, primary_key=True)
+    call_code: str = Field(max_length=40, primary_key=True)
+    funding_line: str = Field(max_length=40, primary_key=True)
+    fiscal_year: int = Field(primary_key=True)
+    kind: str = Field(max_length=20, primary_key=True)
+    month: date = Field(primary_key=True)  # first day of the month, Europe/Berlin
+    amount: Decimal = Field(sa_type=sa.Numeric(16, 2))
+    entries: int
+
+
+class LedgerApplicationSum(SQLModel, table=True):
+    """The ledger summed per application, fiscal year and kind (derived, as
+    ``LedgerMonthSum``): the dashboards' awards by district and area read it."""
+
+    __tablename__ = "ledger_application_sums"
+
+    application_id: uuid.UUID = Field(foreign_key="applications.id", primary_key=True)
+    fiscal_year: int = Field(primary_key=True)
+    kind: str = Field(max_length=20, primary_key=True)
+    amount: Decimal = Field(sa_type=sa.Numeric(16, 2))
+    entries: int
+
+
 class PaymentRequest(SQLModel, table=True):
     """A Mittelabruf: requested by the recipient, certified as factually and arithmetically
     correct by one member of staff, ordered by another (the database refuses one person
@@ -235,3 +269,5 @@ decisions_table: sa.Table = Decision.__table__  # type: ignore[attr-defined]
 notices_table: sa.Table = DecisionNotice.__table__  # type: ignore[attr-defined]
 ledger_table: sa.Table = LedgerEntry.__table__  # type: ignore[attr-defined]
 payments_table: sa.Table = PaymentRequest.__table__  # type: ignore[attr-defined]
+ledger_month_sums_table: sa.Table = LedgerMonthSum.__table__  # type: ignore[attr-defined]
+ledger_application_sums_table: sa.Table = LedgerApplicationSum.__table__  # type: ignore[attr-defined]

@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 from grants.awards.budgets.schemas import BudgetOverview, BudgetSet, BudgetYear
 from grants.awards.ledger import LineKey, balance_of, committed_by_year, committed_in
-from grants.awards.tables import budgets_table, ledger_table
+from grants.awards.tables import budgets_table, ledger_month_sums_table
 from grants.context import UserContext
 from grants.core.audit_actions import AuditAction
 from grants.core.budget import Balance, BudgetBelowCommitments, YearBudget, check_budget_change
@@ -24,7 +24,7 @@ from grants.core.guideline import Guideline
 from grants.core.money import ZERO
 from grants.core.roles import MANAGER_ROLES
 
-_b, _l = budgets_table, ledger_table
+_b, _ms = budgets_table, ledger_month_sums_table
 
 LIMIT_ASSUMPTION = (
     "Bindungsrahmen je Haushaltsjahr = Ansatz + Verpflichtungsermächtigung (Annahme, DOMAIN "
@@ -232,16 +232,18 @@ async def _overview(ctx: UserContext, guideline_id: str) -> BudgetOverview:
         .where(_b.c.guideline_id == guideline_id)
         .order_by(_b.c.fiscal_year, _b.c.call_code, _b.c.funding_line)
     )
+    # The ledger's month sums (kept by its insert trigger), not its rows: a few rows per
+    # line and year however many movements there are.
     ledger = await ctx.session.execute(
         sa.select(
-            _l.c.call_code,
-            _l.c.funding_line,
-            _l.c.fiscal_year,
-            _l.c.kind,
-            sa.func.sum(_l.c.amount).label("total"),
+            _ms.c.call_code,
+            _ms.c.funding_line,
+            _ms.c.fiscal_year,
+            _ms.c.kind,
+            sa.func.sum(_ms.c.amount).label("total"),
         )
-        .where(_l.c.guideline_id == guideline_id)
-        .group_by(_l.c.call_code, _l.c.funding_line, _l.c.fiscal_year, _l.c.kind)
+        .where(_ms.c.guideline_id == guideline_id)
+        .group_by(_ms.c.call_code, _ms.c.funding_line, _ms.c.fiscal_year, _ms.c.kind)
     )
     sums = _sums(ledger)
     rows = []

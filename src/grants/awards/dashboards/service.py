@@ -26,10 +26,10 @@ amounts of the award tables and the series) to the budget year they count agains
 not narrow the pipeline or the award counts: applications have no fiscal year, and an award
 with nothing committed in that year is still an award.
 
-The ledger is read with three aggregates over the programme's rows (the budgets overview's,
-one per application for the awards, one per month for the series): no per-row work in
-Python, and the groups returned are few (lines × years × kinds, districts × categories,
-months × kinds).
+The ledger is read through its sums, kept by its insert trigger in the same transaction
+(migration 0024): per line, fiscal year, kind and Berlin month (the budgets overview and the
+series), and per application, fiscal year and kind (the awards). A few thousand rows however
+many movements there are, and never behind the ledger.
 """
 
 from collections.abc import Iterable
@@ -54,7 +54,7 @@ from grants.awards.dashboards.schemas import (
     SeriesMonth,
 )
 from grants.awards.ledger import Movement
-from grants.awards.tables import ledger_table
+from grants.awards.tables import ledger_application_sums_table, ledger_month_sums_table
 from grants.context import UserContext
 from grants.core.areas import AreaCategory, AreaCategorySource, is_rural
 from grants.core.errors import FieldProblem, Forbidden, InvalidInput, NotFound
@@ -63,7 +63,8 @@ from grants.core.lifecycle import STATE_LABELS, State
 from grants.core.money import ZERO
 from grants.core.roles import MANAGER_ROLES
 
-_a, _l = applications_table, ledger_table
+_a = applications_table
+_ms, _as = ledger_month_sums_table, ledger_application_sums_table
 
 # The municipality register publishes no joinable handle yet (its public face is ``service``,
 # whose lookups are per key or without the district). Until it publishes one in a
@@ -81,7 +82,6 @@ _m = sa.table(
 _UNSEEN = (State.DRAFT, State.DISCARDED)
 AWARDED = (State.APPROVED, State.PARTIALLY_APPROVED)
 _STATE_ORDER = {state: position for position, state in enumerate(State)}
-BERLIN_ZONE = "Europe/Berlin"
 
 UNKNOWN_DISTRICT = "unbekannt (unknown)"
 AREA_LABELS = {
@@ -127,12 +127,12 @@ def _check_call(guideline: Guideline, call: str | None) -> None:
         )
 
 
-def _ledger_scope(guideline_id: str, filters: DashboardFilters) -> list[Any]:
-    where: list[Any] = [_l.c.guideline_id == guideline_id]
+def _month_scope(guideline_id: str, filters: DashboardFilters) -> list[Any]:
+    where: list[Any] = [_ms.c.guideline_id == guideline_id]
     if filters.call is not None:
-        where.append(_l.c.call_code == filters.call)
+        where.append(_ms.c.call_code == filters.call)
     if filters.fiscal_year is not None:
-        where.append(_l.c.fiscal_year == filters.fiscal_year)
+        where.append(_ms.c.fiscal_year == filters.fiscal_year)
     return where
 
 
@@ -176,16 +176,14 @@ def _awards_query(guideline_id: str, filters: DashboardFilters) -> sa.Select[Any
     """Awards grouped by district, area category and its source: their count and net
     commitment. The ledger is summed per application first (its rows for the filters), then
     joined to the awards, so an award without rows in a fiscal year still counts."""
-    signed = sa.case((_l.c.kind == Movement.COMMITMENT.value, _l.c.amount), else_=-_l.c.amount)
-    money = (
-        sa.select(_l.c.application_id, sa.func.sum(signed).label("committed"))
-        .where(
-            *_ledger_scope(guideline_id, filters),
-            _l.c.kind.in_([Movement.COMMITMENT.value, Movement.DECOMMITMENT.value]),
-        )
-        .group_by(_l.c.application_id)
-        .subquery("money")
+    signed = sa.case((_as.c.kind == Movement.COMMITMENT.value, _as.c.amount), else_=-_as.c.amount)
+    money = sa.select(_as.c.application_id, sa.func.sum(signed).label("committed")).where(
+        _as.c.kind.in_([Movement.COMMITMENT.value, Movement.DECOMMITMENT.value])
     )
+    if filters.fiscal_year is not None:
+        money = money.where(_as.c.fiscal_year == filters.fiscal_year)
+    # The awards are the programme's (and the call's): the join to them scopes the sums.
+    money_rows = money.group_by(_as.c.application_id).subquery("money")
     district_code = sa.func.substr(_m.c.key, 1, 5)
     return (
         sa.select(
@@ -194,10 +192,10 @@ def _awards_query(guideline_id: str, filters: DashboardFilters) -> sa.Select[Any
             _m.c.area_category,
             _m.c.area_category_source,
             sa.func.count().label("awards"),
-            sa.func.coalesce(sa.func.sum(money.c.committed), ZERO).label("committed"),
+            sa.func.coalesce(sa.func.sum(money_rows.c.committed), ZERO).label("committed"),
         )
         .select_from(
-            _a.outerjoin(money, money.c.application_id == _a.c.id).outerjoin(
+            _a.outerjoin(money_rows, money_rows.c.application_id == _a.c.id).outerjoin(
                 _m, _m.c.key == _a.c.municipality_key
             )
         )
@@ -304,20 +302,15 @@ _SERIES_KINDS = (
 async def _series(
     ctx: UserContext, guideline_id: str, filters: DashboardFilters
 ) -> list[SeriesMonth]:
-    # timezone(zone, timestamptz) is the local wall time there: the Berlin calendar month.
-    # Both texts are constants in the statement, not parameters: with parameters PostgreSQL
-    # plans (and evaluates) them as unknowns, a fifth slower over every row.
-    month = sa.func.date_trunc(
-        sa.literal_column("'month'"),
-        sa.func.timezone(sa.literal_column(f"'{BERLIN_ZONE}'"), _l.c.occurred_at),
-    )
+    # The month sums carry the Berlin calendar month of each movement (the trigger computes
+    # it as each ledger row is inserted).
     rows = await ctx.session.execute(
-        sa.select(month.label("month"), _l.c.kind, sa.func.sum(_l.c.amount).label("total"))
+        sa.select(_ms.c.month, _ms.c.kind, sa.func.sum(_ms.c.amount).label("total"))
         .where(
-            *_ledger_scope(guideline_id, filters),
-            _l.c.kind.in_([kind.value for kind in _SERIES_KINDS]),
+            *_month_scope(guideline_id, filters),
+            _ms.c.kind.in_([kind.value for kind in _SERIES_KINDS]),
         )
-        .group_by(month, _l.c.kind)
+        .group_by(_ms.c.month, _ms.c.kind)
     )
     sums: dict[tuple[int, int], dict[str, Decimal]] = {}
     for row in rows:
