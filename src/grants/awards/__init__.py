@@ -11,4 +11,5 @@ __all__ = [
     "ledger",
     "payments",
     "proofs",
+    "reclaims",
 ]

@@ -111,6 +111,10 @@ class AuditAction(StrEnum):
     PROOF_OF_USE_CHECKED = "proof_of_use_checked"
     PROOF_OF_USE_RETURNED = "proof_of_use_returned"
     PROOF_SAMPLE_DRAWN = "proof_sample_drawn"
+    HEARING_OPENED = "hearing_opened"
+    HEARING_RESPONDED = "hearing_responded"
+    REFUND_RECORDED = "refund_recorded"
+    INTEREST_SET = "interest_set"
     # reference data
     MUNICIPALITIES_IMPORTED = "municipalities_imported"
 

@@ -8,6 +8,7 @@ from grants.applications.early_start import tables as early_start_tables
 from grants.awards import tables as awards_tables
 from grants.awards.formal import tables as formal_tables
 from grants.awards.proofs import tables as proofs_tables
+from grants.awards.reclaims import tables as reclaims_tables
 from grants.db import audit
 from grants.db.base import metadata
 from grants.evaluation import tables as evaluation_tables
@@ -31,4 +32,5 @@ __all__ = [
     "municipalities_tables",
     "notifications_tables",
     "proofs_tables",
+    "reclaims_tables",
 ]

@@ -23,6 +23,7 @@ _FILL = {
     "decision_id": "decision",
     "payment_id": "payment",
     "proof_id": "proof",
+    "hearing_id": "hearing",
 }
 # Staff steps the recipient's own organisation may not take either.
 _RECIPIENT_MAY = {
@@ -41,12 +42,21 @@ _RECIPIENT_MAY = {
     ("GET", "/api/proofs-of-use/{proof_id}"),
     ("PUT", "/api/proofs-of-use/{proof_id}"),
     ("POST", "/api/proofs-of-use/{proof_id}/submission"),
+    ("GET", "/api/applications/{application_id}/hearings"),
+    ("POST", "/api/hearings/{hearing_id}/responses"),
+    ("GET", "/api/applications/{application_id}/reclaim"),
 }
+# Readable by the recipient, but the fixture's award has no revocation: 404 for everyone.
+_NOTHING_YET = {"/api/applications/{application_id}/reclaim"}
+
+
+HEARING = {"measure": "revocation", "facts": "x", "intended_grant": "0.00"}
 
 
 def _bodies(award: dict[str, Any]) -> dict[tuple[str, str], dict[str, Any]]:
     """A valid body for each operation that takes one: what is judged is who may, not what."""
     today = str(award["today"])
+    hearing = HEARING | {"facts_known_on": today}
     rejection = {
         "kind": "rejection",
         "reasons": [{"kind": "other", "text": "x"}],
@@ -86,6 +96,20 @@ def _bodies(award: dict[str, Any]) -> dict[tuple[str, str], dict[str, Any]]:
             "return_reason": "x",
         },
         ("POST", "/api/calls/{guideline_id}/{call_code}/proof-samples"): {"seed": "12345678"},
+        ("POST", "/api/applications/{application_id}/hearings"): hearing,
+        ("POST", "/api/hearings/{hearing_id}/responses"): {"text": "x"},
+        ("POST", "/api/applications/{application_id}/revocations"): {
+            "hearing_id": award["hearing"],
+            "new_grant": "0.00",
+            "effective_from": today,
+            "reasons": ["x"],
+            "discretion": "x",
+        },
+        ("POST", "/api/applications/{application_id}/reclaim/refunds"): {
+            "amount": "1.00",
+            "received_on": today,
+        },
+        ("POST", "/api/applications/{application_id}/reclaim/interest"): {},
         ("POST", "/api/applications/{application_id}/payment-requests"): {
             "fiscal_year": award["today"].year,
             "amount": "1.00",
@@ -132,7 +156,14 @@ async def award(
         headers=found["applicant"],
     )
     assert proof.status_code == 201, proof.text
+    hearing = await client.post(
+        f"/api/applications/{found['a']}/hearings",
+        json=HEARING | {"facts_known_on": str(found["today"])},
+        headers=found["manager"],
+    )
+    assert hearing.status_code == 201, hearing.text
     return {
+        "hearing": hearing.json()["id"],
         **found,
         "decision": decision["id"],
         "payment": payment.json()["id"],
@@ -159,6 +190,10 @@ async def _counts(db_session: AsyncSession) -> tuple[int, ...]:
         "budgets",
         "proofs_of_use",
         "proof_samples",
+        "hearings",
+        "hearing_responses",
+        "refunds_received",
+        "interest_decisions",
     )
     return tuple(
         [
@@ -204,7 +239,7 @@ async def test_the_recipient_reads_its_own_award_and_no_other(
     client: httpx.AsyncClient, award: dict[str, Any]
 ) -> None:
     stranger = (await applicant(client))["headers"]
-    for path in sorted(p for m, p in _RECIPIENT_MAY if m == "GET"):
+    for path in sorted(p for m, p in _RECIPIENT_MAY if m == "GET" and p not in _NOTHING_YET):
         url = _url(path, award)
         assert (await client.get(url, headers=award["applicant"])).status_code == 200, url
         assert (await client.get(url, headers=stranger)).status_code == 404, url

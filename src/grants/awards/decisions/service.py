@@ -11,7 +11,9 @@
   (``ledger.commit_funds``: 409 and nothing written when the budget does not hold); the
   decision is fixed (file reference, decision date, content hash; the database refuses any
   later change); the application takes the decision's lifecycle step (history, audit, the
-  applicant's status e-mail in the outbox).
+  applicant's status e-mail in the outbox). A revocation or withdrawal (drafted by
+  ``reclaims.service`` after a hearing) takes no lifecycle step: it enters its
+  de-commitments and reclaim in the ledger instead (``reclaims.money``).
 
 Applicants see released decisions of their own organisation only; drafts are staff work.
 """
@@ -39,6 +41,7 @@ from grants.awards.decisions.schemas import (
     StandingPublic,
 )
 from grants.awards.formal.service import DEFAULT_WEEKS
+from grants.awards.reclaims.money import FOLLOW_ON, apply_revocation
 from grants.awards.tables import decisions_table, programme_settings_table
 from grants.context import UserContext
 from grants.core.audit_actions import AuditAction
@@ -77,7 +80,7 @@ async def second_approval_required(ctx: UserContext, guideline_id: str) -> bool:
     return bool(found)
 
 
-def _public(
+def public_view(
     row: Any, *, second_required: bool, standing: StandingPublic | None = None
 ) -> DecisionPublic:
     return DecisionPublic(
@@ -180,7 +183,7 @@ async def create_draft(
             },
         )
         required = await second_approval_required(ctx, row.guideline_id)
-    return _public(created, second_required=required)
+    return public_view(created, second_required=required)
 
 
 async def _load(
@@ -219,6 +222,13 @@ async def update_draft(
         decision, app = await _load(ctx, decision_id, manager=True, for_update=True)
         ensure_version(decision.version, expected)
         _ensure_open(decision)
+        if DecisionKind(decision.kind) in FOLLOW_ON:
+            raise Conflict(
+                "Ein Entwurf eines Widerrufs oder einer Rücknahme wird nicht geändert, sondern "
+                "verworfen und neu entworfen (a revocation draft is discarded and drafted "
+                "again, not edited).",
+                extra={"kind": decision.kind},
+            )
         await ensure_official_not_excluded(ctx, app.id)
         kind = DecisionKind(data.kind)
         _ensure_decidable(kind, app.status)
@@ -248,7 +258,7 @@ async def update_draft(
             after={"kind": kind.value, "version": updated.version},
         )
         required = await second_approval_required(ctx, app.guideline_id)
-    return _public(updated, second_required=required)
+    return public_view(updated, second_required=required)
 
 
 async def discard_draft(
@@ -279,7 +289,7 @@ async def discard_draft(
             after={"status": DecisionStatus.DISCARDED.value},
         )
         required = await second_approval_required(ctx, app.guideline_id)
-    return _public(updated, second_required=required)
+    return public_view(updated, second_required=required)
 
 
 async def approve_draft(
@@ -324,7 +334,7 @@ async def approve_draft(
             after={"status": updated.status},
         )
         required = await second_approval_required(ctx, app.guideline_id)
-    return _public(updated, second_required=required)
+    return public_view(updated, second_required=required)
 
 
 def _summary(decision: Any) -> str:
@@ -359,10 +369,16 @@ async def release(
             )
         await ensure_official_not_excluded(ctx, app.id)
         state = State(app.status)
-        event = decision_event(kind, state)
-        if event is None:
-            _ensure_decidable(kind, app.status)
-        assert event is not None  # noqa: S101 (raised above otherwise)
+        event = None
+        if kind in FOLLOW_ON:
+            # A revocation or withdrawal changes the award's money, not its lifecycle state.
+            found = await granting_decision(ctx, app.id)
+            granting = None if found is None else found[0]
+            await apply_revocation(ctx, app, decision, granting, reason=_summary(decision))
+        else:
+            event = decision_event(kind, state)
+            if event is None:
+                _ensure_decidable(kind, app.status)
         if kind in GRANTING:
             instalments = {
                 int(item["fiscal_year"]): Decimal(item["amount"])
@@ -404,7 +420,10 @@ async def release(
                 .returning(_d)
             )
         ).one()
-        await apply_transition(ctx, app, event, Role.PROGRAMME_MANAGER, reason=_summary(decision))
+        if event is not None:
+            await apply_transition(
+                ctx, app, event, Role.PROGRAMME_MANAGER, reason=_summary(decision)
+            )
         await ctx.audit(
             action=AuditAction.DECISION_RELEASED,
             object_type="decision",
@@ -421,7 +440,7 @@ async def release(
             },
         )
     standing = notices.standing_public(updated, [], decision_date)
-    return _public(updated, second_required=required, standing=standing)
+    return public_view(updated, second_required=required, standing=standing)
 
 
 async def _with_standing(
@@ -430,12 +449,12 @@ async def _with_standing(
     """A released decision with its standing; opened by the addressee's organisation, the
     first opening after a portal dispatch is recorded as its retrieval."""
     if decision.status != DecisionStatus.RELEASED.value:
-        return _public(decision, second_required=second_required)
+        return public_view(decision, second_required=second_required)
     rows = await notices.notice_rows(ctx.session, decision.id)
     if role is Role.APPLICANT:
         rows = await notices.record_retrieval(ctx, decision, rows)
     standing = notices.standing_public(decision, rows, berlin_date(ctx.now))
-    return _public(decision, second_required=second_required, standing=standing)
+    return public_view(decision, second_required=second_required, standing=standing)
 
 
 async def list_decisions(ctx: UserContext, application_id: uuid.UUID) -> list[DecisionPublic]:
@@ -469,7 +488,7 @@ async def record_notice(ctx: UserContext, decision_id: uuid.UUID, data: NoticeIn
             )
         standing = await notices.record_notice(ctx, decision, data)
         required = await second_approval_required(ctx, app.guideline_id)
-    return _public(decision, second_required=required, standing=standing)
+    return public_view(decision, second_required=required, standing=standing)
 
 
 async def granting_decision(

@@ -1,0 +1,129 @@
+"""Shapes of the revocation and reclaim API. Requests forbid unknown fields (``StrictInput``)."""
+
+import uuid
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Annotated, Any
+
+from pydantic import BaseModel, Field
+
+from grants.core.revocation import Measure
+from grants.http.fields import Amount, ProjectDate, StrictInput
+
+Reasoning = Annotated[str, Field(max_length=4000)]
+Reason = Annotated[str, Field(min_length=1, max_length=4000)]
+
+
+class HearingIn(StrictInput):
+    measure: Measure = Field(
+        description="revocation (Widerruf, § 49 Abs. 3 VwVfG) or withdrawal (Rücknahme, § 48)"
+    )
+    facts: Annotated[str, Field(max_length=20_000)] = Field(
+        description="The facts the decision would rest on, as the recipient is told them"
+    )
+    facts_known_on: ProjectDate = Field(
+        description="The day the authority learnt them: the one-year limit (§ 48 Abs. 4) runs"
+    )
+    intended_grant: Amount = Field(description="The grant intended (0: revoke in full)")
+    respond_by: ProjectDate | None = Field(
+        default=None, description="Last day to comment (default: four weeks; at least 14 days)"
+    )
+
+
+class HearingResponseIn(StrictInput):
+    text: Annotated[str, Field(min_length=1, max_length=20_000)]
+
+
+class HearingResponsePublic(BaseModel):
+    number: int
+    text: str
+    late: bool
+    responded_at: datetime
+
+
+class HearingPublic(BaseModel):
+    id: uuid.UUID
+    application_id: uuid.UUID
+    decision_id: uuid.UUID
+    number: int
+    measure: str
+    legal_basis: str
+    facts: str
+    facts_known_on: date
+    one_year_limit: date = Field(description="Last day for the decision (§ 48 Abs. 4 VwVfG)")
+    current_grant: Decimal
+    intended_grant: Decimal
+    respond_by: date
+    opened_at: datetime
+    concluded: bool = Field(description="Commented on, or the day to comment has passed")
+    responses: list[HearingResponsePublic]
+
+
+class RevocationIn(StrictInput):
+    hearing_id: uuid.UUID = Field(description="The concluded hearing it follows")
+    new_grant: Amount = Field(description="The grant after the decision (0: revoked in full)")
+    effective_from: ProjectDate = Field(
+        description="The day the grant is revoked from (the reclaim bears interest from it)"
+    )
+    reasons: Annotated[list[Reason], Field(min_length=1, max_length=30)]
+    discretion: Reasoning = Field(description="How discretion was used (§ 39 Abs. 1 S. 3)")
+    response_weighed: Reasoning = Field(
+        default="", description="How the recipient's comment was weighed (required if any)"
+    )
+
+
+class RefundIn(StrictInput):
+    amount: Amount
+    received_on: ProjectDate = Field(description="The day the money was credited")
+    note: Annotated[str, Field(max_length=2000)] = ""
+
+
+class InterestIn(StrictInput):
+    until_day: ProjectDate | None = Field(
+        default=None,
+        description="Interest up to this day, exclusive (default: the day of the last refund "
+        "when all is repaid, else today)",
+    )
+    claimed: Amount | None = Field(
+        default=None, description="What is claimed (default: all computed)"
+    )
+    waiver_reason: Reasoning = Field(
+        default="", description="Required where less than computed is claimed (§ 49a Abs. 3 S. 2)"
+    )
+
+
+class RefundPublic(BaseModel):
+    number: int
+    amount: Decimal
+    received_on: date
+    note: str
+    recorded_at: datetime
+
+
+class InterestPublic(BaseModel):
+    principal: Decimal
+    from_day: date
+    until_day: date
+    computed: Decimal
+    claimed: Decimal
+    waiver_reason: str
+    rate_assumed: bool = Field(description="Part rests on a base rate not yet published")
+    computation: dict[str, Any]
+    decided_at: datetime | None
+
+
+class ReclaimPublic(BaseModel):
+    """Where the reclaim of a released revocation stands."""
+
+    application_id: uuid.UUID
+    decision_id: uuid.UUID
+    file_reference: str
+    effective_from: date
+    reclaimed: Decimal
+    refunded: Decimal
+    outstanding: Decimal
+    refunds: list[RefundPublic]
+    interest: InterestPublic | None = Field(
+        description="The interest set by a person; before that, the interest to date as "
+        "computed (decided_at None: a computation, not a claim)"
+    )
