@@ -249,6 +249,8 @@ async def test_refunds_stop_the_interest_which_a_person_sets_or_waives(
     too_much = await client.post(
         f"{url}/refunds", json={"amount": "50000.01", "received_on": credited_on}, headers=manager
     )
+    early = await client.post(f"{url}/interest", json={}, headers=manager)
+    assert early.status_code == 409 and "noch" in early.json()["detail"]  # 50,000 owed
     assert too_much.status_code == 422 and too_much.json()["errors"][0]["field"] == "amount"
     before = await client.post(
         f"{url}/refunds",

@@ -79,11 +79,9 @@ class RefundIn(StrictInput):
 
 
 class InterestIn(StrictInput):
-    until_day: ProjectDate | None = Field(
-        default=None,
-        description="Interest up to this day, exclusive (default: the day of the last refund "
-        "when all is repaid, else today)",
-    )
+    """Set once the reclaim is repaid in full: the interest runs from the effective day to
+    the day of the last refund (``GET …/reclaim`` shows it to date before that)."""
+
     claimed: Amount | None = Field(
         default=None, description="What is claimed (default: all computed)"
     )

@@ -11,9 +11,10 @@ row:
   content. It is approved and released as every decision is (``decisions.service``), which
   enters the de-commitments and the reclaim in the ledger.
 - ``record_refund``: money received back on the reclaim, with the day it was credited.
-- ``set_interest``: the interest on the reclaim (§ 49a Abs. 3 VwVfG), computed from the
-  effective day to the last refund (or a day given) with the shipped base rates, claimed in
-  full or waived in part or whole with a reason — a person's decision, recorded once.
+- ``set_interest``: once the reclaim is repaid, the interest on it (§ 49a Abs. 3 VwVfG),
+  computed from the effective day to the last refund's day with the shipped base rates (on
+  what was still owed, day by day), claimed in full or waived in part or whole with a
+  reason — a person's decision, recorded once.
 """
 
 import uuid
@@ -556,14 +557,15 @@ async def record_refund(
 
 
 def _interest_inputs(
-    decision: Any, refunds: list[Any], until: date | None, today: date
+    decision: Any, refunds: list[Any], today: date
 ) -> tuple[Decimal, date, list[tuple[date, Decimal]], date]:
+    """Principal, first day, repayments and the day the interest runs to (exclusive): the
+    last refund's day once all is repaid, else today."""
     principal = Decimal(decision.content["figures"]["reclaim"])
     start = date.fromisoformat(decision.content["effective_from"])
     repayments = [(r.received_on, r.amount) for r in refunds]
     repaid = sum((a for _, a in repayments), ZERO)
-    if until is None:
-        until = max(d for d, _ in repayments) if repaid >= principal and repayments else today
+    until = max(d for d, _ in repayments) if repaid >= principal and repayments else today
     return principal, start, repayments, until
 
 
@@ -589,9 +591,9 @@ def _computation(result: Any) -> dict[str, Any]:
 
 
 def _compute_interest(
-    decision: Any, refunds: list[Any], until: date | None, today: date
+    decision: Any, refunds: list[Any], today: date
 ) -> tuple[Any, Decimal, date, date]:
-    principal, start, repayments, until_day = _interest_inputs(decision, refunds, until, today)
+    principal, start, repayments, until_day = _interest_inputs(decision, refunds, today)
     try:
         result = reclaim_interest_with_repayments(
             principal,
@@ -603,7 +605,7 @@ def _compute_interest(
     except InterestError as error:
         raise InvalidInput(
             "Die Zinsen lassen sich so nicht berechnen (interest cannot be computed).",
-            problems=(FieldProblem("until_day", "out_of_range", str(error)),),
+            problems=(FieldProblem("refunds", "out_of_range", str(error)),),
         ) from None
     return result, principal, start, until_day
 
@@ -625,14 +627,19 @@ async def set_interest(
                 "Die Zinsen zu diesem Bescheid sind schon festgesetzt (interest already set)."
             )
         refunds = await _refunds(ctx, decision.id)
-        if data.until_day is not None and data.until_day > today:
-            raise InvalidInput(
-                "Zinsen werden bis heute oder einen früheren Tag berechnet (until today at most).",
-                problems=(FieldProblem("until_day", "in_future", "höchstens heute (today)"),),
-            )
-        result, principal, start, until_day = _compute_interest(
-            decision, refunds, data.until_day, today
+        outstanding = Decimal(decision.content["figures"]["reclaim"]) - sum(
+            (r.amount for r in refunds), ZERO
         )
+        if outstanding > ZERO:
+            # One interest decision per revocation, so it is taken when the interest is
+            # complete: interest on a part still owed would otherwise never be claimed.
+            raise Conflict(
+                f"Es sind noch {format_eur(outstanding)} offen; die Zinsen werden nach der "
+                "vollständigen Erstattung festgesetzt (interest is set once all is repaid; "
+                "GET …/reclaim shows it to date).",
+                extra={"outstanding": str(outstanding)},
+            )
+        result, principal, start, until_day = _compute_interest(decision, refunds, today)
         claimed = result.total if data.claimed is None else data.claimed
         problems = []
         if claimed > result.total:
@@ -722,7 +729,7 @@ async def _reclaim_public(ctx: UserContext, decision: Any) -> ReclaimPublic:
             decided_at=decided.decided_at,
         )
     else:
-        result, principal, start, until_day = _compute_interest(decision, refunds, None, today)
+        result, principal, start, until_day = _compute_interest(decision, refunds, today)
         interest = InterestPublic(
             principal=principal,
             from_day=start,
