@@ -1,5 +1,5 @@
 """The tables of proofs of use: the proofs (interim and final) with their check, and the
-samples drawn for the detailed check. Migration 0022 creates them and adds what SQLModel
+samples drawn for the detailed check. Migration 0026 creates them and adds what SQLModel
 cannot say: a submitted proof's content never changes (only its check is added, once), no
 proof is ever deleted, and samples are append-only.
 
