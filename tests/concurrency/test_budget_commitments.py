@@ -10,8 +10,8 @@ decided_call``: registration, submission, formal check, score sheets, jury, invi
 formal application, application check), its budget is set level by level over HTTP, and one
 approval draft is composed for it over HTTP (``POST /api/applications/{id}/decisions``: the
 real ``compose`` with its snapshot, verdict and organisation). Going through all of that 200
-times would take many minutes, so the test then clones, straight into the tables in one
-committed transaction (the rows read back and inserted with new keys):
+times would take many minutes, so the test then clones (``tests.awards_clones``), straight
+into the tables in one committed transaction (the rows read back and inserted with new keys):
 
 - the application row 199 times (new id, reference number ``<original>-K001`` …, so every
   release gets its own file reference; every other column as it is: organisation, guideline,
@@ -58,7 +58,8 @@ from grants.core.budget import YearBudget, check_commitment
 from grants.db.audit import verify_audit_log
 from grants.db.engine import build_read_session_factory, build_session_factory
 from grants.settings import as_asyncpg_url
-from tests.awards_factories import PROGRAMME, approval, budgets, decided_call
+from tests.awards_clones import Prepared, cloned_drafts
+from tests.awards_factories import PROGRAMME
 from tests.conftest import client_for, make_settings
 from tests.evaluation_factories import DEMO_OPEN_FOR, registry_closing_at
 from tests.fakes import FakeClock
@@ -105,14 +106,6 @@ async def committed_client(
     )
     async with client_for(app) as client:
         yield client
-
-
-@dataclasses.dataclass(frozen=True)
-class Prepared:
-    manager: dict[str, str]
-    etag: str
-    application_ids: list[uuid.UUID]  # the original first, then its 199 clones
-    decision_ids: list[uuid.UUID]  # the draft of each, in the same order
 
 
 @dataclasses.dataclass(frozen=True)
@@ -165,44 +158,8 @@ class Findings:
 
 
 async def _prepare(client: httpx.AsyncClient, engine: AsyncEngine, clock: FakeClock) -> Prepared:
-    async with AsyncSession(engine, expire_on_commit=False) as session:
-        call = await decided_call(client, session, clock)
-    manager, original = call["manager"], uuid.UUID(call["apps"]["A"]["id"])
-    await budgets(client, manager, {YEAR: str(BUDGET)})  # programme, call, line alike
-    draft = await client.post(
-        f"/api/applications/{original}/decisions",
-        json=approval(instalments=[{"fiscal_year": YEAR, "amount": str(AMOUNT)}]),
-        headers=manager,
-    )
-    assert draft.status_code == 201, draft.text
-    assert draft.json()["max_amount"] == str(AMOUNT)
-
-    _a, _d = applications_table, decisions_table
-    draft_id = uuid.UUID(draft.json()["id"])
-    async with engine.begin() as connection:
-        app = (await connection.execute(sa.select(_a).where(_a.c.id == original))).one()
-        decision = (await connection.execute(sa.select(_d).where(_d.c.id == draft_id))).one()
-        app_values = {k: v for k, v in app._mapping.items() if k != "search"}  # trigger's
-        decision_values = dict(decision._mapping)
-        clones = [
-            {
-                **app_values,
-                "id": uuid.uuid4(),
-                "reference_number": f"{app.reference_number}-K{n:03}",
-            }
-            for n in range(1, RELEASES)
-        ]
-        drafts = [
-            {**decision_values, "id": uuid.uuid4(), "application_id": clone["id"]}
-            for clone in clones
-        ]
-        await connection.execute(sa.insert(_a), clones)
-        await connection.execute(sa.insert(_d), drafts)
-    return Prepared(
-        manager=manager,
-        etag=draft.headers["etag"],
-        application_ids=[original, *(clone["id"] for clone in clones)],
-        decision_ids=[draft_id, *(d["id"] for d in drafts)],
+    return await cloned_drafts(
+        client, engine, clock, count=RELEASES, year=YEAR, amount=AMOUNT, budget=BUDGET
     )
 
 

@@ -30,7 +30,7 @@ from grants.accounts.tables import (
     users_table,
 )
 from grants.context import Context, UserContext
-from grants.core.access import ensure_organisation_access
+from grants.core.access import Principal, ensure_organisation_access
 from grants.core.actors import Actor
 from grants.core.audit_actions import AuditAction
 from grants.core.errors import Conflict, FieldProblem, InvalidInput, NotFound
@@ -390,3 +390,51 @@ async def contact_of(session: AsyncSession, user_id: uuid.UUID) -> tuple[str, st
         )
     ).one()
     return row.email, row.display_name
+
+
+def principal_query() -> sa.Select[Any]:
+    """Id, e-mail, name, staff roles and memberships of active users: what a principal is
+    made of (sign-in adds the login session's condition)."""
+    staff = (
+        sa.select(
+            sa.func.coalesce(sa.func.array_agg(_staff.c.role), sa.literal([], sa.ARRAY(sa.String)))
+        )
+        .where(_staff.c.user_id == _users.c.id)
+        .scalar_subquery()
+    )
+    memberships = (
+        sa.select(
+            sa.func.coalesce(
+                sa.func.jsonb_object_agg(_memberships.c.organisation_id, _memberships.c.role),
+                sa.text("'{}'::jsonb"),
+            )
+        )
+        .where(_memberships.c.user_id == _users.c.id)
+        .scalar_subquery()
+    )
+    return sa.select(
+        _users.c.id,
+        _users.c.email,
+        _users.c.display_name,
+        staff.label("staff"),
+        memberships.label("orgs"),
+    ).where(_users.c.is_active)
+
+
+_PRINCIPAL_BY_USER = principal_query().where(_users.c.id == sa.bindparam("user_id", type_=sa.Uuid))
+
+
+async def load_user_principal(session: AsyncSession, user_id: uuid.UUID) -> Principal | None:
+    """An active user as a principal, without a login session: for work a person ordered
+    that runs later in their name (a bulk release on the job queue). In the caller's
+    transaction; None when the user is deactivated or unknown."""
+    row = (await session.execute(_PRINCIPAL_BY_USER, {"user_id": user_id})).first()
+    if row is None:
+        return None
+    return Principal(
+        user_id=row.id,
+        email=row.email,
+        display_name=row.display_name,
+        staff_roles=frozenset(row.staff),
+        memberships={uuid.UUID(k): v for k, v in row.orgs.items()},
+    )

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from grants.accounts.passwords import hash_password, needs_rehash, verify_password
 from grants.accounts.policy import AccountPolicy
 from grants.accounts.schemas import TokenPair
-from grants.accounts.service import normalise_email
+from grants.accounts.service import normalise_email, principal_query
 from grants.accounts.tables import (
     auth_sessions_table,
     memberships_table,
@@ -268,36 +268,9 @@ async def logout(ctx: UserContext) -> None:
             )
 
 
-def _principal_query() -> sa.Select[Any]:
-    staff = (
-        sa.select(
-            sa.func.coalesce(sa.func.array_agg(_staff.c.role), sa.literal([], sa.ARRAY(sa.String)))
-        )
-        .where(_staff.c.user_id == _users.c.id)
-        .scalar_subquery()
-    )
-    memberships = (
-        sa.select(
-            sa.func.coalesce(
-                sa.func.jsonb_object_agg(_memberships.c.organisation_id, _memberships.c.role),
-                sa.text("'{}'::jsonb"),
-            )
-        )
-        .where(_memberships.c.user_id == _users.c.id)
-        .scalar_subquery()
-    )
-    return sa.select(
-        _users.c.id,
-        _users.c.email,
-        _users.c.display_name,
-        staff.label("staff"),
-        memberships.label("orgs"),
-    ).where(_users.c.is_active)
-
-
 # Built once: this runs on every authenticated request (the statement is a pure expression).
 _PRINCIPAL_BY_SESSION = (
-    _principal_query()
+    principal_query()
     .join(_sessions, _sessions.c.user_id == _users.c.id)
     .where(
         _users.c.id == sa.bindparam("user_id", type_=sa.Uuid),
@@ -306,7 +279,7 @@ _PRINCIPAL_BY_SESSION = (
         _sessions.c.expires_at > sa.bindparam("now", type_=sa.DateTime(timezone=True)),
     )
 )
-_PRINCIPAL_BY_OIDC_SUBJECT = _principal_query().where(
+_PRINCIPAL_BY_OIDC_SUBJECT = principal_query().where(
     _users.c.oidc_issuer == sa.bindparam("issuer"),
     _users.c.oidc_subject == sa.bindparam("subject"),
 )

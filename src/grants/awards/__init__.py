@@ -12,4 +12,5 @@ __all__ = [
     "payments",
     "proofs",
     "reclaims",
+    "releases",
 ]

@@ -9,6 +9,7 @@ from grants.awards import tables as awards_tables
 from grants.awards.formal import tables as formal_tables
 from grants.awards.proofs import tables as proofs_tables
 from grants.awards.reclaims import tables as reclaims_tables
+from grants.awards.releases import tables as releases_tables
 from grants.db import audit
 from grants.db.base import metadata
 from grants.evaluation import tables as evaluation_tables
@@ -33,4 +34,5 @@ __all__ = [
     "notifications_tables",
     "proofs_tables",
     "reclaims_tables",
+    "releases_tables",
 ]

@@ -17,6 +17,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from grants.applications.attachments import jobs as attachment_jobs
 from grants.applications.attachments.scanner import Scanner
 from grants.applications.attachments.storage import Storage
+from grants.awards.releases import jobs as release_jobs
+from grants.guidelines.registry import GuidelineRegistry, load_registry
 from grants.jobs import periodic
 from grants.notifications import worker as mail
 from grants.settings import Settings
@@ -31,6 +33,7 @@ def _system_clock() -> datetime:
 def register_tasks(app: procrastinate.App) -> None:
     mail.register_tasks(app)
     attachment_jobs.register_tasks(app)
+    release_jobs.register_tasks(app)
     periodic.register_tasks(app)
 
 
@@ -42,6 +45,12 @@ class Overrides:
     storage: Storage | None = None
     scanner: Scanner | None = None
     clock: Clock | None = None
+    guidelines: GuidelineRegistry | None = None
+
+
+def _guidelines(settings: Settings) -> GuidelineRegistry:
+    # As the app loads them: the configured directory, else the shipped files.
+    return load_registry(settings.guidelines_dir) if settings.guidelines_dir else load_registry()
 
 
 def build_resources(
@@ -58,6 +67,11 @@ def build_resources(
         ),
         attachment_jobs.RESOURCES: attachment_jobs.scan_resources(
             settings, session_factory, clock=clock, storage=given.storage, scanner=given.scanner
+        ),
+        release_jobs.RESOURCES: release_jobs.ReleaseResources(
+            session_factory=session_factory,
+            guidelines=given.guidelines or _guidelines(settings),
+            clock=clock,
         ),
         periodic.RESOURCES: periodic.JobsResources(
             stalled_seconds=settings.worker_stalled_seconds,

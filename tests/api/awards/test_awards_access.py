@@ -3,6 +3,7 @@ people who may not see or change its object: an applicant of another organisatio
 evaluator, and — for staff steps — the recipient itself. None gets a 2xx, none learns
 more than "not found" about another organisation's award, and nothing is written."""
 
+import uuid
 from typing import Any
 
 import httpx
@@ -24,6 +25,7 @@ _FILL = {
     "payment_id": "payment",
     "proof_id": "proof",
     "hearing_id": "hearing",
+    "batch_id": "batch",
 }
 # Staff steps the recipient's own organisation may not take either.
 _RECIPIENT_MAY = {
@@ -110,6 +112,9 @@ def _bodies(award: dict[str, Any]) -> dict[tuple[str, str], dict[str, Any]]:
             "received_on": today,
         },
         ("POST", "/api/applications/{application_id}/reclaim/interest"): {},
+        ("POST", "/api/calls/{guideline_id}/{call_code}/release-batches"): {
+            "decision_ids": [award["decision"]]
+        },
         ("POST", "/api/applications/{application_id}/payment-requests"): {
             "fiscal_year": award["today"].year,
             "amount": "1.00",
@@ -164,6 +169,7 @@ async def award(
     assert hearing.status_code == 201, hearing.text
     return {
         "hearing": hearing.json()["id"],
+        "batch": str(uuid.uuid4()),  # staff-only URL: the guard answers before any lookup
         **found,
         "decision": decision["id"],
         "payment": payment.json()["id"],
@@ -194,6 +200,7 @@ async def _counts(db_session: AsyncSession) -> tuple[int, ...]:
         "hearing_responses",
         "refunds_received",
         "interest_decisions",
+        "release_batches",
     )
     return tuple(
         [

@@ -350,95 +350,101 @@ async def release(
     """Release the decision as the acting official, in one transaction (see the module)."""
     expected = parse_if_match(if_match)
     async with ctx.session.begin():
-        decision, app = await _load(ctx, decision_id, manager=True, for_update=True)
-        ensure_version(decision.version, expected)
-        _ensure_open(decision)
-        kind = DecisionKind(decision.kind)
-        required = await second_approval_required(ctx, app.guideline_id)
-        approver = decision.second_approved_by
-        if required and decision.status != DecisionStatus.SECOND_APPROVED.value:
-            raise Conflict(
-                "Das Programm verlangt die Freigabe des Entwurfs durch eine zweite Person vor "
-                "der Bekanntgabe (the programme requires a second person's approval first).",
-                extra={"status": decision.status, "second_approval_required": True},
+        return await release_in_transaction(ctx, decision_id, expected_version=expected)
+
+
+async def release_in_transaction(
+    ctx: UserContext, decision_id: uuid.UUID, *, expected_version: int
+) -> DecisionPublic:
+    """The release in the caller's open transaction: the API's request, or one item of a
+    bulk release on the job queue, whose own bookkeeping commits with it."""
+    decision, app = await _load(ctx, decision_id, manager=True, for_update=True)
+    ensure_version(decision.version, expected_version)
+    _ensure_open(decision)
+    kind = DecisionKind(decision.kind)
+    required = await second_approval_required(ctx, app.guideline_id)
+    approver = decision.second_approved_by
+    if required and decision.status != DecisionStatus.SECOND_APPROVED.value:
+        raise Conflict(
+            "Das Programm verlangt die Freigabe des Entwurfs durch eine zweite Person vor "
+            "der Bekanntgabe (the programme requires a second person's approval first).",
+            extra={"status": decision.status, "second_approval_required": True},
+        )
+    if approver is not None and approver == ctx.principal.user_id:
+        raise Forbidden(
+            "Wer den Entwurf als zweite Person freigegeben hat, kann ihn nicht selbst "
+            "erlassen (the second approver cannot also release the decision)."
+        )
+    await ensure_official_not_excluded(ctx, app.id)
+    state = State(app.status)
+    event = None
+    if kind in FOLLOW_ON:
+        # A revocation or withdrawal changes the award's money, not its lifecycle state.
+        found = await granting_decision(ctx, app.id)
+        granting = None if found is None else found[0]
+        await apply_revocation(ctx, app, decision, granting, reason=_summary(decision))
+    else:
+        event = decision_event(kind, state)
+        if event is None:
+            _ensure_decidable(kind, app.status)
+    if kind in GRANTING:
+        instalments = {
+            int(item["fiscal_year"]): Decimal(item["amount"])
+            for item in decision.content["instalments"]
+        }
+        await ledger.commit_funds(
+            ctx,
+            key=ledger.LineKey(app.guideline_id, app.call_code, app.funding_line),
+            application_id=app.id,
+            decision_id=decision.id,
+            instalments={y: a for y, a in instalments.items() if a > ZERO},
+            reason=_summary(decision),
+        )
+    decision_date = berlin_date(ctx.now)
+    reference = file_reference(app.reference_number or str(app.id), decision.number)
+    official = ctx.principal.display_name or ctx.principal.email
+    fixed = {
+        "kind": decision.kind,
+        "file_reference": reference,
+        "decision_date": decision_date.isoformat(),
+        "official": official,
+        "content": decision.content,
+    }
+    updated = (
+        await ctx.session.execute(
+            sa.update(_d)
+            .where(_d.c.id == decision_id)
+            .values(
+                status=DecisionStatus.RELEASED.value,
+                released_by=ctx.principal.user_id,
+                released_at=ctx.now,
+                official_name=official,
+                decision_date=decision_date,
+                file_reference=reference,
+                content_hash=sha256_of(fixed),
+                version=decision.version + 1,
+                updated_at=ctx.now,
             )
-        if approver is not None and approver == ctx.principal.user_id:
-            raise Forbidden(
-                "Wer den Entwurf als zweite Person freigegeben hat, kann ihn nicht selbst "
-                "erlassen (the second approver cannot also release the decision)."
-            )
-        await ensure_official_not_excluded(ctx, app.id)
-        state = State(app.status)
-        event = None
-        if kind in FOLLOW_ON:
-            # A revocation or withdrawal changes the award's money, not its lifecycle state.
-            found = await granting_decision(ctx, app.id)
-            granting = None if found is None else found[0]
-            await apply_revocation(ctx, app, decision, granting, reason=_summary(decision))
-        else:
-            event = decision_event(kind, state)
-            if event is None:
-                _ensure_decidable(kind, app.status)
-        if kind in GRANTING:
-            instalments = {
-                int(item["fiscal_year"]): Decimal(item["amount"])
-                for item in decision.content["instalments"]
-            }
-            await ledger.commit_funds(
-                ctx,
-                key=ledger.LineKey(app.guideline_id, app.call_code, app.funding_line),
-                application_id=app.id,
-                decision_id=decision.id,
-                instalments={y: a for y, a in instalments.items() if a > ZERO},
-                reason=_summary(decision),
-            )
-        decision_date = berlin_date(ctx.now)
-        reference = file_reference(app.reference_number or str(app.id), decision.number)
-        official = ctx.principal.display_name or ctx.principal.email
-        fixed = {
-            "kind": decision.kind,
+            .returning(_d)
+        )
+    ).one()
+    if event is not None:
+        await apply_transition(ctx, app, event, Role.PROGRAMME_MANAGER, reason=_summary(decision))
+    await ctx.audit(
+        action=AuditAction.DECISION_RELEASED,
+        object_type="decision",
+        object_id=decision_id,
+        before={"status": decision.status},
+        after={
+            "status": DecisionStatus.RELEASED.value,
             "file_reference": reference,
             "decision_date": decision_date.isoformat(),
             "official": official,
-            "content": decision.content,
-        }
-        updated = (
-            await ctx.session.execute(
-                sa.update(_d)
-                .where(_d.c.id == decision_id)
-                .values(
-                    status=DecisionStatus.RELEASED.value,
-                    released_by=ctx.principal.user_id,
-                    released_at=ctx.now,
-                    official_name=official,
-                    decision_date=decision_date,
-                    file_reference=reference,
-                    content_hash=sha256_of(fixed),
-                    version=decision.version + 1,
-                    updated_at=ctx.now,
-                )
-                .returning(_d)
-            )
-        ).one()
-        if event is not None:
-            await apply_transition(
-                ctx, app, event, Role.PROGRAMME_MANAGER, reason=_summary(decision)
-            )
-        await ctx.audit(
-            action=AuditAction.DECISION_RELEASED,
-            object_type="decision",
-            object_id=decision_id,
-            before={"status": decision.status},
-            after={
-                "status": DecisionStatus.RELEASED.value,
-                "file_reference": reference,
-                "decision_date": decision_date.isoformat(),
-                "official": official,
-                "second_approved_by": None if approver is None else str(approver),
-                "max_amount": None if updated.max_amount is None else str(updated.max_amount),
-                "content_hash": updated.content_hash,
-            },
-        )
+            "second_approved_by": None if approver is None else str(approver),
+            "max_amount": None if updated.max_amount is None else str(updated.max_amount),
+            "content_hash": updated.content_hash,
+        },
+    )
     standing = notices.standing_public(updated, [], decision_date)
     return public_view(updated, second_required=required, standing=standing)
 
