@@ -45,6 +45,7 @@ from grants.awards.payments import routes as payment_routes
 from grants.awards.proofs import routes as proof_routes
 from grants.awards.reclaims import routes as reclaim_routes
 from grants.awards.releases import routes as release_routes
+from grants.awards.reminders import routes as reminder_routes
 from grants.core.errors import DomainError
 from grants.db.engine import build_engine, build_read_session_factory, build_session_factory
 from grants.evaluation.assignment import routes as assignment_routes
@@ -168,6 +169,7 @@ def create_app(
             *proof_routes.CONTROLLERS,
             *reclaim_routes.CONTROLLERS,
             *release_routes.CONTROLLERS,
+            *reminder_routes.CONTROLLERS,
             api_docs.assets_router(),
         ],
         dependencies={**DEPENDENCIES, **ACCOUNT_DEPENDENCIES, **ATTACHMENT_DEPENDENCIES},

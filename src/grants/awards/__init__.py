@@ -13,4 +13,5 @@ __all__ = [
     "proofs",
     "reclaims",
     "releases",
+    "reminders",
 ]

@@ -18,6 +18,7 @@ from grants.applications.attachments import jobs as attachment_jobs
 from grants.applications.attachments.scanner import Scanner
 from grants.applications.attachments.storage import Storage
 from grants.awards.releases import jobs as release_jobs
+from grants.awards.reminders import jobs as reminder_jobs
 from grants.guidelines.registry import GuidelineRegistry, load_registry
 from grants.jobs import periodic
 from grants.notifications import worker as mail
@@ -34,6 +35,7 @@ def register_tasks(app: procrastinate.App) -> None:
     mail.register_tasks(app)
     attachment_jobs.register_tasks(app)
     release_jobs.register_tasks(app)
+    reminder_jobs.register_tasks(app)
     periodic.register_tasks(app)
 
 
@@ -72,6 +74,9 @@ def build_resources(
             session_factory=session_factory,
             guidelines=given.guidelines or _guidelines(settings),
             clock=clock,
+        ),
+        reminder_jobs.RESOURCES: reminder_jobs.ReminderResources(
+            session_factory=session_factory, clock=clock
         ),
         periodic.RESOURCES: periodic.JobsResources(
             stalled_seconds=settings.worker_stalled_seconds,

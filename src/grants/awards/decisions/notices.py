@@ -36,7 +36,8 @@ def _notice(row: Any) -> Notice:
     )
 
 
-def _reports(decision: Any) -> list[ReportDue]:
+def reports_due(decision: Any) -> list[ReportDue]:
+    """The proofs of use a granting decision requires, with their due days."""
     if DecisionKind(decision.kind) not in GRANTING:
         return []
     period = decision.content["approval_period"]
@@ -61,7 +62,7 @@ def standing_public(decision: Any, rows: list[Any], today: date) -> StandingPubl
         late_objection_on=found.late_objection_on,
         final_on=found.final_on,
         notification_reason=None if reason is None else {"de": reason.de, "en": reason.en},
-        reports_due=_reports(decision),
+        reports_due=reports_due(decision),
         notices=[
             NoticePublic(
                 number=r.number,
