@@ -227,3 +227,35 @@ async def notified_award(
         "certifier": await staff_headers(client, db_session, StaffRole.PROGRAMME_MANAGER),
         "orderer": await staff_headers(client, db_session, StaffRole.PROGRAMME_MANAGER),
     }
+
+
+async def order_payment(
+    client: httpx.AsyncClient, award: dict[str, Any], amount: str
+) -> dict[str, Any]:
+    """A payment of ``amount`` from this year's instalment of ``notified_award``'s A,
+    requested by the recipient, certified and ordered by two managers."""
+    today = award["today"]
+    requested = await client.post(
+        f"/api/applications/{award['a']}/payment-requests",
+        json={
+            "fiscal_year": today.year,
+            "amount": amount,
+            "purpose": "Ausstattung",
+            "needed_by": str(today + timedelta(days=10)),
+            "costs_due": "700000.00",
+            "own_funds_used": "140000.00",
+        },
+        headers=award["applicant"],
+    )
+    assert requested.status_code == 201, requested.text
+    url = f"/api/payment-requests/{requested.json()['id']}"
+    certified = await client.post(
+        f"{url}/certification",
+        headers={**award["certifier"], "If-Match": requested.headers["etag"]},
+    )
+    assert certified.status_code == 200, certified.text
+    return await _ok(
+        await client.post(
+            f"{url}/order", headers={**award["orderer"], "If-Match": certified.headers["etag"]}
+        )
+    )

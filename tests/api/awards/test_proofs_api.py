@@ -13,7 +13,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from tests.awards_factories import PROGRAMME, notified_award
+from tests.awards_factories import PROGRAMME, notified_award, order_payment
 from tests.fakes import FakeClock
 
 SAMPLES = f"/api/calls/{PROGRAMME}/demo/proof-samples"
@@ -52,31 +52,6 @@ def _complete(today: Any) -> dict[str, Any]:
         ],
         "third_party_funds": "0.00",
     }
-
-
-async def _pay(client: httpx.AsyncClient, award: dict[str, Any], amount: str) -> None:
-    """A payment ordered through the API: requested, certified, ordered by two managers."""
-    today = award["today"]
-    requested = await client.post(
-        f"/api/applications/{award['a']}/payment-requests",
-        json={
-            "fiscal_year": today.year,
-            "amount": amount,
-            "purpose": "Ausstattung",
-            "needed_by": str(today + timedelta(days=10)),
-            "costs_due": "700000.00",
-            "own_funds_used": "140000.00",
-        },
-        headers=award["applicant"],
-    )
-    assert requested.status_code == 201, requested.text
-    url = f"/api/payment-requests/{requested.json()['id']}"
-    certified = await client.post(
-        f"{url}/certification", headers={**award["certifier"], **_etag(requested)}
-    )
-    assert certified.status_code == 200, certified.text
-    ordered = await client.post(f"{url}/order", headers={**award["orderer"], **_etag(certified)})
-    assert ordered.status_code == 200, ordered.text
 
 
 async def _submitted_final(client: httpx.AsyncClient, award: dict[str, Any]) -> httpx.Response:
@@ -197,7 +172,7 @@ async def test_accepting_the_final_proof_proposes_a_reclaim_of_what_was_overpaid
     client: httpx.AsyncClient, db_session: AsyncSession, award: dict[str, Any]
 ) -> None:
     manager, anna = award["manager"], award["applicant"]
-    await _pay(client, award, "150000.00")
+    await order_payment(client, award, "150000.00")
     submitted = await _submitted_final(client, award)
     url = f"/api/proofs-of-use/{submitted.json()['id']}/check"
     # No sample covers the case: a summary check is refused, and the receipts looked at
@@ -379,3 +354,119 @@ async def test_the_sample_is_drawn_reproducibly_and_decides_the_checks_scope(
     assert (await client.get(SAMPLES, headers=award["applicant"])).status_code == 403
     unknown = await client.get(f"/api/calls/{PROGRAMME}/nope/proof-samples", headers=manager)
     assert unknown.status_code == 404
+
+
+async def _accepted_final(
+    client: httpx.AsyncClient, award: dict[str, Any], recognised: str
+) -> dict[str, Any]:
+    submitted = await _submitted_final(client, award)
+    checked = await client.post(
+        f"/api/proofs-of-use/{submitted.json()['id']}/check",
+        json={
+            "outcome": "accepted",
+            "scope": "detailed",
+            "recognised": [{"category": "equipment", "amount": recognised}],
+            "receipts_checked": ["1", "2"],
+        },
+        headers={**award["manager"], **_etag(submitted)},
+    )
+    assert checked.status_code == 200, checked.text
+    body: dict[str, Any] = checked.json()
+    return body
+
+
+async def test_the_checked_final_proof_settles_the_grant(
+    client: httpx.AsyncClient, db_session: AsyncSession, award: dict[str, Any]
+) -> None:
+    a, manager = award["a"], award["manager"]
+    await order_payment(client, award, "150000.00")
+    draft = await client.post(
+        f"/api/applications/{a}/proofs-of-use", json={"kind": "final"}, headers=award["applicant"]
+    )
+    unchecked = await client.post(
+        f"/api/applications/{a}/final-settlement",
+        json={"proof_id": draft.json()["id"]},
+        headers=manager,
+    )
+    assert unchecked.status_code == 409, unchecked.text  # a draft settles nothing
+    proof = await _accepted_final_after_draft(client, award, draft.json())
+    # 700,000 recognised × 80 % = 560,000; 150,000 paid: 410,000 still to pay, 40,000 freed.
+    drafted = await client.post(
+        f"/api/applications/{a}/final-settlement",
+        json={"proof_id": proof["id"], "notes": ["Alle Belege geprüft."]},
+        headers=manager,
+    )
+    assert drafted.status_code == 201, drafted.text
+    body = drafted.json()
+    assert body["kind"] == "final_settlement" and body["max_amount"] == "560000.00"
+    figures = body["content"]["figures"]
+    assert (figures["still_payable"], figures["decommitment"], figures["reclaim"]) == (
+        "410000.00",
+        "40000.00",
+        "0.00",
+    )
+    released = await client.post(
+        f"/api/decisions/{body['id']}/release", headers={**manager, **_etag(drafted)}
+    )
+    assert released.status_code == 200, released.text
+    rows = await db_session.execute(
+        sa.text(
+            "SELECT kind, fiscal_year, amount FROM ledger_entries WHERE application_id = :a "
+            "AND kind = 'decommitment'"
+        ),
+        {"a": a},
+    )
+    # The years keep what was paid in them, then the rest from the earliest: the last one
+    # gives up 40,000.
+    assert [(r.fiscal_year, str(r.amount)) for r in rows] == [(2029, "40000.00")]
+    await db_session.commit()
+    assert any(s.startswith("Schlussbescheid") for s in await _subjects(db_session, a))
+    again = await client.post(
+        f"/api/applications/{a}/final-settlement", json={"proof_id": proof["id"]}, headers=manager
+    )
+    assert again.status_code == 409
+
+
+async def _accepted_final_after_draft(
+    client: httpx.AsyncClient, award: dict[str, Any], draft: dict[str, Any]
+) -> dict[str, Any]:
+    anna = award["applicant"]
+    current = await client.get(f"/api/proofs-of-use/{draft['id']}", headers=anna)
+    saved = await client.put(
+        f"/api/proofs-of-use/{draft['id']}",
+        json=_complete(award["today"]),
+        headers={**anna, **_etag(current)},
+    )
+    assert saved.status_code == 200, saved.text
+    submitted = await client.post(
+        f"/api/proofs-of-use/{draft['id']}/submission", headers={**anna, **_etag(saved)}
+    )
+    assert submitted.status_code == 200, submitted.text
+    checked = await client.post(
+        f"/api/proofs-of-use/{draft['id']}/check",
+        json={
+            "outcome": "accepted",
+            "scope": "detailed",
+            "recognised": [{"category": "equipment", "amount": "700000.00"}],
+            "receipts_checked": ["1", "2"],
+        },
+        headers={**award["manager"], **_etag(submitted)},
+    )
+    assert checked.status_code == 200, checked.text
+    body: dict[str, Any] = checked.json()
+    return body
+
+
+async def test_an_overpaid_grant_is_not_settled_but_revoked_after_a_hearing(
+    client: httpx.AsyncClient, award: dict[str, Any]
+) -> None:
+    await order_payment(client, award, "150000.00")
+    proof = await _accepted_final(client, award, "100000.00")  # final grant 80,000
+    refused = await client.post(
+        f"/api/applications/{award['a']}/final-settlement",
+        json={"proof_id": proof["id"]},
+        headers=award["manager"],
+    )
+    assert refused.status_code == 409, refused.text
+    assert "Anhörung" in refused.json()["detail"]
+    assert refused.json()["overpayment"] == "70000.00"

@@ -13,7 +13,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from tests.awards_factories import notified_award
+from tests.awards_factories import notified_award, order_payment
 from tests.fakes import FakeClock
 
 
@@ -26,26 +26,7 @@ async def award(
     client: httpx.AsyncClient, db_session: AsyncSession, clock: FakeClock
 ) -> dict[str, Any]:
     found = await notified_award(client, db_session, clock)
-    today = found["today"]
-    requested = await client.post(
-        f"/api/applications/{found['a']}/payment-requests",
-        json={
-            "fiscal_year": today.year,
-            "amount": "150000.00",
-            "purpose": "Ausstattung",
-            "needed_by": str(today + timedelta(days=10)),
-            "costs_due": "700000.00",
-            "own_funds_used": "140000.00",
-        },
-        headers=found["applicant"],
-    )
-    assert requested.status_code == 201, requested.text
-    url = f"/api/payment-requests/{requested.json()['id']}"
-    certified = await client.post(
-        f"{url}/certification", headers={**found["certifier"], **_etag(requested)}
-    )
-    ordered = await client.post(f"{url}/order", headers={**found["orderer"], **_etag(certified)})
-    assert ordered.status_code == 200, ordered.text
+    await order_payment(client, found, "150000.00")
     return found
 
 

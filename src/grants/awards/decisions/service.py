@@ -41,7 +41,7 @@ from grants.awards.decisions.schemas import (
     StandingPublic,
 )
 from grants.awards.formal.service import DEFAULT_WEEKS
-from grants.awards.reclaims.money import FOLLOW_ON, apply_revocation
+from grants.awards.reclaims.money import FOLLOW_ON, apply_follow_on
 from grants.awards.tables import decisions_table, programme_settings_table
 from grants.context import UserContext
 from grants.core.audit_actions import AuditAction
@@ -224,9 +224,9 @@ async def update_draft(
         _ensure_open(decision)
         if DecisionKind(decision.kind) in FOLLOW_ON:
             raise Conflict(
-                "Ein Entwurf eines Widerrufs oder einer Rücknahme wird nicht geändert, sondern "
-                "verworfen und neu entworfen (a revocation draft is discarded and drafted "
-                "again, not edited).",
+                "Ein Entwurf eines Widerrufs, einer Rücknahme oder eines Schlussbescheids wird "
+                "nicht geändert, sondern verworfen und neu entworfen (such a draft is "
+                "discarded and drafted again, not edited).",
                 extra={"kind": decision.kind},
             )
         await ensure_official_not_excluded(ctx, app.id)
@@ -382,7 +382,7 @@ async def release_in_transaction(
         # A revocation or withdrawal changes the award's money, not its lifecycle state.
         found = await granting_decision(ctx, app.id)
         granting = None if found is None else found[0]
-        await apply_revocation(ctx, app, decision, granting, reason=_summary(decision))
+        await apply_follow_on(ctx, app, decision, granting, reason=_summary(decision))
     else:
         event = decision_event(kind, state)
         if event is None:

@@ -1,8 +1,12 @@
-"""The money a revocation or withdrawal moves when it is released, in the release's own
-transaction (``decisions.service.release`` calls :func:`apply_revocation`): checked against
-the ledger as it stands at that moment, then the de-commitments and the reclaim per fiscal
-year, and the recipient's e-mail. Kept apart from ``reclaims.service`` (which drafts the
-decision and imports the decisions service) so that the release can call it without a cycle.
+"""The money a follow-on decision moves when it is released — a revocation or withdrawal, or
+the final settlement after the proof of use — in the release's own transaction
+(``decisions.service.release`` calls :func:`apply_follow_on`): checked against the ledger as
+it stands at that moment, then the de-commitments and any reclaim per fiscal year, and the
+recipient's e-mail. Kept apart from ``reclaims.service`` (which drafts these decisions and
+imports the decisions service) so that the release can call it without a cycle.
+
+Both kinds carry the same ``figures`` (current grant, new grant, paid, decommitment,
+reclaim) and name the granting decision they change (``grant.decision_id``).
 """
 
 from decimal import Decimal
@@ -18,7 +22,8 @@ from grants.core.money import ZERO, format_eur
 from grants.core.revocation import allocate
 from grants.notifications.service import enqueue_message
 
-FOLLOW_ON = frozenset({DecisionKind.REVOCATION, DecisionKind.WITHDRAWAL})
+REVOKING = frozenset({DecisionKind.REVOCATION, DecisionKind.WITHDRAWAL})
+FOLLOW_ON = REVOKING | {DecisionKind.FINAL_SETTLEMENT}
 AWARDED = (State.APPROVED.value, State.PARTIALLY_APPROVED.value)
 
 
@@ -30,16 +35,16 @@ async def award_money(ctx: UserContext, app: Any) -> tuple[dict[int, Decimal], d
     return committed, paid
 
 
-async def apply_revocation(
+async def apply_follow_on(
     ctx: UserContext, app: Any, decision: Any, granting: Any | None, reason: str
 ) -> None:
-    """The money of a revocation being released, in the release's transaction: checked
-    against the ledger as it stands now (a payment or another decision since the draft makes
-    it stale: 409, redraft), then the de-commitments and the reclaim per fiscal year.
-    ``granting`` is the granting decision in force, which the revocation must name."""
+    """The money of a follow-on decision being released, in the release's transaction:
+    checked against the ledger as it stands now (a payment or another decision since the
+    draft makes it stale: 409, redraft), then the de-commitments and the reclaim per fiscal
+    year. ``granting`` is the granting decision in force, which the decision must name."""
     if app.status not in AWARDED:
         raise Conflict(
-            "Nur ein bewilligtes Vorhaben kann widerrufen werden (only an award is revoked).",
+            "Nur zu einem bewilligten Vorhaben möglich (only for an award).",
             extra={"current_state": app.status},
         )
     content = decision.content
@@ -47,7 +52,7 @@ async def apply_revocation(
     figures = content["figures"]
     if (
         granting is None
-        or str(granting.id) != content["revokes"]["decision_id"]
+        or str(granting.id) != content["grant"]["decision_id"]
         or sum(committed.values(), ZERO) != Decimal(figures["current_grant"])
         or sum(paid.values(), ZERO) != Decimal(figures["paid"])
     ):
@@ -76,26 +81,47 @@ async def apply_revocation(
                     decision_id=decision.id,
                 )
     recipient, _ = await contact_of(ctx.session, app.created_by)
-    reference = app.reference_number or "—"
+    subject, body = _message(DecisionKind(decision.kind), app.reference_number or "—", figures)
+    await enqueue_message(
+        ctx.session,
+        dedupe_key=f"follow_on_released:{decision.id}",
+        kind=f"{decision.kind}_released",
+        recipient=recipient,
+        subject=subject,
+        body_text=body,
+        now=ctx.now,
+        application_id=app.id,
+    )
+
+
+def _message(kind: DecisionKind, reference: str, figures: dict[str, str]) -> tuple[str, str]:
+    new_grant = format_eur(Decimal(figures["new_grant"]))
+    if kind is DecisionKind.FINAL_SETTLEMENT:
+        still = Decimal(figures.get("still_payable", "0"))
+        rest = (
+            f" Noch auszuzahlen sind {format_eur(still)}; bitte rufen Sie den Betrag ab."
+            if still > ZERO
+            else ""
+        )
+        return (
+            f"Schlussbescheid zum Vorhaben {reference} (final settlement)",
+            f"Guten Tag,\n\nnach Prüfung des Verwendungsnachweises ist die Zuwendung zum "
+            f"Vorhaben {reference} auf {new_grant} festgesetzt.{rest} Den Bescheid mit "
+            "Begründung und Rechtsbehelfsbelehrung finden Sie im Portal.\n\n"
+            f"After the check of the proof of use, the grant for {reference} is set at "
+            f"{new_grant}; the decision is in the portal.\n",
+        )
     reclaim = Decimal(figures["reclaim"])
     owed = (
         f" Zu erstatten sind {format_eur(reclaim)} nebst Zinsen (§ 49a VwVfG)."
         if reclaim > ZERO
         else ""
     )
-    await enqueue_message(
-        ctx.session,
-        dedupe_key=f"revocation_released:{decision.id}",
-        kind="revocation_released",
-        recipient=recipient,
-        subject=f"Bescheid zum Vorhaben {reference}: Zuwendung geändert (decision issued)",
-        body_text=(
-            f"Guten Tag,\n\nzum Vorhaben {reference} ist ein Bescheid ergangen: die "
-            f"Zuwendung beträgt nun {format_eur(Decimal(figures['new_grant']))}.{owed} "
-            "Den Bescheid mit Begründung und Rechtsbehelfsbelehrung finden Sie im Portal.\n\n"
-            f"A decision on {reference} has been issued; you find it with its reasons in the "
-            "portal.\n"
-        ),
-        now=ctx.now,
-        application_id=app.id,
+    return (
+        f"Bescheid zum Vorhaben {reference}: Zuwendung geändert (decision issued)",
+        f"Guten Tag,\n\nzum Vorhaben {reference} ist ein Bescheid ergangen: die Zuwendung "
+        f"beträgt nun {new_grant}.{owed} Den Bescheid mit Begründung und "
+        "Rechtsbehelfsbelehrung finden Sie im Portal.\n\n"
+        f"A decision on {reference} has been issued; you find it with its reasons in the "
+        "portal.\n",
     )

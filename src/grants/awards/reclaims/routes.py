@@ -1,4 +1,4 @@
-"""HTTP routes of hearings, revocations and reclaims."""
+"""HTTP routes of hearings, revocations, reclaims and the final settlement."""
 
 import uuid
 
@@ -8,7 +8,7 @@ from litestar.params import FromPath, JSONBody
 from litestar.status_codes import HTTP_201_CREATED
 
 from grants.awards.decisions.schemas import DecisionPublic
-from grants.awards.reclaims import service
+from grants.awards.reclaims import service, settlement
 from grants.awards.reclaims.schemas import (
     HearingIn,
     HearingPublic,
@@ -17,6 +17,7 @@ from grants.awards.reclaims.schemas import (
     ReclaimPublic,
     RefundIn,
     RevocationIn,
+    SettlementIn,
 )
 from grants.context import UserContext
 from grants.http.guards import BEARER, MANAGERS
@@ -64,6 +65,23 @@ class ApplicationReclaimController(Controller):
         context: NamedDependency[UserContext],
     ) -> Response[DecisionPublic]:
         drafted = await service.draft_revocation(context, application_id, data)
+        return with_etag(drafted, HTTP_201_CREATED)
+
+    @post(
+        "/final-settlement",
+        operation_id="draftFinalSettlement",
+        summary="Draft the final settlement (Schlussbescheid) from the checked final proof of "
+        "use (managers); released as every decision is",
+        status_code=HTTP_201_CREATED,
+        guards=[MANAGERS],
+    )
+    async def draft_final_settlement(
+        self,
+        application_id: FromPath[uuid.UUID],
+        data: JSONBody[SettlementIn],
+        context: NamedDependency[UserContext],
+    ) -> Response[DecisionPublic]:
+        drafted = await settlement.draft_final_settlement(context, application_id, data)
         return with_etag(drafted, HTTP_201_CREATED)
 
     @get(

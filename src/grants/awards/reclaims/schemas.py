@@ -72,6 +72,13 @@ class RevocationIn(StrictInput):
     )
 
 
+class SettlementIn(StrictInput):
+    proof_id: uuid.UUID = Field(description="The checked final proof of use it settles")
+    notes: Annotated[list[Reason], Field(max_length=30)] = Field(
+        default_factory=list, description="Further reasons or notes the letter states"
+    )
+
+
 class RefundIn(StrictInput):
     amount: Amount
     received_on: ProjectDate = Field(description="The day the money was credited")

@@ -36,7 +36,7 @@ from grants.awards.decisions.service import (
     public_view,
     second_approval_required,
 )
-from grants.awards.reclaims.money import AWARDED, FOLLOW_ON, award_money
+from grants.awards.reclaims.money import AWARDED, REVOKING, award_money
 from grants.awards.reclaims.schemas import (
     HearingIn,
     HearingPublic,
@@ -92,7 +92,7 @@ def _hearing_not_found(hearing_id: uuid.UUID) -> NotFound:
     return NotFound(f"Anhörung {hearing_id} nicht gefunden (hearing not found)")
 
 
-async def _grant_in_force(ctx: UserContext, app: Any) -> Any:
+async def grant_in_force(ctx: UserContext, app: Any) -> Any:
     found = await granting_decision(ctx, app.id)
     if found is None or not found[1].effective or app.status not in AWARDED:
         raise Conflict(
@@ -137,7 +137,7 @@ def _hearing_public(row: Any, responses: list[Any], today: date) -> HearingPubli
     )
 
 
-async def _next_number(ctx: UserContext, table: sa.Table, column: Any, value: Any) -> int:
+async def next_number(ctx: UserContext, table: sa.Table, column: Any, value: Any) -> int:
     found = await ctx.session.execute(
         sa.select(sa.func.coalesce(sa.func.max(table.c.number), 0)).where(column == value)
     )
@@ -153,7 +153,7 @@ async def open_hearing(
             ctx, application_id, for_update=True, require=Role.PROGRAMME_MANAGER
         )
         await ensure_official_not_excluded(ctx, app.id)
-        grant = await _grant_in_force(ctx, app)
+        grant = await grant_in_force(ctx, app)
         committed, _ = await award_money(ctx, app)
         current = sum(committed.values(), ZERO)
         respond_by = data.respond_by or today + timedelta(weeks=DEFAULT_HEARING_WEEKS)
@@ -186,7 +186,7 @@ async def open_hearing(
                     id=uuid.uuid4(),
                     application_id=app.id,
                     decision_id=grant.id,
-                    number=await _next_number(ctx, _h, _h.c.application_id, app.id),
+                    number=await next_number(ctx, _h, _h.c.application_id, app.id),
                     measure=measure.value,
                     legal_basis=LEGAL_BASES[measure],
                     facts=data.facts.strip(),
@@ -261,7 +261,7 @@ async def respond(
                 .values(
                     id=uuid.uuid4(),
                     hearing_id=hearing_id,
-                    number=await _next_number(ctx, _hr, _hr.c.hearing_id, hearing_id),
+                    number=await next_number(ctx, _hr, _hr.c.hearing_id, hearing_id),
                     text=data.text.strip(),
                     late=late,
                     responded_by=ctx.principal.user_id,
@@ -298,7 +298,7 @@ async def draft_revocation(
             ctx, application_id, for_update=True, require=Role.PROGRAMME_MANAGER
         )
         await ensure_official_not_excluded(ctx, app.id)
-        grant = await _grant_in_force(ctx, app)
+        grant = await grant_in_force(ctx, app)
         hearing = (
             await ctx.session.execute(
                 sa.select(_h).where(_h.c.id == data.hearing_id, _h.c.application_id == app.id)
@@ -363,7 +363,7 @@ async def draft_revocation(
                 "title": grant.content.get("application", {}).get("title"),
             },
             "recipient": grant.content.get("recipient"),
-            "revokes": {
+            "grant": {
                 "decision_id": str(grant.id),
                 "file_reference": grant.file_reference,
                 "decision_date": grant.decision_date.isoformat(),
@@ -408,7 +408,7 @@ async def draft_revocation(
                 .values(
                     id=uuid.uuid4(),
                     application_id=app.id,
-                    number=await _next_number(ctx, _d, _d.c.application_id, app.id),
+                    number=await next_number(ctx, _d, _d.c.application_id, app.id),
                     kind=kind.value,
                     status=DecisionStatus.DRAFT.value,
                     content=content,
@@ -448,7 +448,7 @@ async def _revocation(
             .where(
                 _d.c.application_id == application_id,
                 _d.c.status == DecisionStatus.RELEASED.value,
-                _d.c.kind.in_([k.value for k in FOLLOW_ON]),
+                _d.c.kind.in_([k.value for k in REVOKING]),
             )
             .order_by(_d.c.number.desc())
             .limit(1)
@@ -504,7 +504,7 @@ async def record_refund(
                 "Die Erstattung kann so nicht verbucht werden (the refund cannot be recorded).",
                 problems=tuple(problems),
             )
-        number = await _next_number(ctx, _r, _r.c.application_id, app.id)
+        number = await next_number(ctx, _r, _r.c.application_id, app.id)
         await ctx.session.execute(
             sa.insert(_r).values(
                 id=uuid.uuid4(),

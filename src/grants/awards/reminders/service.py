@@ -19,7 +19,7 @@ from grants.accounts.service import contact_of
 from grants.applications.queries import applications_table
 from grants.awards.decisions.notices import reports_due
 from grants.awards.proofs.tables import proofs_table
-from grants.awards.reclaims.money import AWARDED, FOLLOW_ON
+from grants.awards.reclaims.money import AWARDED, REVOKING
 from grants.awards.reclaims.tables import refunds_table
 from grants.awards.reminders.schemas import (
     OutstandingReclaim,
@@ -110,7 +110,7 @@ async def _reclaims(session: AsyncSession, guideline_id: str) -> list[Outstandin
         sa.select(_d)
         .where(
             _d.c.status == DecisionStatus.RELEASED.value,
-            _d.c.kind.in_([k.value for k in FOLLOW_ON]),
+            _d.c.kind.in_([k.value for k in REVOKING]),
         )
         .ext(distinct_on(_d.c.application_id))
         .order_by(_d.c.application_id, _d.c.number.desc())
