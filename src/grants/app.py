@@ -37,6 +37,7 @@ from grants.applications.attachments.dependencies import SCANNER_STATE_KEY, STOR
 from grants.applications.attachments.scanner import Scanner, scanner_from_settings
 from grants.applications.attachments.storage import Storage, storage_from_settings
 from grants.applications.early_start import routes as early_start_routes
+from grants.awards.amendments import routes as amendment_routes
 from grants.awards.budgets import routes as budget_routes
 from grants.awards.dashboards import routes as dashboard_routes
 from grants.awards.decisions import routes as decision_routes
@@ -170,6 +171,7 @@ def create_app(
             *reclaim_routes.CONTROLLERS,
             *release_routes.CONTROLLERS,
             *reminder_routes.CONTROLLERS,
+            *amendment_routes.CONTROLLERS,
             api_docs.assets_router(),
         ],
         dependencies={**DEPENDENCIES, **ACCOUNT_DEPENDENCIES, **ATTACHMENT_DEPENDENCIES},

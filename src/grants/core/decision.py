@@ -46,6 +46,9 @@ DRAFTABLE = frozenset(
     {DecisionKind.APPROVAL, DecisionKind.PARTIAL_APPROVAL, DecisionKind.REJECTION}
 )
 GRANTING = frozenset({DecisionKind.APPROVAL, DecisionKind.PARTIAL_APPROVAL})
+# The kinds whose content is the grant in force: an amendment replaces the approval it
+# amends (categories, period, instalments), in the same shape.
+IN_FORCE = GRANTING | {DecisionKind.AMENDMENT}
 
 
 class DecisionStatus(StrEnum):

@@ -15,7 +15,7 @@ from grants.awards.tables import notices_table
 from grants.context import UserContext
 from grants.core.audit_actions import AuditAction
 from grants.core.deadlines import berlin_date, format_date_de
-from grants.core.decision import GRANTING, DecisionKind
+from grants.core.decision import IN_FORCE, DecisionKind
 from grants.core.errors import Conflict, FieldProblem, InvalidInput
 from grants.core.legal_dates import Channel, final_report_due, interim_reports_due
 from grants.core.standing import Notice, NoticeKind, Standing, standing
@@ -38,7 +38,7 @@ def _notice(row: Any) -> Notice:
 
 def reports_due(decision: Any) -> list[ReportDue]:
     """The proofs of use a granting decision requires, with their due days."""
-    if DecisionKind(decision.kind) not in GRANTING:
+    if DecisionKind(decision.kind) not in IN_FORCE:
         return []
     period = decision.content["approval_period"]
     start, end = date.fromisoformat(period["start"]), date.fromisoformat(period["end"])

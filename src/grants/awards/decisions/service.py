@@ -49,6 +49,7 @@ from grants.core.canonical import sha256_of
 from grants.core.deadlines import berlin_date
 from grants.core.decision import (
     GRANTING,
+    IN_FORCE,
     DecisionKind,
     DecisionStatus,
     decision_event,
@@ -500,15 +501,16 @@ async def record_notice(ctx: UserContext, decision_id: uuid.UUID, data: NoticeIn
 async def granting_decision(
     ctx: UserContext, application_id: uuid.UUID
 ) -> tuple[Any, Standing] | None:
-    """The application's latest released approval (or partial approval) and where it stands
-    today; None when there is none. In the caller's transaction, after its access check."""
+    """The application's latest released approval, partial approval or amendment (the grant
+    in force) and where it stands today; None when there is none. In the caller's
+    transaction, after its access check."""
     row = (
         await ctx.session.execute(
             sa.select(_d)
             .where(
                 _d.c.application_id == application_id,
                 _d.c.status == DecisionStatus.RELEASED.value,
-                _d.c.kind.in_([k.value for k in GRANTING]),
+                _d.c.kind.in_([k.value for k in IN_FORCE]),
             )
             .order_by(_d.c.number.desc())
             .limit(1)

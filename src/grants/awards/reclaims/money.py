@@ -23,7 +23,7 @@ from grants.core.revocation import allocate
 from grants.notifications.service import enqueue_message
 
 REVOKING = frozenset({DecisionKind.REVOCATION, DecisionKind.WITHDRAWAL})
-FOLLOW_ON = REVOKING | {DecisionKind.FINAL_SETTLEMENT}
+FOLLOW_ON = REVOKING | {DecisionKind.FINAL_SETTLEMENT, DecisionKind.AMENDMENT}
 AWARDED = (State.APPROVED.value, State.PARTIALLY_APPROVED.value)
 
 
@@ -33,6 +33,74 @@ async def award_money(ctx: UserContext, app: Any) -> tuple[dict[int, Decimal], d
     committed = {y: b.committed for y, b in balances.items() if b.committed or b.paid}
     paid = {y: b.paid for y, b in balances.items() if b.committed or b.paid}
     return committed, paid
+
+
+def new_instalments(content: dict[str, Any]) -> dict[int, Decimal]:
+    return {int(i["fiscal_year"]): Decimal(i["amount"]) for i in content["instalments"]}
+
+
+def below_paid(new: dict[int, Decimal], paid: dict[int, Decimal]) -> list[int]:
+    """The fiscal years whose new instalment is less than was paid in them already."""
+    return sorted(y for y, amount in paid.items() if amount > new.get(y, ZERO))
+
+
+async def _apply_amendment(ctx: UserContext, app: Any, decision: Any, reason: str) -> None:
+    """An amendment's money: each year's commitment moved to its new instalment — more is
+    bound on the line's budget under its row lock (``ledger.commit_funds``: 409 when it does
+    not hold), less is freed, never below what the year has paid."""
+    new = new_instalments(decision.content)
+    committed, paid = await award_money(ctx, app)
+    short = below_paid(new, paid)
+    if short:
+        raise Conflict(
+            "In den Haushaltsjahren "
+            + ", ".join(map(str, short))
+            + " wurde mehr ausgezahlt, als die Änderung bewilligt; bitte neu entwerfen "
+            "(more was paid in these years than the amendment grants: draft again).",
+            extra={"fiscal_years": short},
+        )
+    key = ledger.LineKey(app.guideline_id, app.call_code, app.funding_line)
+    years = sorted(set(new) | set(committed))
+    more = {y: new.get(y, ZERO) - committed.get(y, ZERO) for y in years}
+    increases = {y: d for y, d in more.items() if d > ZERO}
+    if increases:
+        await ledger.commit_funds(
+            ctx,
+            key=key,
+            application_id=app.id,
+            decision_id=decision.id,
+            instalments=increases,
+            reason=reason,
+        )
+    for year, change in more.items():
+        if change < ZERO:
+            await ledger.record_movement(
+                ctx,
+                ledger.Movement.DECOMMITMENT,
+                key=key,
+                application_id=app.id,
+                fiscal_year=year,
+                amount=-change,
+                reason=reason,
+                decision_id=decision.id,
+            )
+    recipient, _ = await contact_of(ctx.session, app.created_by)
+    reference = app.reference_number or "—"
+    await enqueue_message(
+        ctx.session,
+        dedupe_key=f"follow_on_released:{decision.id}",
+        kind="amendment_released",
+        recipient=recipient,
+        subject=f"Änderungsbescheid zum Vorhaben {reference} (amended decision)",
+        body_text=(
+            f"Guten Tag,\n\nzum Vorhaben {reference} ist ein Änderungsbescheid ergangen: die "
+            f"Zuwendung beträgt bis zu {format_eur(Decimal(decision.max_amount))}. Den Bescheid "
+            "mit Begründung und Rechtsbehelfsbelehrung finden Sie im Portal.\n\n"
+            f"An amended decision on {reference} has been issued; it is in the portal.\n"
+        ),
+        now=ctx.now,
+        application_id=app.id,
+    )
 
 
 async def apply_follow_on(
@@ -48,14 +116,20 @@ async def apply_follow_on(
             extra={"current_state": app.status},
         )
     content = decision.content
+    if granting is None or str(granting.id) != content["grant"]["decision_id"]:
+        raise Conflict(
+            "Seit dem Entwurf ist ein anderer Bescheid ergangen; bitte den Entwurf verwerfen "
+            "und neu entwerfen (another decision was issued since the draft: draft again).",
+            extra={"decision_id": str(decision.id)},
+        )
+    if DecisionKind(decision.kind) is DecisionKind.AMENDMENT:
+        await _apply_amendment(ctx, app, decision, reason)
+        return
     committed, paid = await award_money(ctx, app)
     figures = content["figures"]
-    if (
-        granting is None
-        or str(granting.id) != content["grant"]["decision_id"]
-        or sum(committed.values(), ZERO) != Decimal(figures["current_grant"])
-        or sum(paid.values(), ZERO) != Decimal(figures["paid"])
-    ):
+    if sum(committed.values(), ZERO) != Decimal(figures["current_grant"]) or sum(
+        paid.values(), ZERO
+    ) != Decimal(figures["paid"]):
         raise Conflict(
             "Seit dem Entwurf hat sich die Zuwendung oder die Auszahlung geändert; bitte den "
             "Entwurf verwerfen und neu entwerfen (the grant or payments changed since the "

@@ -30,7 +30,7 @@ from grants.awards.reminders.schemas import (
 from grants.awards.tables import decisions_table, payments_table
 from grants.context import UserContext
 from grants.core.deadlines import berlin_date
-from grants.core.decision import GRANTING, DecisionStatus
+from grants.core.decision import IN_FORCE, DecisionStatus
 from grants.core.errors import Forbidden, NotFound
 from grants.core.money import ZERO
 from grants.core.reminders import Duty, ReminderKind, overdue, reminders_due
@@ -53,7 +53,7 @@ async def _awards(session: AsyncSession, guideline_id: str | None) -> list[Any]:
         sa.select(_d.c.application_id, _d.c.kind, _d.c.content)
         .where(
             _d.c.status == DecisionStatus.RELEASED.value,
-            _d.c.kind.in_([k.value for k in GRANTING]),
+            _d.c.kind.in_([k.value for k in IN_FORCE]),
         )
         .ext(distinct_on(_d.c.application_id))
         .order_by(_d.c.application_id, _d.c.number.desc())
