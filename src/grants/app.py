@@ -43,6 +43,7 @@ from grants.awards.dashboards import routes as dashboard_routes
 from grants.awards.decisions import routes as decision_routes
 from grants.awards.formal import routes as formal_routes
 from grants.awards.payments import routes as payment_routes
+from grants.awards.phase import routes as phase_routes
 from grants.awards.proofs import routes as proof_routes
 from grants.awards.reclaims import routes as reclaim_routes
 from grants.awards.releases import routes as release_routes
@@ -172,6 +173,7 @@ def create_app(
             *release_routes.CONTROLLERS,
             *reminder_routes.CONTROLLERS,
             *amendment_routes.CONTROLLERS,
+            *phase_routes.CONTROLLERS,
             api_docs.assets_router(),
         ],
         dependencies={**DEPENDENCIES, **ACCOUNT_DEPENDENCIES, **ATTACHMENT_DEPENDENCIES},

@@ -11,6 +11,7 @@ __all__ = [
     "formal",
     "ledger",
     "payments",
+    "phase",
     "proofs",
     "reclaims",
     "releases",

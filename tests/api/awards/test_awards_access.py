@@ -47,6 +47,7 @@ _RECIPIENT_MAY = {
     ("GET", "/api/applications/{application_id}/hearings"),
     ("POST", "/api/hearings/{hearing_id}/responses"),
     ("GET", "/api/applications/{application_id}/reclaim"),
+    ("GET", "/api/applications/{application_id}/award"),
 }
 # Readable by the recipient, but the fixture's award has no revocation: 404 for everyone.
 _NOTHING_YET = {"/api/applications/{application_id}/reclaim"}
