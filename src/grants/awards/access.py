@@ -1,7 +1,8 @@
 """Who may see or change an award's object (a decision, a payment request): whoever may see
 or change its application (``applications.access.load_application``), and nobody else. An
 object of another organisation is "not found", whatever the reason, so ids cannot be
-probed."""
+probed. Programme- and call-wide staff views (budgets, dashboards, samples, batches, the
+overdue list) check the manager role and the programme or call here."""
 
 import uuid
 from typing import Any
@@ -11,7 +12,27 @@ import sqlalchemy as sa
 from grants.applications.access import load_application
 from grants.context import UserContext
 from grants.core.errors import Forbidden, NotFound
-from grants.core.roles import Role
+from grants.core.guideline import Guideline
+from grants.core.roles import MANAGER_ROLES, Role
+
+
+def ensure_manager(ctx: UserContext) -> None:
+    if not ctx.principal.has_staff_role(*MANAGER_ROLES):
+        raise Forbidden("Nur für Programmverantwortliche (programme managers only).")
+
+
+def programme(ctx: UserContext, guideline_id: str) -> Guideline:
+    """The programme (its guideline); 404 when this installation has none of that id."""
+    guideline = ctx.guidelines.get(guideline_id)
+    if guideline is None:
+        raise NotFound(f"Programm {guideline_id} nicht gefunden (programme not found)")
+    return guideline
+
+
+def ensure_call(ctx: UserContext, guideline_id: str, call_code: str) -> None:
+    guideline = ctx.guidelines.get(guideline_id)
+    if guideline is None or guideline.call(call_code) is None:
+        raise NotFound(f"Förderaufruf {guideline_id}/{call_code} nicht gefunden (call not found)")
 
 
 async def load_with_application(

@@ -58,6 +58,10 @@ class DecisionStatus(StrEnum):
     DISCARDED = "discarded"  # a draft given up; kept, never released
 
 
+# A draft still being worked on or waiting for release: at most one per application.
+OPEN_STATUSES = (DecisionStatus.DRAFT.value, DecisionStatus.SECOND_APPROVED.value)
+
+
 class ReasonKind(StrEnum):
     FAILED_RULE = "failed_rule"  # a rule of the guideline not met (with its section)
     SCORE_BELOW_THRESHOLD = "score_below_threshold"

@@ -7,26 +7,32 @@ import uuid
 from decimal import Decimal
 from typing import Any
 
-import sqlalchemy as sa
-
 from grants.applications.access import load_application
 from grants.awards.amendments.schemas import AmendmentIn
 from grants.awards.decisions.compose import compose
 from grants.awards.decisions.schemas import DecisionDraftIn, DecisionPublic
-from grants.awards.decisions.service import public_view, second_approval_required
-from grants.awards.reclaims.money import award_money, below_paid, new_instalments
-from grants.awards.reclaims.service import grant_in_force, next_number
+from grants.awards.decisions.service import (
+    ensure_no_open_draft,
+    insert_draft,
+    public_view,
+    second_approval_required,
+)
+from grants.awards.reclaims.money import (
+    award_money,
+    below_paid,
+    grant_reference,
+    new_instalments,
+)
+from grants.awards.reclaims.service import grant_in_force
 from grants.awards.tables import decisions_table
 from grants.context import UserContext
-from grants.core.audit_actions import AuditAction
 from grants.core.deadlines import berlin_date
-from grants.core.decision import DecisionKind, DecisionStatus
-from grants.core.errors import Conflict, FieldProblem, InvalidInput
+from grants.core.decision import DecisionKind
+from grants.core.errors import FieldProblem, InvalidInput
 from grants.core.roles import Role
 from grants.evaluation.jury.officials import ensure_official_not_excluded
 
 _d = decisions_table
-_OPEN = (DecisionStatus.DRAFT.value, DecisionStatus.SECOND_APPROVED.value)
 
 
 def _money(items: dict[int, Decimal]) -> dict[str, str]:
@@ -43,16 +49,7 @@ async def draft_amendment(
         )
         await ensure_official_not_excluded(ctx, app.id)
         grant = await grant_in_force(ctx, app)
-        open_draft = (
-            await ctx.session.execute(
-                sa.select(_d.c.id).where(_d.c.application_id == app.id, _d.c.status.in_(_OPEN))
-            )
-        ).first()
-        if open_draft is not None:
-            raise Conflict(
-                "Für diesen Antrag liegt schon ein offener Entwurf vor (an open draft exists).",
-                extra={"decision_id": str(open_draft.id)},
-            )
+        await ensure_no_open_draft(ctx, app.id)
         if data.requested_on > today:
             raise InvalidInput(
                 "Der Änderungsantrag kann nicht nach heute eingegangen sein (not after today).",
@@ -100,39 +97,12 @@ async def draft_amendment(
         content |= {
             "kind": DecisionKind.AMENDMENT.value,
             "amended_as": data.kind,
-            "grant": {
-                "decision_id": str(grant.id),
-                "file_reference": grant.file_reference,
-                "decision_date": grant.decision_date.isoformat(),
-            },
+            "grant": grant_reference(grant),
             "request": {"text": data.request.strip(), "received_on": data.requested_on.isoformat()},
             "changes": {"before": before, "after": after},
         }
-        created = (
-            await ctx.session.execute(
-                sa.insert(_d)
-                .values(
-                    id=uuid.uuid4(),
-                    application_id=app.id,
-                    number=await next_number(ctx, _d, _d.c.application_id, app.id),
-                    kind=DecisionKind.AMENDMENT.value,
-                    status=DecisionStatus.DRAFT.value,
-                    content=content,
-                    max_amount=max_amount,
-                    version=1,
-                    drafted_by=ctx.principal.user_id,
-                    drafted_at=ctx.now,
-                    updated_at=ctx.now,
-                    official_name="",
-                )
-                .returning(_d)
-            )
-        ).one()
-        await ctx.audit(
-            action=AuditAction.DECISION_DRAFTED,
-            object_type="decision",
-            object_id=created.id,
-            after={"application_id": str(app.id), "kind": "amendment", "changes": after},
+        created = await insert_draft(
+            ctx, app.id, DecisionKind.AMENDMENT, content, max_amount, audit={"changes": after}
         )
         required = await second_approval_required(ctx, app.guideline_id)
     return public_view(created, second_required=required)

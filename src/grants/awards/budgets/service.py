@@ -13,16 +13,16 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from grants.awards.access import ensure_manager, programme
 from grants.awards.budgets.schemas import BudgetOverview, BudgetSet, BudgetYear
 from grants.awards.ledger import LineKey, balance_of, committed_by_year, committed_in
 from grants.awards.tables import budgets_table, ledger_month_sums_table
 from grants.context import UserContext
 from grants.core.audit_actions import AuditAction
 from grants.core.budget import Balance, BudgetBelowCommitments, YearBudget, check_budget_change
-from grants.core.errors import FieldProblem, Forbidden, InvalidInput, NotFound
+from grants.core.errors import FieldProblem, InvalidInput
 from grants.core.guideline import Guideline
 from grants.core.money import ZERO
-from grants.core.roles import MANAGER_ROLES
 
 _b, _ms = budgets_table, ledger_month_sums_table
 
@@ -31,18 +31,6 @@ LIMIT_ASSUMPTION = (
     "§5.10; what may be committed for a fiscal year = cash appropriation + commitment "
     "authorisation, an assumption until the programme's budget rules say otherwise)"
 )
-
-
-def _ensure_manager(ctx: UserContext) -> None:
-    if not ctx.principal.has_staff_role(*MANAGER_ROLES):
-        raise Forbidden("Nur für Programmverantwortliche (programme managers only).")
-
-
-def _guideline(ctx: UserContext, guideline_id: str) -> Guideline:
-    guideline = ctx.guidelines.get(guideline_id)
-    if guideline is None:
-        raise NotFound(f"Programm {guideline_id} nicht gefunden (programme not found)")
-    return guideline
 
 
 def _validate_scope(guideline: Guideline, data: BudgetSet) -> None:
@@ -134,8 +122,8 @@ def _record(row: Any) -> dict[str, Any] | None:
 
 async def set_budget(ctx: UserContext, guideline_id: str, data: BudgetSet) -> BudgetOverview:
     """Create or change one level's amounts for one fiscal year; audited with the reason."""
-    _ensure_manager(ctx)
-    guideline = _guideline(ctx, guideline_id)
+    ensure_manager(ctx)
+    guideline = programme(ctx, guideline_id)
     _validate_scope(guideline, data)
     call_code, line, year = data.call_code, data.funding_line, data.fiscal_year
     new = YearBudget(year, data.cash_appropriation, data.commitment_authorisation)
@@ -276,7 +264,7 @@ async def _overview(ctx: UserContext, guideline_id: str) -> BudgetOverview:
 
 async def budget_overview(ctx: UserContext, guideline_id: str) -> BudgetOverview:
     """Every level's year with committed, paid, open and free (managers)."""
-    _ensure_manager(ctx)
-    _guideline(ctx, guideline_id)
+    ensure_manager(ctx)
+    programme(ctx, guideline_id)
     async with ctx.session.begin():
         return await _overview(ctx, guideline_id)

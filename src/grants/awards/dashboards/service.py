@@ -41,6 +41,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from grants.applications.queries import applications_table
+from grants.awards.access import ensure_manager, programme
 from grants.awards.budgets import service as budgets
 from grants.awards.dashboards.schemas import (
     Area,
@@ -57,11 +58,10 @@ from grants.awards.ledger import Movement
 from grants.awards.tables import ledger_application_sums_table, ledger_month_sums_table
 from grants.context import UserContext
 from grants.core.areas import AreaCategory, AreaCategorySource, is_rural
-from grants.core.errors import FieldProblem, Forbidden, InvalidInput, NotFound
+from grants.core.errors import FieldProblem, InvalidInput
 from grants.core.guideline import Guideline
 from grants.core.lifecycle import STATE_LABELS, State
 from grants.core.money import ZERO
-from grants.core.roles import MANAGER_ROLES
 
 _a = applications_table
 _ms, _as = ledger_month_sums_table, ledger_application_sums_table
@@ -99,18 +99,6 @@ AREA_ASSUMPTION = (
     "assumptions not checked against LEP 2013 map 1: 'category_assumed' counts the awards "
     "whose area rests on an assumption)"
 )
-
-
-def _ensure_manager(ctx: UserContext) -> None:
-    if not ctx.principal.has_staff_role(*MANAGER_ROLES):
-        raise Forbidden("Nur für Programmverantwortliche (programme managers only).")
-
-
-def _guideline(ctx: UserContext, guideline_id: str) -> Guideline:
-    guideline = ctx.guidelines.get(guideline_id)
-    if guideline is None:
-        raise NotFound(f"Programm {guideline_id} nicht gefunden (programme not found)")
-    return guideline
 
 
 def _check_call(guideline: Guideline, call: str | None) -> None:
@@ -348,8 +336,8 @@ async def dashboard(
     fiscal_year: int | None = None,
 ) -> Dashboard:
     """The programme's dashboard (managers), narrowed to ``call`` and ``fiscal_year``."""
-    _ensure_manager(ctx)
-    guideline = _guideline(ctx, guideline_id)
+    ensure_manager(ctx)
+    guideline = programme(ctx, guideline_id)
     _check_call(guideline, call)
     filters = DashboardFilters(call=call, fiscal_year=fiscal_year)
     overview = await budgets.budget_overview(ctx, guideline_id)

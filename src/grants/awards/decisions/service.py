@@ -50,6 +50,7 @@ from grants.core.deadlines import berlin_date
 from grants.core.decision import (
     GRANTING,
     IN_FORCE,
+    OPEN_STATUSES,
     DecisionKind,
     DecisionStatus,
     decision_event,
@@ -65,7 +66,6 @@ from grants.core.versions import ensure_version, parse_if_match
 from grants.evaluation.jury.officials import ensure_official_not_excluded
 
 _d, _ps = decisions_table, programme_settings_table
-_OPEN = (DecisionStatus.DRAFT.value, DecisionStatus.SECOND_APPROVED.value)
 
 
 def _not_found(decision_id: uuid.UUID) -> NotFound:
@@ -120,12 +120,69 @@ def _ensure_decidable(kind: DecisionKind, status: str) -> None:
         )
 
 
-async def _open_draft(ctx: UserContext, application_id: uuid.UUID) -> Any:
-    return (
+async def ensure_no_open_draft(ctx: UserContext, application_id: uuid.UUID) -> None:
+    """409 while the application has a draft being worked on: one draft at a time, of any
+    kind (approval, amendment, revocation, settlement)."""
+    existing = (
         await ctx.session.execute(
-            sa.select(_d).where(_d.c.application_id == application_id, _d.c.status.in_(_OPEN))
+            sa.select(_d.c.id).where(
+                _d.c.application_id == application_id, _d.c.status.in_(OPEN_STATUSES)
+            )
         )
     ).first()
+    if existing is not None:
+        raise Conflict(
+            "Für diesen Antrag liegt schon ein offener Entwurf vor; er wird bearbeitet oder "
+            "verworfen (an open draft exists: edit or discard it).",
+            extra={"decision_id": str(existing.id)},
+        )
+
+
+async def insert_draft(
+    ctx: UserContext,
+    application_id: uuid.UUID,
+    kind: DecisionKind,
+    content: dict[str, Any],
+    max_amount: Decimal | None,
+    *,
+    audit: dict[str, Any],
+) -> Any:
+    """A new draft decision with the application's next number, and its audit entry
+    (``audit``: what the entry records beside the application and the kind)."""
+    number = (
+        await ctx.session.execute(
+            sa.select(sa.func.coalesce(sa.func.max(_d.c.number), 0)).where(
+                _d.c.application_id == application_id
+            )
+        )
+    ).scalar_one() + 1
+    created = (
+        await ctx.session.execute(
+            sa.insert(_d)
+            .values(
+                id=uuid.uuid4(),
+                application_id=application_id,
+                number=number,
+                kind=kind.value,
+                status=DecisionStatus.DRAFT.value,
+                content=content,
+                max_amount=max_amount,
+                version=1,
+                drafted_by=ctx.principal.user_id,
+                drafted_at=ctx.now,
+                updated_at=ctx.now,
+                official_name="",
+            )
+            .returning(_d)
+        )
+    ).one()
+    await ctx.audit(
+        action=AuditAction.DECISION_DRAFTED,
+        object_type="decision",
+        object_id=created.id,
+        after={"application_id": str(application_id), "kind": kind.value, **audit},
+    )
+    return created
 
 
 async def create_draft(
@@ -138,50 +195,15 @@ async def create_draft(
         await ensure_official_not_excluded(ctx, application_id)
         kind = DecisionKind(data.kind)
         _ensure_decidable(kind, row.status)
-        existing = await _open_draft(ctx, application_id)
-        if existing is not None:
-            raise Conflict(
-                "Für diesen Antrag liegt schon ein offener Entwurf vor; er wird bearbeitet oder "
-                "verworfen (an open draft exists: edit or discard it).",
-                extra={"decision_id": str(existing.id)},
-            )
+        await ensure_no_open_draft(ctx, application_id)
         content, max_amount = await compose(ctx, row, data, decision_date=berlin_date(ctx.now))
-        number = (
-            await ctx.session.execute(
-                sa.select(sa.func.coalesce(sa.func.max(_d.c.number), 0)).where(
-                    _d.c.application_id == application_id
-                )
-            )
-        ).scalar_one() + 1
-        created = (
-            await ctx.session.execute(
-                sa.insert(_d)
-                .values(
-                    id=uuid.uuid4(),
-                    application_id=application_id,
-                    number=number,
-                    kind=kind.value,
-                    status=DecisionStatus.DRAFT.value,
-                    content=content,
-                    max_amount=max_amount,
-                    version=1,
-                    drafted_by=ctx.principal.user_id,
-                    drafted_at=ctx.now,
-                    updated_at=ctx.now,
-                    official_name="",
-                )
-                .returning(_d)
-            )
-        ).one()
-        await ctx.audit(
-            action=AuditAction.DECISION_DRAFTED,
-            object_type="decision",
-            object_id=created.id,
-            after={
-                "application_id": str(application_id),
-                "kind": kind.value,
-                "max_amount": None if max_amount is None else str(max_amount),
-            },
+        created = await insert_draft(
+            ctx,
+            application_id,
+            kind,
+            content,
+            max_amount,
+            audit={"max_amount": None if max_amount is None else str(max_amount)},
         )
         required = await second_approval_required(ctx, row.guideline_id)
     return public_view(created, second_required=required)
@@ -206,7 +228,7 @@ async def _load(
 
 
 def _ensure_open(decision: Any) -> None:
-    if decision.status not in _OPEN:
+    if decision.status not in OPEN_STATUSES:
         raise Conflict(
             f"Der Bescheid ist nicht mehr im Entwurf (status „{decision.status}“): er kann "
             "nicht mehr geändert werden (the decision is no longer a draft).",

@@ -14,26 +14,20 @@ from grants.awards.decisions.service import granting_decision
 from grants.awards.phase.schemas import AwardPhasePublic
 from grants.awards.proofs.tables import proofs_table
 from grants.awards.reclaims.money import REVOKING
-from grants.awards.reclaims.tables import hearing_responses_table, hearings_table, refunds_table
+from grants.awards.reclaims.service import hearing_responses
+from grants.awards.reclaims.tables import hearings_table, refunds_table
 from grants.awards.tables import decisions_table
 from grants.context import UserContext
 from grants.core.award_phase import LABELS, AwardFacts, award_phase
 from grants.core.deadlines import berlin_date
-from grants.core.decision import DecisionKind, DecisionStatus
+from grants.core.decision import OPEN_STATUSES, DecisionKind, DecisionStatus
 from grants.core.errors import Conflict
 from grants.core.money import ZERO
 from grants.core.reminders import Duty, overdue
 from grants.core.revocation import hearing_concluded
 from grants.core.standing import StandingStatus
 
-_d, _p, _h, _hr, _r = (
-    decisions_table,
-    proofs_table,
-    hearings_table,
-    hearing_responses_table,
-    refunds_table,
-)
-_OPEN = (DecisionStatus.DRAFT.value, DecisionStatus.SECOND_APPROVED.value)
+_d, _p, _h, _r = decisions_table, proofs_table, hearings_table, refunds_table
 
 
 async def award_status(ctx: UserContext, application_id: uuid.UUID) -> AwardPhasePublic:
@@ -87,17 +81,13 @@ async def award_status(ctx: UserContext, application_id: uuid.UUID) -> AwardPhas
                 sa.select(_h.c.id, _h.c.respond_by).where(_h.c.application_id == app.id)
             )
         )
-        hearing_open = False
-        for hearing in hearings:
-            responses = (
-                await ctx.session.execute(
-                    sa.select(sa.func.count()).where(_hr.c.hearing_id == hearing.id)
-                )
-            ).scalar_one()
-            if not hearing_concluded(
-                respond_by=hearing.respond_by, responses=int(responses), today=today
-            ):
-                hearing_open = True
+        responses = await hearing_responses(ctx, [h.id for h in hearings])
+        hearing_open = any(
+            not hearing_concluded(
+                respond_by=h.respond_by, responses=len(responses.get(h.id, [])), today=today
+            )
+            for h in hearings
+        )
     settled = any(
         d.kind == DecisionKind.FINAL_SETTLEMENT.value
         or (DecisionKind(d.kind) in REVOKING and Decimal(d.content["figures"]["new_grant"]) == 0)
@@ -117,7 +107,7 @@ async def award_status(ctx: UserContext, application_id: uuid.UUID) -> AwardPhas
             reports_owed=sum(not d.submitted for d in duties),
             reports_overdue=len(overdue(duties, today)),
             hearing_open=hearing_open,
-            draft_pending=any(d.status in _OPEN for d in decisions),
+            draft_pending=any(d.status in OPEN_STATUSES for d in decisions),
             settled=settled,
         )
     )

@@ -35,7 +35,7 @@ from grants.accounts.service import contact_of
 from grants.applications.access import load_application
 from grants.applications.queries import applications_table as _a
 from grants.awards import ledger
-from grants.awards.access import load_with_application
+from grants.awards.access import ensure_call, ensure_manager, load_with_application
 from grants.awards.decisions.service import granting_decision
 from grants.awards.proofs.schemas import (
     ProblemOut,
@@ -75,7 +75,7 @@ from grants.core.proof_check import (
     settlement,
     submission_problems,
 )
-from grants.core.roles import MANAGER_ROLES, Role
+from grants.core.roles import Role
 from grants.core.sampling import select_sample
 from grants.core.versions import ensure_version, parse_if_match
 from grants.notifications.service import enqueue_message
@@ -663,17 +663,6 @@ async def get_proof(ctx: UserContext, proof_id: uuid.UUID) -> ProofPublic:
 # --- the sample (§ 44 Abs. 2 SäHO) ---
 
 
-def _ensure_manager(ctx: UserContext) -> None:
-    if not ctx.principal.has_staff_role(*MANAGER_ROLES):
-        raise Forbidden("Nur für Programmverantwortliche (programme managers only).")
-
-
-def _scope(ctx: UserContext, guideline_id: str, call_code: str) -> None:
-    guideline = ctx.guidelines.get(guideline_id)
-    if guideline is None or guideline.call(call_code) is None:
-        raise NotFound(f"Förderaufruf {guideline_id}/{call_code} nicht gefunden (call not found)")
-
-
 def _sample_public(row: Any) -> SamplePublic:
     return SamplePublic.model_validate(row, from_attributes=True)
 
@@ -682,8 +671,8 @@ async def draw_sample(
     ctx: UserContext, guideline_id: str, call_code: str, data: SampleIn
 ) -> SamplePublic:
     """Draw the call's sample over every case with a released granting decision."""
-    _ensure_manager(ctx)
-    _scope(ctx, guideline_id, call_code)
+    ensure_manager(ctx)
+    ensure_call(ctx, guideline_id, call_code)
     async with ctx.session.begin():
         # One draw of a call at a time: the numbers stay gap-free and unique.
         key = f"grants:proof_sample:{guideline_id}/{call_code}"
@@ -772,8 +761,8 @@ async def draw_sample(
 
 
 async def list_samples(ctx: UserContext, guideline_id: str, call_code: str) -> list[SamplePublic]:
-    _ensure_manager(ctx)
-    _scope(ctx, guideline_id, call_code)
+    ensure_manager(ctx)
+    ensure_call(ctx, guideline_id, call_code)
     async with ctx.session.begin():
         rows = await ctx.session.execute(
             sa.select(_s)

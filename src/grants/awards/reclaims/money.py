@@ -9,6 +9,7 @@ Both kinds carry the same ``figures`` (current grant, new grant, paid, decommitm
 reclaim) and name the granting decision they change (``grant.decision_id``).
 """
 
+from dataclasses import asdict
 from decimal import Decimal
 from typing import Any
 
@@ -19,12 +20,43 @@ from grants.core.decision import DecisionKind
 from grants.core.errors import Conflict
 from grants.core.lifecycle import State
 from grants.core.money import ZERO, format_eur
-from grants.core.revocation import allocate
+from grants.core.revocation import Allocation, allocate
 from grants.notifications.service import enqueue_message
 
 REVOKING = frozenset({DecisionKind.REVOCATION, DecisionKind.WITHDRAWAL})
 FOLLOW_ON = REVOKING | {DecisionKind.FINAL_SETTLEMENT, DecisionKind.AMENDMENT}
 AWARDED = (State.APPROVED.value, State.PARTIALLY_APPROVED.value)
+
+
+def grant_reference(grant: Any) -> dict[str, str]:
+    """The granting decision a follow-on decision changes, as its content names it (and as
+    :func:`apply_follow_on` checks it at release)."""
+    return {
+        "decision_id": str(grant.id),
+        "file_reference": grant.file_reference,
+        "decision_date": grant.decision_date.isoformat(),
+    }
+
+
+def follow_on_parties(app: Any, grant: Any) -> dict[str, Any]:
+    """Application, recipient and granting decision of a follow-on decision's content."""
+    return {
+        "application": {
+            "id": str(app.id),
+            "reference_number": app.reference_number,
+            "title": grant.content.get("application", {}).get("title"),
+        },
+        "recipient": grant.content.get("recipient"),
+        "grant": grant_reference(grant),
+    }
+
+
+def allocation_content(split: Allocation) -> list[dict[str, Any]]:
+    """The allocation per fiscal year as content (amounts as exact strings)."""
+    return [
+        {k: (str(v) if isinstance(v, Decimal) else v) for k, v in asdict(y).items()}
+        for y in split.years
+    ]
 
 
 async def award_money(ctx: UserContext, app: Any) -> tuple[dict[int, Decimal], dict[int, Decimal]]:

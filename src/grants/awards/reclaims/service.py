@@ -18,7 +18,6 @@ row:
 """
 
 import uuid
-from dataclasses import asdict
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
@@ -32,11 +31,19 @@ from grants.awards.access import load_with_application
 from grants.awards.base_rates import load_base_rates
 from grants.awards.decisions.schemas import DecisionPublic
 from grants.awards.decisions.service import (
+    ensure_no_open_draft,
     granting_decision,
+    insert_draft,
     public_view,
     second_approval_required,
 )
-from grants.awards.reclaims.money import AWARDED, REVOKING, award_money
+from grants.awards.reclaims.money import (
+    AWARDED,
+    REVOKING,
+    allocation_content,
+    award_money,
+    follow_on_parties,
+)
 from grants.awards.reclaims.schemas import (
     HearingIn,
     HearingPublic,
@@ -85,7 +92,6 @@ _h, _hr, _r, _i, _d = (
     interest_table,
     decisions_table,
 )
-_OPEN = (DecisionStatus.DRAFT.value, DecisionStatus.SECOND_APPROVED.value)
 
 
 def _hearing_not_found(hearing_id: uuid.UUID) -> NotFound:
@@ -101,6 +107,19 @@ async def grant_in_force(ctx: UserContext, app: Any) -> Any:
             extra={"current_state": app.status},
         )
     return found[0]
+
+
+async def hearing_responses(
+    ctx: UserContext, hearing_ids: list[uuid.UUID]
+) -> dict[uuid.UUID, list[Any]]:
+    """The comments of these hearings, each hearing's in order, in one query."""
+    rows = await ctx.session.execute(
+        sa.select(_hr).where(_hr.c.hearing_id.in_(hearing_ids)).order_by(_hr.c.number)
+    )
+    found: dict[uuid.UUID, list[Any]] = {}
+    for row in rows:
+        found.setdefault(row.hearing_id, []).append(row)
+    return found
 
 
 async def _responses(ctx: UserContext, hearing_id: uuid.UUID) -> list[Any]:
@@ -283,10 +302,13 @@ async def list_hearings(ctx: UserContext, application_id: uuid.UUID) -> list[Hea
     today = berlin_date(ctx.now)
     async with ctx.session.begin():
         await load_application(ctx, application_id)
-        rows = await ctx.session.execute(
-            sa.select(_h).where(_h.c.application_id == application_id).order_by(_h.c.number)
+        rows = list(
+            await ctx.session.execute(
+                sa.select(_h).where(_h.c.application_id == application_id).order_by(_h.c.number)
+            )
         )
-        return [_hearing_public(r, await _responses(ctx, r.id), today) for r in rows]
+        responses = await hearing_responses(ctx, [r.id for r in rows])
+        return [_hearing_public(r, responses.get(r.id, []), today) for r in rows]
 
 
 async def draft_revocation(
@@ -320,16 +342,7 @@ async def draft_revocation(
                 "(§ 28 VwVfG: the period to comment has not passed).",
                 extra={"respond_by": hearing.respond_by.isoformat()},
             )
-        open_draft = (
-            await ctx.session.execute(
-                sa.select(_d.c.id).where(_d.c.application_id == app.id, _d.c.status.in_(_OPEN))
-            )
-        ).first()
-        if open_draft is not None:
-            raise Conflict(
-                "Für diesen Antrag liegt schon ein offener Entwurf vor (an open draft exists).",
-                extra={"decision_id": str(open_draft.id)},
-            )
+        await ensure_no_open_draft(ctx, app.id)
         committed, paid = await award_money(ctx, app)
         current = sum(committed.values(), ZERO)
         problems = decision_problems(
@@ -357,17 +370,7 @@ async def draft_revocation(
         kind = DecisionKind.REVOCATION if measure is Measure.REVOCATION else DecisionKind.WITHDRAWAL
         content = {
             "kind": kind.value,
-            "application": {
-                "id": str(app.id),
-                "reference_number": app.reference_number,
-                "title": grant.content.get("application", {}).get("title"),
-            },
-            "recipient": grant.content.get("recipient"),
-            "grant": {
-                "decision_id": str(grant.id),
-                "file_reference": grant.file_reference,
-                "decision_date": grant.decision_date.isoformat(),
-            },
+            **follow_on_parties(app, grant),
             "legal_basis": LEGAL_BASES[measure],
             "scope": "full" if data.new_grant == ZERO else "partial",
             "hearing": {
@@ -389,10 +392,7 @@ async def draft_revocation(
                 "decommitment": str(split.decommitment),
                 "reclaim": str(split.reclaim),
             },
-            "years": [
-                {k: (str(v) if isinstance(v, Decimal) else v) for k, v in asdict(y).items()}
-                for y in split.years
-            ],
+            "years": allocation_content(split),
             "interest": {
                 "basis": "§ 49a Abs. 3 VwVfG",
                 "rate": "5 Prozentpunkte über dem Basiszinssatz (§ 247 BGB) jährlich",
@@ -402,36 +402,13 @@ async def draft_revocation(
             },
             "legal_remedy": grant.content.get("legal_remedy"),
         }
-        created = (
-            await ctx.session.execute(
-                sa.insert(_d)
-                .values(
-                    id=uuid.uuid4(),
-                    application_id=app.id,
-                    number=await next_number(ctx, _d, _d.c.application_id, app.id),
-                    kind=kind.value,
-                    status=DecisionStatus.DRAFT.value,
-                    content=content,
-                    max_amount=data.new_grant,
-                    version=1,
-                    drafted_by=ctx.principal.user_id,
-                    drafted_at=ctx.now,
-                    updated_at=ctx.now,
-                    official_name="",
-                )
-                .returning(_d)
-            )
-        ).one()
-        await ctx.audit(
-            action=AuditAction.DECISION_DRAFTED,
-            object_type="decision",
-            object_id=created.id,
-            after={
-                "application_id": str(app.id),
-                "kind": kind.value,
-                "new_grant": str(data.new_grant),
-                "reclaim": str(split.reclaim),
-            },
+        created = await insert_draft(
+            ctx,
+            app.id,
+            kind,
+            content,
+            data.new_grant,
+            audit={"new_grant": str(data.new_grant), "reclaim": str(split.reclaim)},
         )
         required = await second_approval_required(ctx, app.guideline_id)
     return public_view(created, second_required=required)

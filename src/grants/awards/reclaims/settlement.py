@@ -9,7 +9,6 @@ refuses and says so.
 """
 
 import uuid
-from dataclasses import asdict
 from decimal import Decimal
 from typing import Any
 
@@ -17,14 +16,18 @@ import sqlalchemy as sa
 
 from grants.applications.access import load_application
 from grants.awards.decisions.schemas import DecisionPublic
-from grants.awards.decisions.service import public_view, second_approval_required
+from grants.awards.decisions.service import (
+    ensure_no_open_draft,
+    insert_draft,
+    public_view,
+    second_approval_required,
+)
 from grants.awards.proofs.tables import proofs_table
-from grants.awards.reclaims.money import award_money
+from grants.awards.reclaims.money import allocation_content, award_money, follow_on_parties
 from grants.awards.reclaims.schemas import SettlementIn
-from grants.awards.reclaims.service import grant_in_force, next_number
+from grants.awards.reclaims.service import grant_in_force
 from grants.awards.tables import decisions_table
 from grants.context import UserContext
-from grants.core.audit_actions import AuditAction
 from grants.core.decision import DecisionKind, DecisionStatus
 from grants.core.errors import Conflict, FieldProblem, InvalidInput
 from grants.core.money import ZERO, format_eur
@@ -33,7 +36,6 @@ from grants.core.roles import Role
 from grants.evaluation.jury.officials import ensure_official_not_excluded
 
 _p, _d = proofs_table, decisions_table
-_OPEN = (DecisionStatus.DRAFT.value, DecisionStatus.SECOND_APPROVED.value)
 LEGAL_BASIS = (
     "Festsetzung der Zuwendung nach Prüfung des Verwendungsnachweises (§ 44 SäHO, "
     "ANBest-P Nr. 6 und 7)"
@@ -61,25 +63,20 @@ async def _checked_final_proof(ctx: UserContext, app_id: uuid.UUID, proof_id: uu
 
 
 async def _refuse_second(ctx: UserContext, app_id: uuid.UUID) -> None:
+    await ensure_no_open_draft(ctx, app_id)
     found = (
         await ctx.session.execute(
-            sa.select(_d.c.id, _d.c.status).where(
+            sa.select(_d.c.id).where(
                 _d.c.application_id == app_id,
-                sa.or_(
-                    _d.c.status.in_(_OPEN),
-                    sa.and_(
-                        _d.c.status == DecisionStatus.RELEASED.value,
-                        _d.c.kind == DecisionKind.FINAL_SETTLEMENT.value,
-                    ),
-                ),
+                _d.c.status == DecisionStatus.RELEASED.value,
+                _d.c.kind == DecisionKind.FINAL_SETTLEMENT.value,
             )
         )
     ).first()
     if found is not None:
         raise Conflict(
-            "Es gibt schon einen offenen Entwurf oder einen Schlussbescheid (an open draft "
-            "or a final settlement exists).",
-            extra={"decision_id": str(found.id), "status": found.status},
+            "Es gibt schon einen Schlussbescheid (a final settlement exists).",
+            extra={"decision_id": str(found.id)},
         )
 
 
@@ -110,17 +107,7 @@ async def draft_final_settlement(
         split = allocate(committed, paid, final)
         content = {
             "kind": DecisionKind.FINAL_SETTLEMENT.value,
-            "application": {
-                "id": str(app.id),
-                "reference_number": app.reference_number,
-                "title": grant.content.get("application", {}).get("title"),
-            },
-            "recipient": grant.content.get("recipient"),
-            "grant": {
-                "decision_id": str(grant.id),
-                "file_reference": grant.file_reference,
-                "decision_date": grant.decision_date.isoformat(),
-            },
+            **follow_on_parties(app, grant),
             "legal_basis": LEGAL_BASIS,
             "proof": {
                 "id": str(proof.id),
@@ -138,42 +125,16 @@ async def draft_final_settlement(
                 "reclaim": str(split.reclaim),
                 "still_payable": str(final - paid_total),
             },
-            "years": [
-                {k: (str(v) if isinstance(v, Decimal) else v) for k, v in asdict(y).items()}
-                for y in split.years
-            ],
+            "years": allocation_content(split),
             "legal_remedy": grant.content.get("legal_remedy"),
         }
-        created = (
-            await ctx.session.execute(
-                sa.insert(_d)
-                .values(
-                    id=uuid.uuid4(),
-                    application_id=app.id,
-                    number=await next_number(ctx, _d, _d.c.application_id, app.id),
-                    kind=DecisionKind.FINAL_SETTLEMENT.value,
-                    status=DecisionStatus.DRAFT.value,
-                    content=content,
-                    max_amount=final,
-                    version=1,
-                    drafted_by=ctx.principal.user_id,
-                    drafted_at=ctx.now,
-                    updated_at=ctx.now,
-                    official_name="",
-                )
-                .returning(_d)
-            )
-        ).one()
-        await ctx.audit(
-            action=AuditAction.DECISION_DRAFTED,
-            object_type="decision",
-            object_id=created.id,
-            after={
-                "application_id": str(app.id),
-                "kind": DecisionKind.FINAL_SETTLEMENT.value,
-                "final_amount": str(final),
-                "decommitment": str(split.decommitment),
-            },
+        created = await insert_draft(
+            ctx,
+            app.id,
+            DecisionKind.FINAL_SETTLEMENT,
+            content,
+            final,
+            audit={"final_amount": str(final), "decommitment": str(split.decommitment)},
         )
         required = await second_approval_required(ctx, app.guideline_id)
     return public_view(created, second_required=required)

@@ -8,38 +8,26 @@ from typing import Any
 import sqlalchemy as sa
 
 from grants.applications.queries import applications_table
+from grants.awards.access import ensure_call, ensure_manager
 from grants.awards.releases.schemas import BatchIn, BatchItemPublic, BatchPublic
 from grants.awards.releases.tables import batches_table, items_table
 from grants.awards.tables import decisions_table
 from grants.context import UserContext
 from grants.core.audit_actions import AuditAction
-from grants.core.decision import DecisionStatus
-from grants.core.errors import FieldProblem, Forbidden, InvalidInput, NotFound
-from grants.core.roles import MANAGER_ROLES
+from grants.core.decision import OPEN_STATUSES
+from grants.core.errors import FieldProblem, InvalidInput, NotFound
 from grants.jobs.defer import defer_job
 
 _b, _i, _d, _a = batches_table, items_table, decisions_table, applications_table
 RELEASE_TASK = "awards.release_decision"
 RELEASE_QUEUE = "releases"
-_OPEN = (DecisionStatus.DRAFT.value, DecisionStatus.SECOND_APPROVED.value)
-
-
-def _ensure_manager(ctx: UserContext) -> None:
-    if not ctx.principal.has_staff_role(*MANAGER_ROLES):
-        raise Forbidden("Nur für Programmverantwortliche (programme managers only).")
-
-
-def _scope(ctx: UserContext, guideline_id: str, call_code: str) -> None:
-    guideline = ctx.guidelines.get(guideline_id)
-    if guideline is None or guideline.call(call_code) is None:
-        raise NotFound(f"Förderaufruf {guideline_id}/{call_code} nicht gefunden (call not found)")
 
 
 async def create_batch(
     ctx: UserContext, guideline_id: str, call_code: str, data: BatchIn
 ) -> BatchPublic:
-    _ensure_manager(ctx)
-    _scope(ctx, guideline_id, call_code)
+    ensure_manager(ctx)
+    ensure_call(ctx, guideline_id, call_code)
     async with ctx.session.begin():
         found = {
             row.id: row
@@ -68,7 +56,7 @@ async def create_batch(
                 problems.append(
                     FieldProblem(field, "unknown", "kein Bescheid des Aufrufs (not in this call)")
                 )
-            elif row.status not in _OPEN:
+            elif row.status not in OPEN_STATUSES:
                 problems.append(
                     FieldProblem(
                         field, "not_a_draft", f"Stand „{row.status}“, kein Entwurf (not a draft)"
@@ -167,7 +155,7 @@ _STATUSES = ("pending", "released", "failed")
 
 
 async def get_batch(ctx: UserContext, batch_id: uuid.UUID) -> BatchPublic:
-    _ensure_manager(ctx)
+    ensure_manager(ctx)
     async with ctx.session.begin():
         batch = (await ctx.session.execute(sa.select(_b).where(_b.c.id == batch_id))).first()
         if batch is None:

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from grants.accounts.service import contact_of
 from grants.applications.queries import applications_table
+from grants.awards.access import ensure_manager, programme
 from grants.awards.decisions.notices import reports_due
 from grants.awards.proofs.tables import proofs_table
 from grants.awards.reclaims.money import AWARDED, REVOKING
@@ -31,10 +32,8 @@ from grants.awards.tables import decisions_table, payments_table
 from grants.context import UserContext
 from grants.core.deadlines import berlin_date
 from grants.core.decision import IN_FORCE, DecisionStatus
-from grants.core.errors import Forbidden, NotFound
 from grants.core.money import ZERO
 from grants.core.reminders import Duty, ReminderKind, overdue, reminders_due
-from grants.core.roles import MANAGER_ROLES
 from grants.notifications.service import enqueue_message
 
 _a, _d, _p, _pay, _r = (
@@ -96,13 +95,6 @@ def _duties(award: Any, given: set[tuple[Any, str, Any]]) -> list[Duty]:
         )
         for report in reports_due(award)
     ]
-
-
-def _ensure_manager(ctx: UserContext, guideline_id: str) -> None:
-    if not ctx.principal.has_staff_role(*MANAGER_ROLES):
-        raise Forbidden("Nur für Programmverantwortliche (programme managers only).")
-    if ctx.guidelines.get(guideline_id) is None:
-        raise NotFound(f"Programm {guideline_id} nicht gefunden (programme not found)")
 
 
 async def _reclaims(session: AsyncSession, guideline_id: str) -> list[OutstandingReclaim]:
@@ -169,7 +161,8 @@ async def _payments(session: AsyncSession, guideline_id: str, now: datetime) -> 
 
 async def overdue_list(ctx: UserContext, guideline_id: str) -> OverdueList:
     """What the programme's awards owe or wait for today (managers)."""
-    _ensure_manager(ctx, guideline_id)
+    ensure_manager(ctx)
+    programme(ctx, guideline_id)
     today = berlin_date(ctx.now)
     async with ctx.session.begin():
         awards = await _awards(ctx.session, guideline_id)
