@@ -115,6 +115,7 @@ class AuditAction(StrEnum):
     HEARING_RESPONDED = "hearing_responded"
     REFUND_RECORDED = "refund_recorded"
     INTEREST_SET = "interest_set"
+    UNUSED_FUNDS_INTEREST_SET = "unused_funds_interest_set"
     RELEASE_BATCH_ORDERED = "release_batch_ordered"
     # reference data
     MUNICIPALITIES_IMPORTED = "municipalities_imported"

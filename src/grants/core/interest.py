@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from fractions import Fraction
+from typing import Any
 
 from grants.core.deadlines import add_months
 from grants.core.money import CENT, MoneyError, parse_amount
@@ -405,4 +406,109 @@ def unused_funds_interest(
         until_day=used_on,
         table=table,
         margin_points=margin_points,
+    )
+
+
+# --- Matching uses to payments (§ 49a Abs. 4 over a whole award) -------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class UsePiece:
+    """The part of one payment spent on one day (``used_on``), or, with ``used_on`` None,
+    the part of it no proof shows spent (that is for the reclaim, § 49a Abs. 1 and 3, not
+    for this interest). ``interest`` is that of :func:`unused_funds_interest`."""
+
+    paid_on: date
+    used_on: date | None
+    amount: Decimal
+    interest: InterestResult | None
+
+    @property
+    def late(self) -> bool:
+        return self.interest is not None and self.interest.days > 0
+
+
+@dataclass(frozen=True, slots=True)
+class UnusedFundsResult:
+    pieces: tuple[UsePiece, ...]
+    exact_total: Fraction
+    total: Decimal  # rounded half up to cents once, from the exact sum of all pieces
+    never_used: Decimal  # paid and not shown spent: for the reclaim
+
+    @property
+    def any_assumed(self) -> bool:
+        return any(p.interest is not None and p.interest.any_assumed for p in self.pieces)
+
+
+def _checked_flows(items: Sequence[tuple[date, Decimal]], name: str) -> list[list[Any]]:
+    checked: list[list[Any]] = []
+    for index, item in enumerate(items):
+        if not isinstance(item, tuple) or len(item) != 2:
+            raise InterestError(f"{name}[{index}] must be a (date, Decimal) pair")
+        day = _check_day(item[0], f"{name}[{index}] day")
+        checked.append([day, _check_amount(item[1], f"{name}[{index}] amount")])
+    # Stable: equal days keep the caller's order, so the result never depends on a sort tie.
+    return sorted(checked, key=lambda flow: flow[0])
+
+
+def unused_funds_interest_over(
+    payments: Sequence[tuple[date, Decimal]],
+    uses: Sequence[tuple[date, Decimal]],
+    *,
+    table: BaseRateTable,
+    allowed: AllowedPeriod,
+    from_payment: bool = False,
+    margin_points: Decimal = MARGIN_POINTS,
+) -> UnusedFundsResult:
+    """§ 49a Abs. 4 VwVfG over an award: which money paid on which day was spent when, and
+    the interest on what was spent later than ``allowed`` after its payment.
+
+    ``payments`` are the grant money paid out, (day, amount); ``uses`` the grant's part of
+    what was spent for the purpose, (day, amount) — for a receipt under share financing its
+    amount times the grant's rate. Money is matched first in, first out: a use spends the
+    earliest money paid and not yet spent. A use before any payment still open was
+    pre-financed by the recipient; it spends the next payment on that payment's own day
+    (zero interest: the money was needed at once). Uses beyond all payments were financed
+    otherwise and are ignored; payments beyond all uses are ``never_used``.
+
+    The pieces' interests are exact and summed exactly; the total is rounded once.
+    """
+    if not isinstance(allowed, AllowedPeriod):
+        raise InterestError("allowed must be an AllowedPeriod (e.g. TWO_MONTHS)")
+    open_payments = _checked_flows(payments, "payments")
+    pending_uses = _checked_flows(uses, "uses")
+    pieces: list[UsePiece] = []
+    p = u = 0
+    while p < len(open_payments) and u < len(pending_uses):
+        paid_on, paid_left = open_payments[p]
+        use_day, use_left = pending_uses[u]
+        amount = min(paid_left, use_left)
+        used_on = max(use_day, paid_on)
+        interest = unused_funds_interest(
+            amount,
+            paid_on=paid_on,
+            used_on=used_on,
+            table=table,
+            allowed=allowed,
+            from_payment=from_payment,
+            margin_points=margin_points,
+        )
+        pieces.append(UsePiece(paid_on, used_on, amount, interest))
+        open_payments[p][1] -= amount
+        pending_uses[u][1] -= amount
+        if open_payments[p][1] == 0:
+            p += 1
+        if pending_uses[u][1] == 0:
+            u += 1
+    never_used = Decimal(0).quantize(CENT)
+    for paid_on, left in open_payments[p:]:
+        if left > 0:
+            pieces.append(UsePiece(paid_on, None, left, None))
+            never_used += left
+    exact_total = sum(
+        (piece.interest.exact_total for piece in pieces if piece.interest is not None),
+        Fraction(0),
+    )
+    return UnusedFundsResult(
+        tuple(pieces), exact_total, round_half_up_to_cent(exact_total), never_used
     )

@@ -48,9 +48,14 @@ _RECIPIENT_MAY = {
     ("POST", "/api/hearings/{hearing_id}/responses"),
     ("GET", "/api/applications/{application_id}/reclaim"),
     ("GET", "/api/applications/{application_id}/award"),
+    ("GET", "/api/applications/{application_id}/unused-funds-interest"),
 }
-# Readable by the recipient, but the fixture's award has no revocation: 404 for everyone.
-_NOTHING_YET = {"/api/applications/{application_id}/reclaim"}
+# Readable by the recipient, but the fixture's award has no revocation and no interest set:
+# 404 for everyone.
+_NOTHING_YET = {
+    "/api/applications/{application_id}/reclaim",
+    "/api/applications/{application_id}/unused-funds-interest",
+}
 
 
 HEARING = {"measure": "revocation", "facts": "x", "intended_grant": "0.00"}
@@ -113,6 +118,7 @@ def _bodies(award: dict[str, Any]) -> dict[tuple[str, str], dict[str, Any]]:
             "received_on": today,
         },
         ("POST", "/api/applications/{application_id}/reclaim/interest"): {},
+        ("POST", "/api/applications/{application_id}/unused-funds-interest"): {"discretion": "x"},
         ("POST", "/api/calls/{guideline_id}/{call_code}/release-batches"): {
             "decision_ids": [award["decision"]]
         },
@@ -201,6 +207,7 @@ async def _counts(db_session: AsyncSession) -> tuple[int, ...]:
         "hearing_responses",
         "refunds_received",
         "interest_decisions",
+        "unused_funds_interest_decisions",
         "release_batches",
     )
     return tuple(

@@ -20,6 +20,7 @@ from grants.core.interest import (
     reclaim_interest_with_repayments,
     round_half_up_to_cent,
     unused_funds_interest,
+    unused_funds_interest_over,
 )
 
 D = Decimal
@@ -432,3 +433,103 @@ def test_a_repayment_never_raises_the_interest(
         table=TABLE,
     )
     assert with_repayment.exact_total <= without.exact_total
+
+
+# --- § 49a Abs. 4 over an award: uses matched to payments ---------------------------------
+
+
+def test_uses_spend_the_earliest_money_first() -> None:
+    """Paid 10,000 on 2025-01-15 and 5,000 on 2025-03-01; spent 4,000 on 2025-02-01 and
+    11,000 on 2025-06-10. First in, first out: 4,000 of the first payment in time; 6,000 of
+    it on 2025-06-10, beyond 2025-03-15 (two months): interest from 2025-03-16 to
+    2025-06-10 (16 + 30 + 31 + 9 = 86 days at 2.27 + 5 = 7.27 %): 6,000 × 7.27 % × 86 / 365
+    = 102.78; the 5,000 paid on 2025-03-01 waited until 2025-06-10, beyond 2025-05-01: from
+    2025-05-02, 30 + 9 = 39 days, 5,000 × 7.27 % × 39 / 365 = 38.84. Together
+    727 × 711,000 / 3,650,000 = 141.6156… → 141.62, rounded once from the exact sum."""
+    result = unused_funds_interest_over(
+        [(date(2025, 1, 15), D("10000.00")), (date(2025, 3, 1), D("5000.00"))],
+        [(date(2025, 6, 10), D("11000.00")), (date(2025, 2, 1), D("4000.00"))],
+        table=TABLE,
+        allowed=TWO_MONTHS,
+    )
+    assert [(p.paid_on, p.used_on, p.amount, p.late) for p in result.pieces] == [
+        (date(2025, 1, 15), date(2025, 2, 1), D("4000.00"), False),
+        (date(2025, 1, 15), date(2025, 6, 10), D("6000.00"), True),
+        (date(2025, 3, 1), date(2025, 6, 10), D("5000.00"), True),
+    ]
+    late = [p.interest for p in result.pieces if p.interest is not None and p.late]
+    assert [(i.days, i.total) for i in late] == [(86, D("102.78")), (39, D("38.84"))]
+    exact = Fraction(6000 * 727 * 86 + 5000 * 727 * 39, 100 * 100 * 365)
+    assert result.exact_total == exact
+    assert result.total == round_half_up_to_cent(exact) == D("141.62")
+    assert result.never_used == D("0.00")
+
+
+def test_pre_financed_costs_spend_the_next_payment_at_once() -> None:
+    """Spent before the money came (own funds in advance): the payment is used on its day."""
+    result = unused_funds_interest_over(
+        [(date(2025, 4, 1), D("3000.00"))],
+        [(date(2025, 1, 10), D("3000.00"))],
+        table=TABLE,
+        allowed=TWO_MONTHS,
+    )
+    assert [(p.used_on, p.late) for p in result.pieces] == [(date(2025, 4, 1), False)]
+    assert result.total == D("0.00")
+
+
+def test_money_never_shown_spent_is_for_the_reclaim_and_extra_spending_is_ignored() -> None:
+    short = unused_funds_interest_over(
+        [(date(2025, 1, 15), D("10000.00"))],
+        [(date(2025, 1, 20), D("7500.00"))],
+        table=TABLE,
+        allowed=TWO_MONTHS,
+    )
+    assert short.never_used == D("2500.00")
+    assert short.pieces[-1].used_on is None and short.pieces[-1].interest is None
+    assert short.total == D("0.00")
+    beyond = unused_funds_interest_over(
+        [(date(2025, 1, 15), D("1000.00"))],
+        [(date(2025, 1, 20), D("5000.00"))],
+        table=TABLE,
+        allowed=TWO_MONTHS,
+    )
+    assert [p.amount for p in beyond.pieces] == [D("1000.00")]
+    assert beyond.never_used == D("0.00")
+
+
+def test_matching_inputs_are_checked() -> None:
+    with pytest.raises(InterestError, match=r"payments\[0\] amount"):
+        unused_funds_interest_over(
+            [(date(2025, 1, 1), 100.0)],  # type: ignore[list-item]
+            [],
+            table=TABLE,
+            allowed=TWO_MONTHS,
+        )
+    with pytest.raises(InterestError, match="AllowedPeriod"):
+        unused_funds_interest_over([], [], table=TABLE, allowed=60)  # type: ignore[arg-type]
+
+
+_flows = st.lists(
+    st.tuples(
+        st.dates(date(2023, 1, 1), date(2026, 6, 30)),
+        st.decimals(D("0.01"), D("50000.00"), places=2),
+    ),
+    max_size=6,
+)
+
+
+@given(payments=_flows, uses=_flows)
+def test_the_pieces_account_for_every_cent_paid(
+    payments: list[tuple[date, Decimal]], uses: list[tuple[date, Decimal]]
+) -> None:
+    """Each payment's pieces add up to it; what is matched never exceeds what was spent;
+    the total is the rounded exact sum; no piece is used before its payment."""
+    result = unused_funds_interest_over(payments, uses, table=TABLE, allowed=TWO_MONTHS)
+    paid = sum((a for _, a in payments), D(0))
+    spent = sum((a for _, a in uses), D(0))
+    matched = sum((p.amount for p in result.pieces if p.used_on is not None), D(0))
+    assert matched == min(paid, spent)
+    assert matched + result.never_used == paid
+    assert all(p.used_on is None or p.used_on >= p.paid_on for p in result.pieces)
+    assert result.total == round_half_up_to_cent(result.exact_total)
+    assert result.exact_total >= 0

@@ -1,15 +1,17 @@
 """HTTP routes of hearings, revocations, reclaims and the final settlement."""
 
 import uuid
+from typing import Annotated
 
 from litestar import Controller, Response, get, post
 from litestar.di import NamedDependency
-from litestar.params import FromPath, JSONBody
+from litestar.params import FromPath, JSONBody, QueryParameter
 from litestar.status_codes import HTTP_201_CREATED
 
 from grants.awards.decisions.schemas import DecisionPublic
-from grants.awards.reclaims import service, settlement
+from grants.awards.reclaims import service, settlement, unused_funds
 from grants.awards.reclaims.schemas import (
+    CountFrom,
     HearingIn,
     HearingPublic,
     HearingResponseIn,
@@ -18,10 +20,16 @@ from grants.awards.reclaims.schemas import (
     RefundIn,
     RevocationIn,
     SettlementIn,
+    UnusedFundsInterestIn,
+    UnusedFundsInterestPublic,
 )
 from grants.context import UserContext
 from grants.http.guards import BEARER, MANAGERS
 from grants.http.versioning import with_etag
+
+CountFromParameter = Annotated[
+    CountFrom, QueryParameter(description="from when interest runs on money used late")
+]
 
 
 class ApplicationReclaimController(Controller):
@@ -124,6 +132,37 @@ class ApplicationReclaimController(Controller):
         context: NamedDependency[UserContext],
     ) -> ReclaimPublic:
         return await service.set_interest(context, application_id, data)
+
+    @get(
+        "/unused-funds-interest",
+        operation_id="getUnusedFundsInterest",
+        summary="Interest on funds not used within two months of payment (§ 49a Abs. 4 "
+        "VwVfG): as set, or — for managers, before it is set — as computed from the checked "
+        "final proof's receipts",
+    )
+    async def get_unused_funds_interest(
+        self,
+        application_id: FromPath[uuid.UUID],
+        context: NamedDependency[UserContext],
+        count_from: CountFromParameter = CountFrom.END_OF_ALLOWED_PERIOD,
+    ) -> UnusedFundsInterestPublic:
+        return await unused_funds.get_unused_funds_interest(context, application_id, count_from)
+
+    @post(
+        "/unused-funds-interest",
+        operation_id="setUnusedFundsInterest",
+        summary="Set the interest on funds used late (§ 49a Abs. 4 VwVfG): all, part or "
+        "none, with the discretion used (managers; once)",
+        status_code=HTTP_201_CREATED,
+        guards=[MANAGERS],
+    )
+    async def set_unused_funds_interest(
+        self,
+        application_id: FromPath[uuid.UUID],
+        data: JSONBody[UnusedFundsInterestIn],
+        context: NamedDependency[UserContext],
+    ) -> UnusedFundsInterestPublic:
+        return await unused_funds.set_unused_funds_interest(context, application_id, data)
 
 
 class HearingController(Controller):

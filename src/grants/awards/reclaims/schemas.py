@@ -3,6 +3,7 @@
 import uuid
 from datetime import date, datetime
 from decimal import Decimal
+from enum import StrEnum
 from typing import Annotated, Any
 
 from pydantic import BaseModel, Field
@@ -132,3 +133,62 @@ class ReclaimPublic(BaseModel):
         description="The interest set by a person; before that, the interest to date as "
         "computed (decided_at None: a computation, not a claim)"
     )
+
+
+class CountFrom(StrEnum):
+    """From when § 49a Abs. 4 interest runs on money used late. The statute charges "für die
+    Zeit bis zur zweckentsprechenden Verwendung" without saying from when; the federal
+    ANBest-P wording charges the time from the payment. Which applies in Saxony is not
+    verified, so a person chooses, and the decision records the choice."""
+
+    END_OF_ALLOWED_PERIOD = "end_of_allowed_period"  # only the time beyond the two months
+    PAYMENT = "payment"  # from the day after the payment, once the two months are exceeded
+
+
+class UnusedFundsInterestIn(StrictInput):
+    count_from: CountFrom = Field(
+        default=CountFrom.END_OF_ALLOWED_PERIOD,
+        description="From when the interest runs on money used late (see CountFrom)",
+    )
+    claimed: Amount | None = Field(
+        default=None, description="What is claimed (default: all computed; 0: none)"
+    )
+    discretion: Reason = Field(
+        description="How discretion was used: § 49a Abs. 4 VwVfG lets the authority claim "
+        "the interest, it does not oblige it to"
+    )
+
+
+class UsePiecePublic(BaseModel):
+    paid_on: date
+    used_on: date | None = Field(description="None: not shown spent (for the reclaim)")
+    amount: Decimal
+    late: bool = Field(description="Used later than the allowed period after its payment")
+    interest_days: int
+    interest: Decimal | None = Field(description="For display; the total is rounded once")
+    rate_assumed: bool
+
+
+class UnusedFundsInterestPublic(BaseModel):
+    """The interest on funds not used in time: before a person sets it, the computation
+    (``decided_at`` None: staff only, a proposal, not a claim); afterwards the decision."""
+
+    application_id: uuid.UUID
+    decision_id: uuid.UUID = Field(description="The grant the payments were made under")
+    proof_id: uuid.UUID = Field(description="The checked final proof whose receipts count")
+    allowed_months: int = Field(description="How long paid money may wait for its use")
+    allowed_period_assumed: bool = Field(
+        description="True: the two months of ANBest-P Nr. 1.4 are an assumption for Saxony "
+        "(its wording was not read)"
+    )
+    count_from: CountFrom
+    paid: Decimal
+    used: Decimal = Field(description="The grant's part of the recognised receipts")
+    never_used: Decimal = Field(description="Paid and not shown spent: for the reclaim")
+    computed: Decimal
+    claimed: Decimal | None
+    discretion: str
+    rate_assumed: bool = Field(description="Part rests on a base rate not yet published")
+    pieces: list[UsePiecePublic]
+    computation: dict[str, Any]
+    decided_at: datetime | None

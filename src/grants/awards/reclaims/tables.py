@@ -1,6 +1,7 @@
 """The tables of revocations and reclaims. Migration 0025 creates them append-only (the
 trigger ``refuse_row_change`` of 0003): a hearing, a comment, a refund or an interest decision
-is a fact of the file; a correction is a new row, never an edit."""
+is a fact of the file; a correction is a new row, never an edit. Migration 0028 adds the
+interest on funds not used in time (§ 49a Abs. 4 VwVfG) the same way."""
 
 import uuid
 from datetime import date, datetime
@@ -108,7 +109,39 @@ class InterestDecision(SQLModel, table=True):
     decided_at: datetime = timestamp_field()
 
 
+class UnusedFundsInterestDecision(SQLModel, table=True):
+    """Interest on grant money paid out but not used soon enough (§ 49a Abs. 4 VwVfG), as a
+    person set it after the final proof of use was checked: the computation matching the
+    receipts to the payments (kept whole in ``computation``), what is claimed, and the
+    discretion used — the statute says the authority *may* claim it, so every decision,
+    also to claim all or nothing, states its reasons. One per award; migration 0028 makes it
+    append-only."""
+
+    __tablename__ = "unused_funds_interest_decisions"
+    __table_args__ = (
+        sa.UniqueConstraint("application_id"),
+        sa.CheckConstraint("claimed >= 0 AND claimed <= computed", name="claimed_range"),
+        sa.CheckConstraint("discretion <> ''", name="discretion_stated"),
+        sa.CheckConstraint("count_from IN ('end_of_allowed_period', 'payment')", name="count_from"),
+    )
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    application_id: uuid.UUID = Field(foreign_key="applications.id")
+    decision_id: uuid.UUID = Field(foreign_key="decisions.id")  # the grant in force
+    proof_id: uuid.UUID = Field(foreign_key="proofs_of_use.id")  # the checked final proof
+    allowed_months: int
+    count_from: str = Field(max_length=32)
+    computation: Any = Field(sa_type=JSONB)
+    computed: Decimal = Field(sa_type=MONEY)
+    claimed: Decimal = Field(sa_type=MONEY)
+    discretion: str = Field(max_length=4000)
+    rate_assumed: bool
+    decided_by: uuid.UUID = Field(foreign_key="users.id")
+    decided_at: datetime = timestamp_field()
+
+
 hearings_table: sa.Table = Hearing.__table__  # type: ignore[attr-defined]
 hearing_responses_table: sa.Table = HearingResponse.__table__  # type: ignore[attr-defined]
 refunds_table: sa.Table = RefundReceived.__table__  # type: ignore[attr-defined]
 interest_table: sa.Table = InterestDecision.__table__  # type: ignore[attr-defined]
+unused_funds_interest_table: sa.Table = UnusedFundsInterestDecision.__table__  # type: ignore[attr-defined]
