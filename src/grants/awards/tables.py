@@ -204,14 +204,25 @@ class LedgerMonthSum(SQLModel, table=True):
     entries: int
 
 
-class LedgerApplicationSum(SQLModel, table=True):
-    """The ledger summed per application, fiscal year and kind (derived, as
-    ``LedgerMonthSum``): the dashboards' awards by district and area read it."""
+class LedgerMunicipalitySum(SQLModel, table=True):
+    """The ledger summed per line, fiscal year, the application's municipality and kind
+    (derived, as ``LedgerMonthSum``; migration 0029, replacing 0024's per-application sums):
+    the dashboards' awards by district and area read these few thousand rows instead of
+    summing every award's.
 
-    __tablename__ = "ledger_application_sums"
+    ``municipality_key`` is the application's as the entry was inserted ('' for none). It
+    stays right because it cannot change afterwards: only an approved or partially approved
+    application has ledger entries (the commitment is booked in the transaction that
+    approves it, and no transition leaves those states), and the database refuses a change
+    of an awarded application's municipality (trigger of 0029)."""
 
-    application_id: uuid.UUID = Field(foreign_key="applications.id", primary_key=True)
+    __tablename__ = "ledger_municipality_sums"
+
+    guideline_id: str = Field(max_length=40, primary_key=True)
+    call_code: str = Field(max_length=40, primary_key=True)
+    funding_line: str = Field(max_length=40, primary_key=True)
     fiscal_year: int = Field(primary_key=True)
+    municipality_key: str = Field(max_length=8, primary_key=True)
     kind: str = Field(max_length=20, primary_key=True)
     amount: Decimal = Field(sa_type=sa.Numeric(16, 2))
     entries: int
@@ -270,4 +281,4 @@ notices_table: sa.Table = DecisionNotice.__table__  # type: ignore[attr-defined]
 ledger_table: sa.Table = LedgerEntry.__table__  # type: ignore[attr-defined]
 payments_table: sa.Table = PaymentRequest.__table__  # type: ignore[attr-defined]
 ledger_month_sums_table: sa.Table = LedgerMonthSum.__table__  # type: ignore[attr-defined]
-ledger_application_sums_table: sa.Table = LedgerApplicationSum.__table__  # type: ignore[attr-defined]
+ledger_municipality_sums_table: sa.Table = LedgerMunicipalitySum.__table__  # type: ignore[attr-defined]

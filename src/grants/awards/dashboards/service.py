@@ -27,9 +27,9 @@ not narrow the pipeline or the award counts: applications have no fiscal year, a
 with nothing committed in that year is still an award.
 
 The ledger is read through its sums, kept by its insert trigger in the same transaction
-(migration 0024): per line, fiscal year, kind and Berlin month (the budgets overview and the
-series), and per application, fiscal year and kind (the awards). A few thousand rows however
-many movements there are, and never behind the ledger.
+(migrations 0024 and 0029): per line, fiscal year, kind and Berlin month (the budgets overview
+and the series), and per line, fiscal year, municipality and kind (the awards). A few
+thousand rows however many movements or awards there are, and never behind the ledger.
 """
 
 from collections.abc import Iterable
@@ -55,7 +55,7 @@ from grants.awards.dashboards.schemas import (
     SeriesMonth,
 )
 from grants.awards.ledger import Movement
-from grants.awards.tables import ledger_application_sums_table, ledger_month_sums_table
+from grants.awards.tables import ledger_month_sums_table, ledger_municipality_sums_table
 from grants.context import UserContext
 from grants.core.areas import AreaCategory, AreaCategorySource, is_rural
 from grants.core.errors import FieldProblem, InvalidInput
@@ -64,7 +64,7 @@ from grants.core.lifecycle import STATE_LABELS, State
 from grants.core.money import ZERO
 
 _a = applications_table
-_ms, _as = ledger_month_sums_table, ledger_application_sums_table
+_ms, _mu = ledger_month_sums_table, ledger_municipality_sums_table
 
 # The municipality register publishes no joinable handle yet (its public face is ``service``,
 # whose lookups are per key or without the district). Until it publishes one in a
@@ -161,17 +161,29 @@ async def _pipeline(
 
 
 def _awards_query(guideline_id: str, filters: DashboardFilters) -> sa.Select[Any]:
-    """Awards grouped by district, area category and its source: their count and net
-    commitment. The ledger is summed per application first (its rows for the filters), then
-    joined to the awards, so an award without rows in a fiscal year still counts."""
-    signed = sa.case((_as.c.kind == Movement.COMMITMENT.value, _as.c.amount), else_=-_as.c.amount)
-    money = sa.select(_as.c.application_id, sa.func.sum(signed).label("committed")).where(
-        _as.c.kind.in_([Movement.COMMITMENT.value, Movement.DECOMMITMENT.value])
+    """Awards grouped by district, area category and its source: their count (from the
+    awarded applications, grouped by municipality) and net commitment (from the ledger's
+    municipality sums for the filters). Both sides are grouped by municipality first, a few
+    hundred rows each, then joined to the register; an award without rows in a fiscal year
+    still counts. Only awarded applications have ledger entries (``LedgerMunicipalitySum``),
+    so the sums are the awards' own."""
+    signed = sa.case((_mu.c.kind == Movement.COMMITMENT.value, _mu.c.amount), else_=-_mu.c.amount)
+    money = sa.select(_mu.c.municipality_key, sa.func.sum(signed).label("committed")).where(
+        _mu.c.guideline_id == guideline_id,
+        _mu.c.kind.in_([Movement.COMMITMENT.value, Movement.DECOMMITMENT.value]),
     )
+    if filters.call is not None:
+        money = money.where(_mu.c.call_code == filters.call)
     if filters.fiscal_year is not None:
-        money = money.where(_as.c.fiscal_year == filters.fiscal_year)
-    # The awards are the programme's (and the call's): the join to them scopes the sums.
-    money_rows = money.group_by(_as.c.application_id).subquery("money")
+        money = money.where(_mu.c.fiscal_year == filters.fiscal_year)
+    money_rows = money.group_by(_mu.c.municipality_key).subquery("money")
+    key = sa.func.coalesce(_a.c.municipality_key, "")
+    counts = (
+        sa.select(key.label("municipality_key"), sa.func.count().label("awards"))
+        .where(*_application_scope(guideline_id, filters), _a.c.status.in_(AWARDED))
+        .group_by(key)
+        .subquery("counts")
+    )
     district_code = sa.func.substr(_m.c.key, 1, 5)
     return (
         sa.select(
@@ -179,15 +191,14 @@ def _awards_query(guideline_id: str, filters: DashboardFilters) -> sa.Select[Any
             _m.c.district,
             _m.c.area_category,
             _m.c.area_category_source,
-            sa.func.count().label("awards"),
+            sa.cast(sa.func.sum(counts.c.awards), sa.Integer).label("awards"),
             sa.func.coalesce(sa.func.sum(money_rows.c.committed), ZERO).label("committed"),
         )
         .select_from(
-            _a.outerjoin(money_rows, money_rows.c.application_id == _a.c.id).outerjoin(
-                _m, _m.c.key == _a.c.municipality_key
-            )
+            counts.outerjoin(
+                money_rows, money_rows.c.municipality_key == counts.c.municipality_key
+            ).outerjoin(_m, _m.c.key == counts.c.municipality_key)
         )
-        .where(*_application_scope(guideline_id, filters), _a.c.status.in_(AWARDED))
         .group_by(district_code, _m.c.district, _m.c.area_category, _m.c.area_category_source)
     )
 
