@@ -91,7 +91,7 @@ def test_vendored_files_match_their_manifest() -> None:
 
 def test_the_vendoring_script_checks_offline() -> None:
     result = subprocess.run(  # noqa: S603 (our own script)
-        [sys.executable, str(ROOT / "scripts" / "vendor_docs_assets.py"), "--check"],
+        [sys.executable, str(ROOT / "scripts" / "vendor_assets.py"), "--check"],
         capture_output=True,
         text=True,
         check=False,

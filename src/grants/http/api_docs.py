@@ -1,6 +1,6 @@
 """The API documentation pages (Scalar at ``/docs``, Swagger UI at ``/docs/swagger``) with
 their JavaScript and CSS served by the app itself from ``docs_assets/`` (vendored, pinned,
-hashed by ``scripts/vendor_docs_assets.py``).
+hashed by ``scripts/vendor_assets.py``).
 
 Why self-hosted: people paste tokens into these pages; a CDN would learn every visitor's
 address (which a public body may not allow) and could change the code under the page, and an
