@@ -23,7 +23,12 @@ down_revision: str | None = "0028"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-_MONTH_SUMS = """
+
+# Both versions of the function add the entry to the month sums as 0024 did.
+ADD_TO_SUMS = """
+CREATE OR REPLACE FUNCTION ledger_entry_add_to_sums() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
     INSERT INTO ledger_month_sums AS s
         (guideline_id, call_code, funding_line, fiscal_year, kind, month, amount, entries)
     VALUES (NEW.guideline_id, NEW.call_code, NEW.funding_line, NEW.fiscal_year, NEW.kind,
@@ -31,13 +36,6 @@ _MONTH_SUMS = """
             NEW.amount, 1)
     ON CONFLICT (guideline_id, call_code, funding_line, fiscal_year, kind, month)
     DO UPDATE SET amount = s.amount + EXCLUDED.amount, entries = s.entries + 1;
-"""
-
-ADD_TO_SUMS = f"""
-CREATE OR REPLACE FUNCTION ledger_entry_add_to_sums() RETURNS trigger
-LANGUAGE plpgsql AS $$
-BEGIN
-{_MONTH_SUMS}
     INSERT INTO ledger_municipality_sums AS s
         (guideline_id, call_code, funding_line, fiscal_year, municipality_key, kind, amount,
          entries)
@@ -52,11 +50,17 @@ END
 $$
 """
 
-ADD_TO_SUMS_0024 = f"""
+ADD_TO_SUMS_0024 = """
 CREATE OR REPLACE FUNCTION ledger_entry_add_to_sums() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
-{_MONTH_SUMS}
+    INSERT INTO ledger_month_sums AS s
+        (guideline_id, call_code, funding_line, fiscal_year, kind, month, amount, entries)
+    VALUES (NEW.guideline_id, NEW.call_code, NEW.funding_line, NEW.fiscal_year, NEW.kind,
+            date_trunc('month', NEW.occurred_at AT TIME ZONE 'Europe/Berlin')::date,
+            NEW.amount, 1)
+    ON CONFLICT (guideline_id, call_code, funding_line, fiscal_year, kind, month)
+    DO UPDATE SET amount = s.amount + EXCLUDED.amount, entries = s.entries + 1;
     INSERT INTO ledger_application_sums AS s (application_id, fiscal_year, kind, amount, entries)
     VALUES (NEW.application_id, NEW.fiscal_year, NEW.kind, NEW.amount, 1)
     ON CONFLICT (application_id, fiscal_year, kind)

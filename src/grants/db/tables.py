@@ -15,6 +15,7 @@ from grants.db.base import metadata
 from grants.evaluation import tables as evaluation_tables
 from grants.evaluation.jury import tables as jury_tables
 from grants.guidelines import tables as guidelines_tables
+from grants.letters import tables as letters_tables
 from grants.municipalities import tables as municipalities_tables
 from grants.notifications import tables as notifications_tables
 
@@ -29,6 +30,7 @@ __all__ = [
     "formal_tables",
     "guidelines_tables",
     "jury_tables",
+    "letters_tables",
     "metadata",
     "municipalities_tables",
     "notifications_tables",

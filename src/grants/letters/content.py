@@ -1,0 +1,246 @@
+"""The data a letter is rendered from, assembled from what is on file — the released
+decision's content (or the receipt), the programme's letterhead as a person set it — and
+checked for completeness before anything is rendered. Pure: dicts in, dicts out.
+
+The data is embedded in the PDF as it is given to the template, so the letter's
+machine-readable content and its text cannot differ.
+"""
+
+from collections.abc import Mapping
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from grants.core.deadlines import add_months
+from grants.core.decision import DecisionKind
+
+TITLES = {
+    DecisionKind.APPROVAL.value: "Zuwendungsbescheid",
+    DecisionKind.PARTIAL_APPROVAL.value: "Zuwendungsbescheid (teilweise Bewilligung)",
+    DecisionKind.REJECTION.value: "Ablehnungsbescheid",
+}
+TEMPLATES = {
+    DecisionKind.APPROVAL.value: "approval",
+    DecisionKind.PARTIAL_APPROVAL.value: "approval",
+    DecisionKind.REJECTION.value: "rejection",
+}
+LETTERHEAD_FIELDS = (
+    ("name", "Name der Behörde"),
+    ("street", "Straße der Behörde"),
+    ("postal_code", "Postleitzahl der Behörde"),
+    ("city", "Ort der Behörde"),
+    ("seat", "Sitz der Behörde"),
+    ("privacy_url", "Fundstelle der Datenschutzhinweise (Art. 13 DSGVO)"),
+)
+
+
+class IncompleteLetter(ValueError):
+    """A letter would lack a mandatory part: never rendered incomplete."""
+
+    def __init__(self, missing: list[str]) -> None:
+        super().__init__("; ".join(missing))
+        self.missing = missing
+
+
+def letter_kinds() -> tuple[str, ...]:
+    return tuple(TEMPLATES)
+
+
+def _blank(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip()) or value == []
+
+
+def _letterhead_missing(letterhead: Mapping[str, Any] | None) -> list[str]:
+    if letterhead is None:
+        return ["Briefkopf des Programms (letterhead): nicht festgelegt"]
+    return [
+        f"Briefkopf: {label} fehlt"
+        for key, label in LETTERHEAD_FIELDS
+        if _blank(letterhead.get(key))
+    ]
+
+
+def _decision_missing(
+    kind: str, decision: Mapping[str, Any], content: Mapping[str, Any]
+) -> list[str]:
+    missing = []
+    recipient = content.get("recipient") or {}
+    for key, label in (
+        ("legal_name", "Name des Empfängers"),
+        ("street", "Straße des Empfängers"),
+        ("postal_code", "Postleitzahl des Empfängers"),
+        ("city", "Ort des Empfängers"),
+    ):
+        if _blank(recipient.get(key)):
+            missing.append(label)
+    if _blank(decision.get("file_reference")):
+        missing.append("Aktenzeichen")
+    if _blank(decision.get("official_name")):
+        missing.append("Name der freigebenden Person (§ 37 Abs. 3 VwVfG)")
+    if _blank(decision.get("released_at")) or _blank(decision.get("decision_date")):
+        missing.append("Freigabe und Datum des Bescheids (§ 35a VwVfG: erst nach Freigabe)")
+    if kind in (DecisionKind.APPROVAL.value, DecisionKind.PARTIAL_APPROVAL.value):
+        figures = content.get("figures") or {}
+        period = content.get("approval_period") or {}
+        checks = (
+            (figures.get("max_amount"), "Höchstbetrag („bis zu“)"),
+            ((content.get("purpose") or {}).get("title"), "Zuwendungszweck"),
+            (period.get("start"), "Beginn des Bewilligungszeitraums"),
+            (period.get("end"), "Ende des Bewilligungszeitraums"),
+            (content.get("categories"), "zuwendungsfähige Ausgaben und Fördersätze"),
+            (content.get("instalments"), "Jahresraten"),
+            ((content.get("anbest") or {}).get("set"), "ANBest-P oder ANBest-K"),
+            ((content.get("state_aid") or {}).get("message"), "beihilferechtliche Einordnung"),
+            (content.get("subsidy_relevant_facts"), "subventionserhebliche Tatsachen (§ 2 SubvG)"),
+            (figures.get("total_costs"), "Gesamtausgaben (Finanzierungsplan)"),
+        )
+        missing.extend(label for value, label in checks if _blank(value))
+        if kind == DecisionKind.PARTIAL_APPROVAL.value and not (
+            content.get("reasons")
+            or any(c.get("deviation") for c in content.get("categories") or [])
+        ):
+            missing.append("Begründung der Abweichung (§ 39 Abs. 1 VwVfG)")
+    elif kind == DecisionKind.REJECTION.value:
+        if _blank(content.get("reasons")):
+            missing.append("Gründe der Ablehnung (§ 39 Abs. 1 VwVfG)")
+        if _blank(content.get("discretion")):
+            missing.append("Ausübung des Ermessens (§ 39 Abs. 1 S. 3 VwVfG)")
+    else:
+        missing.append(f"Für Bescheide der Art „{kind}“ gibt es noch keine Briefvorlage")
+    return missing
+
+
+def _authority(letterhead: Mapping[str, Any]) -> dict[str, Any]:
+    bank = None
+    if not _blank(letterhead.get("iban")):
+        bank = {
+            "holder": letterhead.get("bank_holder") or letterhead["name"],
+            "bank_name": letterhead.get("bank_name") or "",
+            "iban": letterhead["iban"],
+            "bic": letterhead.get("bic") or "",
+        }
+    return {
+        key: letterhead.get(key) or ""
+        for key in (
+            "name",
+            "unit",
+            "on_behalf_of",
+            "street",
+            "postal_code",
+            "city",
+            "seat",
+            "phone",
+            "email",
+            "website",
+            "privacy_url",
+        )
+    } | {"bank": bank}
+
+
+def _assumed_authority(content: Mapping[str, Any]) -> dict[str, Any]:
+    """For a preview without a letterhead: the guideline's authority data, marked assumed."""
+    found = dict((content.get("legal_remedy") or {}).get("authority") or {})
+    found.setdefault("seat", found.get("city"))
+    found.setdefault("privacy_url", found.get("website"))
+    return _authority(
+        {k: v for k, v in found.items() if v is not None} | {"name": found.get("name") or "—"}
+    )
+
+
+def _assumption_notes(content: Mapping[str, Any]) -> list[str]:
+    notes = []
+    for key, label in (
+        ("state_aid", "Beihilferechtliche Einordnung"),
+        ("early_start", "Maßnahmebeginn"),
+    ):
+        part = content.get(key) or {}
+        if part.get("assumption"):
+            notes.append(f"{label}: beruht auf einer Annahme der Richtlinien-Daten (ungeprüft).")
+        if part.get("section_verified") is False:
+            notes.append(f"{label}: die zitierte Fundstelle ist ungeprüft.")
+    notes.extend(f"Annahme: {a}" for a in content.get("assumptions") or [])
+    return notes
+
+
+def decision_letter(
+    decision: Mapping[str, Any],
+    letterhead: Mapping[str, Any] | None,
+    *,
+    guideline_title: str,
+    draft: bool,
+) -> tuple[str, dict[str, Any]]:
+    """The template and the data of a decision's letter. For an issued letter (``draft``
+    False) every mandatory part must be there, the letterhead included; a preview renders
+    what there is, with the guideline's assumed authority data where no letterhead is set
+    and every assumption listed on its first page."""
+    content: Mapping[str, Any] = decision["content"]
+    kind = str(decision["kind"])
+    missing = _decision_missing(kind, decision, content) if not draft else []
+    missing += _letterhead_missing(letterhead) if not draft else []
+    if draft and kind not in TEMPLATES:
+        missing.append(f"Für Bescheide der Art „{kind}“ gibt es noch keine Briefvorlage")
+    if missing:
+        raise IncompleteLetter(missing)
+    notes = _assumption_notes(content) if draft else []
+    if letterhead is None:
+        authority = _assumed_authority(content)
+        notes.insert(
+            0,
+            "Kein Briefkopf festgelegt: die Angaben zur Behörde sind die "
+            "angenommenen der Richtlinien-Daten.",
+        )
+    else:
+        authority = _authority(letterhead)
+    released = decision.get("released_at") or decision.get("drafted_at")
+    day = decision.get("decision_date") or str(released)[:10]
+    period = content.get("approval_period") or {}
+    data: dict[str, Any] = {
+        "schema": "grants.letter/1",
+        "kind": kind,
+        "title": TITLES.get(kind, kind),
+        "reference": decision.get("file_reference") or "(noch ohne Aktenzeichen)",
+        "date": str(day),
+        "dated": _instant(released),
+        "authority": authority,
+        "recipient": {"contact": ""} | dict(content.get("recipient") or {}),
+        "references": _references(decision, content),
+        "official": {"name": decision.get("official_name") or ""},
+        "decision": dict(content),
+        "decision_id": str(decision.get("id")),
+        "content_hash": decision.get("content_hash"),
+        "guideline_title": guideline_title,
+        "draft_notes": notes,
+    }
+    if kind in (DecisionKind.APPROVAL.value, DecisionKind.PARTIAL_APPROVAL.value):
+        end = date.fromisoformat(period["end"]) if period.get("end") else None
+        start = date.fromisoformat(period["start"]) if period.get("start") else None
+        data["final_proof_due"] = None if end is None else add_months(end, 6).isoformat()
+        data["interim_proofs_due"] = (
+            []
+            if start is None or end is None
+            else [date(year + 1, 4, 30).isoformat() for year in range(start.year, end.year)]
+        )
+        figures = content.get("figures") or {}
+        data["own_share"] = str(
+            Decimal(figures.get("total_costs") or 0)
+            - Decimal(figures.get("max_amount") or 0)
+            - Decimal(figures.get("third_party_funds") or 0)
+        )
+    return TEMPLATES.get(kind, "approval"), data
+
+
+def _instant(value: Any) -> str:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    return str(value)
+
+
+def _references(decision: Mapping[str, Any], content: Mapping[str, Any]) -> list[list[str]]:
+    rows = [["Aktenzeichen", decision.get("file_reference") or "—"]]
+    customer = (content.get("recipient") or {}).get("customer_number")
+    if customer:
+        rows.append(["Kundennummer", str(customer)])
+    application = content.get("application") or {}
+    if application.get("reference_number"):
+        rows.append(["Eingangsnummer", str(application["reference_number"])])
+    return rows

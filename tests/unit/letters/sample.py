@@ -1,0 +1,139 @@
+"""A released approval's decision record and a letterhead, as the service hands them to the
+letter code: written out here (not loaded from a database), so the letters are tested
+alone."""
+
+import copy
+from typing import Any
+
+LETTERHEAD: dict[str, Any] = {
+    "name": "Sächsische Aufbaubank – Förderbank –",
+    "unit": "Bewilligungsstelle FRL LIfD",
+    "on_behalf_of": "im Auftrag des Sächsischen Staatsministeriums für Wirtschaft",
+    "street": "Pirnaische Straße 9",
+    "postal_code": "01069",
+    "city": "Dresden",
+    "seat": "Dresden",
+    "phone": "0351 4910-0",
+    "email": "",
+    "website": "www.sab.sachsen.de",
+    "privacy_url": "https://www.sab.sachsen.de/datenschutz",
+    "bank_holder": "Sächsische Aufbaubank",
+    "bank_name": "Landeszentralbank",
+    "iban": "DE89370400440532013000",
+    "bic": "",
+}
+
+_APPROVAL: dict[str, Any] = {
+    "id": "16d0b9e8-a508-4c95-9c93-434c50ded8e1",
+    "kind": "approval",
+    "status": "released",
+    "file_reference": "LIfD-demo-M-0001/B1",
+    "max_amount": "600000.00",
+    "official_name": "Dr. Erika Mustermann",
+    "decision_date": "2026-12-02",
+    "released_at": "2026-12-02T10:05:27+00:00",
+    "content_hash": "beb70414d7b66bda0ac95b6d817ceeb2eecfbea9a9f7f0835394d0e233eb1185",
+    "content": {
+        "kind": "approval",
+        "anbest": {"set": "ANBest-P", "override_reason": "", "from_applicant_type": "ANBest-P"},
+        "figures": {
+            "max_amount": "600000.00",
+            "total_costs": "750000.00",
+            "requested_grant": "600000.00",
+            "third_party_funds": "0.00",
+        },
+        "purpose": {"title": "Alpha", "summary": "Offene Werkstatt mit 3D-Druck und Kursen."},
+        "reasons": [],
+        "discretion": "",
+        "financing": {
+            "type": "Projektförderung",
+            "form": "Zuschuss",
+            "financing": "Anteilfinanzierung",
+        },
+        "recipient": {
+            "legal_name": "KulturWerk Schneeberg e.V.",
+            "legal_form": "eingetragener Verein",
+            "street": "Markt 1",
+            "postal_code": "08289",
+            "city": "Schneeberg",
+            "customer_number": "100001",
+        },
+        "state_aid": {
+            "message": {"de": "Keine Beihilfe im Sinne des Art. 107 Abs. 1 AEUV.", "en": "-"},
+            "citation": {"de": "VO (EU) 2023/2831 Art. 3 Abs. 2", "en": "-"},
+            "assumption": True,
+            "section_verified": True,
+        },
+        "early_start": {
+            "facts": {"early_start_consented": False},
+            "assumption": False,
+            "section_verified": False,
+        },
+        "categories": [
+            {
+                "category": "equipment",
+                "label": {"de": "Ausrüstung", "en": "Equipment"},
+                "requested_cost": "750000.00",
+                "guideline_rate": "0.80",
+                "approved_cost": "750000.00",
+                "approved_rate": "0.80",
+                "grant": "600000.0000",
+                "deviation": False,
+                "deviation_reason": "",
+            }
+        ],
+        "application": {
+            "title": "Alpha",
+            "received_at": "2026-03-02T09:05:16+00:00",
+            "reference_number": "LIfD-demo-M-0001",
+        },
+        "formal_application": None,
+        "approval_period": {"start": "2026-12-02", "end": "2029-08-31"},
+        "instalments": [
+            {"fiscal_year": 2026, "amount": "150000.00"},
+            {"fiscal_year": 2027, "amount": "450000.00"},
+        ],
+        "special_conditions": [],
+        "subsidy_relevant_facts": {
+            "key": "subsidy_relevant_facts",
+            "text": {"de": "Die Zuwendung ist eine Subvention.\n\nTatsachen: …", "en": "-"},
+        },
+        "legal_remedy": {
+            "authority": {
+                "name": "Sächsische Aufbaubank – Förderbank –",
+                "street": "Pirnaische Straße 9",
+                "postal_code": "01069",
+                "city": "Dresden",
+                "assumption": True,
+            }
+        },
+        "assumptions": ["Aktenzeichen: Eingangsnummer/B{laufende Nummer}"],
+    },
+}
+
+
+def approval(**content: Any) -> dict[str, Any]:
+    """The approval, with ``content`` keys replaced."""
+    decision = copy.deepcopy(_APPROVAL)
+    decision["content"].update(content)
+    return decision
+
+
+def rejection(**content: Any) -> dict[str, Any]:
+    decision = copy.deepcopy(_APPROVAL)
+    decision["kind"] = "rejection"
+    decision["content"].update(
+        {
+            "kind": "rejection",
+            "reasons": [
+                {
+                    "kind": "rank",
+                    "text": "Rang 14 von 20; die Förderlinie endet bei Rang 9.",
+                    "section": "FRL LIfD Nr. VII.3",
+                }
+            ],
+            "discretion": "Die verfügbaren Mittel reichen für die Vorhaben bis Rang 9.",
+        }
+        | content
+    )
+    return decision

@@ -1,0 +1,193 @@
+"""Letters rendered: PDF/A-3b with the data inside (checked with pikepdf: the XMP
+identification, the output intent, every font embedded, the data file associated with the
+document as /Data), tagged; user text stays text —
+markup, Jinja syntax, URLs, long words, right-to-left script — and nothing is fetched but the
+project's assets."""
+
+import io
+import json
+from typing import Any
+
+import pikepdf
+import pytest
+
+from grants.letters.content import decision_letter
+from grants.letters.render import DATA_FILE, LETTERS_DIR, canonical_json, render_html, render_pdf
+from tests.unit.letters.sample import LETTERHEAD, approval, rejection
+
+HOSTILE_TITLE = (
+    '<img src="file:///etc/passwd"> http://127.0.0.1/ {{ 7*7 }} {% raw %} '
+    "Donaudampfschifffahrtsgesellschaftskapitänswitwenrentenversicherungsanstalt"
+    * 3
+    + " שלום عربي 😀"
+)
+
+
+@pytest.fixture(scope="module")
+def issued() -> tuple[bytes, dict[str, Any], Any]:
+    template, data = decision_letter(
+        approval(), LETTERHEAD, guideline_title="FRL LIfD", draft=False
+    )
+    pdf, fetcher = render_pdf(template, data)
+    return pdf, data, fetcher
+
+
+def test_the_letter_is_pdfa_3b_with_an_output_intent_and_tagged(issued: Any) -> None:
+    raw, _, _ = issued
+    with pikepdf.open(io.BytesIO(raw)) as pdf:
+        xmp = pdf.open_metadata()
+        assert (xmp["pdfaid:part"], xmp["pdfaid:conformance"]) == ("3", "B")
+        assert xmp["dc:title"].startswith("Zuwendungsbescheid")
+        intents = pdf.Root.OutputIntents
+        assert len(intents) == 1 and intents[0].S == "/GTS_PDFA1"
+        assert "/DestOutputProfile" in intents[0]
+        assert pdf.Root.MarkInfo.Marked is True
+        assert "/StructTreeRoot" in pdf.Root
+        assert len(pdf.pages) >= 3
+
+
+def test_every_font_is_embedded(issued: Any) -> None:
+    raw, _, _ = issued
+    with pikepdf.open(io.BytesIO(raw)) as pdf:
+        fonts = {}
+        for page in pdf.pages:
+            for font in page.Resources.get("/Font", {}).values():
+                fonts[str(font.get("/BaseFont"))] = font
+        assert fonts, "no fonts?"
+        for base, font in fonts.items():
+            descendants = font.get("/DescendantFonts")
+            descriptor = (descendants[0] if descendants else font).FontDescriptor
+            assert any(k in descriptor for k in ("/FontFile", "/FontFile2", "/FontFile3")), base
+        # The shipped fonts, under the family names letter.css gives them.
+        assert {name.split("+", 1)[1] for name in fonts} >= {"Letter-Sans", "Letter-Sans-Bold"}
+
+
+def test_the_data_is_embedded_as_the_documents_associated_data(issued: Any) -> None:
+    raw, data, _ = issued
+    with pikepdf.open(io.BytesIO(raw)) as pdf:
+        attached = pdf.attachments[DATA_FILE]
+        assert attached.get_file().read_bytes() == canonical_json(data)
+        assert (
+            json.loads(attached.get_file().read_bytes())["decision"]["figures"]["max_amount"]
+            == "600000.00"
+        )
+        spec = attached.obj
+        assert spec.AFRelationship == "/Data"
+        associated = [str(f.F) for f in pdf.Root.AF]
+        assert DATA_FILE in associated
+
+
+def test_only_project_assets_were_loaded(issued: Any) -> None:
+    _, _, fetcher = issued
+    assert fetcher.refused == []
+    assert fetcher.fetched and all(
+        url.startswith(LETTERS_DIR.as_uri() + "/") for url in fetcher.fetched
+    )
+
+
+def test_the_same_data_gives_the_same_text_and_data(issued: Any) -> None:
+    """Rendered again, the letter carries the same data file and the same page count (the
+    font subsets' internal timestamps differ, so the bytes do not)."""
+    raw, data, _ = issued
+    again, _ = render_pdf("approval", data)
+    with pikepdf.open(io.BytesIO(raw)) as first, pikepdf.open(io.BytesIO(again)) as second:
+        assert len(first.pages) == len(second.pages)
+        assert (
+            first.attachments[DATA_FILE].get_file().read_bytes()
+            == second.attachments[DATA_FILE].get_file().read_bytes()
+        )
+
+
+def test_user_text_stays_text() -> None:
+    decision = approval(purpose={"title": HOSTILE_TITLE, "summary": "<script>x</script>"})
+    template, data = decision_letter(decision, LETTERHEAD, guideline_title="FRL", draft=False)
+    html = render_html(template, data)
+    assert "<img" not in html and "&lt;img src=&#34;file:///etc/passwd&#34;&gt;" in html
+    assert "{{ 7*7 }}" in html and ">49<" not in html and "{% raw %}" in html
+    assert "<script>" not in html and "&lt;script&gt;" in html
+    assert "שלום عربي 😀" in html
+    pdf, fetcher = render_pdf(template, data)
+    assert fetcher.refused == []  # the URLs in the title were text, never requests
+    with pikepdf.open(io.BytesIO(pdf)) as document:
+        embedded = json.loads(document.attachments[DATA_FILE].get_file().read_bytes())
+    assert embedded["decision"]["purpose"]["title"] == HOSTILE_TITLE
+
+
+def test_a_preview_is_marked_draft_and_lists_the_assumptions() -> None:
+    template, data = decision_letter(approval(), None, guideline_title="FRL", draft=True)
+    html = render_html(template, data, draft=True)
+    assert "ENTWURF" in html and "nicht bekanntgegeben" in html
+    assert "Kein Briefkopf festgelegt" in html
+    assert "Beihilferechtliche Einordnung: beruht auf einer Annahme" in html
+    issued_html = render_html(
+        *decision_letter(approval(), LETTERHEAD, guideline_title="FRL", draft=False)
+    )
+    assert "ENTWURF" not in issued_html and "Annahme" not in issued_html
+
+
+def test_the_approval_states_its_mandatory_parts() -> None:
+    html = render_html(*decision_letter(approval(), LETTERHEAD, guideline_title="FRL", draft=False))
+    for part in (
+        "KulturWerk Schneeberg e.V.",
+        "LIfD-demo-M-0001/B1",
+        "bis zu 600.000,00\xa0€",
+        "Projektförderung",
+        "Anteilfinanzierung",
+        "2. Dezember 2026 bis zum 31. August 2029",
+        "80\xa0%",
+        "2027",
+        "450.000,00\xa0€",
+        "ANBest-P",
+        "Subvention",
+        "Keine Beihilfe",
+        "§§ 48, 49 VwVfG",
+        "Rechnungshof",
+        "innerhalb eines Monats nach seiner Bekanntgabe Widerspruch",
+        "§ 3a Abs. 2",
+        "Eine einfache E-Mail genügt der elektronischen Form nicht",
+        "Sitz: Dresden",
+        "Dr. Erika Mustermann",
+        "https://www.sab.sachsen.de/datenschutz",
+        "Anlage 1: Finanzierungsplan",
+        "bis zum 28. Februar 2030",  # six months after 31 August 2029
+        "§ 39 Abs. 2 Nr. 1",
+    ):
+        assert part in html, part
+    css = (LETTERS_DIR / "letter.css").read_text()
+    assert 'content: "Seite " counter(page) " von " counter(pages)' in css
+
+
+def test_a_partial_approval_gives_each_deviation_its_reason() -> None:
+    decision = approval(
+        kind="partial_approval",
+        categories=[
+            {
+                "category": "equipment",
+                "label": {"de": "Ausrüstung", "en": "Equipment"},
+                "requested_cost": "750000.00",
+                "guideline_rate": "0.80",
+                "approved_cost": "500000.00",
+                "approved_rate": "0.80",
+                "grant": "400000.00",
+                "deviation": True,
+                "deviation_reason": "Lastenräder sind nicht zuwendungsfähig.",
+            }
+        ],
+    )
+    decision["kind"] = "partial_approval"
+    template, data = decision_letter(decision, LETTERHEAD, guideline_title="FRL", draft=False)
+    html = render_html(template, data)
+    assert data["title"].startswith("Zuwendungsbescheid (teilweise")
+    assert "Im Übrigen wird der Antrag" in html
+    assert "Lastenräder sind nicht zuwendungsfähig." in html
+    assert "bewilligt 500.000,00\xa0€" in html
+
+
+def test_a_rejection_states_its_reasons_with_sections_and_the_discretion() -> None:
+    html = render_html(
+        *decision_letter(rejection(), LETTERHEAD, guideline_title="FRL LIfD", draft=False)
+    )
+    assert "wird abgelehnt" in html
+    assert "Rang 14 von 20; die Förderlinie endet bei Rang 9. (FRL LIfD Nr. VII.3)" in html
+    assert "Die verfügbaren Mittel reichen" in html
+    assert "Rechtsbehelfsbelehrung" in html
