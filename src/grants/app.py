@@ -75,6 +75,7 @@ from grants.http.problems import (
     handle_unexpected,
 )
 from grants.http.request_ids import RequestContextMiddleware
+from grants.letters import routes as letter_routes
 from grants.municipalities.area_cache import AreaCategoryCache
 from grants.settings import Settings, load_settings
 
@@ -174,6 +175,7 @@ def create_app(
             *reminder_routes.CONTROLLERS,
             *amendment_routes.CONTROLLERS,
             *phase_routes.CONTROLLERS,
+            *letter_routes.CONTROLLERS,
             api_docs.assets_router(),
         ],
         dependencies={**DEPENDENCIES, **ACCOUNT_DEPENDENCIES, **ATTACHMENT_DEPENDENCIES},

@@ -3,6 +3,7 @@ ledger of every money movement, decisions (Bescheide) released by a named offici
 proofs of use and reclaims."""
 
 __all__ = [
+    "access",
     "amendments",
     "base_rates",
     "budgets",

@@ -117,6 +117,12 @@ class AuditAction(StrEnum):
     INTEREST_SET = "interest_set"
     UNUSED_FUNDS_INTEREST_SET = "unused_funds_interest_set"
     RELEASE_BATCH_ORDERED = "release_batch_ordered"
+    # letters
+    LETTERHEAD_SET = "letterhead_set"
+    LETTER_REQUESTED = "letter_requested"
+    LETTER_BATCH_ORDERED = "letter_batch_ordered"
+    LETTER_ISSUED = "letter_issued"
+    LETTER_ISSUE_FAILED = "letter_issue_failed"
     # reference data
     MUNICIPALITIES_IMPORTED = "municipalities_imported"
 

@@ -21,6 +21,9 @@ from grants.awards.releases import jobs as release_jobs
 from grants.awards.reminders import jobs as reminder_jobs
 from grants.guidelines.registry import GuidelineRegistry, load_registry
 from grants.jobs import periodic
+from grants.letters import jobs as letter_jobs
+from grants.letters.pool import RenderPool
+from grants.letters.service import IssueResources
 from grants.notifications import worker as mail
 from grants.settings import Settings
 
@@ -36,6 +39,7 @@ def register_tasks(app: procrastinate.App) -> None:
     attachment_jobs.register_tasks(app)
     release_jobs.register_tasks(app)
     reminder_jobs.register_tasks(app)
+    letter_jobs.register_tasks(app)
     periodic.register_tasks(app)
 
 
@@ -74,6 +78,12 @@ def build_resources(
             session_factory=session_factory,
             guidelines=given.guidelines or _guidelines(settings),
             clock=clock,
+        ),
+        letter_jobs.RESOURCES: IssueResources(
+            session_factory=session_factory,
+            guidelines=given.guidelines or _guidelines(settings),
+            clock=clock,
+            pool=RenderPool(),
         ),
         reminder_jobs.RESOURCES: reminder_jobs.ReminderResources(
             session_factory=session_factory, clock=clock

@@ -25,6 +25,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from grants.applications.access import load_application, role_of
+from grants.applications.queries import applications_table as _apps
 from grants.applications.transitions import apply_transition
 from grants.awards import ledger
 from grants.awards.access import load_with_application
@@ -61,7 +62,7 @@ from grants.core.errors import Conflict, Forbidden, NotFound
 from grants.core.lifecycle import STATE_LABELS, State
 from grants.core.money import ZERO
 from grants.core.roles import MANAGER_ROLES, Role
-from grants.core.standing import Standing
+from grants.core.standing import NoticeKind, Standing
 from grants.core.versions import ensure_version, parse_if_match
 from grants.evaluation.jury.officials import ensure_official_not_excluded
 
@@ -660,3 +661,54 @@ async def set_settings(
             await ctx.session.execute(sa.select(_ps).where(_ps.c.guideline_id == guideline_id))
         ).one()
     return _settings_public(guideline_id, row)
+
+
+# --- For the letters feature: in the caller's transaction ----------------------------------
+
+
+async def load_decision(
+    ctx: UserContext, decision_id: uuid.UUID, *, manager: bool, for_update: bool = False
+) -> tuple[Any, Any]:
+    """The decision and its application, as the decisions API checks access to them
+    (applicants: their organisation's released decisions only)."""
+    return await _load(ctx, decision_id, manager=manager, for_update=for_update)
+
+
+async def dispatch_on_portal(ctx: UserContext, decision: Any) -> bool:
+    """The decision's letter was made available on the portal today: its dispatch, unless a
+    dispatch (by post, say) was recorded before — notification then runs from that one.
+    Returns whether a dispatch was recorded. The caller has locked the decision."""
+    rows = await notices.notice_rows(ctx.session, decision.id)
+    if any(r.kind == NoticeKind.DISPATCHED.value for r in rows):
+        return False
+    await notices.record_notice(
+        ctx,
+        decision,
+        NoticeIn(kind="dispatched", channel="portal", on_date=berlin_date(ctx.now)),
+    )
+    return True
+
+
+async def record_portal_retrieval(ctx: UserContext, decision: Any) -> None:
+    """The addressee downloaded the decision's letter: its retrieval, as opening it does."""
+    rows = await notices.notice_rows(ctx.session, decision.id)
+    await notices.record_retrieval(ctx, decision, rows)
+
+
+async def released_in_call(ctx: UserContext, guideline_id: str, call_code: str) -> list[uuid.UUID]:
+    """The released decisions of a call, by file reference, locked (for a batch order)."""
+    return list(
+        (
+            await ctx.session.execute(
+                sa.select(_d.c.id)
+                .join(_apps, _apps.c.id == _d.c.application_id)
+                .where(
+                    _apps.c.guideline_id == guideline_id,
+                    _apps.c.call_code == call_code,
+                    _d.c.status == DecisionStatus.RELEASED.value,
+                )
+                .order_by(_d.c.file_reference)
+                .with_for_update(of=_d)
+            )
+        ).scalars()
+    )

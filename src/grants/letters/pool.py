@@ -1,0 +1,94 @@
+"""Rendering off the event loop: letters are rendered in a separate process with a memory cap
+and a time limit, so a runaway document (a huge table, a pathological text) can neither
+stall the web service or the worker nor take the machine's memory.
+
+One pool per process, started on first use (``spawn``: a fresh interpreter, no inherited
+event loop or database connections). A render that runs over its time is ended by killing
+its process; the pool is then rebuilt for the next render. A child that hits its memory cap
+fails with ``MemoryError``; either way the caller gets ``RenderFailed`` and nothing is
+written.
+"""
+
+import asyncio
+import multiprocessing
+import resource
+from collections.abc import Mapping
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, field
+from typing import Any
+
+DEFAULT_TIMEOUT_S = 60.0
+DEFAULT_MEMORY_MB = 1024  # address space, which is well above resident memory
+
+
+class RenderFailed(RuntimeError):
+    """The render did not finish within its limits; the message says which."""
+
+
+def _cap_memory(limit_bytes: int) -> None:
+    resource.setrlimit(resource.RLIMIT_AS, (limit_bytes, limit_bytes))
+
+
+def _render_in_child(kind: str, data: Mapping[str, Any], draft: bool) -> tuple[bytes, list[str]]:
+    from grants.letters.render import render_pdf  # noqa: PLC0415 (imported in the child only)
+
+    pdf, fetcher = render_pdf(kind, data, draft=draft)
+    return pdf, fetcher.refused
+
+
+@dataclass
+class RenderPool:
+    timeout_s: float = DEFAULT_TIMEOUT_S
+    memory_mb: int = DEFAULT_MEMORY_MB
+    _executor: ProcessPoolExecutor | None = field(default=None, init=False)
+
+    def _pool(self) -> ProcessPoolExecutor:
+        if self._executor is None:
+            self._executor = ProcessPoolExecutor(
+                max_workers=1,
+                mp_context=multiprocessing.get_context("spawn"),
+                initializer=_cap_memory,
+                initargs=(self.memory_mb * 1024 * 1024,),
+            )
+        return self._executor
+
+    def _discard(self) -> None:
+        executor, self._executor = self._executor, None
+        if executor is None:
+            return
+        for process in list(getattr(executor, "_processes", {}).values()):
+            process.kill()
+        executor.shutdown(wait=False, cancel_futures=True)
+
+    async def render(
+        self, kind: str, data: Mapping[str, Any], *, draft: bool = False
+    ) -> tuple[bytes, list[str]]:
+        """The PDF and the URLs the render was refused."""
+        loop = asyncio.get_running_loop()
+        future = loop.run_in_executor(self._pool(), _render_in_child, kind, dict(data), draft)
+        try:
+            return await asyncio.wait_for(future, self.timeout_s)
+        except TimeoutError:
+            self._discard()
+            raise RenderFailed(
+                f"Das Schreiben war nach {self.timeout_s:g} s nicht fertig (render timed out)."
+            ) from None
+        except (MemoryError, BrokenProcessPool):
+            self._discard()
+            raise RenderFailed(
+                f"Das Schreiben überschritt {self.memory_mb} MB Speicher (render out of memory)."
+            ) from None
+
+    def close(self) -> None:
+        self._discard()
+
+
+_default: RenderPool | None = None
+
+
+def default_pool() -> RenderPool:
+    global _default  # noqa: PLW0603 (one pool per process, made on first use)
+    if _default is None:
+        _default = RenderPool()
+    return _default

@@ -1,0 +1,180 @@
+"""HTTP routes of letters: the programme's letterhead, previews, ordering letters (one or a
+call's), and reading and downloading them."""
+
+import uuid
+
+from litestar import Controller, Response, get, post, put
+from litestar.di import NamedDependency
+from litestar.params import FromPath, JSONBody
+from litestar.status_codes import HTTP_202_ACCEPTED
+
+from grants.context import UserContext
+from grants.http.guards import BEARER, MANAGERS
+from grants.letters import service
+from grants.letters.pool import default_pool
+from grants.letters.schemas import (
+    LetterBatchPublic,
+    LetterheadIn,
+    LetterheadPublic,
+    LetterPublic,
+    LetterRequestPublic,
+)
+
+TAGS = ["letters"]
+
+
+def _pdf(
+    content: bytes, name: str, *, attachment: bool, sha256: str | None = None
+) -> Response[bytes]:
+    headers = {
+        "Content-Disposition": f'{"attachment" if attachment else "inline"}; filename="{name}"',
+        "Cache-Control": "private, no-store",
+        "X-Content-Type-Options": "nosniff",
+    }
+    if sha256:
+        headers["Digest"] = f"sha-256={sha256}"
+    return Response(content, media_type=service.MEDIA_TYPE, headers=headers)
+
+
+class LetterheadController(Controller):
+    path = "/api/programmes/{guideline_id:str}/letterhead"
+    tags = TAGS
+    security = BEARER
+    guards = [MANAGERS]
+
+    @get(operation_id="getLetterhead", summary="The authority's data every letter prints")
+    async def get_letterhead(
+        self, guideline_id: FromPath[str], context: NamedDependency[UserContext]
+    ) -> LetterheadPublic:
+        return await service.get_letterhead(context, guideline_id)
+
+    @put(
+        operation_id="setLetterhead",
+        summary="Set or change the letterhead, with a reason (managers; audited)",
+    )
+    async def set_letterhead(
+        self,
+        guideline_id: FromPath[str],
+        data: JSONBody[LetterheadIn],
+        context: NamedDependency[UserContext],
+    ) -> LetterheadPublic:
+        return await service.set_letterhead(context, guideline_id, data)
+
+
+class DecisionLetterController(Controller):
+    path = "/api/decisions/{decision_id:uuid}"
+    tags = TAGS
+    security = BEARER
+    guards = [MANAGERS]
+
+    @get(
+        "/letter-preview",
+        operation_id="previewDecisionLetter",
+        summary="The decision's letter as a draft PDF marked ENTWURF, with the assumptions it "
+        "rests on (managers; nothing is stored)",
+        media_type=service.MEDIA_TYPE,
+    )
+    async def preview(
+        self, decision_id: FromPath[uuid.UUID], context: NamedDependency[UserContext]
+    ) -> Response[bytes]:
+        pdf = await service.preview(context, decision_id, default_pool())
+        return _pdf(pdf, f"ENTWURF-{decision_id}.pdf", attachment=False)
+
+    @post(
+        "/letter",
+        operation_id="orderDecisionLetter",
+        summary="Issue the released decision's letter on the job queue (managers); 422 names "
+        "what a complete letter still lacks; 202: watch GET …/letter",
+        status_code=HTTP_202_ACCEPTED,
+    )
+    async def order(
+        self, decision_id: FromPath[uuid.UUID], context: NamedDependency[UserContext]
+    ) -> LetterRequestPublic:
+        return await service.request_letter(context, decision_id)
+
+    @get("/letter", operation_id="getDecisionLetterOrder", summary="How the letter's order stands")
+    async def get_order(
+        self, decision_id: FromPath[uuid.UUID], context: NamedDependency[UserContext]
+    ) -> LetterRequestPublic:
+        return await service.get_request(context, decision_id)
+
+
+class CallLetterBatchController(Controller):
+    path = "/api/calls/{guideline_id:str}/{call_code:str}/letter-batches"
+    tags = TAGS
+    security = BEARER
+    guards = [MANAGERS]
+
+    @post(
+        operation_id="orderLetterBatch",
+        summary="Issue the letters of every released decision of the call that has none, on "
+        "the job queue (managers); 202: watch the batch",
+        status_code=HTTP_202_ACCEPTED,
+    )
+    async def create(
+        self,
+        guideline_id: FromPath[str],
+        call_code: FromPath[str],
+        context: NamedDependency[UserContext],
+    ) -> LetterBatchPublic:
+        return await service.request_batch(context, guideline_id, call_code)
+
+
+class LetterBatchController(Controller):
+    path = "/api/letter-batches/{batch_id:uuid}"
+    tags = TAGS
+    security = BEARER
+    guards = [MANAGERS]
+
+    @get(operation_id="getLetterBatch", summary="A letter batch's progress, letter by letter")
+    async def get_batch(
+        self, batch_id: FromPath[uuid.UUID], context: NamedDependency[UserContext]
+    ) -> LetterBatchPublic:
+        return await service.get_batch(context, batch_id)
+
+
+class ApplicationLettersController(Controller):
+    path = "/api/applications/{application_id:uuid}/letters"
+    tags = TAGS
+    security = BEARER
+
+    @get(operation_id="listLetters", summary="The letters issued for the application")
+    async def list_letters(
+        self, application_id: FromPath[uuid.UUID], context: NamedDependency[UserContext]
+    ) -> list[LetterPublic]:
+        return await service.list_letters(context, application_id)
+
+
+class LetterController(Controller):
+    path = "/api/letters/{letter_id:uuid}"
+    tags = TAGS
+    security = BEARER
+
+    @get(operation_id="getLetter", summary="An issued letter's record")
+    async def get_letter(
+        self, letter_id: FromPath[uuid.UUID], context: NamedDependency[UserContext]
+    ) -> LetterPublic:
+        return await service.get_letter(context, letter_id)
+
+    @get(
+        "/pdf",
+        operation_id="downloadLetter",
+        summary="The issued letter as PDF/A-3b; the recipient's first download is the "
+        "decision's portal retrieval (§ 41 Abs. 2a VwVfG)",
+        media_type=service.MEDIA_TYPE,
+    )
+    async def download(
+        self, letter_id: FromPath[uuid.UUID], context: NamedDependency[UserContext]
+    ) -> Response[bytes]:
+        found = await service.download(context, letter_id)
+        return _pdf(found.pdf, found.file_name, attachment=True, sha256=found.sha256)
+
+
+CONTROLLERS: list[type[Controller]] = [
+    LetterheadController,
+    DecisionLetterController,
+    CallLetterBatchController,
+    LetterBatchController,
+    ApplicationLettersController,
+    LetterController,
+]

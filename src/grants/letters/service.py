@@ -1,0 +1,611 @@
+"""Letters, one transaction each (rendering in between, outside any transaction):
+
+- ``get_letterhead`` / ``set_letterhead``: the programme's authority data, set by a manager
+  with a reason (audited); issued letters need it.
+- ``preview``: any decision's letter as a draft, marked "ENTWURF", with every assumption it
+  rests on listed (managers). Nothing is stored.
+- ``request_letter`` / ``request_batch``: a manager orders a released decision's letter (or
+  every one of a call that has none); each order is a row and a job, written together. The
+  completeness check answers at once for a single order (422 naming what is missing); the
+  job checks again.
+- ``issue`` (the job's work, ``letters.jobs``): render, then in one transaction store the
+  letter, record its portal dispatch on the decision, queue the e-mail saying it is ready,
+  audit — unless the decision's letter exists already (a retried job does nothing twice:
+  the unique index on the decision's letter decides).
+- ``list_letters`` / ``download``: the recipient's organisation and staff; the recipient's
+  first download of a decision's letter is its retrieval (§ 41 Abs. 2a VwVfG).
+"""
+
+import hashlib
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from schwifty import IBAN
+from schwifty import exceptions as iban_errors
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from grants.accounts.service import contact_of, load_user_principal
+from grants.applications.access import load_application
+from grants.awards.access import ensure_call, ensure_manager, programme
+from grants.awards.decisions.service import (
+    dispatch_on_portal,
+    load_decision,
+    public_view,
+    record_portal_retrieval,
+    released_in_call,
+)
+from grants.context import UserContext
+from grants.core.audit_actions import AuditAction
+from grants.core.decision import DecisionStatus
+from grants.core.errors import (
+    Conflict,
+    DomainError,
+    FieldProblem,
+    Forbidden,
+    InvalidInput,
+    NotFound,
+)
+from grants.core.roles import MANAGER_ROLES, Role
+from grants.guidelines.registry import GuidelineRegistry
+from grants.jobs.defer import defer_job
+from grants.letters.content import IncompleteLetter, decision_letter
+from grants.letters.pool import RenderPool
+from grants.letters.render import template_version
+from grants.letters.schemas import (
+    LetterBatchPublic,
+    LetterheadIn,
+    LetterheadPublic,
+    LetterPublic,
+    LetterRequestPublic,
+)
+from grants.letters.tables import (
+    letter_batches_table,
+    letter_requests_table,
+    letterheads_table,
+    letters_table,
+    retrievals_table,
+)
+from grants.notifications.service import enqueue_message
+
+_h, _b, _q, _l, _r = (
+    letterheads_table,
+    letter_batches_table,
+    letter_requests_table,
+    letters_table,
+    retrievals_table,
+)
+ISSUE_TASK = "letters.issue_letter"
+ISSUE_QUEUE = "letters"
+MEDIA_TYPE = "application/pdf"
+
+
+# --- Letterhead -----------------------------------------------------------------------------
+
+
+def _letterhead_public(row: Any) -> LetterheadPublic:
+    return LetterheadPublic.model_validate(row, from_attributes=True)
+
+
+async def _letterhead(session: AsyncSession, guideline_id: str) -> dict[str, Any] | None:
+    row = (await session.execute(sa.select(_h).where(_h.c.guideline_id == guideline_id))).first()
+    return None if row is None else dict(row._mapping)
+
+
+async def get_letterhead(ctx: UserContext, guideline_id: str) -> LetterheadPublic:
+    ensure_manager(ctx)
+    programme(ctx, guideline_id)
+    async with ctx.session.begin():
+        row = (
+            await ctx.session.execute(sa.select(_h).where(_h.c.guideline_id == guideline_id))
+        ).first()
+    if row is None:
+        raise NotFound(
+            "Für dieses Programm ist noch kein Briefkopf festgelegt (no letterhead set yet)."
+        )
+    return _letterhead_public(row)
+
+
+def _checked_iban(data: LetterheadIn) -> str:
+    if not data.iban.strip():
+        return ""
+    try:
+        return str(IBAN(data.iban).compact)
+    except iban_errors.SchwiftyException as error:
+        raise InvalidInput(
+            "Der Briefkopf kann so nicht festgelegt werden (the letterhead is refused).",
+            problems=(FieldProblem("iban", "iban.invalid", f"keine gültige IBAN ({error})"),),
+        ) from None
+
+
+async def set_letterhead(
+    ctx: UserContext, guideline_id: str, data: LetterheadIn
+) -> LetterheadPublic:
+    ensure_manager(ctx)
+    programme(ctx, guideline_id)
+    iban = _checked_iban(data)
+    values = data.model_dump(exclude={"reason"}) | {"iban": iban}
+    values = {k: v.strip() if isinstance(v, str) else v for k, v in values.items()}
+    async with ctx.session.begin():
+        before = (
+            await ctx.session.execute(
+                sa.select(_h).where(_h.c.guideline_id == guideline_id).with_for_update()
+            )
+        ).first()
+        stamp = {"changed_by": ctx.principal.user_id, "changed_at": ctx.now}
+        if before is None:
+            await ctx.session.execute(
+                sa.insert(_h).values(guideline_id=guideline_id, version=1, **values, **stamp)
+            )
+        else:
+            await ctx.session.execute(
+                sa.update(_h)
+                .where(_h.c.guideline_id == guideline_id)
+                .values(version=before.version + 1, **values, **stamp)
+            )
+        await ctx.audit(
+            action=AuditAction.LETTERHEAD_SET,
+            object_type="programme",
+            object_id=guideline_id,
+            before=None if before is None else {k: before._mapping[k] for k in values},
+            after=values | {"reason": data.reason.strip()},
+        )
+        row = (
+            await ctx.session.execute(sa.select(_h).where(_h.c.guideline_id == guideline_id))
+        ).one()
+    return _letterhead_public(row)
+
+
+# --- Preview --------------------------------------------------------------------------------
+
+
+def _decision_dict(decision: Any, *, second_required: bool = False) -> dict[str, Any]:
+    return public_view(decision, second_required=second_required).model_dump(mode="json")
+
+
+def _incomplete(error: IncompleteLetter) -> InvalidInput:
+    return InvalidInput(
+        "Das Schreiben wäre unvollständig; es wird nicht erzeugt (the letter would be "
+        "incomplete and is not produced).",
+        problems=tuple(FieldProblem("letter", "missing", part) for part in error.missing),
+    )
+
+
+async def preview(ctx: UserContext, decision_id: uuid.UUID, pool: RenderPool) -> bytes:
+    async with ctx.session.begin():
+        decision, app = await load_decision(ctx, decision_id, manager=True)
+        guideline = programme(ctx, app.guideline_id)
+        letterhead = await _letterhead(ctx.session, app.guideline_id)
+    if decision.status == DecisionStatus.DISCARDED.value:
+        raise Conflict("Ein verworfener Entwurf hat kein Schreiben (a discarded draft).")
+    try:
+        template, data = decision_letter(
+            _decision_dict(decision),
+            letterhead,
+            guideline_title=guideline.short_name,
+            draft=True,
+        )
+    except IncompleteLetter as error:
+        raise _incomplete(error) from None
+    pdf, _ = await pool.render(template, data, draft=True)
+    return pdf
+
+
+# --- Ordering letters -------------------------------------------------------------------------
+
+
+def _request_public(row: Any) -> LetterRequestPublic:
+    return LetterRequestPublic.model_validate(row, from_attributes=True)
+
+
+async def _existing_request(session: AsyncSession, decision_id: uuid.UUID) -> Any | None:
+    return (await session.execute(sa.select(_q).where(_q.c.decision_id == decision_id))).first()
+
+
+async def _enqueue(
+    ctx: UserContext, decision_id: uuid.UUID, batch_id: uuid.UUID | None
+) -> uuid.UUID:
+    request_id = uuid.uuid4()
+    await ctx.session.execute(
+        sa.insert(_q).values(
+            id=request_id,
+            decision_id=decision_id,
+            batch_id=batch_id,
+            status="pending",
+            requested_by=ctx.principal.user_id,
+            requested_at=ctx.now,
+        )
+    )
+    await defer_job(
+        ctx.session,
+        task=ISSUE_TASK,
+        queue=ISSUE_QUEUE,
+        args={"request_id": str(request_id)},
+        lock=f"letter:{decision_id}",
+    )
+    return request_id
+
+
+async def request_letter(ctx: UserContext, decision_id: uuid.UUID) -> LetterRequestPublic:
+    async with ctx.session.begin():
+        decision, app = await load_decision(ctx, decision_id, manager=True, for_update=True)
+        if decision.status != DecisionStatus.RELEASED.value:
+            raise Conflict(
+                "Ein Bescheid wird erst nach seiner Freigabe durch eine benannte Person "
+                "ausgefertigt (§ 35a VwVfG: the letter follows the release by a named person); "
+                "vorher gibt es nur die Vorschau.",
+                extra={"status": decision.status},
+            )
+        existing = await _existing_request(ctx.session, decision.id)
+        if existing is not None:
+            raise Conflict(
+                "Das Schreiben zu diesem Bescheid ist schon beauftragt (already ordered); eine "
+                "Berichtigung ist ein neues Schreiben.",
+                extra={"request_id": str(existing.id), "status": existing.status},
+            )
+        guideline = programme(ctx, app.guideline_id)
+        try:
+            decision_letter(
+                _decision_dict(decision),
+                await _letterhead(ctx.session, app.guideline_id),
+                guideline_title=guideline.short_name,
+                draft=False,
+            )
+        except IncompleteLetter as error:
+            raise _incomplete(error) from None
+        request_id = await _enqueue(ctx, decision.id, None)
+        await ctx.audit(
+            action=AuditAction.LETTER_REQUESTED,
+            object_type="decision",
+            object_id=decision.id,
+            after={"request_id": str(request_id)},
+        )
+        row = (await ctx.session.execute(sa.select(_q).where(_q.c.id == request_id))).one()
+    return _request_public(row)
+
+
+async def get_request(ctx: UserContext, decision_id: uuid.UUID) -> LetterRequestPublic:
+    async with ctx.session.begin():
+        decision, _ = await load_decision(ctx, decision_id, manager=True)
+        row = await _existing_request(ctx.session, decision.id)
+    if row is None:
+        raise NotFound("Zu diesem Bescheid ist kein Schreiben beauftragt (no letter ordered).")
+    return _request_public(row)
+
+
+async def _batch_public(session: AsyncSession, batch: Any) -> LetterBatchPublic:
+    requests = [
+        _request_public(r)
+        for r in await session.execute(
+            sa.select(_q).where(_q.c.batch_id == batch.id).order_by(_q.c.requested_at, _q.c.id)
+        )
+    ]
+    counts = {s: sum(1 for r in requests if r.status == s) for s in ("pending", "issued", "failed")}
+    return LetterBatchPublic(
+        id=batch.id,
+        guideline_id=batch.guideline_id,
+        call_code=batch.call_code,
+        created_at=batch.created_at,
+        total=batch.total,
+        requests=requests,
+        **counts,
+    )
+
+
+async def request_batch(ctx: UserContext, guideline_id: str, call_code: str) -> LetterBatchPublic:
+    """Every released decision of the call whose letter is not ordered yet."""
+    ensure_manager(ctx)
+    ensure_call(ctx, guideline_id, call_code)
+    async with ctx.session.begin():
+        released = await released_in_call(ctx, guideline_id, call_code)
+        ordered = set(
+            (
+                await ctx.session.execute(
+                    sa.select(_q.c.decision_id).where(_q.c.decision_id.in_(released))
+                )
+            ).scalars()
+        )
+        decisions = [d for d in released if d not in ordered]
+        if not decisions:
+            raise Conflict(
+                "Zu diesem Aufruf gibt es keinen freigegebenen Bescheid ohne Schreiben "
+                "(no released decision of this call lacks its letter)."
+            )
+        batch_id = uuid.uuid4()
+        await ctx.session.execute(
+            sa.insert(_b).values(
+                id=batch_id,
+                guideline_id=guideline_id,
+                call_code=call_code,
+                created_by=ctx.principal.user_id,
+                created_at=ctx.now,
+                total=len(decisions),
+            )
+        )
+        for decision_id in decisions:
+            await _enqueue(ctx, decision_id, batch_id)
+        await ctx.audit(
+            action=AuditAction.LETTER_BATCH_ORDERED,
+            object_type="letter_batch",
+            object_id=batch_id,
+            after={"call": call_code, "total": len(decisions)},
+        )
+        batch = (await ctx.session.execute(sa.select(_b).where(_b.c.id == batch_id))).one()
+        return await _batch_public(ctx.session, batch)
+
+
+async def get_batch(ctx: UserContext, batch_id: uuid.UUID) -> LetterBatchPublic:
+    ensure_manager(ctx)
+    async with ctx.session.begin():
+        batch = (await ctx.session.execute(sa.select(_b).where(_b.c.id == batch_id))).first()
+        if batch is None:
+            raise NotFound(f"Auftrag {batch_id} nicht gefunden (letter batch not found)")
+        return await _batch_public(ctx.session, batch)
+
+
+# --- Issuing (the job's work) ---------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class IssueResources:
+    session_factory: async_sessionmaker[AsyncSession]
+    guidelines: GuidelineRegistry
+    clock: Callable[[], datetime]
+    pool: RenderPool
+
+
+async def _pending(session: AsyncSession, request_id: uuid.UUID, *, lock: bool) -> Any | None:
+    query = sa.select(_q).where(_q.c.id == request_id, _q.c.status == "pending")
+    if lock:
+        query = query.with_for_update()
+    return (await session.execute(query)).first()
+
+
+async def _context(resources: IssueResources, session: AsyncSession, request: Any) -> UserContext:
+    principal = await load_user_principal(session, request.requested_by)
+    if principal is None or not principal.has_staff_role(*MANAGER_ROLES):
+        raise Forbidden(
+            "Wer das Schreiben beauftragt hat, ist nicht mehr Programmverantwortliche(r) "
+            "(the person who ordered the letter is no longer a programme manager)."
+        )
+    return UserContext.of(
+        session, principal, now=resources.clock(), guidelines=resources.guidelines
+    )
+
+
+async def _fail(resources: IssueResources, request_id: uuid.UUID, reason: str) -> str:
+    async with resources.session_factory() as session, session.begin():
+        request = await _pending(session, request_id, lock=True)
+        if request is None:
+            return "done before"
+        await session.execute(
+            sa.update(_q)
+            .where(_q.c.id == request_id)
+            .values(status="failed", error=reason[:4000], finished_at=resources.clock())
+        )
+    return "failed"
+
+
+async def issue(resources: IssueResources, request_id: uuid.UUID) -> str:
+    """Issue one ordered letter: ``issued``, ``failed`` (with the reason on the request) or
+    ``done before``. Anything unexpected (the database went away, the render crashed)
+    raises, and the job is retried; nothing half-done is left."""
+    async with resources.session_factory() as session:
+        try:
+            async with session.begin():
+                request = await _pending(session, request_id, lock=False)
+                if request is None:
+                    return "done before"
+                ctx = await _context(resources, session, request)
+                decision, app = await load_decision(ctx, request.decision_id, manager=True)
+                guideline = programme(ctx, app.guideline_id)
+                template, data = decision_letter(
+                    _decision_dict(decision),
+                    await _letterhead(session, app.guideline_id),
+                    guideline_title=guideline.short_name,
+                    draft=False,
+                )
+        except IncompleteLetter as error:
+            return await _fail(resources, request_id, "Unvollständig: " + "; ".join(error.missing))
+        except DomainError as error:
+            return await _fail(resources, request_id, error.detail)
+    pdf, refused = await resources.pool.render(template, data)
+    if refused:  # the templates name only project assets: a refusal is a defect, not data
+        raise RuntimeError(f"letter render asked for foreign URLs: {refused[:3]}")
+    async with resources.session_factory() as session, session.begin():
+        request = await _pending(session, request_id, lock=True)
+        if request is None:
+            return "done before"
+        ctx = await _context(resources, session, request)
+        decision, app = await load_decision(ctx, request.decision_id, manager=True, for_update=True)
+        letter_id = await _store(
+            ctx, app, decision, str(data["kind"]), str(data["title"]), data, pdf
+        )
+        await session.execute(
+            sa.update(_q)
+            .where(_q.c.id == request_id)
+            .values(status="issued", letter_id=letter_id, finished_at=ctx.now)
+        )
+    return "issued"
+
+
+async def _store(
+    ctx: UserContext,
+    app: Any,
+    decision: Any,
+    kind: str,
+    title: str,
+    data: dict[str, Any],
+    pdf: bytes,
+) -> uuid.UUID:
+    """The letter, its dispatch on the portal, the e-mail and the audit entry; or, when the
+    decision's letter exists already, that letter's id and nothing else."""
+    digest = hashlib.sha256(pdf).hexdigest()
+    safe_reference = "".join(
+        c if c.isalnum() or c in "-_" else "-" for c in decision.file_reference
+    )
+    letter_id = uuid.uuid4()
+    inserted = (
+        await ctx.session.execute(
+            pg_insert(_l)
+            .values(
+                id=letter_id,
+                application_id=app.id,
+                decision_id=decision.id,
+                kind=kind,
+                title=title,
+                file_name=f"{safe_reference}.pdf",
+                template_version=template_version(),
+                data=data,
+                sha256=digest,
+                size_bytes=len(pdf),
+                pdf=pdf,
+                issued_by=ctx.principal.user_id,
+                issued_at=ctx.now,
+            )
+            .on_conflict_do_nothing(
+                index_elements=[_l.c.decision_id], index_where=_l.c.corrects_id.is_(None)
+            )
+            .returning(_l.c.id)
+        )
+    ).scalar_one_or_none()
+    if inserted is None:
+        existing: uuid.UUID = (
+            await ctx.session.execute(
+                sa.select(_l.c.id).where(
+                    _l.c.decision_id == decision.id, _l.c.corrects_id.is_(None)
+                )
+            )
+        ).scalar_one()
+        return existing
+    dispatched = await dispatch_on_portal(ctx, decision)
+    recipient, _ = await contact_of(ctx.session, app.created_by)
+    await enqueue_message(
+        ctx.session,
+        dedupe_key=f"letter_ready:{letter_id}",
+        kind="letter_ready",
+        recipient=recipient,
+        subject=f"Neues Dokument im Förderportal: {title} {decision.file_reference} "
+        "(a new document is ready)",
+        body_text=(
+            "Guten Tag,\n\nim Förderportal liegt für Ihr Vorhaben "
+            f"{app.reference_number or ''} ein neues Dokument für Sie bereit: {title}, "
+            f"Aktenzeichen {decision.file_reference}.\n\n"
+            f"Abruf: /api/letters/{letter_id}/pdf\n\n"
+            "Ein Bescheid gilt am Tag nach dem Abruf als bekanntgegeben (§ 41 Abs. 2a VwVfG); "
+            "wird er nicht innerhalb von zehn Tagen abgerufen, erhalten Sie ihn per Post.\n\n"
+            f"A new document ({title}) is ready for you on the portal.\n"
+        ),
+        now=ctx.now,
+        application_id=app.id,
+    )
+    await ctx.audit(
+        action=AuditAction.LETTER_ISSUED,
+        object_type="letter",
+        object_id=letter_id,
+        after={
+            "decision_id": str(decision.id),
+            "sha256": digest,
+            "template_version": template_version(),
+            "portal_dispatch": dispatched,
+        },
+    )
+    return letter_id
+
+
+# --- Reading ----------------------------------------------------------------------------------
+
+_LISTED = (
+    _l.c.id,
+    _l.c.application_id,
+    _l.c.decision_id,
+    _l.c.kind,
+    _l.c.title,
+    _l.c.file_name,
+    _l.c.sha256,
+    _l.c.size_bytes,
+    _l.c.template_version,
+    _l.c.corrects_id,
+    _l.c.issued_at,
+)
+
+
+def _first_retrieval() -> Any:
+    return (
+        sa.select(sa.func.min(_r.c.retrieved_at))
+        .where(_r.c.letter_id == _l.c.id, _r.c.by_recipient.is_(True))
+        .scalar_subquery()
+        .label("first_retrieved_at")
+    )
+
+
+async def list_letters(ctx: UserContext, application_id: uuid.UUID) -> list[LetterPublic]:
+    async with ctx.session.begin():
+        app, _ = await load_application(ctx, application_id)
+        rows = await ctx.session.execute(
+            sa.select(*_LISTED, _first_retrieval())
+            .where(_l.c.application_id == app.id)
+            .order_by(_l.c.issued_at, _l.c.id)
+        )
+        return [LetterPublic.model_validate(r, from_attributes=True) for r in rows]
+
+
+def _letter_not_found(letter_id: uuid.UUID) -> NotFound:
+    return NotFound(f"Schreiben {letter_id} nicht gefunden (letter not found)")
+
+
+async def _load_letter(ctx: UserContext, letter_id: uuid.UUID, *columns: Any) -> tuple[Any, Role]:
+    found = (await ctx.session.execute(sa.select(*columns).where(_l.c.id == letter_id))).first()
+    if found is None:
+        raise _letter_not_found(letter_id)
+    try:
+        _, role = await load_application(ctx, found.application_id)
+    except (NotFound, Forbidden):
+        raise _letter_not_found(letter_id) from None
+    return found, role
+
+
+async def get_letter(ctx: UserContext, letter_id: uuid.UUID) -> LetterPublic:
+    async with ctx.session.begin():
+        found, _ = await _load_letter(ctx, letter_id, *_LISTED, _first_retrieval())
+        return LetterPublic.model_validate(found, from_attributes=True)
+
+
+@dataclass(frozen=True, slots=True)
+class Download:
+    pdf: bytes
+    file_name: str
+    sha256: str
+
+
+async def download(ctx: UserContext, letter_id: uuid.UUID) -> Download:
+    """The PDF; recorded, and for the recipient's organisation the decision's retrieval."""
+    async with ctx.session.begin():
+        found, role = await _load_letter(
+            ctx,
+            letter_id,
+            _l.c.application_id,
+            _l.c.decision_id,
+            _l.c.pdf,
+            _l.c.file_name,
+            _l.c.sha256,
+        )
+        recipient = role is Role.APPLICANT
+        await ctx.session.execute(
+            sa.insert(_r).values(
+                letter_id=letter_id,
+                retrieved_by=ctx.principal.user_id,
+                by_recipient=recipient,
+                retrieved_at=ctx.now,
+            )
+        )
+        if recipient:
+            decision, _ = await load_decision(
+                ctx, found.decision_id, manager=False, for_update=True
+            )
+            await record_portal_retrieval(ctx, decision)
+        return Download(bytes(found.pdf), found.file_name, found.sha256)

@@ -1,0 +1,444 @@
+"""Letters over HTTP, on A's approval (600,000) and C's rejection of the demo call
+(``decided_call``), both released, neither dispatched yet. A preview renders any decision
+as a draft; a letter is issued only after the release and once a person has set the
+programme's letterhead; the job (its code, ``letters.service.issue``, run here in the
+test's transaction) stores it with its portal dispatch, e-mail and audit entry; the
+recipient's first download is the decision's retrieval. Run twice, the job issues one
+letter — and the same harness, with the database's guard dropped, finds two."""
+
+import hashlib
+import io
+import json
+import uuid
+from typing import Any
+
+import httpx
+import pikepdf
+import pytest
+import sqlalchemy as sa
+from litestar import Litestar
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from grants.core.deadlines import berlin_date
+from grants.core.roles import StaffRole
+from grants.guidelines.registry import load_registry
+from grants.letters import service
+from grants.letters.pool import RenderPool
+from grants.letters.render import DATA_FILE
+from tests.applications_factories import applicant
+from tests.awards_factories import PROGRAMME, budgets, decided_call
+from tests.factories import staff_headers
+from tests.fakes import FakeClock
+
+LETTERHEAD = {
+    "name": "Sächsische Aufbaubank – Förderbank –",
+    "unit": "Bewilligungsstelle FRL LIfD",
+    "street": "Pirnaische Straße 9",
+    "postal_code": "01069",
+    "city": "Dresden",
+    "seat": "Dresden",
+    "website": "www.sab.sachsen.de",
+    "privacy_url": "https://www.sab.sachsen.de/datenschutz",
+    "iban": "DE89 3704 0044 0532 0130 00",
+    "reason": "Angaben der Bewilligungsstelle",
+}
+
+
+@pytest.fixture(scope="module")
+def pool() -> Any:
+    found = RenderPool(timeout_s=120)
+    yield found
+    found.close()
+
+
+async def _released(
+    client: httpx.AsyncClient, manager: dict[str, str], application_id: str, body: dict[str, Any]
+) -> dict[str, Any]:
+    draft = await client.post(
+        f"/api/applications/{application_id}/decisions", json=body, headers=manager
+    )
+    assert draft.status_code == 201, draft.text
+    released = await client.post(
+        f"/api/decisions/{draft.json()['id']}/release",
+        headers={**manager, "If-Match": draft.headers["etag"]},
+    )
+    assert released.status_code == 200, released.text
+    found: dict[str, Any] = released.json()
+    return found
+
+
+@pytest.fixture
+async def call(
+    client: httpx.AsyncClient, db_session: AsyncSession, clock: FakeClock
+) -> dict[str, Any]:
+    found = await decided_call(client, db_session, clock)
+    manager = found["manager"]
+    today = berlin_date(clock.current)
+    await budgets(client, manager, dict.fromkeys(range(today.year, 2030), "1000000.00"))
+    first = [{"fiscal_year": today.year, "amount": "150000.00"}]
+    rest = [{"fiscal_year": y, "amount": "150000.00"} for y in range(today.year + 1, 2030)]
+    approval = await _released(
+        client,
+        manager,
+        found["apps"]["A"]["id"],
+        {"kind": "approval", "approval_start": str(today), "instalments": first + rest},
+    )
+    rejection_draft = await client.post(
+        f"/api/applications/{found['apps']['C']['id']}/decisions",
+        json={
+            "kind": "rejection",
+            "reasons": [
+                {"kind": "other", "text": "Die Mittel des Aufrufs sind gebunden.", "section": ""}
+            ],
+            "discretion": "Vorrang hatten die Vorhaben mit höherer Bewertung.",
+        },
+        headers=manager,
+    )
+    assert rejection_draft.status_code == 201, rejection_draft.text
+    return {**found, "approval": approval, "rejection_draft": rejection_draft.json()}
+
+
+def _resources(
+    session_factory: async_sessionmaker[AsyncSession], clock: FakeClock, pool: RenderPool
+) -> service.IssueResources:
+    # The shipped guideline: the test app's differs only in its call's deadline.
+    return service.IssueResources(
+        session_factory=session_factory, guidelines=load_registry(), clock=clock, pool=pool
+    )
+
+
+async def _count(db_session: AsyncSession, sql: str, **params: Any) -> int:
+    value = (await db_session.execute(sa.text(sql), params)).scalar_one()
+    await db_session.commit()
+    return int(value)
+
+
+def _pdf_data(raw: bytes) -> dict[str, Any]:
+    with pikepdf.open(io.BytesIO(raw)) as pdf:
+        assert pdf.open_metadata()["pdfaid:part"] == "3"
+        data: dict[str, Any] = json.loads(pdf.attachments[DATA_FILE].get_file().read_bytes())
+    return data
+
+
+async def test_a_preview_renders_any_decision_as_a_draft_and_stores_nothing(
+    client: httpx.AsyncClient, db_session: AsyncSession, call: dict[str, Any]
+) -> None:
+    manager, anna = call["manager"], call["applicant"]
+    draft_id = call["rejection_draft"]["id"]
+    preview = await client.get(f"/api/decisions/{draft_id}/letter-preview", headers=manager)
+    assert preview.status_code == 200, preview.text
+    assert preview.headers["content-type"] == "application/pdf"
+    data = _pdf_data(preview.content)
+    assert data["kind"] == "rejection" and data["reference"] == "(noch ohne Aktenzeichen)"
+    assert data["draft_notes"][0].startswith("Kein Briefkopf festgelegt")
+    assert (
+        await client.get(f"/api/decisions/{draft_id}/letter-preview", headers=anna)
+    ).status_code == 403
+    assert await _count(db_session, "SELECT count(*) FROM issued_letters") == 0
+
+
+async def test_a_letter_needs_the_release_and_the_letterhead_then_the_job_issues_it(
+    client: httpx.AsyncClient,
+    db_session: AsyncSession,
+    session_factory: async_sessionmaker[AsyncSession],
+    clock: FakeClock,
+    pool: RenderPool,
+    call: dict[str, Any],
+) -> None:
+    manager = call["manager"]
+    approval = call["approval"]
+    draft = await client.post(
+        f"/api/decisions/{call['rejection_draft']['id']}/letter", headers=manager
+    )
+    assert draft.status_code == 409 and "§ 35a" in draft.json()["detail"]
+    url = f"/api/decisions/{approval['id']}/letter"
+    no_letterhead = await client.post(url, headers=manager)
+    assert no_letterhead.status_code == 422, no_letterhead.text
+    assert [(e["field"], e["rule"]) for e in no_letterhead.json()["errors"]] == [
+        ("letter", "missing")
+    ]
+    assert "Briefkopf" in no_letterhead.json()["errors"][0]["message"]
+    letterhead_url = f"/api/programmes/{PROGRAMME}/letterhead"
+    bad_iban = await client.put(
+        letterhead_url, json=LETTERHEAD | {"iban": "DE00 1234"}, headers=manager
+    )
+    assert bad_iban.status_code == 422 and bad_iban.json()["errors"][0]["field"] == "iban"
+    assert (await client.get(letterhead_url, headers=manager)).status_code == 404
+    set_ = await client.put(letterhead_url, json=LETTERHEAD, headers=manager)
+    assert set_.status_code == 200, set_.text
+    assert set_.json()["iban"] == "DE89370400440532013000" and set_.json()["version"] == 1
+
+    ordered = await client.post(url, headers=manager)
+    assert ordered.status_code == 202, ordered.text
+    assert ordered.json()["status"] == "pending"
+    assert (await client.post(url, headers=manager)).status_code == 409
+    jobs = await _count(
+        db_session,
+        "SELECT count(*) FROM procrastinate.procrastinate_jobs WHERE task_name = :t",
+        t=service.ISSUE_TASK,
+    )
+    assert jobs == 1
+
+    resources = _resources(session_factory, clock, pool)
+    request_id = uuid.UUID(ordered.json()["id"])
+    assert await service.issue(resources, request_id) == "issued"
+    assert await service.issue(resources, request_id) == "done before"
+    state = (await client.get(url, headers=manager)).json()
+    assert state["status"] == "issued" and state["letter_id"] is not None
+    assert await _count(db_session, "SELECT count(*) FROM issued_letters") == 1
+    notices = await db_session.execute(
+        sa.text("SELECT kind, channel FROM decision_notices WHERE decision_id = :d"),
+        {"d": approval["id"]},
+    )
+    assert [tuple(n) for n in notices] == [("dispatched", "portal")]
+    await db_session.commit()
+    mails = await db_session.execute(
+        sa.text("SELECT subject, body_text FROM outbox_messages WHERE kind = 'letter_ready'")
+    )
+    [(subject, body)] = list(mails)
+    await db_session.commit()
+    assert "Zuwendungsbescheid" in subject and state["letter_id"] in body
+    audited = await _count(
+        db_session, "SELECT count(*) FROM audit_log WHERE action = 'letter_issued'"
+    )
+    assert audited == 1
+    with pytest.raises(sa.exc.DBAPIError):
+        async with db_session.begin():
+            await db_session.execute(sa.text("UPDATE issued_letters SET title = 'x'"))
+
+
+async def _issued(
+    client: httpx.AsyncClient,
+    session_factory: async_sessionmaker[AsyncSession],
+    clock: FakeClock,
+    pool: RenderPool,
+    call: dict[str, Any],
+) -> str:
+    manager = call["manager"]
+    assert (
+        await client.put(
+            f"/api/programmes/{PROGRAMME}/letterhead", json=LETTERHEAD, headers=manager
+        )
+    ).status_code == 200
+    ordered = await client.post(f"/api/decisions/{call['approval']['id']}/letter", headers=manager)
+    assert ordered.status_code == 202, ordered.text
+    resources = _resources(session_factory, clock, pool)
+    assert await service.issue(resources, uuid.UUID(ordered.json()["id"])) == "issued"
+    state = await client.get(f"/api/decisions/{call['approval']['id']}/letter", headers=manager)
+    letter_id: str = state.json()["letter_id"]
+    return letter_id
+
+
+async def test_the_recipients_first_download_is_the_decisions_retrieval(
+    client: httpx.AsyncClient,
+    db_session: AsyncSession,
+    session_factory: async_sessionmaker[AsyncSession],
+    clock: FakeClock,
+    pool: RenderPool,
+    call: dict[str, Any],
+) -> None:
+    letter_id = await _issued(client, session_factory, clock, pool, call)
+    manager, anna, a = call["manager"], call["applicant"], call["apps"]["A"]["id"]
+    listed = await client.get(f"/api/applications/{a}/letters", headers=anna)
+    assert listed.status_code == 200
+    [letter] = listed.json()
+    assert letter["id"] == letter_id and letter["first_retrieved_at"] is None
+    # Staff reading it is no retrieval by the addressee.
+    staff = await client.get(f"/api/letters/{letter_id}/pdf", headers=manager)
+    assert staff.status_code == 200
+    assert (await client.get(f"/api/letters/{letter_id}", headers=anna)).json()[
+        "first_retrieved_at"
+    ] is None
+    mine = await client.get(f"/api/letters/{letter_id}/pdf", headers=anna)
+    assert mine.status_code == 200
+    assert mine.content == staff.content
+    assert hashlib.sha256(mine.content).hexdigest() == letter["sha256"]
+    assert "attachment" in mine.headers["content-disposition"]
+    data = _pdf_data(mine.content)
+    assert data["decision_id"] == call["approval"]["id"]
+    assert data["authority"]["seat"] == "Dresden"
+    assert (await client.get(f"/api/letters/{letter_id}", headers=anna)).json()[
+        "first_retrieved_at"
+    ] is not None
+    kinds = await db_session.execute(
+        sa.text("SELECT kind FROM decision_notices WHERE decision_id = :d ORDER BY number"),
+        {"d": call["approval"]["id"]},
+    )
+    assert list(kinds.scalars()) == ["dispatched", "retrieved"]
+    await db_session.commit()
+    # Nobody else reads it.
+    stranger = (await applicant(client))["headers"]
+    evaluator = await staff_headers(client, db_session, StaffRole.EVALUATOR)
+    for headers in (stranger, evaluator):
+        for path in (f"/api/letters/{letter_id}", f"/api/letters/{letter_id}/pdf"):
+            assert (await client.get(path, headers=headers)).status_code == 404, path
+        assert (
+            await client.get(f"/api/applications/{a}/letters", headers=headers)
+        ).status_code == 404
+
+
+@pytest.mark.parametrize("variant", ["guarded", "naive"])
+async def test_a_job_run_twice_issues_one_letter(
+    client: httpx.AsyncClient,
+    db_session: AsyncSession,
+    session_factory: async_sessionmaker[AsyncSession],
+    clock: FakeClock,
+    pool: RenderPool,
+    call: dict[str, Any],
+    monkeypatch: pytest.MonkeyPatch,
+    variant: str,
+) -> None:
+    """A stalled job is run again while the first run's letter is being stored: both find
+    the request pending (``_pending`` patched to ignore its status, as if the first run's
+    commit were not yet visible). The unique index on a decision's letter leaves one
+    letter and one e-mail; without it (the naive variant) there would be two."""
+    manager = call["manager"]
+    assert (
+        await client.put(
+            f"/api/programmes/{PROGRAMME}/letterhead", json=LETTERHEAD, headers=manager
+        )
+    ).status_code == 200
+    ordered = await client.post(f"/api/decisions/{call['approval']['id']}/letter", headers=manager)
+    request_id = uuid.UUID(ordered.json()["id"])
+    original = service._pending
+
+    async def still_pending(session: AsyncSession, found: uuid.UUID, *, lock: bool) -> Any:
+        return (
+            await session.execute(sa.select(service._q).where(service._q.c.id == found))
+        ).first()
+
+    monkeypatch.setattr(service, "_pending", still_pending)
+    if variant == "naive":
+        async with db_session.begin():
+            await db_session.execute(sa.text("DROP INDEX uq_issued_letters_decision"))
+        monkeypatch.setattr(
+            service,
+            "pg_insert",
+            _plain_insert,
+        )
+    resources = _resources(session_factory, clock, pool)
+    assert await service.issue(resources, request_id) == "issued"
+    assert await service.issue(resources, request_id) == "issued"
+    monkeypatch.setattr(service, "_pending", original)
+    letters = await _count(db_session, "SELECT count(*) FROM issued_letters")
+    mails = await _count(
+        db_session, "SELECT count(*) FROM outbox_messages WHERE kind = 'letter_ready'"
+    )
+    expected = 1 if variant == "guarded" else 2
+    assert (letters, mails) == (expected, expected)
+
+
+class _plain_insert:  # noqa: N801 (stands in for the pg_insert function)
+    """``INSERT … ON CONFLICT DO NOTHING`` without the conflict target's guard: a plain
+    insert, as a naive implementation would write it."""
+
+    def __init__(self, table: sa.Table) -> None:
+        self.statement = sa.insert(table)
+
+    def values(self, **values: Any) -> "_plain_insert":
+        self.statement = self.statement.values(**values)
+        return self
+
+    def on_conflict_do_nothing(self, **_: Any) -> "_plain_insert":
+        return self
+
+    def returning(self, *columns: Any) -> Any:
+        return self.statement.returning(*columns)
+
+
+async def test_a_call_s_letters_are_ordered_in_one_batch(
+    client: httpx.AsyncClient,
+    session_factory: async_sessionmaker[AsyncSession],
+    clock: FakeClock,
+    pool: RenderPool,
+    call: dict[str, Any],
+) -> None:
+    manager = call["manager"]
+    assert (
+        await client.put(
+            f"/api/programmes/{PROGRAMME}/letterhead", json=LETTERHEAD, headers=manager
+        )
+    ).status_code == 200
+    rejection = await client.post(
+        f"/api/decisions/{call['rejection_draft']['id']}/release",
+        headers={**manager, "If-Match": f'"{call["rejection_draft"]["version"]}"'},
+    )
+    assert rejection.status_code == 200, rejection.text
+    ordered = await client.post(f"/api/calls/{PROGRAMME}/demo/letter-batches", headers=manager)
+    assert ordered.status_code == 202, ordered.text
+    batch = ordered.json()
+    assert (batch["total"], batch["pending"], batch["issued"]) == (2, 2, 0)
+    resources = _resources(session_factory, clock, pool)
+    for request in batch["requests"]:
+        assert await service.issue(resources, uuid.UUID(request["id"])) == "issued"
+    progress = (await client.get(f"/api/letter-batches/{batch['id']}", headers=manager)).json()
+    assert (progress["pending"], progress["issued"], progress["failed"]) == (0, 2, 0)
+    again = await client.post(f"/api/calls/{PROGRAMME}/demo/letter-batches", headers=manager)
+    assert again.status_code == 409
+    kinds = []
+    for key in ("A", "C"):
+        listed = await client.get(
+            f"/api/applications/{call['apps'][key]['id']}/letters", headers=manager
+        )
+        kinds.extend(letter["kind"] for letter in listed.json())
+    assert sorted(kinds) == ["approval", "rejection"]
+
+
+def letters_routes(app: Litestar) -> list[tuple[str, str]]:
+    return sorted(
+        (method.upper(), path)
+        for path, item in app.openapi_schema.to_schema()["paths"].items()
+        for method, operation in item.items()
+        if "letters" in operation.get("tags", [])
+    )
+
+
+async def test_every_letters_url_refuses_strangers_evaluators_and_the_recipient_where_staff_act(
+    app: Litestar,
+    client: httpx.AsyncClient,
+    db_session: AsyncSession,
+    session_factory: async_sessionmaker[AsyncSession],
+    clock: FakeClock,
+    pool: RenderPool,
+    call: dict[str, Any],
+) -> None:
+    letter_id = await _issued(client, session_factory, clock, pool, call)
+    recipient_may = {
+        ("GET", "/api/applications/{application_id}/letters"),
+        ("GET", "/api/letters/{letter_id}"),
+        ("GET", "/api/letters/{letter_id}/pdf"),
+    }
+    fill = {
+        "{guideline_id}": PROGRAMME,
+        "{call_code}": "demo",
+        "{decision_id}": call["approval"]["id"],
+        "{application_id}": call["apps"]["A"]["id"],
+        "{letter_id}": letter_id,
+        "{batch_id}": str(uuid.uuid4()),
+    }
+    stranger = (await applicant(client))["headers"]
+    evaluator = await staff_headers(client, db_session, StaffRole.EVALUATOR)
+    tables = ("issued_letters", "letter_requests", "letter_batches", "letter_retrievals")
+
+    async def counts() -> list[int]:
+        return [await _count(db_session, f"SELECT count(*) FROM {t}") for t in tables]  # noqa: S608 (fixed names)
+
+    before = await counts()
+    routes = letters_routes(app)
+    assert len(routes) == 10, routes
+    for method, path in routes:
+        url = path
+        for key, value in fill.items():
+            url = url.replace(key, value)
+        callers = {"stranger": stranger, "evaluator": evaluator}
+        if (method, path) not in recipient_may:
+            callers["recipient"] = call["applicant"]
+        for who, headers in callers.items():
+            response = await client.request(
+                method,
+                url,
+                json=LETTERHEAD if method == "PUT" else None,
+                headers=headers,
+            )
+            assert response.status_code in {403, 404}, (who, method, path, response.text)
+    assert await counts() == before
