@@ -13,5 +13,6 @@ __all__ = [
     "information_requests",
     "queries",
     "schemas",
+    "submission",
     "transitions",
 ]

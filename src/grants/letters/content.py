@@ -244,3 +244,47 @@ def _references(decision: Mapping[str, Any], content: Mapping[str, Any]) -> list
     if application.get("reference_number"):
         rows.append(["Eingangsnummer", str(application["reference_number"])])
     return rows
+
+
+def receipt_letter(
+    receipt: Mapping[str, Any], letterhead: Mapping[str, Any] | None
+) -> tuple[str, dict[str, Any]]:
+    """The data of a receipt's PDF: the receipt as the API gives it (read from the stored
+    snapshot), under the programme's letterhead — or, where none is set yet, the authority
+    the receipt itself names, as its JSON and e-mail do."""
+    if letterhead is not None:
+        authority = _authority(letterhead)
+    else:
+        named = dict(receipt.get("authority") or {})
+        authority = _authority(
+            {k: v for k, v in named.items() if v is not None}
+            | {
+                "name": named.get("name") or "Bewilligungsstelle",
+                "seat": named.get("city") or "",
+                "privacy_url": named.get("website") or "",
+            }
+        )
+    applicant = receipt.get("applicant") or {}
+    data: dict[str, Any] = {
+        "schema": "grants.letter/1",
+        "kind": "receipt",
+        "title": "Eingangsbestätigung",
+        "reference": receipt["reference_number"],
+        "date": str(receipt["received_at"])[:10],
+        "dated": _instant(receipt["received_at"]),
+        "authority": authority,
+        "recipient": {
+            "contact": "",
+            "legal_name": applicant.get("legal_name", ""),
+            "street": "",
+            "postal_code": "",
+            "city": "",
+        },
+        "references": [
+            ["Eingangsnummer", str(receipt["reference_number"])],
+            ["Kundennummer", str(applicant.get("customer_number") or "—")],
+        ],
+        "receipt": dict(receipt),
+        "draft_notes": [],
+    }
+    return "receipt", data

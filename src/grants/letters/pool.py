@@ -74,10 +74,13 @@ class RenderPool:
             raise RenderFailed(
                 f"Das Schreiben war nach {self.timeout_s:g} s nicht fertig (render timed out)."
             ) from None
-        except (MemoryError, BrokenProcessPool):
+        except (MemoryError, BrokenProcessPool, OSError) as error:
+            # Under the address-space cap an allocation fails as MemoryError, or — while a
+            # library is being loaded — as OSError; a child that died breaks the pool.
             self._discard()
             raise RenderFailed(
-                f"Das Schreiben überschritt {self.memory_mb} MB Speicher (render out of memory)."
+                f"Das Schreiben überschritt die Grenzen des Renderprozesses ({self.memory_mb} MB "
+                f"Speicher; render out of memory or resources: {type(error).__name__})."
             ) from None
 
     def close(self) -> None:

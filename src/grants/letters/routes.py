@@ -145,6 +145,26 @@ class ApplicationLettersController(Controller):
         return await service.list_letters(context, application_id)
 
 
+class ReceiptPdfController(Controller):
+    path = "/api/applications/{application_id:uuid}/submissions/{number:int}/receipt.pdf"
+    tags = TAGS
+    security = BEARER
+
+    @get(
+        operation_id="downloadReceiptPdf",
+        summary="The receipt (Eingangsbestätigung) of a submitted version as PDF/A-3b",
+        media_type=service.MEDIA_TYPE,
+    )
+    async def receipt(
+        self,
+        application_id: FromPath[uuid.UUID],
+        number: FromPath[int],
+        context: NamedDependency[UserContext],
+    ) -> Response[bytes]:
+        found = await service.receipt_pdf(context, application_id, number, default_pool())
+        return _pdf(found.pdf, found.file_name, attachment=True, sha256=found.sha256)
+
+
 class LetterController(Controller):
     path = "/api/letters/{letter_id:uuid}"
     tags = TAGS
@@ -176,5 +196,6 @@ CONTROLLERS: list[type[Controller]] = [
     CallLetterBatchController,
     LetterBatchController,
     ApplicationLettersController,
+    ReceiptPdfController,
     LetterController,
 ]

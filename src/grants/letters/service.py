@@ -31,6 +31,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from grants.accounts.service import contact_of, load_user_principal
 from grants.applications.access import load_application
+from grants.applications.submission import get_receipt
 from grants.awards.access import ensure_call, ensure_manager, programme
 from grants.awards.decisions.service import (
     dispatch_on_portal,
@@ -53,7 +54,7 @@ from grants.core.errors import (
 from grants.core.roles import MANAGER_ROLES, Role
 from grants.guidelines.registry import GuidelineRegistry
 from grants.jobs.defer import defer_job
-from grants.letters.content import IncompleteLetter, decision_letter
+from grants.letters.content import IncompleteLetter, decision_letter, receipt_letter
 from grants.letters.pool import RenderPool
 from grants.letters.render import template_version
 from grants.letters.schemas import (
@@ -609,3 +610,20 @@ async def download(ctx: UserContext, letter_id: uuid.UUID) -> Download:
             )
             await record_portal_retrieval(ctx, decision)
         return Download(bytes(found.pdf), found.file_name, found.sha256)
+
+
+async def receipt_pdf(
+    ctx: UserContext, application_id: uuid.UUID, number: int, pool: RenderPool
+) -> Download:
+    """A submitted version's receipt as PDF/A, rendered from its stored snapshot: the same
+    whenever it is fetched (its data; the applicant's organisation and staff only)."""
+    receipt = await get_receipt(ctx, application_id, number)
+    async with ctx.session.begin():
+        app, _ = await load_application(ctx, application_id)
+        letterhead = await _letterhead(ctx.session, app.guideline_id)
+    template, data = receipt_letter(receipt.model_dump(mode="json"), letterhead)
+    pdf, _ = await pool.render(template, data)
+    name = "".join(c if c.isalnum() or c in "-_" else "-" for c in receipt.reference_number)
+    return Download(
+        pdf, f"Eingangsbestaetigung-{name}-{number}.pdf", hashlib.sha256(pdf).hexdigest()
+    )

@@ -407,6 +407,7 @@ async def test_every_letters_url_refuses_strangers_evaluators_and_the_recipient_
         ("GET", "/api/applications/{application_id}/letters"),
         ("GET", "/api/letters/{letter_id}"),
         ("GET", "/api/letters/{letter_id}/pdf"),
+        ("GET", "/api/applications/{application_id}/submissions/{number}/receipt.pdf"),
     }
     fill = {
         "{guideline_id}": PROGRAMME,
@@ -415,6 +416,7 @@ async def test_every_letters_url_refuses_strangers_evaluators_and_the_recipient_
         "{application_id}": call["apps"]["A"]["id"],
         "{letter_id}": letter_id,
         "{batch_id}": str(uuid.uuid4()),
+        "{number}": "1",
     }
     stranger = (await applicant(client))["headers"]
     evaluator = await staff_headers(client, db_session, StaffRole.EVALUATOR)
@@ -425,7 +427,7 @@ async def test_every_letters_url_refuses_strangers_evaluators_and_the_recipient_
 
     before = await counts()
     routes = letters_routes(app)
-    assert len(routes) == 10, routes
+    assert len(routes) == 11, routes
     for method, path in routes:
         url = path
         for key, value in fill.items():
@@ -442,3 +444,38 @@ async def test_every_letters_url_refuses_strangers_evaluators_and_the_recipient_
             )
             assert response.status_code in {403, 404}, (who, method, path, response.text)
     assert await counts() == before
+
+
+async def test_a_receipt_is_a_pdf_of_what_was_received(
+    client: httpx.AsyncClient, db_session: AsyncSession, pool: RenderPool, call: dict[str, Any]
+) -> None:
+    a, anna = call["apps"]["A"]["id"], call["applicant"]
+    url = f"/api/applications/{a}/submissions/1"
+    as_json = (await client.get(f"{url}/receipt", headers=anna)).json()
+    pdf = await client.get(f"{url}/receipt.pdf", headers=anna)
+    assert pdf.status_code == 200, pdf.text
+    data = _pdf_data(pdf.content)
+    assert data["kind"] == "receipt"
+    assert data["receipt"]["snapshot_sha256"] == as_json["snapshot_sha256"]
+    assert data["receipt"]["received_at"] == as_json["received_at"]
+    assert (await client.get(f"{url}/receipt.pdf", headers=call["manager"])).status_code == 200
+    stranger = (await applicant(client))["headers"]
+    assert (await client.get(f"{url}/receipt.pdf", headers=stranger)).status_code == 404
+    assert (
+        await client.get(f"/api/applications/{a}/submissions/9/receipt.pdf", headers=anna)
+    ).status_code == 404
+    mail = (
+        (
+            await db_session.execute(
+                sa.text(
+                    "SELECT body_text FROM outbox_messages "
+                    "WHERE kind = 'receipt' AND application_id = :a"
+                ),
+                {"a": a},
+            )
+        )
+        .scalars()
+        .first()
+    )
+    await db_session.commit()
+    assert f"{url}/receipt.pdf" in mail
