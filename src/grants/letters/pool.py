@@ -20,6 +20,10 @@ from typing import Any
 
 DEFAULT_TIMEOUT_S = 60.0
 DEFAULT_MEMORY_MB = 1024  # address space, which is well above resident memory
+# A render process's resident memory grows with the letters it has rendered (WeasyPrint's
+# and fontconfig's caches: about 160 MB after 200 letters, 240 MB after 500 in
+# bench/letters_bench.py); a fresh one after this many keeps it bounded.
+RENDERS_PER_PROCESS = 200
 
 
 class RenderFailed(RuntimeError):
@@ -50,6 +54,7 @@ class RenderPool:
                 mp_context=multiprocessing.get_context("spawn"),
                 initializer=_cap_memory,
                 initargs=(self.memory_mb * 1024 * 1024,),
+                max_tasks_per_child=RENDERS_PER_PROCESS,
             )
         return self._executor
 
