@@ -18,11 +18,15 @@ TITLES = {
     DecisionKind.APPROVAL.value: "Zuwendungsbescheid",
     DecisionKind.PARTIAL_APPROVAL.value: "Zuwendungsbescheid (teilweise Bewilligung)",
     DecisionKind.REJECTION.value: "Ablehnungsbescheid",
+    DecisionKind.REVOCATION.value: "Widerrufsbescheid",
+    DecisionKind.WITHDRAWAL.value: "Rücknahmebescheid",
 }
 TEMPLATES = {
     DecisionKind.APPROVAL.value: "approval",
     DecisionKind.PARTIAL_APPROVAL.value: "approval",
     DecisionKind.REJECTION.value: "rejection",
+    DecisionKind.REVOCATION.value: "revocation",
+    DecisionKind.WITHDRAWAL.value: "revocation",
 }
 LETTERHEAD_FIELDS = (
     ("name", "Name der Behörde"),
@@ -60,29 +64,33 @@ def _letterhead_missing(letterhead: Mapping[str, Any] | None) -> list[str]:
     ]
 
 
-def _decision_missing(
-    kind: str, decision: Mapping[str, Any], content: Mapping[str, Any]
-) -> list[str]:
-    missing = []
+def _labels(checks: tuple[tuple[Any, str], ...]) -> list[str]:
+    return [label for value, label in checks if _blank(value)]
+
+
+def _common_missing(decision: Mapping[str, Any], content: Mapping[str, Any]) -> list[str]:
     recipient = content.get("recipient") or {}
-    for key, label in (
-        ("legal_name", "Name des Empfängers"),
-        ("street", "Straße des Empfängers"),
-        ("postal_code", "Postleitzahl des Empfängers"),
-        ("city", "Ort des Empfängers"),
-    ):
-        if _blank(recipient.get(key)):
-            missing.append(label)
-    if _blank(decision.get("file_reference")):
-        missing.append("Aktenzeichen")
-    if _blank(decision.get("official_name")):
-        missing.append("Name der freigebenden Person (§ 37 Abs. 3 VwVfG)")
-    if _blank(decision.get("released_at")) or _blank(decision.get("decision_date")):
-        missing.append("Freigabe und Datum des Bescheids (§ 35a VwVfG: erst nach Freigabe)")
-    if kind in (DecisionKind.APPROVAL.value, DecisionKind.PARTIAL_APPROVAL.value):
-        figures = content.get("figures") or {}
-        period = content.get("approval_period") or {}
-        checks = (
+    return _labels(
+        (
+            (recipient.get("legal_name"), "Name des Empfängers"),
+            (recipient.get("street"), "Straße des Empfängers"),
+            (recipient.get("postal_code"), "Postleitzahl des Empfängers"),
+            (recipient.get("city"), "Ort des Empfängers"),
+            (decision.get("file_reference"), "Aktenzeichen"),
+            (decision.get("official_name"), "Name der freigebenden Person (§ 37 Abs. 3 VwVfG)"),
+            (
+                decision.get("released_at") and decision.get("decision_date"),
+                "Freigabe und Datum des Bescheids (§ 35a VwVfG: erst nach Freigabe)",
+            ),
+        )
+    )
+
+
+def _grant_missing(kind: str, content: Mapping[str, Any]) -> list[str]:
+    figures = content.get("figures") or {}
+    period = content.get("approval_period") or {}
+    missing = _labels(
+        (
             (figures.get("max_amount"), "Höchstbetrag („bis zu“)"),
             ((content.get("purpose") or {}).get("title"), "Zuwendungszweck"),
             (period.get("start"), "Beginn des Bewilligungszeitraums"),
@@ -94,20 +102,59 @@ def _decision_missing(
             (content.get("subsidy_relevant_facts"), "subventionserhebliche Tatsachen (§ 2 SubvG)"),
             (figures.get("total_costs"), "Gesamtausgaben (Finanzierungsplan)"),
         )
-        missing.extend(label for value, label in checks if _blank(value))
-        if kind == DecisionKind.PARTIAL_APPROVAL.value and not (
-            content.get("reasons")
-            or any(c.get("deviation") for c in content.get("categories") or [])
-        ):
-            missing.append("Begründung der Abweichung (§ 39 Abs. 1 VwVfG)")
-    elif kind == DecisionKind.REJECTION.value:
-        if _blank(content.get("reasons")):
-            missing.append("Gründe der Ablehnung (§ 39 Abs. 1 VwVfG)")
-        if _blank(content.get("discretion")):
-            missing.append("Ausübung des Ermessens (§ 39 Abs. 1 S. 3 VwVfG)")
-    else:
-        missing.append(f"Für Bescheide der Art „{kind}“ gibt es noch keine Briefvorlage")
+    )
+    deviates = content.get("reasons") or any(
+        c.get("deviation") for c in content.get("categories") or []
+    )
+    if kind == DecisionKind.PARTIAL_APPROVAL.value and not deviates:
+        missing.append("Begründung der Abweichung (§ 39 Abs. 1 VwVfG)")
     return missing
+
+
+def _rejection_missing(_: str, content: Mapping[str, Any]) -> list[str]:
+    return _labels(
+        (
+            (content.get("reasons"), "Gründe der Ablehnung (§ 39 Abs. 1 VwVfG)"),
+            (content.get("discretion"), "Ausübung des Ermessens (§ 39 Abs. 1 S. 3 VwVfG)"),
+        )
+    )
+
+
+def _revocation_missing(_: str, content: Mapping[str, Any]) -> list[str]:
+    figures = content.get("figures") or {}
+    missing = _labels(
+        (
+            (content.get("facts"), "Sachverhalt"),
+            (content.get("reasons"), "Gründe (§ 39 Abs. 1 VwVfG)"),
+            (content.get("discretion"), "Ausübung des Ermessens (§ 39 Abs. 1 S. 3 VwVfG)"),
+            (content.get("effective_from"), "Tag, ab dem der Bescheid wirkt"),
+            (content.get("legal_basis"), "Rechtsgrundlage"),
+            ((content.get("grant") or {}).get("file_reference"), "geänderter Zuwendungsbescheid"),
+            (figures.get("new_grant"), "Zuwendung nach der Entscheidung"),
+        )
+    )
+    hearing = content.get("hearing") or {}
+    if hearing.get("responses") and _blank(content.get("response_weighed")):
+        missing.append("Würdigung der Äußerung aus der Anhörung (§ 28 VwVfG)")
+    return missing
+
+
+_KIND_MISSING = {
+    DecisionKind.APPROVAL.value: _grant_missing,
+    DecisionKind.PARTIAL_APPROVAL.value: _grant_missing,
+    DecisionKind.REJECTION.value: _rejection_missing,
+    DecisionKind.REVOCATION.value: _revocation_missing,
+    DecisionKind.WITHDRAWAL.value: _revocation_missing,
+}
+
+
+def _decision_missing(
+    kind: str, decision: Mapping[str, Any], content: Mapping[str, Any]
+) -> list[str]:
+    check = _KIND_MISSING.get(kind)
+    if check is None:
+        return [f"Für Bescheide der Art „{kind}“ gibt es noch keine Briefvorlage"]
+    return _common_missing(decision, content) + check(kind, content)
 
 
 def _authority(letterhead: Mapping[str, Any]) -> dict[str, Any]:
@@ -211,6 +258,10 @@ def decision_letter(
         "guideline_title": guideline_title,
         "draft_notes": notes,
     }
+    reclaim = Decimal((content.get("figures") or {}).get("reclaim") or 0)
+    data["has_reclaim"] = reclaim > 0
+    if data["has_reclaim"] and not draft and (letterhead is None or _blank(letterhead.get("iban"))):
+        raise IncompleteLetter(["Briefkopf: Bankverbindung für die Erstattung fehlt (IBAN)"])
     if kind in (DecisionKind.APPROVAL.value, DecisionKind.PARTIAL_APPROVAL.value):
         end = date.fromisoformat(period["end"]) if period.get("end") else None
         start = date.fromisoformat(period["start"]) if period.get("start") else None

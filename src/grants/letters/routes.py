@@ -18,6 +18,7 @@ from grants.letters.schemas import (
     LetterheadPublic,
     LetterPublic,
     LetterRequestPublic,
+    UnretrievedLetter,
 )
 
 TAGS = ["letters"]
@@ -59,6 +60,23 @@ class LetterheadController(Controller):
         context: NamedDependency[UserContext],
     ) -> LetterheadPublic:
         return await service.set_letterhead(context, guideline_id, data)
+
+
+class UnretrievedLettersController(Controller):
+    path = "/api/programmes/{guideline_id:str}/letters-to-post"
+    tags = TAGS
+    security = BEARER
+    guards = [MANAGERS]
+
+    @get(
+        operation_id="listLettersToPost",
+        summary="Decision letters not downloaded within ten days of their issue: not notified "
+        "on the portal (§ 41 Abs. 2a VwVfG), to be posted (managers)",
+    )
+    async def list_unretrieved(
+        self, guideline_id: FromPath[str], context: NamedDependency[UserContext]
+    ) -> list[UnretrievedLetter]:
+        return await service.unretrieved(context, guideline_id)
 
 
 class DecisionLetterController(Controller):
@@ -192,6 +210,7 @@ class LetterController(Controller):
 
 CONTROLLERS: list[type[Controller]] = [
     LetterheadController,
+    UnretrievedLettersController,
     DecisionLetterController,
     CallLetterBatchController,
     LetterBatchController,

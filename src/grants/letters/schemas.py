@@ -101,3 +101,20 @@ class LetterPublic(BaseModel):
     first_retrieved_at: datetime | None = Field(
         description="The recipient's first download (§ 41 Abs. 2a VwVfG), if any"
     )
+
+
+class UnretrievedLetter(BaseModel):
+    """A decision's letter the recipient has not downloaded within ten days of the notice
+    that it is ready: on the portal it is not notified (§ 41 Abs. 2a S. 2 VwVfG), so it is to
+    be posted."""
+
+    letter_id: uuid.UUID
+    application_id: uuid.UUID
+    decision_id: uuid.UUID
+    reference_number: str | None
+    title: str
+    file_name: str
+    issued_at: datetime
+    due_for_posting_since: datetime = Field(
+        description="Ten days after its issue; a retrieval on the tenth day still notifies"
+    )

@@ -20,7 +20,7 @@ import hashlib
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -31,6 +31,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from grants.accounts.service import contact_of, load_user_principal
 from grants.applications.access import load_application
+from grants.applications.queries import applications_table as _apps
 from grants.applications.submission import get_receipt
 from grants.awards.access import ensure_call, ensure_manager, programme
 from grants.awards.decisions.service import (
@@ -42,6 +43,7 @@ from grants.awards.decisions.service import (
 )
 from grants.context import UserContext
 from grants.core.audit_actions import AuditAction
+from grants.core.deadlines import berlin_date
 from grants.core.decision import DecisionStatus
 from grants.core.errors import (
     Conflict,
@@ -51,6 +53,7 @@ from grants.core.errors import (
     InvalidInput,
     NotFound,
 )
+from grants.core.legal_dates import portal_retrieval_deadline
 from grants.core.roles import MANAGER_ROLES, Role
 from grants.guidelines.registry import GuidelineRegistry
 from grants.jobs.defer import defer_job
@@ -63,6 +66,7 @@ from grants.letters.schemas import (
     LetterheadPublic,
     LetterPublic,
     LetterRequestPublic,
+    UnretrievedLetter,
 )
 from grants.letters.tables import (
     letter_batches_table,
@@ -83,6 +87,9 @@ _h, _b, _q, _l, _r = (
 ISSUE_TASK = "letters.issue_letter"
 ISSUE_QUEUE = "letters"
 MEDIA_TYPE = "application/pdf"
+# § 41 Abs. 2a S. 2 VwVfG: a portal document not retrieved within ten days after the notice
+# of its availability is not notified. The notice is the e-mail queued with the letter.
+RETRIEVAL_DAYS = 10
 
 
 # --- Letterhead -----------------------------------------------------------------------------
@@ -498,7 +505,8 @@ async def _store(
             f"Aktenzeichen {decision.file_reference}.\n\n"
             f"Abruf: /api/letters/{letter_id}/pdf\n\n"
             "Ein Bescheid gilt am Tag nach dem Abruf als bekanntgegeben (§ 41 Abs. 2a VwVfG); "
-            "wird er nicht innerhalb von zehn Tagen abgerufen, erhalten Sie ihn per Post.\n\n"
+            "wird er nicht innerhalb von zehn Tagen abgerufen, gilt er nicht als "
+            "bekanntgegeben und wird Ihnen per Post zugesandt.\n\n"
             f"A new document ({title}) is ready for you on the portal.\n"
         ),
         now=ctx.now,
@@ -627,3 +635,52 @@ async def receipt_pdf(
     return Download(
         pdf, f"Eingangsbestaetigung-{name}-{number}.pdf", hashlib.sha256(pdf).hexdigest()
     )
+
+
+async def unretrieved(ctx: UserContext, guideline_id: str) -> list[UnretrievedLetter]:
+    """The programme's decision letters their recipient did not download by the last day a
+    portal retrieval notifies (``core.legal_dates.portal_retrieval_deadline``: ten days after
+    the issue, which is the day the notice of availability went out), oldest first: not
+    notified on the portal, each is to be posted (managers). A later download does not take a
+    letter off this list: it no longer notifies."""
+    ensure_manager(ctx)
+    programme(ctx, guideline_id)
+    today = berlin_date(ctx.now)
+    first = (
+        sa.select(sa.func.min(_r.c.retrieved_at))
+        .where(_r.c.letter_id == _l.c.id, _r.c.by_recipient.is_(True))
+        .scalar_subquery()
+    )
+    async with ctx.session.begin():
+        rows = await ctx.session.execute(
+            sa.select(
+                _l.c.id.label("letter_id"),
+                _l.c.application_id,
+                _l.c.decision_id,
+                _apps.c.reference_number,
+                _l.c.title,
+                _l.c.file_name,
+                _l.c.issued_at,
+                first.label("first_retrieved_at"),
+            )
+            .join(_apps, _apps.c.id == _l.c.application_id)
+            .where(
+                _apps.c.guideline_id == guideline_id,
+                _l.c.issued_at <= ctx.now - timedelta(days=RETRIEVAL_DAYS),
+            )
+            .order_by(_l.c.issued_at, _l.c.id)
+        )
+        found = []
+        for row in rows:
+            deadline = portal_retrieval_deadline(berlin_date(row.issued_at))
+            retrieved = row.first_retrieved_at
+            if today <= deadline or (retrieved is not None and berlin_date(retrieved) <= deadline):
+                continue
+            values = {k: v for k, v in row._mapping.items() if k != "first_retrieved_at"}
+            found.append(
+                UnretrievedLetter(
+                    **values,
+                    due_for_posting_since=row.issued_at + timedelta(days=RETRIEVAL_DAYS),
+                )
+            )
+        return found

@@ -427,7 +427,7 @@ async def test_every_letters_url_refuses_strangers_evaluators_and_the_recipient_
 
     before = await counts()
     routes = letters_routes(app)
-    assert len(routes) == 11, routes
+    assert len(routes) == 12, routes
     for method, path in routes:
         url = path
         for key, value in fill.items():
@@ -479,3 +479,31 @@ async def test_a_receipt_is_a_pdf_of_what_was_received(
     )
     await db_session.commit()
     assert f"{url}/receipt.pdf" in mail
+
+
+async def test_a_letter_not_downloaded_within_ten_days_is_listed_for_posting(
+    client: httpx.AsyncClient,
+    db_session: AsyncSession,
+    session_factory: async_sessionmaker[AsyncSession],
+    clock: FakeClock,
+    pool: RenderPool,
+    call: dict[str, Any],
+) -> None:
+    letter_id = await _issued(client, session_factory, clock, pool, call)
+    manager, anna = call["manager"], call["applicant"]
+    url = f"/api/programmes/{PROGRAMME}/letters-to-post"
+    assert (await client.get(url, headers=manager)).json() == []
+    # Eleven days on: the tokens tie to real time, so the letter's issue is moved back
+    # instead (past its immutability trigger, in the test's transaction only).
+    async with db_session.begin():
+        await db_session.execute(sa.text("ALTER TABLE issued_letters DISABLE TRIGGER USER"))
+        await db_session.execute(
+            sa.text("UPDATE issued_letters SET issued_at = issued_at - interval '11 days'")
+        )
+        await db_session.execute(sa.text("ALTER TABLE issued_letters ENABLE TRIGGER USER"))
+    [due] = (await client.get(url, headers=manager)).json()
+    assert due["letter_id"] == letter_id and due["reference_number"]
+    assert (await client.get(url, headers=anna)).status_code == 403
+    # A download now is recorded, but no longer notifies: the letter stays to be posted.
+    assert (await client.get(f"/api/letters/{letter_id}/pdf", headers=anna)).status_code == 200
+    assert [d["letter_id"] for d in (await client.get(url, headers=manager)).json()] == [letter_id]

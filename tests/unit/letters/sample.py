@@ -137,3 +137,54 @@ def rejection(**content: Any) -> dict[str, Any]:
         | content
     )
     return decision
+
+
+def revocation(**content: Any) -> dict[str, Any]:
+    """A partial revocation of the approval after a hearing with a comment: 600,000 down to
+    80,000; 150,000 paid, 70,000 to refund."""
+    decision = copy.deepcopy(_APPROVAL)
+    decision["kind"] = "revocation"
+    decision["file_reference"] = "LIfD-demo-M-0001/B2"
+    decision["content"] = {
+        "kind": "revocation",
+        "application": {"title": "Alpha", "reference_number": "LIfD-demo-M-0001"},
+        "recipient": copy.deepcopy(_APPROVAL["content"]["recipient"]),
+        "grant": {
+            "decision_id": _APPROVAL["id"],
+            "file_reference": "LIfD-demo-M-0001/B1",
+            "decision_date": "2026-12-02",
+        },
+        "legal_basis": "§ 49 Abs. 3 VwVfG i. V. m. § 1 SächsVwVfZG",
+        "scope": "partial",
+        "hearing": {"respond_by": "2027-01-05", "responses": 1, "facts_known_on": "2026-12-10"},
+        "facts": "Die Lastenräder wurden nicht beschafft.",
+        "reasons": ["Die Zuwendung wurde zu einem Teil nicht für den Zweck verwendet."],
+        "discretion": "Der Widerruf ist die Regel (intendiertes Ermessen); nichts spricht dagegen.",
+        "response_weighed": "Der Hinweis auf Lieferengpässe ändert nichts am Ergebnis.",
+        "effective_from": "2026-12-02",
+        "figures": {
+            "current_grant": "600000.00",
+            "new_grant": "80000.00",
+            "paid": "150000.00",
+            "decommitment": "450000.00",
+            "reclaim": "70000.00",
+        },
+        "years": [
+            {
+                "fiscal_year": 2026,
+                "committed": "150000.00",
+                "paid": "150000.00",
+                "new_commitment": "80000.00",
+                "decommitment": "70000.00",
+                "reclaim": "70000.00",
+            }
+        ],
+        "interest": {
+            "basis": "§ 49a Abs. 3 VwVfG",
+            "rate": "5 Prozentpunkte über dem Basiszinssatz (§ 247 BGB) jährlich",
+            "from": "2026-12-02",
+            "until": "bis zur Erstattung (Tag der Gutschrift ausgenommen)",
+            "day_count": "act/365",
+        },
+    } | content
+    return decision

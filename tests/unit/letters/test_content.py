@@ -3,7 +3,7 @@
 import pytest
 
 from grants.letters.content import IncompleteLetter, decision_letter
-from tests.unit.letters.sample import LETTERHEAD, approval, rejection
+from tests.unit.letters.sample import LETTERHEAD, approval, rejection, revocation
 
 
 def test_an_issued_letter_needs_the_letterhead_a_person_set() -> None:
@@ -58,8 +58,18 @@ def test_a_rejection_without_reasons_or_discretion_is_refused() -> None:
     ]
 
 
+def test_a_revocation_needs_the_weighed_comment_and_an_account_for_the_refund() -> None:
+    with pytest.raises(IncompleteLetter) as refused:
+        decision_letter(
+            revocation(response_weighed=""), LETTERHEAD, guideline_title="F", draft=False
+        )
+    assert refused.value.missing == ["Würdigung der Äußerung aus der Anhörung (§ 28 VwVfG)"]
+    with pytest.raises(IncompleteLetter, match="IBAN"):
+        decision_letter(revocation(), LETTERHEAD | {"iban": ""}, guideline_title="F", draft=False)
+
+
 def test_a_kind_without_a_template_is_named() -> None:
     decision = approval()
-    decision["kind"] = "revocation"
+    decision["kind"] = "amendment"
     with pytest.raises(IncompleteLetter, match="keine Briefvorlage"):
         decision_letter(decision, LETTERHEAD, guideline_title="FRL", draft=False)

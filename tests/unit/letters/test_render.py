@@ -13,7 +13,7 @@ import pytest
 
 from grants.letters.content import decision_letter
 from grants.letters.render import DATA_FILE, LETTERS_DIR, canonical_json, render_html, render_pdf
-from tests.unit.letters.sample import LETTERHEAD, approval, rejection
+from tests.unit.letters.sample import LETTERHEAD, approval, rejection, revocation
 
 HOSTILE_TITLE = (
     '<img src="file:///etc/passwd"> http://127.0.0.1/ {{ 7*7 }} {% raw %} '
@@ -191,3 +191,30 @@ def test_a_rejection_states_its_reasons_with_sections_and_the_discretion() -> No
     assert "Rang 14 von 20; die Förderlinie endet bei Rang 9. (FRL LIfD Nr. VII.3)" in html
     assert "Die verfügbaren Mittel reichen" in html
     assert "Rechtsbehelfsbelehrung" in html
+
+
+def test_a_revocation_states_the_reclaim_its_interest_and_the_hearing() -> None:
+    template, data = decision_letter(revocation(), LETTERHEAD, guideline_title="FRL", draft=False)
+    assert (template, data["title"]) == ("revocation", "Widerrufsbescheid")
+    html = render_html(template, data)
+    for part in (
+        "mit Wirkung vom 2. Dezember 2026",
+        "teilweise, soweit die Zuwendung 80.000,00\xa0€ übersteigt, widerrufen",
+        "80.000,00\xa0€",
+        "widerrufen (§ 49 Abs. 3 VwVfG",
+        "70.000,00\xa0€</strong> ist zu",
+        "5 Prozentpunkte über dem Basiszinssatz",
+        "IBAN DE89370400440532013000",
+        "Verwendungszweck LIfD-demo-M-0001/B2",
+        "Die Lastenräder wurden nicht beschafft.",
+        "Sie haben sich geäußert.",
+        "Lieferengpässe",
+        "intendiertes Ermessen",
+        "§ 48 Abs. 4 VwVfG",
+        "Rechtsbehelfsbelehrung",
+    ):
+        assert part in html, part
+    withdrawal = revocation(kind="withdrawal")
+    withdrawal["kind"] = "withdrawal"
+    html = render_html(*decision_letter(withdrawal, LETTERHEAD, guideline_title="FRL", draft=False))
+    assert "Rücknahmebescheid" in html and "zurückgenommen" in html
