@@ -2,10 +2,11 @@
 call's), and reading and downloading them."""
 
 import uuid
+from typing import Annotated
 
 from litestar import Controller, Response, get, post, put
 from litestar.di import NamedDependency
-from litestar.params import FromPath, JSONBody
+from litestar.params import FromPath, JSONBody, PathParameter
 from litestar.status_codes import HTTP_202_ACCEPTED
 
 from grants.context import UserContext
@@ -176,7 +177,7 @@ class ReceiptPdfController(Controller):
     async def receipt(
         self,
         application_id: FromPath[uuid.UUID],
-        number: FromPath[int],
+        number: Annotated[int, PathParameter(ge=1, le=100_000)],
         context: NamedDependency[UserContext],
     ) -> Response[bytes]:
         found = await service.receipt_pdf(context, application_id, number, default_pool())
