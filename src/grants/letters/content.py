@@ -46,10 +46,6 @@ class IncompleteLetter(ValueError):
         self.missing = missing
 
 
-def letter_kinds() -> tuple[str, ...]:
-    return tuple(TEMPLATES)
-
-
 def _blank(value: Any) -> bool:
     return value is None or (isinstance(value, str) and not value.strip()) or value == []
 

@@ -11,7 +11,7 @@ from litestar.status_codes import HTTP_202_ACCEPTED
 
 from grants.context import UserContext
 from grants.http.guards import BEARER, MANAGERS
-from grants.letters import service
+from grants.letters import letterheads, service
 from grants.letters.pool import default_pool
 from grants.letters.schemas import (
     LetterBatchPublic,
@@ -48,7 +48,7 @@ class LetterheadController(Controller):
     async def get_letterhead(
         self, guideline_id: FromPath[str], context: NamedDependency[UserContext]
     ) -> LetterheadPublic:
-        return await service.get_letterhead(context, guideline_id)
+        return await letterheads.get_letterhead(context, guideline_id)
 
     @put(
         operation_id="setLetterhead",
@@ -60,7 +60,7 @@ class LetterheadController(Controller):
         data: JSONBody[LetterheadIn],
         context: NamedDependency[UserContext],
     ) -> LetterheadPublic:
-        return await service.set_letterhead(context, guideline_id, data)
+        return await letterheads.set_letterhead(context, guideline_id, data)
 
 
 class UnretrievedLettersController(Controller):

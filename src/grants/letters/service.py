@@ -1,7 +1,7 @@
 """Letters, one transaction each (rendering in between, outside any transaction):
 
-- ``get_letterhead`` / ``set_letterhead``: the programme's authority data, set by a manager
-  with a reason (audited); issued letters need it.
+- The programme's letterhead (``letters.letterheads``) goes into every letter; issued
+  letters need one a person set.
 - ``preview``: any decision's letter as a draft, marked "ENTWURF", with every assumption it
   rests on listed (managers). Nothing is stored.
 - ``request_letter`` / ``request_batch``: a manager orders a released decision's letter (or
@@ -24,8 +24,6 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from schwifty import IBAN
-from schwifty import exceptions as iban_errors
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -58,12 +56,11 @@ from grants.core.roles import MANAGER_ROLES, Role
 from grants.guidelines.registry import GuidelineRegistry
 from grants.jobs.defer import defer_job
 from grants.letters.content import IncompleteLetter, decision_letter, receipt_letter
+from grants.letters.letterheads import letterhead_of
 from grants.letters.pool import RenderPool
 from grants.letters.render import template_version
 from grants.letters.schemas import (
     LetterBatchPublic,
-    LetterheadIn,
-    LetterheadPublic,
     LetterPublic,
     LetterRequestPublic,
     UnretrievedLetter,
@@ -92,87 +89,11 @@ MEDIA_TYPE = "application/pdf"
 RETRIEVAL_DAYS = 10
 
 
-# --- Letterhead -----------------------------------------------------------------------------
-
-
-def _letterhead_public(row: Any) -> LetterheadPublic:
-    return LetterheadPublic.model_validate(row, from_attributes=True)
-
-
-async def _letterhead(session: AsyncSession, guideline_id: str) -> dict[str, Any] | None:
-    row = (await session.execute(sa.select(_h).where(_h.c.guideline_id == guideline_id))).first()
-    return None if row is None else dict(row._mapping)
-
-
-async def get_letterhead(ctx: UserContext, guideline_id: str) -> LetterheadPublic:
-    ensure_manager(ctx)
-    programme(ctx, guideline_id)
-    async with ctx.session.begin():
-        row = (
-            await ctx.session.execute(sa.select(_h).where(_h.c.guideline_id == guideline_id))
-        ).first()
-    if row is None:
-        raise NotFound(
-            "Für dieses Programm ist noch kein Briefkopf festgelegt (no letterhead set yet)."
-        )
-    return _letterhead_public(row)
-
-
-def _checked_iban(data: LetterheadIn) -> str:
-    if not data.iban.strip():
-        return ""
-    try:
-        return str(IBAN(data.iban).compact)
-    except iban_errors.SchwiftyException as error:
-        raise InvalidInput(
-            "Der Briefkopf kann so nicht festgelegt werden (the letterhead is refused).",
-            problems=(FieldProblem("iban", "iban.invalid", f"keine gültige IBAN ({error})"),),
-        ) from None
-
-
-async def set_letterhead(
-    ctx: UserContext, guideline_id: str, data: LetterheadIn
-) -> LetterheadPublic:
-    ensure_manager(ctx)
-    programme(ctx, guideline_id)
-    iban = _checked_iban(data)
-    values = data.model_dump(exclude={"reason"}) | {"iban": iban}
-    values = {k: v.strip() if isinstance(v, str) else v for k, v in values.items()}
-    async with ctx.session.begin():
-        before = (
-            await ctx.session.execute(
-                sa.select(_h).where(_h.c.guideline_id == guideline_id).with_for_update()
-            )
-        ).first()
-        stamp = {"changed_by": ctx.principal.user_id, "changed_at": ctx.now}
-        if before is None:
-            await ctx.session.execute(
-                sa.insert(_h).values(guideline_id=guideline_id, version=1, **values, **stamp)
-            )
-        else:
-            await ctx.session.execute(
-                sa.update(_h)
-                .where(_h.c.guideline_id == guideline_id)
-                .values(version=before.version + 1, **values, **stamp)
-            )
-        await ctx.audit(
-            action=AuditAction.LETTERHEAD_SET,
-            object_type="programme",
-            object_id=guideline_id,
-            before=None if before is None else {k: before._mapping[k] for k in values},
-            after=values | {"reason": data.reason.strip()},
-        )
-        row = (
-            await ctx.session.execute(sa.select(_h).where(_h.c.guideline_id == guideline_id))
-        ).one()
-    return _letterhead_public(row)
-
-
 # --- Preview --------------------------------------------------------------------------------
 
 
-def _decision_dict(decision: Any, *, second_required: bool = False) -> dict[str, Any]:
-    return public_view(decision, second_required=second_required).model_dump(mode="json")
+def _decision_dict(decision: Any) -> dict[str, Any]:
+    return public_view(decision, second_required=False).model_dump(mode="json")
 
 
 def _incomplete(error: IncompleteLetter) -> InvalidInput:
@@ -187,7 +108,7 @@ async def preview(ctx: UserContext, decision_id: uuid.UUID, pool: RenderPool) ->
     async with ctx.session.begin():
         decision, app = await load_decision(ctx, decision_id, manager=True)
         guideline = programme(ctx, app.guideline_id)
-        letterhead = await _letterhead(ctx.session, app.guideline_id)
+        letterhead = await letterhead_of(ctx.session, app.guideline_id)
     if decision.status == DecisionStatus.DISCARDED.value:
         raise Conflict("Ein verworfener Entwurf hat kein Schreiben (a discarded draft).")
     try:
@@ -259,7 +180,7 @@ async def request_letter(ctx: UserContext, decision_id: uuid.UUID) -> LetterRequ
         try:
             decision_letter(
                 _decision_dict(decision),
-                await _letterhead(ctx.session, app.guideline_id),
+                await letterhead_of(ctx.session, app.guideline_id),
                 guideline_title=guideline.short_name,
                 draft=False,
             )
@@ -413,7 +334,7 @@ async def issue(resources: IssueResources, request_id: uuid.UUID) -> str:
                 guideline = programme(ctx, app.guideline_id)
                 template, data = decision_letter(
                     _decision_dict(decision),
-                    await _letterhead(session, app.guideline_id),
+                    await letterhead_of(session, app.guideline_id),
                     guideline_title=guideline.short_name,
                     draft=False,
                 )
@@ -628,7 +549,7 @@ async def receipt_pdf(
     receipt = await get_receipt(ctx, application_id, number)
     async with ctx.session.begin():
         app, _ = await load_application(ctx, application_id)
-        letterhead = await _letterhead(ctx.session, app.guideline_id)
+        letterhead = await letterhead_of(ctx.session, app.guideline_id)
     template, data = receipt_letter(receipt.model_dump(mode="json"), letterhead)
     pdf, _ = await pool.render(template, data)
     name = "".join(c if c.isalnum() or c in "-_" else "-" for c in receipt.reference_number)
