@@ -227,36 +227,70 @@ async def explain(connection: AsyncConnection, statement: sa.Select[Any]) -> str
     return "\n".join(row[0] for row in result)
 
 
+# The indexes that can serve a list's order (ix_applications_search and the reference-prefix
+# index serve the search box, tested below).
+ORDER_INDEXES = (
+    "ix_applications_call_status_submitted",
+    "ix_applications_call_submitted",
+    "ix_applications_status_submitted",
+    "ix_applications_submitted",
+    "ix_applications_organisation_updated",
+)
+
 PLANS = [
-    # (who, filters, sort, index that serves the order; at 40 rows both call indexes cost the
-    # same for call+status, at 1,000,000 the bench's plans show call_status_submitted)
-    ("manager", {"call": "c1", "statuses": (State.SUBMITTED,)}, None, "_call_"),
-    ("manager", {"call": "c1"}, None, "call_submitted"),
-    ("manager", {}, None, "ix_applications_submitted"),
-    ("manager", {"statuses": (State.IN_REVIEW,)}, "submitted_at", "status_submitted"),
-    ("member", {}, None, "organisation_updated"),
-    ("member", {}, "updated_at", "organisation_updated"),
+    # (who, filters, sort, the index meant to serve the list, the column it narrows to)
+    (
+        "manager",
+        {"call": "c1", "statuses": (State.SUBMITTED,)},
+        None,
+        "ix_applications_call_status_submitted",
+        "call_code",
+    ),
+    ("manager", {"call": "c1"}, None, "ix_applications_call_submitted", "call_code"),
+    ("manager", {}, None, "ix_applications_submitted", None),
+    (
+        "manager",
+        {"statuses": (State.IN_REVIEW,)},
+        "submitted_at",
+        "ix_applications_status_submitted",
+        "status",
+    ),
+    ("member", {}, None, "ix_applications_organisation_updated", "organisation_id"),
+    ("member", {}, "updated_at", "ix_applications_organisation_updated", "organisation_id"),
 ]
 
 
-@pytest.mark.parametrize(("who", "filters", "sort", "index"), PLANS)
-async def test_common_lists_walk_an_index_in_order_from_the_cursor_on(
+@pytest.mark.parametrize(("who", "filters", "sort", "index", "narrowed_by"), PLANS)
+async def test_common_lists_walk_their_index_in_order_from_the_cursor_on(
     db_session: AsyncSession,
     connection: AsyncConnection,
     who: str,
     filters: dict[str, Any],
     sort: str | None,
     index: str,
+    narrowed_by: str | None,
 ) -> None:
+    """Each common list's query has the shape its index needs: the filter and the cursor are
+    index conditions and the index delivers the order (no sort), so a page costs a page.
+
+    Which of several fitting indexes the planner picks for 40 rows is a coin toss that turns
+    on the table's dead tuples (a full suite run leaves many): CI once saw the plain
+    (submitted_at, id) index chosen, with the call as a filter. So the test keeps only the
+    index under test (dropped in the test's transaction, which is rolled back) and asks
+    whether the query can use it; at 1,000,000 rows `bench/list_bench.py` shows the choice.
+    """
     owner_ids = await owner(db_session)
     statuses = ("submitted", "in_review", "approved", "draft")
     for n in range(40):
         await insert(
             db_session, owner_ids, n, call_code=f"c{n % 2 + 1}", status=statuses[n // 2 % 4]
         )
+    for other in ORDER_INDEXES:
+        if other != index:
+            await connection.execute(sa.text(f"DROP INDEX {other}"))
     await connection.execute(sa.text("ANALYZE applications"))
     # Tiny tables are cheapest to scan whole; forbid that, so the test asks "can the index
-    # deliver this order?" rather than "is the index cheapest for 30 rows?".
+    # deliver this order?" rather than "is the index cheapest for 40 rows?".
     for setting in ("enable_seqscan", "enable_bitmapscan", "enable_sort"):
         await connection.execute(sa.text(f"SET LOCAL {setting} = off"))
     principal = MANAGER if who == "manager" else member(owner_ids[0])
@@ -275,10 +309,15 @@ async def test_common_lists_walk_an_index_in_order_from_the_cursor_on(
             principal, list_filters, sort=sort, cursor=page_cursor, cursor_key=KEY
         )
         plan = await explain(connection, statements[0].limit(21))
-        assert index in plan, plan
+        assert (
+            f"Index Scan using {index} " in plan or f"Index Scan Backward using {index} " in plan
+        ), plan
         assert "Sort" not in plan, plan
+        index_cond = plan.split("Index Cond:")[1].split("\n")[0] if "Index Cond:" in plan else ""
+        if narrowed_by is not None:
+            assert narrowed_by in index_cond, plan
         if page_cursor is not None:
-            assert "ROW(" in plan.split("Index Cond:")[1].split("\n")[0], plan
+            assert "ROW(" in index_cond, plan
 
 
 async def test_a_reference_prefix_is_looked_up_by_index_then_sorted(
