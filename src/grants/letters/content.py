@@ -20,6 +20,8 @@ TITLES = {
     DecisionKind.REJECTION.value: "Ablehnungsbescheid",
     DecisionKind.REVOCATION.value: "Widerrufsbescheid",
     DecisionKind.WITHDRAWAL.value: "Rücknahmebescheid",
+    DecisionKind.AMENDMENT.value: "Änderungsbescheid",
+    DecisionKind.FINAL_SETTLEMENT.value: "Schlussbescheid",
 }
 TEMPLATES = {
     DecisionKind.APPROVAL.value: "approval",
@@ -27,6 +29,8 @@ TEMPLATES = {
     DecisionKind.REJECTION.value: "rejection",
     DecisionKind.REVOCATION.value: "revocation",
     DecisionKind.WITHDRAWAL.value: "revocation",
+    DecisionKind.AMENDMENT.value: "amendment",
+    DecisionKind.FINAL_SETTLEMENT.value: "final_settlement",
 }
 LETTERHEAD_FIELDS = (
     ("name", "Name der Behörde"),
@@ -135,12 +139,46 @@ def _revocation_missing(_: str, content: Mapping[str, Any]) -> list[str]:
     return missing
 
 
+def _amendment_missing(_: str, content: Mapping[str, Any]) -> list[str]:
+    """An amendment restates the grant as amended (so it needs what an approval needs, as a
+    partial approval where it is one) and names what it amends, on whose request, and how."""
+    changes = content.get("changes") or {}
+    return _labels(
+        (
+            ((content.get("grant") or {}).get("file_reference"), "geänderter Zuwendungsbescheid"),
+            ((content.get("request") or {}).get("received_on"), "Tag des Änderungsantrags"),
+            (changes.get("before"), "bisherige Festsetzung"),
+            (changes.get("after"), "neue Festsetzung"),
+        )
+    ) + _grant_missing(str(content.get("amended_as") or DecisionKind.APPROVAL.value), content)
+
+
+def _settlement_missing(_: str, content: Mapping[str, Any]) -> list[str]:
+    figures = content.get("figures") or {}
+    proof = content.get("proof") or {}
+    return _labels(
+        (
+            (
+                (content.get("grant") or {}).get("file_reference"),
+                "festgesetzter Zuwendungsbescheid",
+            ),
+            (proof.get("checked_at"), "Prüfung des Verwendungsnachweises"),
+            (proof.get("final_grant"), "Berechnung der festgesetzten Zuwendung"),
+            (content.get("legal_basis"), "Rechtsgrundlage"),
+            (figures.get("new_grant"), "festgesetzte Zuwendung"),
+            (figures.get("paid"), "ausgezahlter Betrag"),
+        )
+    )
+
+
 _KIND_MISSING = {
     DecisionKind.APPROVAL.value: _grant_missing,
     DecisionKind.PARTIAL_APPROVAL.value: _grant_missing,
     DecisionKind.REJECTION.value: _rejection_missing,
     DecisionKind.REVOCATION.value: _revocation_missing,
     DecisionKind.WITHDRAWAL.value: _revocation_missing,
+    DecisionKind.AMENDMENT.value: _amendment_missing,
+    DecisionKind.FINAL_SETTLEMENT.value: _settlement_missing,
 }
 
 
@@ -258,7 +296,15 @@ def decision_letter(
     data["has_reclaim"] = reclaim > 0
     if data["has_reclaim"] and not draft and (letterhead is None or _blank(letterhead.get("iban"))):
         raise IncompleteLetter(["Briefkopf: Bankverbindung für die Erstattung fehlt (IBAN)"])
-    if kind in (DecisionKind.APPROVAL.value, DecisionKind.PARTIAL_APPROVAL.value):
+    if kind == DecisionKind.AMENDMENT.value:
+        data.update(_amendment_tables(content))
+    if kind == DecisionKind.FINAL_SETTLEMENT.value:
+        data["settlement"] = _settlement_lines(content)
+    if kind in (
+        DecisionKind.APPROVAL.value,
+        DecisionKind.PARTIAL_APPROVAL.value,
+        DecisionKind.AMENDMENT.value,
+    ):
         end = date.fromisoformat(period["end"]) if period.get("end") else None
         start = date.fromisoformat(period["start"]) if period.get("start") else None
         data["final_proof_due"] = None if end is None else add_months(end, 6).isoformat()
@@ -274,6 +320,98 @@ def decision_letter(
             - Decimal(figures.get("third_party_funds") or 0)
         )
     return TEMPLATES.get(kind, "approval"), data
+
+
+def _amendment_tables(content: Mapping[str, Any]) -> dict[str, Any]:
+    """What an amendment changes, side by side: the instalments per fiscal year and the
+    categories (cost and rate before and after), and which parts changed at all."""
+    changes = content.get("changes") or {}
+    before, after = changes.get("before") or {}, changes.get("after") or {}
+    old_years, new_years = before.get("instalments") or {}, after.get("instalments") or {}
+    years = [
+        {"fiscal_year": int(y), "before": old_years.get(y, "0"), "after": new_years.get(y, "0")}
+        for y in sorted(set(old_years) | set(new_years), key=int)
+    ]
+    old_categories = {c["category"]: c for c in before.get("categories") or []}
+    categories = [
+        {
+            "label": c.get("label"),
+            "category": c["category"],
+            "before_cost": (old_categories.get(c["category"]) or {}).get("approved_cost", "0"),
+            "before_rate": (old_categories.get(c["category"]) or {}).get("approved_rate", "0"),
+            "after_cost": c.get("approved_cost"),
+            "after_rate": c.get("approved_rate"),
+            "grant": c.get("grant"),
+        }
+        for c in content.get("categories") or []
+    ]
+
+    def _changed(key: str) -> bool:
+        return before.get(key) != after.get(key)
+
+    return {
+        "instalment_changes": years,
+        "category_changes": categories,
+        "changed": {
+            key: _changed(key)
+            for key in ("max_amount", "approval_period", "instalments", "categories")
+        },
+    }
+
+
+RECOGNITION = {
+    "within_plan": "",
+    "offset": "",
+    "above_limit": "soweit die bewilligten Ausgaben um mehr als 20 % überschritten sind "
+    "(ANBest-P Nr. 1.2)",
+    "not_offset": "soweit die Mehrausgaben nicht durch Einsparungen bei anderen Ausgabenarten "
+    "ausgeglichen sind (ANBest-P Nr. 1.2)",
+    "above_limit_not_offset": "soweit die bewilligten Ausgaben um mehr als 20 % überschritten "
+    "und die Mehrausgaben im Übrigen nicht durch Einsparungen bei anderen Ausgabenarten "
+    "ausgeglichen sind (ANBest-P Nr. 1.2)",
+    "not_in_plan": "für diese Ausgabenart wurden keine zuwendungsfähigen Ausgaben bewilligt",
+}
+
+
+def _positive(value: Any) -> bool:
+    return Decimal(str(value or 0)) > 0
+
+
+def _settlement_lines(content: Mapping[str, Any]) -> dict[str, Any]:
+    """The final grant's computation as the letter states it: each category with its label
+    and, where costs were not recognised, why; which of the further steps applied."""
+    computation = (content.get("proof") or {}).get("final_grant") or {}
+    labels = content.get("category_labels") or {}
+    figures = content.get("figures") or {}
+
+    def label(code: str) -> str:
+        found = labels.get(code)
+        return str(found["de"]) if isinstance(found, Mapping) and found.get("de") else code
+
+    lines = [line | {"label": label(str(line["code"]))} for line in computation.get("lines") or []]
+    return {
+        "lines": lines,
+        "not_recognised": [
+            {
+                "label": line["label"],
+                "amount": line["not_recognised"],
+                "why": RECOGNITION.get(str(line.get("reason")), ""),
+            }
+            for line in lines
+            if _positive(line.get("not_recognised"))
+        ],
+        "cap_applied": bool(computation.get("cap_applied")),
+        "maximum_grant": computation.get("maximum_grant"),
+        "third_party_extra": computation.get("third_party_extra")
+        if _positive(computation.get("third_party_extra"))
+        else None,
+        "third_party_reduction": computation.get("third_party_reduction"),
+        "rounding_difference": computation.get("rounding_difference")
+        if _positive(computation.get("rounding_difference"))
+        else None,
+        "still_payable": _positive(figures.get("still_payable")),
+        "decommitted": _positive(figures.get("decommitment")),
+    }
 
 
 def _instant(value: Any) -> str:

@@ -26,7 +26,7 @@ from grants.letters import formats
 from grants.letters.fetcher import LockedFetcher
 
 # The kinds of letter, each a template of its own on the shared layout.
-KINDS = ("approval", "rejection", "revocation", "receipt")
+KINDS = ("approval", "rejection", "revocation", "amendment", "final_settlement", "receipt")
 DATA_FILE = "letter-data.json"
 
 

@@ -12,8 +12,11 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from grants.letters.content import decision_letter
+from grants.letters.render import render_html
 from tests.awards_factories import notified_award, order_payment, set_budget
 from tests.fakes import FakeClock
+from tests.unit.letters.sample import LETTERHEAD as LETTERS_LETTERHEAD
 
 
 @pytest.fixture
@@ -85,6 +88,18 @@ async def test_an_amendment_moves_money_between_years_and_becomes_the_grant(
         f"/api/decisions/{body['id']}/release", headers={**manager, **_etag(drafted)}
     )
     assert released.status_code == 200, released.text
+    # The released record is complete for its letter (the letters' unit tests check its text).
+    template, data = decision_letter(
+        released.json(), LETTERS_LETTERHEAD, guideline_title="FRL LIfD", draft=False
+    )
+    html = render_html(template, data)
+    assert "Änderungsbescheid" in html and "Die Ausstattung wird erst im Folgejahr" in html
+    assert data["changed"] == {
+        "max_amount": False,
+        "approval_period": False,
+        "instalments": True,
+        "categories": False,
+    }
     after = await _commitments(db_session, a)
     assert (after[year], after[year + 1]) == ("100000.00", "200000.00")
     listed = (await client.get(f"/api/applications/{a}/decisions", headers=anna)).json()

@@ -13,8 +13,11 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from grants.letters.content import decision_letter
+from grants.letters.render import render_html
 from tests.awards_factories import PROGRAMME, notified_award, order_payment
 from tests.fakes import FakeClock
+from tests.unit.letters.sample import LETTERHEAD as LETTERS_LETTERHEAD
 
 SAMPLES = f"/api/calls/{PROGRAMME}/demo/proof-samples"
 
@@ -409,6 +412,11 @@ async def test_the_checked_final_proof_settles_the_grant(
         f"/api/decisions/{body['id']}/release", headers={**manager, **_etag(drafted)}
     )
     assert released.status_code == 200, released.text
+    html = render_html(
+        *decision_letter(released.json(), LETTERS_LETTERHEAD, guideline_title="F", draft=False)
+    )
+    for part in ("Schlussbescheid", "560.000,00", "Restbetrag von 410.000,00", "Alle Belege"):
+        assert part in html, part
     rows = await db_session.execute(
         sa.text(
             "SELECT kind, fiscal_year, amount FROM ledger_entries WHERE application_id = :a "

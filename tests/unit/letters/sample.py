@@ -188,3 +188,106 @@ def revocation(**content: Any) -> dict[str, Any]:
         },
     } | content
     return decision
+
+
+def amendment(**content: Any) -> dict[str, Any]:
+    """The approval amended on request: 50,000 moved from 2026 into 2027 and the period
+    extended by a year; the rest as it was."""
+    decision = copy.deepcopy(_APPROVAL)
+    decision["kind"] = "amendment"
+    decision["file_reference"] = "LIfD-demo-M-0001/B2"
+    before = {
+        "max_amount": "600000.00",
+        "approval_period": {"start": "2026-12-02", "end": "2029-08-31"},
+        "instalments": {"2026": "150000.00", "2027": "450000.00"},
+        "categories": copy.deepcopy(_APPROVAL["content"]["categories"]),
+    }
+    after = before | {
+        "approval_period": {"start": "2026-12-02", "end": "2030-08-31"},
+        "instalments": {"2026": "100000.00", "2027": "500000.00"},
+    }
+    decision["content"].update(
+        {
+            "kind": "amendment",
+            "amended_as": "approval",
+            "approval_period": after["approval_period"],
+            "instalments": [
+                {"fiscal_year": 2026, "amount": "100000.00"},
+                {"fiscal_year": 2027, "amount": "500000.00"},
+            ],
+            "grant": {
+                "decision_id": _APPROVAL["id"],
+                "file_reference": "LIfD-demo-M-0001/B1",
+                "decision_date": "2026-12-02",
+            },
+            "request": {
+                "text": "Die Ausstattung wird erst im Folgejahr geliefert.",
+                "received_on": "2027-02-10",
+            },
+            "changes": {"before": before, "after": after},
+        }
+        | content
+    )
+    return decision
+
+
+def final_settlement(**content: Any) -> dict[str, Any]:
+    """The Schlussbescheid after the final proof: 700,000 of 750,000 recognised × 80 % =
+    560,000; 150,000 paid, 410,000 still payable, 40,000 de-committed."""
+    decision = copy.deepcopy(_APPROVAL)
+    decision["kind"] = "final_settlement"
+    decision["file_reference"] = "LIfD-demo-M-0001/B3"
+    decision["content"] = {
+        "kind": "final_settlement",
+        "application": {"title": "Alpha", "reference_number": "LIfD-demo-M-0001"},
+        "recipient": copy.deepcopy(_APPROVAL["content"]["recipient"]),
+        "grant": {
+            "decision_id": _APPROVAL["id"],
+            "file_reference": "LIfD-demo-M-0001/B1",
+            "decision_date": "2026-12-02",
+        },
+        "legal_basis": "Festsetzung der Zuwendung nach Prüfung des Verwendungsnachweises "
+        "(§ 44 SäHO, ANBest-P Nr. 6 und 7)",
+        "proof": {
+            "id": "0f5b0a53-5a8e-4f0e-9a34-2c1c0d6f1e11",
+            "number": 1,
+            "receipt_hash": "ab" * 32,
+            "checked_at": "2029-11-03T10:00:00+00:00",
+            "final_grant": {
+                "lines": [
+                    {
+                        "code": "equipment",
+                        "approved": "750000.00",
+                        "actual": "720000.00",
+                        "limit": "900000.00",
+                        "recognised": "700000.00",
+                        "not_recognised": "20000.00",
+                        "above_limit": "0.00",
+                        "not_offset": "20000.00",
+                        "reason": "not_offset",
+                        "rate": "0.80",
+                        "grant": "560000.0000",
+                    }
+                ],
+                "cap_applied": False,
+                "maximum_grant": "600000.00",
+                "third_party_extra": "0.00",
+                "third_party_reduction": "0.00",
+                "rounding_difference": "0.00",
+                "final_amount": "560000",
+            },
+        },
+        "notes": ["Alle Belege geprüft."],
+        "category_labels": {"equipment": {"de": "Ausrüstung", "en": "Equipment"}},
+        "figures": {
+            "current_grant": "600000.00",
+            "new_grant": "560000.00",
+            "paid": "150000.00",
+            "decommitment": "40000.00",
+            "reclaim": "0.00",
+            "still_payable": "410000.00",
+        },
+        "years": [],
+        "legal_remedy": copy.deepcopy(_APPROVAL["content"]["legal_remedy"]),
+    } | content
+    return decision

@@ -3,7 +3,14 @@
 import pytest
 
 from grants.letters.content import IncompleteLetter, decision_letter
-from tests.unit.letters.sample import LETTERHEAD, approval, rejection, revocation
+from tests.unit.letters.sample import (
+    LETTERHEAD,
+    amendment,
+    approval,
+    final_settlement,
+    rejection,
+    revocation,
+)
 
 
 def test_an_issued_letter_needs_the_letterhead_a_person_set() -> None:
@@ -68,8 +75,34 @@ def test_a_revocation_needs_the_weighed_comment_and_an_account_for_the_refund() 
         decision_letter(revocation(), LETTERHEAD | {"iban": ""}, guideline_title="F", draft=False)
 
 
+def test_an_amendment_names_what_it_amends_and_on_whose_request() -> None:
+    decision = amendment(request={"text": "x", "received_on": ""}, changes={})
+    with pytest.raises(IncompleteLetter) as refused:
+        decision_letter(decision, LETTERHEAD, guideline_title="FRL", draft=False)
+    assert refused.value.missing == [
+        "Tag des Änderungsantrags",
+        "bisherige Festsetzung",
+        "neue Festsetzung",
+    ]
+    # Amended as a partial approval, it needs a reason for falling short, as one does.
+    with pytest.raises(IncompleteLetter, match="Abweichung"):
+        decision_letter(
+            amendment(amended_as="partial_approval"), LETTERHEAD, guideline_title="F", draft=False
+        )
+
+
+def test_a_final_settlement_needs_the_checked_proof_and_its_computation() -> None:
+    decision = final_settlement(proof={"number": 1, "checked_at": None, "final_grant": None})
+    with pytest.raises(IncompleteLetter) as refused:
+        decision_letter(decision, LETTERHEAD, guideline_title="FRL", draft=False)
+    assert refused.value.missing == [
+        "Prüfung des Verwendungsnachweises",
+        "Berechnung der festgesetzten Zuwendung",
+    ]
+
+
 def test_a_kind_without_a_template_is_named() -> None:
     decision = approval()
-    decision["kind"] = "amendment"
+    decision["kind"] = "interest"
     with pytest.raises(IncompleteLetter, match="keine Briefvorlage"):
         decision_letter(decision, LETTERHEAD, guideline_title="FRL", draft=False)

@@ -6,6 +6,7 @@ project's assets."""
 
 import io
 import json
+import re
 from typing import Any
 
 import pikepdf
@@ -13,7 +14,14 @@ import pytest
 
 from grants.letters.content import decision_letter
 from grants.letters.render import DATA_FILE, LETTERS_DIR, canonical_json, render_html, render_pdf
-from tests.unit.letters.sample import LETTERHEAD, approval, rejection, revocation
+from tests.unit.letters.sample import (
+    LETTERHEAD,
+    amendment,
+    approval,
+    final_settlement,
+    rejection,
+    revocation,
+)
 
 HOSTILE_TITLE = (
     '<img src="file:///etc/passwd"> http://127.0.0.1/ {{ 7*7 }} {% raw %} '
@@ -218,3 +226,69 @@ def test_a_revocation_states_the_reclaim_its_interest_and_the_hearing() -> None:
     withdrawal["kind"] = "withdrawal"
     html = render_html(*decision_letter(withdrawal, LETTERHEAD, guideline_title="FRL", draft=False))
     assert "Rücknahmebescheid" in html and "zurückgenommen" in html
+
+
+def _flat(text: str) -> str:
+    """Line breaks and indentation as single spaces (no-break spaces kept)."""
+    return re.sub(r"[ \t\n]+", " ", text)
+
+
+def test_an_amendment_states_each_change_before_and_after_and_keeps_the_rest() -> None:
+    template, data = decision_letter(amendment(), LETTERHEAD, guideline_title="F", draft=False)
+    assert (template, data["title"]) == ("amendment", "Änderungsbescheid")
+    assert data["changed"] == {
+        "max_amount": False,
+        "approval_period": True,
+        "instalments": True,
+        "categories": False,
+    }
+    html = render_html(template, data)
+    for part in (
+        "Zuwendungsbescheid vom 2. Dezember 2026, Aktenzeichen LIfD-demo-M-0001/B1",
+        "Änderungsantrag vom 10. Februar 2027",
+        "vom 2. Dezember 2026\nbis zum 31. August 2030 (bisher vom 2. Dezember 2026\n  bis zum "
+        "31. August 2029)",
+        '<td>2026</td><td class="amount">150.000,00\xa0€</td><td class="amount">'
+        "100.000,00\xa0€</td>",
+        "Im Übrigen bleiben die Bestimmungen",
+        "bis zum 28. Februar 2031",  # the final proof: six months after the new end
+        "Die Ausstattung wird erst im Folgejahr geliefert.",
+        "§ 39 Abs. 2 Nr. 1",
+        "Rechtsbehelfsbelehrung",
+    ):
+        assert _flat(part) in _flat(html), part
+    # The maximum did not change: no new maximum, no repeated state-aid statement.
+    assert "nunmehr <strong>bis zu" not in html and "Beihilferechtliche" not in html
+    raised = amendment()
+    raised["content"]["changes"]["after"]["max_amount"] = "650000.00"
+    html = render_html(*decision_letter(raised, LETTERHEAD, guideline_title="F", draft=False))
+    assert "bis zu 650.000,00\xa0€</strong>" in html and "bisher bis zu 600.000,00" in html
+    assert "Keine Beihilfe" in html
+
+
+def test_a_final_settlement_states_the_amount_its_computation_and_what_is_still_paid() -> None:
+    template, data = decision_letter(
+        final_settlement(), LETTERHEAD, guideline_title="F", draft=False
+    )
+    assert (template, data["title"]) == ("final_settlement", "Schlussbescheid")
+    html = _flat(render_html(template, data))
+    for part in (
+        "endgültig auf <strong>560.000,00\xa0€</strong> festgesetzt",
+        "bewilligt waren bis zu 600.000,00\xa0€",
+        "Ausgezahlt sind 150.000,00\xa0€",
+        "Restbetrag von 410.000,00\xa0€",
+        "der nicht benötigte Betrag von 40.000,00\xa0€",
+        "<td>Ausrüstung</td>",
+        "Ausrüstung: 20.000,00\xa0€ nicht anerkannt, soweit die Mehrausgaben nicht durch",
+        "geprüft am 3. November 2029",
+        "Alle Belege geprüft.",
+        "fünf Jahre",
+        "Rechtsbehelfsbelehrung",
+    ):
+        assert part in html, part
+    assert "abgerundet" not in html and "Höchstbetrag von" not in html
+    paid_out = final_settlement()
+    paid_out["content"]["figures"] |= {"still_payable": "0.00", "decommitment": "0.00"}
+    html = render_html(*decision_letter(paid_out, LETTERHEAD, guideline_title="F", draft=False))
+    assert "vollständig ausgezahlt" in html and "Restbetrag" not in html
+    assert "nicht benötigte" not in html

@@ -117,6 +117,10 @@ async def draft_final_settlement(
                 "final_grant": (proof.final_grant or {}).get("computation"),
             },
             "notes": [n.strip() for n in data.notes if n.strip()],
+            # The letter names the categories as the grant did.
+            "category_labels": {
+                c["category"]: c.get("label") for c in grant.content.get("categories") or []
+            },
             "figures": {
                 "current_grant": str(current),
                 "new_grant": str(final),
