@@ -61,6 +61,7 @@ async def queue_status_change(
         title=title or "—",
         new=new,
         authority=authority,
+        application_id=str(application_id),
     )
     await enqueue_message(
         session,

@@ -473,3 +473,58 @@ def receipt_letter(
         "draft_notes": [],
     }
     return "receipt", data
+
+
+def invitation_letter(
+    facts: Mapping[str, Any], letterhead: Mapping[str, Any] | None
+) -> tuple[str, dict[str, Any]]:
+    """The invitation to the formal application (stage two): which sketch, by when the
+    formal application is due (to the second, Berlin time) and what it must hold. Not a
+    decision (no legal-remedy notice): it grants nothing and allows no start. ``facts``:
+    the sketch's latest submitted snapshot, when it was invited, the due date and why it
+    was extended (empty if it was not)."""
+    snapshot = facts["snapshot"]
+    organisation = snapshot.get("organisation") or {}
+    if letterhead is not None:
+        authority = _authority(letterhead)
+    else:
+        named = dict(snapshot.get("authority") or {})
+        authority = _authority(
+            {k: v for k, v in named.items() if v is not None}
+            | {
+                "name": named.get("name") or "Bewilligungsstelle",
+                "seat": named.get("city") or "",
+                "privacy_url": named.get("website") or "",
+            }
+        )
+    invited_at = facts["invited_at"]
+    data: dict[str, Any] = {
+        "schema": "grants.letter/1",
+        "kind": "invitation",
+        "title": "Aufforderung zur Antragstellung",
+        "reference": str(snapshot.get("reference_number") or ""),
+        "date": _instant(invited_at)[:10],
+        "dated": _instant(invited_at),
+        "authority": authority,
+        "recipient": {
+            "contact": "",
+            "legal_name": organisation.get("legal_name", ""),
+            "street": organisation.get("street", ""),
+            "postal_code": organisation.get("postal_code", ""),
+            "city": organisation.get("city", ""),
+        },
+        "references": [
+            ["Eingangsnummer", str(snapshot.get("reference_number") or "—")],
+            ["Kundennummer", str(organisation.get("customer_number") or "—")],
+        ],
+        "sketch": {
+            "title": str((snapshot.get("content") or {}).get("title", "")),
+            "received_at": str(snapshot.get("received_at", "")),
+            "submission_number": snapshot.get("submission_number"),
+        },
+        "invited_at": _instant(invited_at),
+        "due_at": _instant(facts["due_at"]),
+        "due_reason": facts.get("due_reason") or "",
+        "draft_notes": [],
+    }
+    return "invitation", data

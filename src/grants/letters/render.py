@@ -26,7 +26,15 @@ from grants.letters import formats
 from grants.letters.fetcher import LockedFetcher
 
 # The kinds of letter, each a template of its own on the shared layout.
-KINDS = ("approval", "rejection", "revocation", "amendment", "final_settlement", "receipt")
+KINDS = (
+    "approval",
+    "rejection",
+    "revocation",
+    "amendment",
+    "final_settlement",
+    "receipt",
+    "invitation",
+)
 DATA_FILE = "letter-data.json"
 
 

@@ -184,6 +184,24 @@ class ReceiptPdfController(Controller):
         return _pdf(found.pdf, found.file_name, attachment=True, sha256=found.sha256)
 
 
+class InvitationPdfController(Controller):
+    path = "/api/applications/{application_id:uuid}/invitation.pdf"
+    tags = TAGS
+    security = BEARER
+
+    @get(
+        operation_id="downloadInvitationPdf",
+        summary="The invitation to the formal application (Aufforderung zur Antragstellung) "
+        "as PDF/A-3b, with the due date as it stands",
+        media_type=service.MEDIA_TYPE,
+    )
+    async def invitation(
+        self, application_id: FromPath[uuid.UUID], context: NamedDependency[UserContext]
+    ) -> Response[bytes]:
+        found = await service.invitation_pdf(context, application_id, default_pool())
+        return _pdf(found.pdf, found.file_name, attachment=True, sha256=found.sha256)
+
+
 class LetterController(Controller):
     path = "/api/letters/{letter_id:uuid}"
     tags = TAGS
@@ -217,5 +235,6 @@ CONTROLLERS: list[type[Controller]] = [
     LetterBatchController,
     ApplicationLettersController,
     ReceiptPdfController,
+    InvitationPdfController,
     LetterController,
 ]

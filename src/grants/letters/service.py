@@ -29,6 +29,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from grants.accounts.service import contact_of, load_user_principal
 from grants.applications.access import load_application
+from grants.applications.history import invited_at, latest_submission
 from grants.applications.queries import applications_table as _apps
 from grants.applications.submission import get_receipt
 from grants.awards.access import ensure_call, ensure_manager, programme
@@ -39,6 +40,7 @@ from grants.awards.decisions.service import (
     record_portal_retrieval,
     released_in_call,
 )
+from grants.awards.formal.service import formal_due
 from grants.context import UserContext
 from grants.core.audit_actions import AuditAction
 from grants.core.deadlines import berlin_date
@@ -55,7 +57,12 @@ from grants.core.legal_dates import portal_retrieval_deadline
 from grants.core.roles import MANAGER_ROLES, Role
 from grants.guidelines.registry import GuidelineRegistry
 from grants.jobs.defer import defer_job
-from grants.letters.content import IncompleteLetter, decision_letter, receipt_letter
+from grants.letters.content import (
+    IncompleteLetter,
+    decision_letter,
+    invitation_letter,
+    receipt_letter,
+)
 from grants.letters.letterheads import letterhead_of
 from grants.letters.pool import RenderPool
 from grants.letters.render import template_version
@@ -556,6 +563,36 @@ async def receipt_pdf(
     return Download(
         pdf, f"Eingangsbestaetigung-{name}-{number}.pdf", hashlib.sha256(pdf).hexdigest()
     )
+
+
+async def invitation_pdf(ctx: UserContext, application_id: uuid.UUID, pool: RenderPool) -> Download:
+    """The invitation to the formal application as PDF/A, rendered from what is on file:
+    the sketch's latest submitted snapshot, when it was invited, the due date as it stands
+    (an extension shows with its reason). The applicant's organisation and staff only; 404
+    for an application never invited."""
+    async with ctx.session.begin():
+        app, _ = await load_application(ctx, application_id)
+        invited = await invited_at(ctx.session, app.id)
+        if invited is None:
+            raise NotFound(
+                "Zu diesem Vorhaben gibt es keine Aufforderung zur Antragstellung (the "
+                "application was not invited to the formal application)."
+            )
+        due_at, due_reason = await formal_due(ctx, app)
+        _, snapshot, _ = await latest_submission(ctx.session, app.id)
+        letterhead = await letterhead_of(ctx.session, app.guideline_id)
+    template, data = invitation_letter(
+        {
+            "snapshot": snapshot,
+            "invited_at": invited,
+            "due_at": due_at,
+            "due_reason": due_reason,
+        },
+        letterhead,
+    )
+    pdf, _ = await pool.render(template, data)
+    name = "".join(c if c.isalnum() or c in "-_" else "-" for c in data["reference"])
+    return Download(pdf, f"Aufforderung-Antrag-{name}.pdf", hashlib.sha256(pdf).hexdigest())
 
 
 async def unretrieved(ctx: UserContext, guideline_id: str) -> list[UnretrievedLetter]:

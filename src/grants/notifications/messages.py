@@ -312,10 +312,19 @@ def status_changed(
     new: State,
     authority: Authority | None = None,
     portal_url: str | None = None,
+    application_id: str | None = None,
 ) -> Composed:
     """Statusänderung, neutral for every state: the new state's label and that the
-    authority decides by written notice. No reason: that goes in the decision letter."""
+    authority decides by written notice. No reason: that goes in the decision letter. An
+    invitation links its letter, which gives the due date of the formal application."""
     label_de, label_en = state_label_de(new), state_label_en(new)
+    invitation = (
+        "\nDie Aufforderung zur Antragstellung mit der Frist für Ihren Antrag als PDF (PDF/A, "
+        "im Förderportal angemeldet):\n"
+        f"  /api/applications/{application_id}/invitation.pdf\n"
+        if new is State.INVITED and application_id
+        else ""
+    )
     subject = f"Statusänderung {reference_number}: {label_de}"
     body = (
         f"{SALUTATION}\n"
@@ -324,6 +333,7 @@ def status_changed(
         "\n"
         f"Der Stand Ihres Vorhabens hat sich geändert: {label_de}. Über Ihren Antrag "
         "entscheidet die Bewilligungsstelle durch schriftlichen Bescheid.\n"
+        f"{invitation}"
         f"{_link(portal_url)}"
         "\n"
         f"In English: the status of your project {reference_number} has changed: {label_en}. "

@@ -10,6 +10,7 @@ import hashlib
 import io
 import json
 import uuid
+from datetime import datetime
 from typing import Any
 
 import httpx
@@ -408,6 +409,7 @@ async def test_every_letters_url_refuses_strangers_evaluators_and_the_recipient_
         ("GET", "/api/letters/{letter_id}"),
         ("GET", "/api/letters/{letter_id}/pdf"),
         ("GET", "/api/applications/{application_id}/submissions/{number}/receipt.pdf"),
+        ("GET", "/api/applications/{application_id}/invitation.pdf"),
     }
     fill = {
         "{guideline_id}": PROGRAMME,
@@ -427,7 +429,7 @@ async def test_every_letters_url_refuses_strangers_evaluators_and_the_recipient_
 
     before = await counts()
     routes = letters_routes(app)
-    assert len(routes) == 12, routes
+    assert len(routes) == 13, routes
     for method, path in routes:
         url = path
         for key, value in fill.items():
@@ -480,6 +482,51 @@ async def test_a_receipt_is_a_pdf_of_what_was_received(
     await db_session.commit()
     # The sketch's receipt e-mail (the formal application's has its own) links to its PDF.
     assert any(f"{url}/receipt.pdf" in body for body in mail)
+
+
+async def test_the_invitation_is_a_pdf_with_the_due_date_as_it_stands(
+    client: httpx.AsyncClient, db_session: AsyncSession, pool: RenderPool, call: dict[str, Any]
+) -> None:
+    a, b, anna, manager = (
+        call["apps"]["A"]["id"],
+        call["apps"]["B"]["id"],
+        call["applicant"],
+        call["manager"],
+    )
+    url = f"/api/applications/{a}/invitation.pdf"
+    pdf = await client.get(url, headers=anna)
+    assert pdf.status_code == 200, pdf.text
+    assert pdf.headers["content-type"] == "application/pdf"
+    data = _pdf_data(pdf.content)
+    formal = (await client.get(f"/api/applications/{a}/formal-application", headers=anna)).json()
+    reference = (await client.get(f"/api/applications/{a}", headers=anna)).json()[
+        "reference_number"
+    ]
+    assert (data["kind"], data["reference"]) == ("invitation", reference)
+    assert datetime.fromisoformat(data["due_at"]) == datetime.fromisoformat(formal["due_at"])
+    assert data["recipient"]["street"] and data["due_reason"] == ""
+    assert (await client.get(url, headers=manager)).status_code == 200
+    stranger = (await applicant(client))["headers"]
+    assert (await client.get(url, headers=stranger)).status_code == 404
+    # B stayed on the reserve list: never invited, no invitation.
+    never = await client.get(f"/api/applications/{b}/invitation.pdf", headers=anna)
+    assert never.status_code == 404, never.text
+    assert "Aufforderung" in never.json()["detail"]
+    mail = (
+        (
+            await db_session.execute(
+                sa.text(
+                    "SELECT body_text FROM outbox_messages "
+                    "WHERE kind = 'status_changed' AND application_id = :a"
+                ),
+                {"a": a},
+            )
+        )
+        .scalars()
+        .all()
+    )
+    await db_session.commit()
+    assert sum(url in body for body in mail) == 1  # the invitation's e-mail, no other
 
 
 async def test_a_letter_not_downloaded_within_ten_days_is_listed_for_posting(

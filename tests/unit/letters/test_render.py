@@ -7,12 +7,13 @@ project's assets."""
 import io
 import json
 import re
+from datetime import UTC, datetime
 from typing import Any
 
 import pikepdf
 import pytest
 
-from grants.letters.content import decision_letter
+from grants.letters.content import decision_letter, invitation_letter
 from grants.letters.render import DATA_FILE, LETTERS_DIR, canonical_json, render_html, render_pdf
 from tests.unit.letters.sample import (
     LETTERHEAD,
@@ -292,3 +293,44 @@ def test_a_final_settlement_states_the_amount_its_computation_and_what_is_still_
     html = render_html(*decision_letter(paid_out, LETTERHEAD, guideline_title="F", draft=False))
     assert "vollständig ausgezahlt" in html and "Restbetrag" not in html
     assert "nicht benötigte" not in html
+
+
+def test_the_invitation_gives_the_due_date_to_the_second_and_decides_nothing() -> None:
+    snapshot = {
+        "reference_number": "LIfD-demo-M-0001",
+        "received_at": "2026-03-02T09:05:16+00:00",
+        "submission_number": 1,
+        "content": {"title": "Alpha <b>{{ 7*7 }}</b>"},
+        "organisation": {
+            "legal_name": "KulturWerk Schneeberg e.V.",
+            "street": "Markt 1",
+            "postal_code": "08289",
+            "city": "Schneeberg",
+            "customer_number": "100001",
+        },
+    }
+    facts = {
+        "snapshot": snapshot,
+        "invited_at": datetime(2026, 6, 1, 8, 0, tzinfo=UTC),
+        "due_at": datetime(2026, 7, 27, 21, 59, 59, tzinfo=UTC),
+        "due_reason": "",
+    }
+    template, data = invitation_letter(facts, LETTERHEAD)
+    html = _flat(render_html(template, data))
+    for part in (
+        "Aufforderung zur Antragstellung",
+        "Ihre Vorhabenidee vom 2. März 2026 (Eingangsnummer LIfD-demo-M-0001)",
+        "27. Juli 2026, 23:59:59 Uhr",
+        "Alpha &lt;b&gt;{{ 7*7 }}&lt;/b&gt;",
+        "keine Bewilligung und kein Bescheid",
+        "vorzeitigen Maßnahmebeginn",
+        "§ 31 Abs. 7 VwVfG",
+        "Markt 1",
+    ):
+        assert part in html, part
+    # Not an administrative act: no legal-remedy notice, no extension shown.
+    assert "Rechtsbehelfsbelehrung" not in html and "verlängert:" not in html
+    extended = invitation_letter(facts | {"due_reason": "Krankheit des Vorstands"}, None)
+    assert 'Die Frist wurde verlängert: <span class="user">Krankheit des Vorstands' in (
+        render_html(*extended)
+    )

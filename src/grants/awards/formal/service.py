@@ -93,6 +93,15 @@ async def _due_at(ctx: UserContext, app: Any) -> datetime:
     return datetime.combine(last_day, time(23, 59, 59), BERLIN)
 
 
+async def formal_due(ctx: UserContext, app: Any) -> tuple[datetime, str]:
+    """The formal application's due date and, where it was extended, why — for a caller that
+    has checked access to ``app`` (the invitation letter). Conflict when never invited."""
+    row = await _row(ctx, app.id)
+    if row is None:
+        return await _due_at(ctx, app), ""
+    return row.due_at, str(row.due_reason)
+
+
 async def _row(ctx: UserContext, application_id: uuid.UUID, *, for_update: bool = False) -> Any:
     query = sa.select(_f).where(_f.c.application_id == application_id)
     if for_update:
