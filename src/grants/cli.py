@@ -1,9 +1,10 @@
-"""The ``grants`` command: serve, worker, db, users, demo, audit."""
+"""The ``grants`` command: serve, worker, db, users, demo, audit, letters."""
 
 import asyncio
 import getpass
 import os
 import sys
+import uuid
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, NoReturn, TypeVar
@@ -11,7 +12,15 @@ from typing import TYPE_CHECKING, NoReturn, TypeVar
 import click
 import sqlalchemy as sa
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    SpinnerColumn,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
 from rich.table import Table
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -769,6 +778,67 @@ def audit_verify(anchor_text: str | None) -> None:
         return
     click.echo(f"audit log BROKEN at entry {broken.seq}: {broken.reason}")  # type: ignore[attr-defined]
     sys.exit(1)
+
+
+@main.group()
+def letters() -> None:
+    """Letters (Bescheide) issued on the job queue."""
+
+
+@letters.command("watch")
+@click.argument("batch_id", type=click.UUID)
+@click.option("--once", is_flag=True, help="Show where the batch stands now, then exit.")
+@click.option(
+    "--interval",
+    type=click.FloatRange(min=0.1, max=60),
+    default=1.0,
+    show_default=True,
+    help="Seconds between looks at the batch.",
+)
+def letters_watch(batch_id: uuid.UUID, once: bool, interval: float) -> None:
+    """A progress bar of a letter batch (ordered with POST /api/calls/{g}/{c}/letter-batches)
+    until every letter is issued or failed; then the failures with their reasons. Exit status
+    1 if any failed (they stay failed until ordered again), 2 if there is no such batch."""
+    from grants.letters.service import BatchProgress, batch_progress
+
+    settings = _settings()
+    url = _database_url(settings, migrate=False)
+
+    async def work(session: AsyncSession) -> BatchProgress | None:
+        state = await batch_progress(session, batch_id)
+        if state is None:
+            return None
+        with Progress(
+            TextColumn("Schreiben (letters)"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("{task.fields[failed]} fehlgeschlagen (failed)"),
+            TimeElapsedColumn(),
+            TimeRemainingColumn(),
+            console=console,
+        ) as progress:
+            task = progress.add_task("", total=state.total, failed=state.failed)
+            while True:
+                progress.update(task, completed=state.finished, failed=state.failed)
+                if once or state.pending == 0:
+                    return state
+                await asyncio.sleep(interval)
+                found = await batch_progress(session, batch_id)
+                state = state if found is None else found
+
+    state = _run_with_session(settings, url, work)
+    if state is None:
+        click.echo(f"Auftrag {batch_id} nicht gefunden (letter batch not found)")
+        sys.exit(2)
+    click.echo(
+        f"{state.issued} von {state.total} ausgestellt, {state.failed} fehlgeschlagen, "
+        f"{state.pending} offen ({state.issued} issued, {state.failed} failed, "
+        f"{state.pending} pending)"
+    )
+    for decision_id, error in state.errors:
+        click.echo(f"  Bescheid {decision_id}: {error}")
+    if state.failed:
+        sys.exit(1)
 
 
 @main.group()

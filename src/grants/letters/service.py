@@ -283,6 +283,49 @@ async def get_batch(ctx: UserContext, batch_id: uuid.UUID) -> LetterBatchPublic:
         return await _batch_public(ctx.session, batch)
 
 
+@dataclass(frozen=True, slots=True)
+class BatchProgress:
+    """Where a batch stands, for `grants letters watch` (which has no principal: the
+    operator of the command line reads the database)."""
+
+    total: int
+    issued: int
+    failed: int
+    errors: tuple[tuple[uuid.UUID, str], ...]  # (decision, why) of each failed request
+
+    @property
+    def finished(self) -> int:
+        return self.issued + self.failed
+
+    @property
+    def pending(self) -> int:
+        return self.total - self.finished
+
+
+async def batch_progress(session: AsyncSession, batch_id: uuid.UUID) -> BatchProgress | None:
+    """The batch's requests counted by status (None: no such batch), in a transaction of
+    its own so that each call sees what the workers committed since."""
+    async with session.begin():
+        total = (
+            await session.execute(sa.select(_b.c.total).where(_b.c.id == batch_id))
+        ).scalar_one_or_none()
+        if total is None:
+            return None
+        rows = (
+            await session.execute(
+                sa.select(_q.c.decision_id, _q.c.status, _q.c.error)
+                .where(_q.c.batch_id == batch_id)
+                .order_by(_q.c.requested_at, _q.c.id)
+            )
+        ).all()
+    return BatchProgress(
+        total=int(total),
+        issued=sum(1 for r in rows if r.status == "issued"),
+        failed=sum(1 for r in rows if r.status == "failed"),
+        errors=tuple((r.decision_id, r.error) for r in rows if r.status == "failed"),
+    )
+
+
 # --- Issuing (the job's work) ---------------------------------------------------------------
 
 
