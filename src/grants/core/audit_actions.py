@@ -122,6 +122,7 @@ class AuditAction(StrEnum):
     LETTER_REQUESTED = "letter_requested"
     LETTER_BATCH_ORDERED = "letter_batch_ordered"
     LETTER_ISSUED = "letter_issued"
+    LETTER_CORRECTION_ORDERED = "letter_correction_ordered"
     LETTER_ISSUE_FAILED = "letter_issue_failed"
     # reference data
     MUNICIPALITIES_IMPORTED = "municipalities_imported"

@@ -249,11 +249,13 @@ def decision_letter(
     *,
     guideline_title: str,
     draft: bool,
+    correction: Mapping[str, Any] | None = None,
 ) -> tuple[str, dict[str, Any]]:
     """The template and the data of a decision's letter. For an issued letter (``draft``
     False) every mandatory part must be there, the letterhead included; a preview renders
     what there is, with the guideline's assumed authority data where no letterhead is set
-    and every assumption listed on its first page."""
+    and every assumption listed on its first page. ``correction``: the letter is the
+    correction (§ 42 VwVfG) of an issued one, which it names with the reason."""
     content: Mapping[str, Any] = decision["content"]
     kind = str(decision["kind"])
     missing = _decision_missing(kind, decision, content) if not draft else []
@@ -291,7 +293,10 @@ def decision_letter(
         "content_hash": decision.get("content_hash"),
         "guideline_title": guideline_title,
         "draft_notes": notes,
+        "correction": None if correction is None else dict(correction),
     }
+    if correction is not None:
+        data["title"] = f"Berichtigung: {data['title']}"
     reclaim = Decimal((content.get("figures") or {}).get("reclaim") or 0)
     data["has_reclaim"] = reclaim > 0
     if data["has_reclaim"] and not draft and (letterhead is None or _blank(letterhead.get("iban"))):

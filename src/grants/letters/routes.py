@@ -14,6 +14,7 @@ from grants.http.guards import BEARER, MANAGERS
 from grants.letters import letterheads, service
 from grants.letters.pool import default_pool
 from grants.letters.schemas import (
+    CorrectionIn,
     LetterBatchPublic,
     LetterheadIn,
     LetterheadPublic,
@@ -227,6 +228,29 @@ class LetterController(Controller):
         return _pdf(found.pdf, found.file_name, attachment=True, sha256=found.sha256)
 
 
+class LetterCorrectionController(Controller):
+    path = "/api/letters/{letter_id:uuid}/corrections"
+    tags = TAGS
+    security = BEARER
+    guards = [MANAGERS]
+
+    @post(
+        operation_id="orderLetterCorrection",
+        summary="Correct an issued letter (§ 42 VwVfG: writing errors and similar obvious "
+        "inaccuracies) by a new letter rendered from the same decision, naming the old one and "
+        "the reason (managers; the newest letter of a decision, once; a changed decision is an "
+        "amendment instead); 202: watch GET /api/applications/{id}/letters",
+        status_code=HTTP_202_ACCEPTED,
+    )
+    async def order(
+        self,
+        letter_id: FromPath[uuid.UUID],
+        data: JSONBody[CorrectionIn],
+        context: NamedDependency[UserContext],
+    ) -> LetterRequestPublic:
+        return await service.request_correction(context, letter_id, data.reason)
+
+
 CONTROLLERS: list[type[Controller]] = [
     LetterheadController,
     UnretrievedLettersController,
@@ -237,4 +261,5 @@ CONTROLLERS: list[type[Controller]] = [
     ReceiptPdfController,
     InvitationPdfController,
     LetterController,
+    LetterCorrectionController,
 ]

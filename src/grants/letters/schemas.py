@@ -70,6 +70,19 @@ class LetterRequestPublic(BaseModel):
     letter_id: uuid.UUID | None
     error: str
     finished_at: datetime | None
+    corrects_id: uuid.UUID | None = Field(description="For a correction: the letter it corrects")
+    reason: str = Field(description="For a correction: why (printed in the letter)")
+
+
+class CorrectionIn(StrictInput):
+    """A correction of an issued letter under § 42 VwVfG: writing or arithmetic errors and
+    similar obvious inaccuracies (a wrong address in the letterhead, a defect of the
+    template). It re-renders the same released decision; a change of what was decided is an
+    amendment (a new decision), not a correction."""
+
+    reason: Annotated[str, Field(min_length=10, max_length=2000)] = Field(
+        description="What was wrong; printed in the corrected letter and audited"
+    )
 
 
 class LetterBatchPublic(BaseModel):
@@ -96,7 +109,11 @@ class LetterPublic(BaseModel):
     sha256: str
     size_bytes: int
     template_version: str
-    corrects_id: uuid.UUID | None
+    corrects_id: uuid.UUID | None = Field(description="The letter this one corrects")
+    correction_reason: str = Field(description="Why it corrects that one ('' for the first)")
+    corrected_by_id: uuid.UUID | None = Field(
+        description="The letter that corrects this one: this one is then no longer valid"
+    )
     issued_at: datetime
     first_retrieved_at: datetime | None = Field(
         description="The recipient's first download (§ 41 Abs. 2a VwVfG), if any"

@@ -12,6 +12,10 @@
   letter, record its portal dispatch on the decision, queue the e-mail saying it is ready,
   audit — unless the decision's letter exists already (a retried job does nothing twice:
   the unique index on the decision's letter decides).
+- ``request_correction``: a manager orders a correction of an issued letter (§ 42 VwVfG),
+  with the reason; the job renders the same released decision again, marked as the
+  correction of the old letter, which stays stored as it was. One correction per letter
+  (unique indexes on the order and on the letter), so a decision's letters are one line.
 - ``list_letters`` / ``download``: the recipient's organisation and staff; the recipient's
   first download of a decision's letter is its retrieval (§ 41 Abs. 2a VwVfG).
 """
@@ -139,11 +143,20 @@ def _request_public(row: Any) -> LetterRequestPublic:
 
 
 async def _existing_request(session: AsyncSession, decision_id: uuid.UUID) -> Any | None:
-    return (await session.execute(sa.select(_q).where(_q.c.decision_id == decision_id))).first()
+    return (
+        await session.execute(
+            sa.select(_q).where(_q.c.decision_id == decision_id, _q.c.corrects_id.is_(None))
+        )
+    ).first()
 
 
 async def _enqueue(
-    ctx: UserContext, decision_id: uuid.UUID, batch_id: uuid.UUID | None
+    ctx: UserContext,
+    decision_id: uuid.UUID,
+    batch_id: uuid.UUID | None,
+    *,
+    corrects_id: uuid.UUID | None = None,
+    reason: str = "",
 ) -> uuid.UUID:
     request_id = uuid.uuid4()
     await ctx.session.execute(
@@ -154,6 +167,8 @@ async def _enqueue(
             status="pending",
             requested_by=ctx.principal.user_id,
             requested_at=ctx.now,
+            corrects_id=corrects_id,
+            reason=reason,
         )
     )
     await defer_job(
@@ -164,6 +179,32 @@ async def _enqueue(
         lock=f"letter:{decision_id}",
     )
     return request_id
+
+
+async def _order_again(ctx: UserContext, failed: Any, *, reason: str = "") -> uuid.UUID:
+    """A failed order is ordered again as it is — the same row, in its batch if it had one
+    (whose progress then counts it again) — with a new job; why it failed before goes into
+    the caller's audit entry."""
+    await ctx.session.execute(
+        sa.update(_q)
+        .where(_q.c.id == failed.id, _q.c.status == "failed")
+        .values(
+            status="pending",
+            error="",
+            finished_at=None,
+            requested_by=ctx.principal.user_id,
+            requested_at=ctx.now,
+            reason=reason or failed.reason,
+        )
+    )
+    await defer_job(
+        ctx.session,
+        task=ISSUE_TASK,
+        queue=ISSUE_QUEUE,
+        args={"request_id": str(failed.id)},
+        lock=f"letter:{failed.decision_id}",
+    )
+    return uuid.UUID(str(failed.id))
 
 
 async def request_letter(ctx: UserContext, decision_id: uuid.UUID) -> LetterRequestPublic:
@@ -177,11 +218,11 @@ async def request_letter(ctx: UserContext, decision_id: uuid.UUID) -> LetterRequ
                 extra={"status": decision.status},
             )
         existing = await _existing_request(ctx.session, decision.id)
-        if existing is not None:
+        if existing is not None and existing.status != "failed":
             raise Conflict(
                 "Das Schreiben zu diesem Bescheid ist schon beauftragt (already ordered); eine "
                 "Berichtigung ist ein neues Schreiben.",
-                extra={"request_id": str(existing.id), "status": existing.status},
+                extra={"order_id": str(existing.id), "status": existing.status},
             )
         guideline = programme(ctx, app.guideline_id)
         try:
@@ -193,12 +234,74 @@ async def request_letter(ctx: UserContext, decision_id: uuid.UUID) -> LetterRequ
             )
         except IncompleteLetter as error:
             raise _incomplete(error) from None
-        request_id = await _enqueue(ctx, decision.id, None)
+        if existing is None:
+            request_id = await _enqueue(ctx, decision.id, None)
+        else:
+            request_id = await _order_again(ctx, existing)
         await ctx.audit(
             action=AuditAction.LETTER_REQUESTED,
             object_type="decision",
             object_id=decision.id,
+            before=None if existing is None else {"failed": existing.error},
             after={"request_id": str(request_id)},
+        )
+        row = (await ctx.session.execute(sa.select(_q).where(_q.c.id == request_id))).one()
+    return _request_public(row)
+
+
+async def request_correction(
+    ctx: UserContext, letter_id: uuid.UUID, reason: str
+) -> LetterRequestPublic:
+    """Order the correction of an issued letter (managers): the newest letter of its
+    decision only, once; 409 naming the correction that exists or is ordered."""
+    ensure_manager(ctx)
+    async with ctx.session.begin():
+        found, _ = await _load_letter(
+            ctx, letter_id, _l.c.id, _l.c.decision_id, _l.c.application_id
+        )
+        # The decision's lock serialises two managers correcting one letter; the unique
+        # index on the order's corrects_id would refuse the second anyway.
+        decision, app = await load_decision(ctx, found.decision_id, manager=True, for_update=True)
+        corrected_by = (
+            await ctx.session.execute(sa.select(_l.c.id).where(_l.c.corrects_id == letter_id))
+        ).scalar_one_or_none()
+        if corrected_by is not None:
+            raise Conflict(
+                "Dieses Schreiben ist schon berichtigt; berichtigt wird nur das neueste "
+                "(already corrected: only the newest letter can be corrected).",
+                extra={"corrected_by_id": str(corrected_by)},
+            )
+        ordered = (
+            await ctx.session.execute(sa.select(_q).where(_q.c.corrects_id == letter_id))
+        ).first()
+        if ordered is not None and ordered.status != "failed":
+            raise Conflict(
+                "Die Berichtigung dieses Schreibens ist schon beauftragt (a correction is "
+                "already ordered).",
+                extra={"order_id": str(ordered.id), "status": ordered.status},
+            )
+        guideline = programme(ctx, app.guideline_id)
+        try:
+            decision_letter(
+                _decision_dict(decision),
+                await letterhead_of(ctx.session, app.guideline_id),
+                guideline_title=guideline.short_name,
+                draft=False,
+            )
+        except IncompleteLetter as error:
+            raise _incomplete(error) from None
+        if ordered is None:
+            request_id = await _enqueue(
+                ctx, decision.id, None, corrects_id=found.id, reason=reason.strip()
+            )
+        else:
+            request_id = await _order_again(ctx, ordered, reason=reason.strip())
+        await ctx.audit(
+            action=AuditAction.LETTER_CORRECTION_ORDERED,
+            object_type="letter",
+            object_id=found.id,
+            before=None if ordered is None else {"failed": ordered.error},
+            after={"request_id": str(request_id), "reason": reason.strip()},
         )
         row = (await ctx.session.execute(sa.select(_q).where(_q.c.id == request_id))).one()
     return _request_public(row)
@@ -387,6 +490,7 @@ async def issue(resources: IssueResources, request_id: uuid.UUID) -> str:
                     await letterhead_of(session, app.guideline_id),
                     guideline_title=guideline.short_name,
                     draft=False,
+                    correction=await _correction(ctx, request),
                 )
         except IncompleteLetter as error:
             return await _fail(resources, request_id, "Unvollständig: " + "; ".join(error.missing))
@@ -401,9 +505,7 @@ async def issue(resources: IssueResources, request_id: uuid.UUID) -> str:
             return "done before"
         ctx = await _context(resources, session, request)
         decision, app = await load_decision(ctx, request.decision_id, manager=True, for_update=True)
-        letter_id = await _store(
-            ctx, app, decision, str(data["kind"]), str(data["title"]), data, pdf
-        )
+        letter_id = await _store(ctx, app, decision, request, data, pdf)
         await session.execute(
             sa.update(_q)
             .where(_q.c.id == request_id)
@@ -412,21 +514,55 @@ async def issue(resources: IssueResources, request_id: uuid.UUID) -> str:
     return "issued"
 
 
+async def _correction(ctx: UserContext, request: Any) -> dict[str, Any] | None:
+    """What a correction's letter says about the letter it corrects (None for a first
+    letter)."""
+    if request.corrects_id is None:
+        return None
+    old = (
+        await ctx.session.execute(
+            sa.select(_l.c.id, _l.c.file_name, _l.c.sha256, _l.c.issued_at).where(
+                _l.c.id == request.corrects_id
+            )
+        )
+    ).one()
+    return {
+        "corrects_letter_id": str(old.id),
+        "corrected_file_name": old.file_name,
+        "corrected_sha256": old.sha256,
+        "corrected_issued_at": old.issued_at.isoformat(),
+        "reason": request.reason,
+        "dated": berlin_date(ctx.now).isoformat(),
+    }
+
+
 async def _store(
     ctx: UserContext,
     app: Any,
     decision: Any,
-    kind: str,
-    title: str,
+    request: Any,
     data: dict[str, Any],
     pdf: bytes,
 ) -> uuid.UUID:
-    """The letter, its dispatch on the portal, the e-mail and the audit entry; or, when the
-    decision's letter exists already, that letter's id and nothing else."""
+    """The letter, its dispatch on the portal (a first letter's), the e-mail and the audit
+    entry; or, when the letter exists already — the decision's first, or the correction of
+    the same letter —, that letter's id and nothing else."""
     digest = hashlib.sha256(pdf).hexdigest()
+    kind, title = str(data["kind"]), str(data["title"])
+    corrects = request.corrects_id
     safe_reference = "".join(
         c if c.isalnum() or c in "-_" else "-" for c in decision.file_reference
     )
+    file_name = f"{safe_reference}.pdf"
+    if corrects is not None:
+        earlier = (
+            await ctx.session.execute(
+                sa.select(sa.func.count())
+                .select_from(_l)
+                .where(_l.c.decision_id == decision.id, _l.c.corrects_id.is_not(None))
+            )
+        ).scalar_one()
+        file_name = f"{safe_reference}-Berichtigung-{earlier + 1}.pdf"
     letter_id = uuid.uuid4()
     inserted = (
         await ctx.session.execute(
@@ -437,31 +573,36 @@ async def _store(
                 decision_id=decision.id,
                 kind=kind,
                 title=title,
-                file_name=f"{safe_reference}.pdf",
+                file_name=file_name,
                 template_version=template_version(),
                 data=data,
                 sha256=digest,
                 size_bytes=len(pdf),
                 pdf=pdf,
+                corrects_id=corrects,
+                correction_reason=request.reason if corrects is not None else "",
                 issued_by=ctx.principal.user_id,
                 issued_at=ctx.now,
             )
-            .on_conflict_do_nothing(
-                index_elements=[_l.c.decision_id], index_where=_l.c.corrects_id.is_(None)
-            )
+            # Without a target: either partial unique index (the decision's first letter, or
+            # the one correction of a letter) makes this a no-op.
+            .on_conflict_do_nothing()
             .returning(_l.c.id)
         )
     ).scalar_one_or_none()
     if inserted is None:
+        same = (
+            _l.c.corrects_id == corrects
+            if corrects is not None
+            else sa.and_(_l.c.decision_id == decision.id, _l.c.corrects_id.is_(None))
+        )
         existing: uuid.UUID = (
-            await ctx.session.execute(
-                sa.select(_l.c.id).where(
-                    _l.c.decision_id == decision.id, _l.c.corrects_id.is_(None)
-                )
-            )
+            await ctx.session.execute(sa.select(_l.c.id).where(same))
         ).scalar_one()
         return existing
-    dispatched = await dispatch_on_portal(ctx, decision)
+    # A correction changes nothing of the decision's notification: that ran from the first
+    # letter's dispatch (or the post's).
+    dispatched = await dispatch_on_portal(ctx, decision) if corrects is None else False
     recipient, _ = await contact_of(ctx.session, app.created_by)
     await enqueue_message(
         ctx.session,
@@ -475,10 +616,15 @@ async def _store(
             f"{app.reference_number or ''} ein neues Dokument für Sie bereit: {title}, "
             f"Aktenzeichen {decision.file_reference}.\n\n"
             f"Abruf: /api/letters/{letter_id}/pdf\n\n"
-            "Ein Bescheid gilt am Tag nach dem Abruf als bekanntgegeben (§ 41 Abs. 2a VwVfG); "
-            "wird er nicht innerhalb von zehn Tagen abgerufen, gilt er nicht als "
-            "bekanntgegeben und wird Ihnen per Post zugesandt.\n\n"
-            f"A new document ({title}) is ready for you on the portal.\n"
+            + (
+                "Ein Bescheid gilt am Tag nach dem Abruf als bekanntgegeben (§ 41 Abs. 2a "
+                "VwVfG); wird er nicht innerhalb von zehn Tagen abgerufen, gilt er nicht als "
+                "bekanntgegeben und wird Ihnen per Post zugesandt.\n\n"
+                if corrects is None
+                else "Es berichtigt nach § 42 VwVfG ein früheres Schreiben zu diesem Bescheid "
+                f"(Grund: {request.reason}); an der Entscheidung selbst ändert es nichts.\n\n"
+            )
+            + f"A new document ({title}) is ready for you on the portal.\n"
         ),
         now=ctx.now,
         application_id=app.id,
@@ -492,6 +638,7 @@ async def _store(
             "sha256": digest,
             "template_version": template_version(),
             "portal_dispatch": dispatched,
+            "corrects_id": None if corrects is None else str(corrects),
         },
     )
     return letter_id
@@ -510,8 +657,19 @@ _LISTED = (
     _l.c.size_bytes,
     _l.c.template_version,
     _l.c.corrects_id,
+    _l.c.correction_reason,
     _l.c.issued_at,
 )
+
+
+def _corrected_by() -> Any:
+    later = _l.alias("later")
+    return (
+        sa.select(later.c.id)
+        .where(later.c.corrects_id == _l.c.id)
+        .scalar_subquery()
+        .label("corrected_by_id")
+    )
 
 
 def _first_retrieval() -> Any:
@@ -527,9 +685,10 @@ async def list_letters(ctx: UserContext, application_id: uuid.UUID) -> list[Lett
     async with ctx.session.begin():
         app, _ = await load_application(ctx, application_id)
         rows = await ctx.session.execute(
-            sa.select(*_LISTED, _first_retrieval())
+            sa.select(*_LISTED, _first_retrieval(), _corrected_by())
             .where(_l.c.application_id == app.id)
-            .order_by(_l.c.issued_at, _l.c.id)
+            # A correction after the letter it corrects, should both bear one instant.
+            .order_by(_l.c.issued_at, _l.c.corrects_id.is_not(None), _l.c.id)
         )
         return [LetterPublic.model_validate(r, from_attributes=True) for r in rows]
 
@@ -551,7 +710,7 @@ async def _load_letter(ctx: UserContext, letter_id: uuid.UUID, *columns: Any) ->
 
 async def get_letter(ctx: UserContext, letter_id: uuid.UUID) -> LetterPublic:
     async with ctx.session.begin():
-        found, _ = await _load_letter(ctx, letter_id, *_LISTED, _first_retrieval())
+        found, _ = await _load_letter(ctx, letter_id, *_LISTED, _first_retrieval(), _corrected_by())
         return LetterPublic.model_validate(found, from_attributes=True)
 
 

@@ -66,11 +66,23 @@ class LetterBatch(SQLModel, table=True):
 class LetterRequest(SQLModel, table=True):
     """The order to issue one decision's letter: ``pending`` until its job ran, then
     ``issued`` (in the transaction that stores the letter) or ``failed`` with the reason.
-    One per decision: a second order for the same decision finds this one."""
+    One per decision, and one per correction of an issued letter (``corrects_id``, with
+    its ``reason``): a second order for the same finds this one."""
 
     __tablename__ = "letter_requests"
     __table_args__ = (
-        sa.UniqueConstraint("decision_id"),
+        sa.Index(
+            "uq_letter_requests_decision",
+            "decision_id",
+            unique=True,
+            postgresql_where=sa.text("corrects_id IS NULL"),
+        ),
+        sa.Index(
+            "uq_letter_requests_corrects",
+            "corrects_id",
+            unique=True,
+            postgresql_where=sa.text("corrects_id IS NOT NULL"),
+        ),
         sa.CheckConstraint("status IN ('pending', 'issued', 'failed')", name="status"),
     )
 
@@ -84,6 +96,8 @@ class LetterRequest(SQLModel, table=True):
     error: str = Field(default="", max_length=4000)
     attempts: int = Field(default=0)
     finished_at: datetime | None = timestamp_field(nullable=True)
+    corrects_id: uuid.UUID | None = Field(default=None, foreign_key="issued_letters.id")
+    reason: str = Field(default="", max_length=2000)
 
 
 class IssuedLetter(SQLModel, table=True):
@@ -101,6 +115,14 @@ class IssuedLetter(SQLModel, table=True):
             unique=True,
             postgresql_where=sa.text("corrects_id IS NULL"),
         ),
+        # A letter is corrected at most once (§ 42 VwVfG): a decision's letters form one
+        # line, the newest the valid one; a retried correction's job finds its letter here.
+        sa.Index(
+            "uq_issued_letters_corrects",
+            "corrects_id",
+            unique=True,
+            postgresql_where=sa.text("corrects_id IS NOT NULL"),
+        ),
     )
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
@@ -115,6 +137,7 @@ class IssuedLetter(SQLModel, table=True):
     size_bytes: int
     pdf: bytes = Field(sa_type=BYTEA)
     corrects_id: uuid.UUID | None = Field(default=None, foreign_key="issued_letters.id")
+    correction_reason: str = Field(default="", max_length=2000)
     issued_by: uuid.UUID = Field(foreign_key="users.id")
     issued_at: datetime = timestamp_field()
 

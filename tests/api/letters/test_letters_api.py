@@ -429,7 +429,7 @@ async def test_every_letters_url_refuses_strangers_evaluators_and_the_recipient_
 
     before = await counts()
     routes = letters_routes(app)
-    assert len(routes) == 13, routes
+    assert len(routes) == 14, routes
     for method, path in routes:
         url = path
         for key, value in fill.items():
@@ -441,7 +441,11 @@ async def test_every_letters_url_refuses_strangers_evaluators_and_the_recipient_
             response = await client.request(
                 method,
                 url,
-                json=LETTERHEAD if method == "PUT" else None,
+                json=LETTERHEAD
+                if method == "PUT"
+                else {"reason": REASON}
+                if path.endswith("/corrections")
+                else None,
                 headers=headers,
             )
             assert response.status_code in {403, 404}, (who, method, path, response.text)
@@ -555,3 +559,209 @@ async def test_a_letter_not_downloaded_within_ten_days_is_listed_for_posting(
     # A download now is recorded, but no longer notifies: the letter stays to be posted.
     assert (await client.get(f"/api/letters/{letter_id}/pdf", headers=anna)).status_code == 200
     assert [d["letter_id"] for d in (await client.get(url, headers=manager)).json()] == [letter_id]
+
+
+async def _correct(
+    client: httpx.AsyncClient, manager: dict[str, str], letter_id: str, reason: str
+) -> httpx.Response:
+    return await client.post(
+        f"/api/letters/{letter_id}/corrections", json={"reason": reason}, headers=manager
+    )
+
+
+REASON = "Die Anschrift der Bewilligungsstelle war falsch angegeben."
+
+
+async def test_an_issued_letter_is_corrected_by_a_new_letter_that_names_it(
+    client: httpx.AsyncClient,
+    db_session: AsyncSession,
+    session_factory: async_sessionmaker[AsyncSession],
+    clock: FakeClock,
+    pool: RenderPool,
+    call: dict[str, Any],
+) -> None:
+    """§ 42 VwVfG: the letterhead's street was wrong. The correction renders the same
+    released decision with the corrected letterhead, names the old letter (its file, its
+    hash, when it was issued) and why; the old letter stays as it was; the decision's
+    notification is untouched (no second dispatch); one correction per letter."""
+    first_id = await _issued(client, session_factory, clock, pool, call)
+    manager, anna, a = call["manager"], call["applicant"], call["apps"]["A"]["id"]
+    first_pdf = (await client.get(f"/api/letters/{first_id}/pdf", headers=manager)).content
+    fixed = LETTERHEAD | {"street": "Pirnaische Straße 9a", "reason": "Hausnummer berichtigt"}
+    assert (
+        await client.put(f"/api/programmes/{PROGRAMME}/letterhead", json=fixed, headers=manager)
+    ).status_code == 200
+
+    short = await _correct(client, manager, first_id, "Fehler")
+    assert short.status_code == 422 and short.json()["errors"][0]["field"] == "reason"
+    assert (await _correct(client, anna, first_id, REASON)).status_code == 403
+    ordered = await _correct(client, manager, first_id, REASON)
+    assert ordered.status_code == 202, ordered.text
+    order = ordered.json()
+    assert (order["status"], order["corrects_id"], order["reason"]) == (
+        "pending",
+        first_id,
+        REASON,
+    )
+    twice = await _correct(client, manager, first_id, REASON)
+    assert twice.status_code == 409 and twice.json()["order_id"] == order["id"]
+
+    resources = _resources(session_factory, clock, pool)
+    assert await service.issue(resources, uuid.UUID(order["id"])) == "issued"
+    assert await service.issue(resources, uuid.UUID(order["id"])) == "done before"
+    listed = (await client.get(f"/api/applications/{a}/letters", headers=anna)).json()
+    old, new = listed
+    assert old["id"] == first_id
+    assert old["corrected_by_id"] == new["id"] and old["corrects_id"] is None
+    assert (new["corrects_id"], new["correction_reason"], new["corrected_by_id"]) == (
+        first_id,
+        REASON,
+        None,
+    )
+    assert new["title"] == "Berichtigung: Zuwendungsbescheid"
+    assert new["file_name"].endswith("-Berichtigung-1.pdf")
+    # The old letter is unchanged, byte for byte.
+    assert (await client.get(f"/api/letters/{first_id}/pdf", headers=manager)).content == (
+        first_pdf
+    )
+    data = _pdf_data((await client.get(f"/api/letters/{new['id']}/pdf", headers=anna)).content)
+    assert data["authority"]["street"] == "Pirnaische Straße 9a"
+    assert data["decision_id"] == call["approval"]["id"]
+    correction = data["correction"]
+    assert correction["corrects_letter_id"] == first_id
+    assert correction["corrected_sha256"] == hashlib.sha256(first_pdf).hexdigest()
+    assert correction["reason"] == REASON
+    with pikepdf.open(io.BytesIO(first_pdf)) as pdf:
+        assert "correction" in json.loads(pdf.attachments[DATA_FILE].get_file().read_bytes())
+
+    kinds = await db_session.execute(
+        sa.text("SELECT kind FROM decision_notices WHERE decision_id = :d ORDER BY number"),
+        {"d": call["approval"]["id"]},
+    )
+    # One dispatch (the first letter's); anna's download of the correction is the retrieval.
+    assert list(kinds.scalars()) == ["dispatched", "retrieved"]
+    await db_session.commit()
+    bodies = (
+        (
+            await db_session.execute(
+                sa.text("SELECT body_text FROM outbox_messages WHERE kind = 'letter_ready'")
+            )
+        )
+        .scalars()
+        .all()
+    )
+    await db_session.commit()
+    [first_mail] = [body for body in bodies if first_id in body]
+    [mail] = [body for body in bodies if new["id"] in body]
+    assert "§ 41 Abs. 2a" in first_mail and "Berichtigung" not in first_mail
+    assert "Berichtigung: Zuwendungsbescheid" in mail and "§ 42 VwVfG" in mail
+    assert REASON in mail and "§ 41 Abs. 2a" not in mail
+    assert (
+        await _count(
+            db_session,
+            "SELECT count(*) FROM audit_log WHERE action = 'letter_correction_ordered'",
+        )
+        == 1
+    )
+    # Only the newest letter is corrected: the old one again is refused, the new one is not.
+    again = await _correct(client, manager, first_id, REASON)
+    assert again.status_code == 409 and again.json()["corrected_by_id"] == new["id"]
+    assert (await _correct(client, manager, new["id"], REASON + " Erneut.")).status_code == 202
+
+
+@pytest.mark.parametrize("variant", ["guarded", "naive"])
+async def test_a_correction_s_job_run_twice_issues_one_correction(
+    client: httpx.AsyncClient,
+    db_session: AsyncSession,
+    session_factory: async_sessionmaker[AsyncSession],
+    clock: FakeClock,
+    pool: RenderPool,
+    call: dict[str, Any],
+    monkeypatch: pytest.MonkeyPatch,
+    variant: str,
+) -> None:
+    """As for a first letter: both runs find the order pending; the unique index on the
+    corrected letter leaves one correction; without it, two."""
+    first_id = await _issued(client, session_factory, clock, pool, call)
+    ordered = await _correct(client, call["manager"], first_id, REASON)
+    request_id = uuid.UUID(ordered.json()["id"])
+
+    async def still_pending(session: AsyncSession, found: uuid.UUID, *, lock: bool) -> Any:
+        return (
+            await session.execute(sa.select(service._q).where(service._q.c.id == found))
+        ).first()
+
+    monkeypatch.setattr(service, "_pending", still_pending)
+    if variant == "naive":
+        async with db_session.begin():
+            await db_session.execute(sa.text("DROP INDEX uq_issued_letters_corrects"))
+        monkeypatch.setattr(service, "pg_insert", _plain_insert)
+    resources = _resources(session_factory, clock, pool)
+    assert await service.issue(resources, request_id) == "issued"
+    assert await service.issue(resources, request_id) == "issued"
+    corrections = await _count(
+        db_session, "SELECT count(*) FROM issued_letters WHERE corrects_id IS NOT NULL"
+    )
+    assert corrections == (1 if variant == "guarded" else 2)
+
+
+async def test_a_failed_order_is_ordered_again_and_an_issued_one_is_not(
+    client: httpx.AsyncClient,
+    db_session: AsyncSession,
+    session_factory: async_sessionmaker[AsyncSession],
+    clock: FakeClock,
+    pool: RenderPool,
+    call: dict[str, Any],
+) -> None:
+    """A job that failed (here: the person who ordered it lost the manager role before it
+    ran) leaves its order failed with the reason; once the cause is gone, ordering again
+    takes the same order — in its batch, if it had one — with a new job, and the audit
+    entry keeps why it failed."""
+    manager = call["manager"]
+    assert (
+        await client.put(
+            f"/api/programmes/{PROGRAMME}/letterhead", json=LETTERHEAD, headers=manager
+        )
+    ).status_code == 200
+    url = f"/api/decisions/{call['approval']['id']}/letter"
+    ordered = (await client.post(url, headers=manager)).json()
+    resources = _resources(session_factory, clock, pool)
+    async with db_session.begin():
+        await db_session.execute(
+            sa.text(
+                "UPDATE letter_requests SET requested_by = "
+                "(SELECT created_by FROM applications WHERE id = :a) WHERE id = :r"
+            ),
+            {"a": call["apps"]["A"]["id"], "r": ordered["id"]},
+        )
+    assert await service.issue(resources, uuid.UUID(ordered["id"])) == "failed"
+    failed = (await client.get(url, headers=manager)).json()
+    assert failed["status"] == "failed" and "Programmverantwortliche" in failed["error"]
+    again = await client.post(url, headers=manager)
+    assert again.status_code == 202, again.text
+    assert (again.json()["id"], again.json()["status"], again.json()["error"]) == (
+        ordered["id"],
+        "pending",
+        "",
+    )
+    assert await service.issue(resources, uuid.UUID(ordered["id"])) == "issued"
+    assert (await client.post(url, headers=manager)).status_code == 409
+    before = (
+        (
+            await db_session.execute(
+                sa.text(
+                    "SELECT before FROM audit_log WHERE action = 'letter_requested' ORDER BY seq"
+                )
+            )
+        )
+        .scalars()
+        .all()
+    )
+    await db_session.commit()
+    assert before[0] is None and "Programmverantwortliche" in before[1]["failed"]
+    jobs = await _count(
+        db_session,
+        "SELECT count(*) FROM procrastinate.procrastinate_jobs WHERE task_name = :t",
+        t=service.ISSUE_TASK,
+    )
+    assert jobs == 2

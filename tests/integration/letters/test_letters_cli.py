@@ -52,8 +52,8 @@ def _batch(url: str) -> tuple[uuid.UUID, list[uuid.UUID], list[uuid.UUID]]:
         statements.append(
             (
                 "INSERT INTO letter_requests (id, decision_id, batch_id, status, requested_by, "
-                "requested_at, error, attempts) VALUES ($1, $2, $3, $4, $5, "
-                "now() + $6 * interval '1 second', $7, 0)",
+                "requested_at, error, attempts, reason) VALUES ($1, $2, $3, $4, $5, "
+                "now() + $6 * interval '1 second', $7, 0, '')",
                 (requests[n], decisions[n], batch, status, user, n, error),
             )
         )

@@ -334,3 +334,30 @@ def test_the_invitation_gives_the_due_date_to_the_second_and_decides_nothing() -
     assert 'Die Frist wurde verlängert: <span class="user">Krankheit des Vorstands' in (
         render_html(*extended)
     )
+
+
+def test_a_correction_names_the_letter_it_corrects_and_why_and_states_the_decision_again() -> None:
+    correction = {
+        "corrects_letter_id": "5f0c…",
+        "corrected_file_name": "LIfD-2024-1-0007.pdf",
+        "corrected_sha256": "ab" * 32,
+        "corrected_issued_at": "2024-06-03T22:15:02+00:00",
+        "reason": "Die Anschrift der <Bewilligungsstelle> war falsch angegeben.",
+        "dated": "2024-06-05",
+    }
+    template, data = decision_letter(
+        approval(), LETTERHEAD, guideline_title="F", draft=False, correction=correction
+    )
+    assert (template, data["title"]) == ("approval", "Berichtigung: Zuwendungsbescheid")
+    assert data["correction"] == correction
+    html = _flat(render_html(template, data))
+    assert "Berichtigung nach § 42 VwVfG vom 5. Juni 2024" in html
+    # The old letter's instant in Berlin time: 22:15 UTC is past midnight there.
+    assert "bereitgestellt am 4. Juni 2024, 00:15:02 Uhr" in html
+    assert "ab" * 32 in html and "&lt;Bewilligungsstelle&gt;" in html
+    assert "Die Entscheidung selbst bleibt unverändert" in html
+    assert "Rechtsbehelfsbelehrung" in html  # the decision in full, as it was
+    plain = _flat(
+        render_html(*decision_letter(approval(), LETTERHEAD, guideline_title="F", draft=False))
+    )
+    assert "§ 42 VwVfG" not in plain and plain.count("Berichtigung") == 0
