@@ -154,6 +154,24 @@ async def set_budget(
     )
 
 
+async def portal_consent(
+    client: httpx.AsyncClient, admin: dict[str, str], application_id: str, *, given: bool = True
+) -> str:
+    """The consent of the application's organisation to notification by portal retrieval
+    (§ 41 Abs. 2a VwVfG), given (or withdrawn) by its admin; returns the organisation's id."""
+    found = await client.get(f"/api/applications/{application_id}", headers=admin)
+    assert found.status_code == 200, found.text
+    organisation_id: str = found.json()["organisation_id"]
+    response = await client.put(
+        f"/api/organisations/{organisation_id}/portal-delivery-consent",
+        json={"consented": given},
+        headers=admin,
+    )
+    assert response.status_code == 200, response.text
+    assert response.json()["consented"] is given
+    return organisation_id
+
+
 async def budgets(
     client: httpx.AsyncClient, headers: dict[str, str], per_year: dict[int, str]
 ) -> None:

@@ -4,4 +4,4 @@ Other features may import the modules in ``__all__``; the rest (tables, routes, 
 tokens, throttle, passwords, middleware) belongs to this feature and the app that wires it.
 """
 
-__all__ = ["queries", "schemas", "service"]
+__all__ = ["delivery_consent", "queries", "schemas", "service"]

@@ -3,7 +3,7 @@
 import uuid
 from typing import Any
 
-from litestar import Controller, Request, Response, delete, get, patch, post
+from litestar import Controller, Request, Response, delete, get, patch, post, put
 from litestar.datastructures import CacheControlHeader, ResponseHeader
 from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
@@ -14,7 +14,14 @@ from litestar.status_codes import (
     HTTP_204_NO_CONTENT,
 )
 
-from grants.accounts import invitations, password_reset, registration, service, signin
+from grants.accounts import (
+    delivery_consent,
+    invitations,
+    password_reset,
+    registration,
+    service,
+    signin,
+)
 from grants.accounts.policy import AccountPolicy
 from grants.accounts.schemas import (
     AccountRequestAccepted,
@@ -29,6 +36,8 @@ from grants.accounts.schemas import (
     OrganisationUpdate,
     PasswordResetConfirm,
     PasswordResetRequest,
+    PortalConsentIn,
+    PortalConsentPublic,
     RefreshRequest,
     RegistrationConfirm,
     RegistrationCreate,
@@ -264,6 +273,33 @@ class OrganisationController(Controller):
             context, organisation_id, data, if_match=if_match
         )
         return with_etag(updated)
+
+    @get(
+        "/{organisation_id:uuid}/portal-delivery-consent",
+        operation_id="getPortalDeliveryConsent",
+        summary="Whether decisions are notified by portal retrieval (§ 41 Abs. 2a VwVfG), with "
+        "the text agreed to (members, programme managers)",
+        security=BEARER,
+    )
+    async def get_portal_consent(
+        self, organisation_id: FromPath[uuid.UUID], context: NamedDependency[UserContext]
+    ) -> PortalConsentPublic:
+        return await delivery_consent.get_consent(context, organisation_id)
+
+    @put(
+        "/{organisation_id:uuid}/portal-delivery-consent",
+        operation_id="setPortalDeliveryConsent",
+        summary="Give or withdraw the consent to notification by portal retrieval, for "
+        "documents made available later (organisation admins; audited)",
+        security=BEARER,
+    )
+    async def set_portal_consent(
+        self,
+        organisation_id: FromPath[uuid.UUID],
+        data: JSONBody[PortalConsentIn],
+        context: NamedDependency[UserContext],
+    ) -> PortalConsentPublic:
+        return await delivery_consent.set_consent(context, organisation_id, data.consented)
 
     @post(
         "/{organisation_id:uuid}/invitations",

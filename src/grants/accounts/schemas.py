@@ -202,3 +202,23 @@ class MemberPublic(BaseModel):
     display_name: str
     role: OrganisationRole
     joined_at: datetime
+
+
+class PortalConsentIn(StrictInput):
+    """Give (``true``) or withdraw (``false``) the consent, in the wording of
+    ``GET …/portal-delivery-consent``."""
+
+    consented: bool
+
+
+class PortalConsentPublic(BaseModel):
+    """Whether decisions to this organisation are notified by portal retrieval (§ 41 Abs. 2a
+    VwVfG). Without the consent they are posted; the portal then holds a copy only."""
+
+    organisation_id: uuid.UUID
+    consented: bool
+    wording: str = Field(description="The version of the text below that was agreed to")
+    text_de: str
+    text_en: str
+    recorded_by_name: str | None = Field(description="Who gave or withdrew it (None: never)")
+    recorded_at: datetime | None

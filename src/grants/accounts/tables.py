@@ -173,6 +173,22 @@ class Invitation(SQLModel, table=True):
     revoked_by: uuid.UUID | None = Field(default=None, foreign_key="users.id", ondelete="SET NULL")
 
 
+class PortalDeliveryConsent(SQLModel, table=True):
+    """An organisation's consent to the notification of decisions by portal retrieval
+    (§ 41 Abs. 2a VwVfG), or its withdrawal: append-only (trigger), the newest row is in
+    force. ``wording`` names the text the person agreed to."""
+
+    __tablename__ = "portal_delivery_consents"
+    __table_args__ = (sa.Index("ix_portal_delivery_consents_org", "organisation_id", "id"),)
+
+    id: int | None = Field(default=None, primary_key=True, sa_type=sa.BigInteger)
+    organisation_id: uuid.UUID = Field(foreign_key="organisations.id")
+    consented: bool
+    wording: str = Field(max_length=40)
+    recorded_by: uuid.UUID = Field(foreign_key="users.id")
+    recorded_at: datetime = timestamp_field()
+
+
 # SQLAlchemy Core handles of the tables, for the services' set-based statements (one place,
 # so the type-ignore for SQLModel's untyped ``__table__`` lives here only).
 users_table: sa.Table = User.__table__  # type: ignore[attr-defined]
@@ -184,3 +200,4 @@ login_failures_table: sa.Table = LoginFailureCounter.__table__  # type: ignore[a
 pending_registrations_table: sa.Table = PendingRegistration.__table__  # type: ignore[attr-defined]
 password_resets_table: sa.Table = PasswordResetToken.__table__  # type: ignore[attr-defined]
 invitations_table: sa.Table = Invitation.__table__  # type: ignore[attr-defined]
+portal_consents_table: sa.Table = PortalDeliveryConsent.__table__  # type: ignore[attr-defined]

@@ -18,6 +18,7 @@ class AuditAction(StrEnum):
     USER_REGISTERED = "user_registered"
     ORGANISATION_REGISTERED = "organisation_registered"
     ORGANISATION_UPDATED = "organisation_updated"
+    PORTAL_CONSENT_RECORDED = "portal_consent_recorded"
     USER_CREATED = "user_created"
     STAFF_ROLE_GRANTED = "staff_role_granted"
     USER_LOGGED_IN = "user_logged_in"

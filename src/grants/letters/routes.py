@@ -72,8 +72,9 @@ class UnretrievedLettersController(Controller):
 
     @get(
         operation_id="listLettersToPost",
-        summary="Decision letters not downloaded within ten days of their issue: not notified "
-        "on the portal (§ 41 Abs. 2a VwVfG), to be posted (managers)",
+        summary="Decision letters to be posted (managers): the recipient did not consent to "
+        "notification by portal retrieval, or did not download the letter within ten days of "
+        "its issue (§ 41 Abs. 2a VwVfG); off the list once the post's dispatch is recorded",
     )
     async def list_unretrieved(
         self, guideline_id: FromPath[str], context: NamedDependency[UserContext]

@@ -2,7 +2,7 @@
 
 import uuid
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field
 
@@ -121,9 +121,9 @@ class LetterPublic(BaseModel):
 
 
 class UnretrievedLetter(BaseModel):
-    """A decision's letter the recipient has not downloaded within ten days of the notice
-    that it is ready: on the portal it is not notified (§ 41 Abs. 2a S. 2 VwVfG), so it is to
-    be posted."""
+    """A decision's letter to be posted: its recipient has not consented to notification by
+    portal retrieval, or has not downloaded it within ten days of the notice that it is
+    ready — either way it is not notified on the portal (§ 41 Abs. 2a VwVfG)."""
 
     letter_id: uuid.UUID
     application_id: uuid.UUID
@@ -132,6 +132,8 @@ class UnretrievedLetter(BaseModel):
     title: str
     file_name: str
     issued_at: datetime
+    reason: Literal["no_portal_consent", "not_retrieved"]
     due_for_posting_since: datetime = Field(
-        description="Ten days after its issue; a retrieval on the tenth day still notifies"
+        description="Its issue without consent; else ten days after it (a retrieval on the "
+        "tenth day still notifies)"
     )

@@ -39,6 +39,7 @@ from grants.applications.submission import get_receipt
 from grants.awards.access import ensure_call, ensure_manager, programme
 from grants.awards.decisions.service import (
     dispatch_on_portal,
+    dispatches_of,
     load_decision,
     public_view,
     record_portal_retrieval,
@@ -57,7 +58,7 @@ from grants.core.errors import (
     InvalidInput,
     NotFound,
 )
-from grants.core.legal_dates import portal_retrieval_deadline
+from grants.core.legal_dates import Channel, portal_retrieval_deadline
 from grants.core.roles import MANAGER_ROLES, Role
 from grants.guidelines.registry import GuidelineRegistry
 from grants.jobs.defer import defer_job
@@ -602,7 +603,9 @@ async def _store(
         return existing
     # A correction changes nothing of the decision's notification: that ran from the first
     # letter's dispatch (or the post's).
-    dispatched = await dispatch_on_portal(ctx, decision) if corrects is None else False
+    dispatched = (
+        await dispatch_on_portal(ctx, decision, app.organisation_id) if corrects is None else False
+    )
     recipient, _ = await contact_of(ctx.session, app.created_by)
     await enqueue_message(
         ctx.session,
@@ -616,14 +619,7 @@ async def _store(
             f"{app.reference_number or ''} ein neues Dokument für Sie bereit: {title}, "
             f"Aktenzeichen {decision.file_reference}.\n\n"
             f"Abruf: /api/letters/{letter_id}/pdf\n\n"
-            + (
-                "Ein Bescheid gilt am Tag nach dem Abruf als bekanntgegeben (§ 41 Abs. 2a "
-                "VwVfG); wird er nicht innerhalb von zehn Tagen abgerufen, gilt er nicht als "
-                "bekanntgegeben und wird Ihnen per Post zugesandt.\n\n"
-                if corrects is None
-                else "Es berichtigt nach § 42 VwVfG ein früheres Schreiben zu diesem Bescheid "
-                f"(Grund: {request.reason}); an der Entscheidung selbst ändert es nichts.\n\n"
-            )
+            + _ready_note(dispatched, request.reason if corrects is not None else None)
             + f"A new document ({title}) is ready for you on the portal.\n"
         ),
         now=ctx.now,
@@ -642,6 +638,27 @@ async def _store(
         },
     )
     return letter_id
+
+
+def _ready_note(on_portal: bool, correction_reason: str | None) -> str:
+    """What the e-mail says about the letter's notification."""
+    if correction_reason is not None:
+        return (
+            "Es berichtigt nach § 42 VwVfG ein früheres Schreiben zu diesem Bescheid (Grund: "
+            f"{correction_reason}); an der Entscheidung selbst ändert es nichts.\n\n"
+        )
+    if on_portal:
+        return (
+            "Ein Bescheid gilt am Tag nach dem Abruf als bekanntgegeben (§ 41 Abs. 2a VwVfG); "
+            "wird er nicht innerhalb von zehn Tagen abgerufen, gilt er nicht als "
+            "bekanntgegeben und wird Ihnen per Post zugesandt.\n\n"
+        )
+    return (
+        "Der Bescheid wird Ihnen per Post bekanntgegeben (der Bekanntgabe über das Portal "
+        "haben Sie nicht zugestimmt, § 41 Abs. 2a VwVfG, oder er ist schon versandt); das "
+        "Dokument im Portal ist eine Abschrift. Die Einwilligung können Sie im Portal für "
+        "künftige Bescheide erteilen.\n\n"
+    )
 
 
 # --- Reading ----------------------------------------------------------------------------------
@@ -798,49 +815,58 @@ async def invitation_pdf(ctx: UserContext, application_id: uuid.UUID, pool: Rend
 
 
 async def unretrieved(ctx: UserContext, guideline_id: str) -> list[UnretrievedLetter]:
-    """The programme's decision letters their recipient did not download by the last day a
-    portal retrieval notifies (``core.legal_dates.portal_retrieval_deadline``: ten days after
-    the issue, which is the day the notice of availability went out), oldest first: not
-    notified on the portal, each is to be posted (managers). A later download does not take a
-    letter off this list: it no longer notifies."""
+    """The programme's decision letters to be posted, oldest first (managers): those whose
+    recipient has not consented to notification by portal retrieval (at once), and those
+    not downloaded by the last day a portal retrieval notifies
+    (``core.legal_dates.portal_retrieval_deadline``: ten days after the issue, which is the
+    day the notice of availability went out) — on the portal neither is notified. A letter
+    leaves the list when its decision's dispatch by post is recorded; a later download does
+    not take it off: it no longer notifies. Corrections are not listed: the decision's
+    notification runs from its first letter."""
     ensure_manager(ctx)
     programme(ctx, guideline_id)
     today = berlin_date(ctx.now)
-    first = (
-        sa.select(sa.func.min(_r.c.retrieved_at))
-        .where(_r.c.letter_id == _l.c.id, _r.c.by_recipient.is_(True))
-        .scalar_subquery()
-    )
     async with ctx.session.begin():
-        rows = await ctx.session.execute(
-            sa.select(
-                _l.c.id.label("letter_id"),
-                _l.c.application_id,
-                _l.c.decision_id,
-                _apps.c.reference_number,
-                _l.c.title,
-                _l.c.file_name,
-                _l.c.issued_at,
-                first.label("first_retrieved_at"),
+        rows = list(
+            await ctx.session.execute(
+                sa.select(
+                    _l.c.id.label("letter_id"),
+                    _l.c.application_id,
+                    _l.c.decision_id,
+                    _apps.c.reference_number,
+                    _l.c.title,
+                    _l.c.file_name,
+                    _l.c.issued_at,
+                    _first_retrieval(),
+                )
+                .join(_apps, _apps.c.id == _l.c.application_id)
+                .where(_apps.c.guideline_id == guideline_id, _l.c.corrects_id.is_(None))
+                .order_by(_l.c.issued_at, _l.c.id)
             )
-            .join(_apps, _apps.c.id == _l.c.application_id)
-            .where(
-                _apps.c.guideline_id == guideline_id,
-                _l.c.issued_at <= ctx.now - timedelta(days=RETRIEVAL_DAYS),
-            )
-            .order_by(_l.c.issued_at, _l.c.id)
         )
-        found = []
-        for row in rows:
-            deadline = portal_retrieval_deadline(berlin_date(row.issued_at))
-            retrieved = row.first_retrieved_at
-            if today <= deadline or (retrieved is not None and berlin_date(retrieved) <= deadline):
-                continue
-            values = {k: v for k, v in row._mapping.items() if k != "first_retrieved_at"}
+        dispatches = await dispatches_of(ctx.session, [r.decision_id for r in rows])
+    found = []
+    for row in rows:
+        channels = {channel for channel, _ in dispatches[row.decision_id]}
+        if Channel.POST.value in channels:
+            continue
+        values = {k: v for k, v in row._mapping.items() if k != "first_retrieved_at"}
+        if Channel.PORTAL.value not in channels:
             found.append(
                 UnretrievedLetter(
-                    **values,
-                    due_for_posting_since=row.issued_at + timedelta(days=RETRIEVAL_DAYS),
+                    **values, reason="no_portal_consent", due_for_posting_since=row.issued_at
                 )
             )
-        return found
+            continue
+        deadline = portal_retrieval_deadline(berlin_date(row.issued_at))
+        retrieved = row.first_retrieved_at
+        if today <= deadline or (retrieved is not None and berlin_date(retrieved) <= deadline):
+            continue
+        found.append(
+            UnretrievedLetter(
+                **values,
+                reason="not_retrieved",
+                due_for_posting_since=row.issued_at + timedelta(days=RETRIEVAL_DAYS),
+            )
+        )
+    return sorted(found, key=lambda letter: (letter.due_for_posting_since, letter.letter_id))

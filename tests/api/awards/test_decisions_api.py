@@ -20,6 +20,7 @@ from tests.awards_factories import (
     approval,
     budgets,
     decided_call,
+    portal_consent,
     set_budget,
 )
 from tests.factories import staff_headers
@@ -413,12 +414,16 @@ async def test_dispatch_objection_and_portal_retrieval_give_the_standing(
     assert standing["status"] == "notified"
     assert standing["notification_reason"]["de"]
 
-    # The portal: made available today; the applicant's first opening is the retrieval.
-    offered = await client.post(
-        url,
-        json={"kind": "dispatched", "channel": "portal", "on_date": str(today)},
-        headers=manager,
-    )
+    # The portal: only with the organisation's consent (§ 41 Abs. 2a VwVfG) …
+    portal = {"kind": "dispatched", "channel": "portal", "on_date": str(today)}
+    refused = await client.post(url, json=portal, headers=manager)
+    assert refused.status_code == 422, refused.text
+    assert [(e["field"], e["rule"]) for e in refused.json()["errors"]] == [
+        ("channel", "portal_consent_missing")
+    ]
+    await portal_consent(client, anna, apps["A"]["id"])
+    # … made available today; the applicant's first opening is the retrieval.
+    offered = await client.post(url, json=portal, headers=manager)
     assert offered.json()["standing"]["status"] == "awaiting_retrieval"
     opened = await client.get(f"/api/decisions/{released['id']}", headers=anna)
     assert opened.status_code == 200, opened.text

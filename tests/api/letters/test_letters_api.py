@@ -27,7 +27,7 @@ from grants.letters import service
 from grants.letters.pool import RenderPool
 from grants.letters.render import DATA_FILE
 from tests.applications_factories import applicant
-from tests.awards_factories import PROGRAMME, budgets, decided_call
+from tests.awards_factories import PROGRAMME, budgets, decided_call, portal_consent
 from tests.factories import staff_headers
 from tests.fakes import FakeClock
 
@@ -74,6 +74,8 @@ async def call(
 ) -> dict[str, Any]:
     found = await decided_call(client, db_session, clock)
     manager = found["manager"]
+    # A, B and C are one organisation's: it consents to notification on the portal.
+    await portal_consent(client, found["applicant"], found["apps"]["A"]["id"])
     today = berlin_date(clock.current)
     await budgets(client, manager, dict.fromkeys(range(today.year, 2030), "1000000.00"))
     first = [{"fiscal_year": today.year, "amount": "150000.00"}]
@@ -765,3 +767,52 @@ async def test_a_failed_order_is_ordered_again_and_an_issued_one_is_not(
         t=service.ISSUE_TASK,
     )
     assert jobs == 2
+
+
+async def test_without_the_consent_a_letter_is_to_be_posted_at_once_and_its_download_notifies_no(
+    client: httpx.AsyncClient,
+    db_session: AsyncSession,
+    session_factory: async_sessionmaker[AsyncSession],
+    clock: FakeClock,
+    pool: RenderPool,
+    call: dict[str, Any],
+) -> None:
+    """§ 41 Abs. 2a VwVfG: the portal notifies only with the recipient's consent. Withdrawn,
+    the issued letter is no portal dispatch, the e-mail says the decision comes by post, the
+    letter is at once on the list to post, and the recipient's download is a copy's; once
+    the post's dispatch is recorded, the letter leaves the list."""
+    manager, anna, a = call["manager"], call["applicant"], call["apps"]["A"]["id"]
+    await portal_consent(client, anna, a, given=False)
+    letter_id = await _issued(client, session_factory, clock, pool, call)
+    decision_id = call["approval"]["id"]
+    notices = await db_session.execute(
+        sa.text("SELECT kind FROM decision_notices WHERE decision_id = :d"), {"d": decision_id}
+    )
+    assert list(notices.scalars()) == []
+    await db_session.commit()
+    [body] = (
+        (
+            await db_session.execute(
+                sa.text("SELECT body_text FROM outbox_messages WHERE kind = 'letter_ready'")
+            )
+        )
+        .scalars()
+        .all()
+    )
+    await db_session.commit()
+    assert "per Post bekanntgegeben" in body and "Abschrift" in body
+    assert "gilt am Tag nach dem Abruf" not in body
+    url = f"/api/programmes/{PROGRAMME}/letters-to-post"
+    [due] = (await client.get(url, headers=manager)).json()
+    assert (due["letter_id"], due["reason"]) == (letter_id, "no_portal_consent")
+    assert (await client.get(f"/api/letters/{letter_id}/pdf", headers=anna)).status_code == 200
+    standing = (await client.get(f"/api/decisions/{decision_id}", headers=manager)).json()
+    assert [n["kind"] for n in standing["standing"]["notices"]] == []
+    today = str(berlin_date(clock.current))
+    posted = await client.post(
+        f"/api/decisions/{decision_id}/notices",
+        json={"kind": "dispatched", "channel": "post", "on_date": today},
+        headers=manager,
+    )
+    assert posted.status_code == 201, posted.text
+    assert (await client.get(url, headers=manager)).json() == []

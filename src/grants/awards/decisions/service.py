@@ -19,11 +19,14 @@ Applicants see released decisions of their own organisation only; drafts are sta
 """
 
 import uuid
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from grants.accounts.delivery_consent import consent_in_force
 from grants.applications.access import load_application, role_of
 from grants.applications.queries import applications_table as _apps
 from grants.applications.transitions import apply_transition
@@ -43,7 +46,7 @@ from grants.awards.decisions.schemas import (
 )
 from grants.awards.formal.service import DEFAULT_WEEKS
 from grants.awards.reclaims.money import FOLLOW_ON, apply_follow_on
-from grants.awards.tables import decisions_table, programme_settings_table
+from grants.awards.tables import decisions_table, notices_table, programme_settings_table
 from grants.context import UserContext
 from grants.core.audit_actions import AuditAction
 from grants.core.canonical import sha256_of
@@ -58,7 +61,8 @@ from grants.core.decision import (
     file_reference,
     states_for,
 )
-from grants.core.errors import Conflict, Forbidden, NotFound
+from grants.core.errors import Conflict, FieldProblem, Forbidden, InvalidInput, NotFound
+from grants.core.legal_dates import Channel
 from grants.core.lifecycle import STATE_LABELS, State
 from grants.core.money import ZERO
 from grants.core.roles import MANAGER_ROLES, Role
@@ -516,6 +520,23 @@ async def record_notice(ctx: UserContext, decision_id: uuid.UUID, data: NoticeIn
                 "decision is dispatched or objected to).",
                 extra={"status": decision.status},
             )
+        if (
+            data.kind == NoticeKind.DISPATCHED.value
+            and data.channel == Channel.PORTAL.value
+            and not await consent_in_force(ctx.session, app.organisation_id)
+        ):
+            raise InvalidInput(
+                "Der Vermerk passt nicht zum Bescheid (the notice does not fit the decision).",
+                problems=(
+                    FieldProblem(
+                        "channel",
+                        "portal_consent_missing",
+                        "Die Organisation hat der Bekanntgabe über das Portal nicht zugestimmt "
+                        "(§ 41 Abs. 2a VwVfG); der Bescheid wird per Post versandt (no consent "
+                        "to notification by portal retrieval: post it)",
+                    ),
+                ),
+            )
         standing = await notices.record_notice(ctx, decision, data)
         required = await second_approval_required(ctx, app.guideline_id)
     return public_view(decision, second_required=required, standing=standing)
@@ -674,10 +695,14 @@ async def load_decision(
     return await _load(ctx, decision_id, manager=manager, for_update=for_update)
 
 
-async def dispatch_on_portal(ctx: UserContext, decision: Any) -> bool:
+async def dispatch_on_portal(ctx: UserContext, decision: Any, organisation_id: uuid.UUID) -> bool:
     """The decision's letter was made available on the portal today: its dispatch, unless a
-    dispatch (by post, say) was recorded before — notification then runs from that one.
-    Returns whether a dispatch was recorded. The caller has locked the decision."""
+    dispatch (by post, say) was recorded before — notification then runs from that one — or
+    the organisation has not consented to notification by portal retrieval (§ 41 Abs. 2a
+    VwVfG: the letter is then to be posted). Returns whether a dispatch was recorded. The
+    caller has locked the decision."""
+    if not await consent_in_force(ctx.session, organisation_id):
+        return False
     rows = await notices.notice_rows(ctx.session, decision.id)
     if any(r.kind == NoticeKind.DISPATCHED.value for r in rows):
         return False
@@ -687,6 +712,26 @@ async def dispatch_on_portal(ctx: UserContext, decision: Any) -> bool:
         NoticeIn(kind="dispatched", channel="portal", on_date=berlin_date(ctx.now)),
     )
     return True
+
+
+async def dispatches_of(
+    session: AsyncSession, decision_ids: list[uuid.UUID]
+) -> dict[uuid.UUID, list[tuple[str, date]]]:
+    """Each decision's recorded dispatches as (channel, day), in the order recorded."""
+    found: dict[uuid.UUID, list[tuple[str, date]]] = {d: [] for d in decision_ids}
+    if not decision_ids:
+        return found
+    rows = await session.execute(
+        sa.select(notices_table.c.decision_id, notices_table.c.channel, notices_table.c.on_date)
+        .where(
+            notices_table.c.decision_id.in_(decision_ids),
+            notices_table.c.kind == NoticeKind.DISPATCHED.value,
+        )
+        .order_by(notices_table.c.decision_id, notices_table.c.number)
+    )
+    for row in rows:
+        found[row.decision_id].append((row.channel, row.on_date))
+    return found
 
 
 async def record_portal_retrieval(ctx: UserContext, decision: Any) -> None:
