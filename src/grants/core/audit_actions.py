@@ -120,6 +120,8 @@ class AuditAction(StrEnum):
     RELEASE_BATCH_ORDERED = "release_batch_ordered"
     # letters
     LETTERHEAD_SET = "letterhead_set"
+    LETTERHEAD_LOGO_SET = "letterhead_logo_set"
+    LETTERHEAD_LOGO_REMOVED = "letterhead_logo_removed"
     LETTER_REQUESTED = "letter_requested"
     LETTER_BATCH_ORDERED = "letter_batch_ordered"
     LETTER_ISSUED = "letter_issued"

@@ -215,7 +215,7 @@ def _authority(letterhead: Mapping[str, Any]) -> dict[str, Any]:
             "website",
             "privacy_url",
         )
-    } | {"bank": bank}
+    } | {"bank": bank, "logo": letterhead.get("logo")}
 
 
 def _assumed_authority(content: Mapping[str, Any]) -> dict[str, Any]:

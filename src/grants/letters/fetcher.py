@@ -7,8 +7,12 @@ first place; this fetcher is the second wall. Whatever URL WeasyPrint is asked t
 ``..`` or a symlink — is refused unless it is a ``file:`` URL that resolves inside the
 assets directory to a file of an allowed type. WeasyPrint skips a refused resource and
 renders on; every refusal is recorded, so a test can show that nothing was fetched.
+
+The programme's logo is no file: its bytes (re-encoded on upload, ``logo_image``) are handed
+in as a *virtual* asset at one fixed name inside the directory, served from memory.
 """
 
+from collections.abc import Mapping
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -29,9 +33,10 @@ class RefusedURL(ValueError):
 
 
 class LockedFetcher(URLFetcher):  # type: ignore[misc]
-    def __init__(self, asset_root: Path) -> None:
+    def __init__(self, asset_root: Path, virtual: Mapping[str, bytes] | None = None) -> None:
         super().__init__(allowed_protocols=("file",), allow_redirects=False)
         self.root = asset_root.resolve()
+        self.virtual = {self.root / name: body for name, body in (virtual or {}).items()}
         self.refused: list[str] = []
         self.fetched: list[str] = []
 
@@ -42,6 +47,8 @@ class LockedFetcher(URLFetcher):  # type: ignore[misc]
         path = Path(unquote(parts.path)).resolve()
         if not path.is_relative_to(self.root) or path.suffix.lower() not in MEDIA_TYPES:
             raise RefusedURL(f"not a project asset: {url[:200]}")
+        if path in self.virtual:
+            return path
         if not path.is_file():
             raise RefusedURL(f"no such asset: {path.relative_to(self.root)}")
         return path
@@ -55,6 +62,6 @@ class LockedFetcher(URLFetcher):  # type: ignore[misc]
         self.fetched.append(url)
         return URLFetcherResponse(
             url,
-            body=path.read_bytes(),
+            body=self.virtual[path] if path in self.virtual else path.read_bytes(),
             headers={"Content-Type": MEDIA_TYPES[path.suffix.lower()]},
         )

@@ -34,10 +34,12 @@ def _cap_memory(limit_bytes: int) -> None:
     resource.setrlimit(resource.RLIMIT_AS, (limit_bytes, limit_bytes))
 
 
-def _render_in_child(kind: str, data: Mapping[str, Any], draft: bool) -> tuple[bytes, list[str]]:
+def _render_in_child(
+    kind: str, data: Mapping[str, Any], draft: bool, assets: Mapping[str, bytes] | None
+) -> tuple[bytes, list[str]]:
     from grants.letters.render import render_pdf  # noqa: PLC0415 (imported in the child only)
 
-    pdf, fetcher = render_pdf(kind, data, draft=draft)
+    pdf, fetcher = render_pdf(kind, data, draft=draft, assets=assets)
     return pdf, fetcher.refused
 
 
@@ -67,11 +69,18 @@ class RenderPool:
         executor.shutdown(wait=False, cancel_futures=True)
 
     async def render(
-        self, kind: str, data: Mapping[str, Any], *, draft: bool = False
+        self,
+        kind: str,
+        data: Mapping[str, Any],
+        *,
+        draft: bool = False,
+        assets: Mapping[str, bytes] | None = None,
     ) -> tuple[bytes, list[str]]:
         """The PDF and the URLs the render was refused."""
         loop = asyncio.get_running_loop()
-        future = loop.run_in_executor(self._pool(), _render_in_child, kind, dict(data), draft)
+        future = loop.run_in_executor(
+            self._pool(), _render_in_child, kind, dict(data), draft, assets
+        )
         try:
             return await asyncio.wait_for(future, self.timeout_s)
         except TimeoutError:

@@ -36,6 +36,7 @@ KINDS = (
     "invitation",
 )
 DATA_FILE = "letter-data.json"
+LOGO_FILE = "programme-logo.png"  # served from memory by the fetcher, never from disk
 
 
 def _templates_dir() -> Path:
@@ -92,13 +93,18 @@ def render_html(kind: str, data: Mapping[str, Any], *, draft: bool = False) -> s
 
 
 def render_pdf(
-    kind: str, data: Mapping[str, Any], *, draft: bool = False
+    kind: str,
+    data: Mapping[str, Any],
+    *,
+    draft: bool = False,
+    assets: Mapping[str, bytes] | None = None,
 ) -> tuple[bytes, LockedFetcher]:
     """The letter as PDF/A-3b, and the fetcher that served it (what it loaded, what it
-    refused)."""
+    refused). ``assets``: files the letter names that are not in the templates directory —
+    the programme's logo (``LOGO_FILE``)."""
     html = render_html(kind, data, draft=draft)
     payload = canonical_json(data)
-    fetcher = LockedFetcher(LETTERS_DIR)
+    fetcher = LockedFetcher(LETTERS_DIR, virtual=assets)
     fonts = FontConfiguration()
     document = HTML(string=html, base_url=LETTERS_DIR.as_uri() + "/", url_fetcher=fetcher).render(
         font_config=fonts

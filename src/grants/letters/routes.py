@@ -4,13 +4,14 @@ call's), and reading and downloading them."""
 import uuid
 from typing import Annotated
 
-from litestar import Controller, Response, get, post, put
+from litestar import Controller, Response, delete, get, post, put
 from litestar.di import NamedDependency
-from litestar.params import FromPath, JSONBody, PathParameter
+from litestar.params import FromPath, JSONBody, PathParameter, RawBody
 from litestar.status_codes import HTTP_202_ACCEPTED
 
 from grants.context import UserContext
 from grants.http.guards import BEARER, MANAGERS
+from grants.http.raw_bodies import ImageBody
 from grants.letters import letterheads, service
 from grants.letters.pool import default_pool
 from grants.letters.schemas import (
@@ -20,6 +21,7 @@ from grants.letters.schemas import (
     LetterheadPublic,
     LetterPublic,
     LetterRequestPublic,
+    LogoPublic,
     UnretrievedLetter,
 )
 
@@ -62,6 +64,44 @@ class LetterheadController(Controller):
         context: NamedDependency[UserContext],
     ) -> LetterheadPublic:
         return await letterheads.set_letterhead(context, guideline_id, data)
+
+    @get(
+        "/logo",
+        operation_id="getLetterheadLogo",
+        summary="The logo the letters print, as PNG (managers)",
+        media_type="image/png",
+    )
+    async def get_logo(
+        self, guideline_id: FromPath[str], context: NamedDependency[UserContext]
+    ) -> Response[bytes]:
+        png = await letterheads.get_logo(context, guideline_id)
+        return Response(
+            png,
+            media_type="image/png",
+            headers={"Cache-Control": "private, no-store", "X-Content-Type-Options": "nosniff"},
+        )
+
+    @put(
+        "/logo",
+        operation_id="setLetterheadLogo",
+        summary="Set the logo (managers; audited): the body a PNG or JPEG image of at most "
+        "512 KiB and 16 to 3000 pixels a side; it is decoded and stored re-encoded as PNG",
+        operation_class=ImageBody,
+    )
+    async def set_logo(
+        self, guideline_id: FromPath[str], body: RawBody, context: NamedDependency[UserContext]
+    ) -> LogoPublic:
+        return await letterheads.set_logo(context, guideline_id, body)
+
+    @delete(
+        "/logo",
+        operation_id="removeLetterheadLogo",
+        summary="Remove the logo (managers; audited); letters issued before keep theirs",
+    )
+    async def remove_logo(
+        self, guideline_id: FromPath[str], context: NamedDependency[UserContext]
+    ) -> None:
+        await letterheads.remove_logo(context, guideline_id)
 
 
 class UnretrievedLettersController(Controller):

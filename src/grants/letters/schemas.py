@@ -59,6 +59,17 @@ class LetterheadPublic(BaseModel):
     changed_at: datetime
 
 
+class LogoPublic(BaseModel):
+    """The logo as it is printed: re-encoded as PNG from the upload."""
+
+    guideline_id: str
+    sha256: str
+    width: int
+    height: int
+    size_bytes: int
+    changed_at: datetime
+
+
 class LetterRequestPublic(BaseModel):
     """The order to issue a decision's letter and how it stands."""
 

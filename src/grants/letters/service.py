@@ -120,19 +120,19 @@ async def preview(ctx: UserContext, decision_id: uuid.UUID, pool: RenderPool) ->
     async with ctx.session.begin():
         decision, app = await load_decision(ctx, decision_id, manager=True)
         guideline = programme(ctx, app.guideline_id)
-        letterhead = await letterhead_of(ctx.session, app.guideline_id)
+        head = await letterhead_of(ctx.session, app.guideline_id)
     if decision.status == DecisionStatus.DISCARDED.value:
         raise Conflict("Ein verworfener Entwurf hat kein Schreiben (a discarded draft).")
     try:
         template, data = decision_letter(
             _decision_dict(decision),
-            letterhead,
+            head.data,
             guideline_title=guideline.short_name,
             draft=True,
         )
     except IncompleteLetter as error:
         raise _incomplete(error) from None
-    pdf, _ = await pool.render(template, data, draft=True)
+    pdf, _ = await pool.render(template, data, draft=True, assets=head.assets)
     return pdf
 
 
@@ -229,7 +229,7 @@ async def request_letter(ctx: UserContext, decision_id: uuid.UUID) -> LetterRequ
         try:
             decision_letter(
                 _decision_dict(decision),
-                await letterhead_of(ctx.session, app.guideline_id),
+                (await letterhead_of(ctx.session, app.guideline_id)).data,
                 guideline_title=guideline.short_name,
                 draft=False,
             )
@@ -285,7 +285,7 @@ async def request_correction(
         try:
             decision_letter(
                 _decision_dict(decision),
-                await letterhead_of(ctx.session, app.guideline_id),
+                (await letterhead_of(ctx.session, app.guideline_id)).data,
                 guideline_title=guideline.short_name,
                 draft=False,
             )
@@ -486,9 +486,10 @@ async def issue(resources: IssueResources, request_id: uuid.UUID) -> str:
                 ctx = await _context(resources, session, request)
                 decision, app = await load_decision(ctx, request.decision_id, manager=True)
                 guideline = programme(ctx, app.guideline_id)
+                head = await letterhead_of(session, app.guideline_id)
                 template, data = decision_letter(
                     _decision_dict(decision),
-                    await letterhead_of(session, app.guideline_id),
+                    head.data,
                     guideline_title=guideline.short_name,
                     draft=False,
                     correction=await _correction(ctx, request),
@@ -497,7 +498,7 @@ async def issue(resources: IssueResources, request_id: uuid.UUID) -> str:
             return await _fail(resources, request_id, "Unvollständig: " + "; ".join(error.missing))
         except DomainError as error:
             return await _fail(resources, request_id, error.detail)
-    pdf, refused = await resources.pool.render(template, data)
+    pdf, refused = await resources.pool.render(template, data, assets=head.assets)
     if refused:  # the templates name only project assets: a refusal is a defect, not data
         raise RuntimeError(f"letter render asked for foreign URLs: {refused[:3]}")
     async with resources.session_factory() as session, session.begin():
@@ -775,9 +776,9 @@ async def receipt_pdf(
     receipt = await get_receipt(ctx, application_id, number)
     async with ctx.session.begin():
         app, _ = await load_application(ctx, application_id)
-        letterhead = await letterhead_of(ctx.session, app.guideline_id)
-    template, data = receipt_letter(receipt.model_dump(mode="json"), letterhead)
-    pdf, _ = await pool.render(template, data)
+        head = await letterhead_of(ctx.session, app.guideline_id)
+    template, data = receipt_letter(receipt.model_dump(mode="json"), head.data)
+    pdf, _ = await pool.render(template, data, assets=head.assets)
     name = "".join(c if c.isalnum() or c in "-_" else "-" for c in receipt.reference_number)
     return Download(
         pdf, f"Eingangsbestaetigung-{name}-{number}.pdf", hashlib.sha256(pdf).hexdigest()
@@ -799,7 +800,7 @@ async def invitation_pdf(ctx: UserContext, application_id: uuid.UUID, pool: Rend
             )
         due_at, due_reason = await formal_due(ctx, app)
         _, snapshot, _ = await latest_submission(ctx.session, app.id)
-        letterhead = await letterhead_of(ctx.session, app.guideline_id)
+        head = await letterhead_of(ctx.session, app.guideline_id)
     template, data = invitation_letter(
         {
             "snapshot": snapshot,
@@ -807,9 +808,9 @@ async def invitation_pdf(ctx: UserContext, application_id: uuid.UUID, pool: Rend
             "due_at": due_at,
             "due_reason": due_reason,
         },
-        letterhead,
+        head.data,
     )
-    pdf, _ = await pool.render(template, data)
+    pdf, _ = await pool.render(template, data, assets=head.assets)
     name = "".join(c if c.isalnum() or c in "-_" else "-" for c in data["reference"])
     return Download(pdf, f"Aufforderung-Antrag-{name}.pdf", hashlib.sha256(pdf).hexdigest())
 

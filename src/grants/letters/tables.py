@@ -49,6 +49,22 @@ class Letterhead(SQLModel, table=True):
     changed_at: datetime = timestamp_field()
 
 
+class ProgrammeLogo(SQLModel, table=True):
+    """The logo a programme's letterhead prints: a PNG the service re-encoded from what a
+    manager uploaded (so no metadata or foreign chunk of the upload survives), with its
+    SHA-256 — which each letter's data names — and size in pixels."""
+
+    __tablename__ = "programme_logos"
+
+    guideline_id: str = Field(primary_key=True, max_length=40)
+    png: bytes = Field(sa_type=BYTEA)
+    sha256: str = Field(max_length=64)
+    width: int
+    height: int
+    changed_by: uuid.UUID = Field(foreign_key="users.id")
+    changed_at: datetime = timestamp_field()
+
+
 class LetterBatch(SQLModel, table=True):
     """Letters a manager ordered issued together: every released decision of a call without
     its letter. Its progress is the count of its requests by status."""
@@ -157,6 +173,7 @@ class LetterRetrieval(SQLModel, table=True):
 
 
 letterheads_table: sa.Table = Letterhead.__table__  # type: ignore[attr-defined]
+logos_table: sa.Table = ProgrammeLogo.__table__  # type: ignore[attr-defined]
 letter_batches_table: sa.Table = LetterBatch.__table__  # type: ignore[attr-defined]
 letter_requests_table: sa.Table = LetterRequest.__table__  # type: ignore[attr-defined]
 letters_table: sa.Table = IssuedLetter.__table__  # type: ignore[attr-defined]

@@ -18,6 +18,7 @@ import pikepdf
 import pytest
 import sqlalchemy as sa
 from litestar import Litestar
+from PIL import Image, PngImagePlugin
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from grants.core.deadlines import berlin_date
@@ -431,7 +432,7 @@ async def test_every_letters_url_refuses_strangers_evaluators_and_the_recipient_
 
     before = await counts()
     routes = letters_routes(app)
-    assert len(routes) == 14, routes
+    assert len(routes) == 17, routes
     for method, path in routes:
         url = path
         for key, value in fill.items():
@@ -816,3 +817,78 @@ async def test_without_the_consent_a_letter_is_to_be_posted_at_once_and_its_down
     )
     assert posted.status_code == 201, posted.text
     assert (await client.get(url, headers=manager)).json() == []
+
+
+def _png_bytes(size: tuple[int, int], **text: str) -> bytes:
+    image = Image.new("RGB", size, (0, 90, 160))
+    info = PngImagePlugin.PngInfo()
+    for key, value in text.items():
+        info.add_text(key, value)
+    out = io.BytesIO()
+    image.save(out, format="PNG", pnginfo=info)
+    return out.getvalue()
+
+
+async def test_the_letterhead_s_logo_is_set_printed_and_removed(
+    client: httpx.AsyncClient,
+    db_session: AsyncSession,
+    session_factory: async_sessionmaker[AsyncSession],
+    clock: FakeClock,
+    pool: RenderPool,
+    call: dict[str, Any],
+) -> None:
+    manager, anna = call["manager"], call["applicant"]
+    url = f"/api/programmes/{PROGRAMME}/letterhead/logo"
+    upload = _png_bytes((480, 160), Author="Max Mustermann")
+    image = {**manager, "content-type": "image/png"}
+    before = await client.put(url, content=upload, headers=image)
+    assert before.status_code == 404 and "Briefkopf" in before.json()["detail"]
+    assert (
+        await client.put(
+            f"/api/programmes/{PROGRAMME}/letterhead", json=LETTERHEAD, headers=manager
+        )
+    ).status_code == 200
+    svg = await client.put(url, content=b"<svg xmlns='http://www.w3.org/2000/svg'/>", headers=image)
+    assert svg.status_code == 422, svg.text
+    assert [(e["field"], e["rule"]) for e in svg.json()["errors"]] == [("body", "logo.format")]
+    assert (
+        await client.put(url, content=upload, headers={**anna, "content-type": "image/png"})
+    ).status_code == 403
+    assert await _count(db_session, "SELECT count(*) FROM programme_logos") == 0
+
+    set_ = await client.put(url, content=upload, headers=image)
+    assert set_.status_code == 200, set_.text
+    logo = set_.json()
+    assert (logo["width"], logo["height"]) == (480, 160)
+    stored = await client.get(url, headers=manager)
+    assert stored.headers["content-type"] == "image/png"
+    assert hashlib.sha256(stored.content).hexdigest() == logo["sha256"]
+    assert b"Mustermann" not in stored.content
+
+    preview = await client.get(
+        f"/api/decisions/{call['approval']['id']}/letter-preview", headers=manager
+    )
+    assert _pdf_data(preview.content)["authority"]["logo"]["sha256"] == logo["sha256"]
+    letter_id = await _issued(client, session_factory, clock, pool, call)
+    issued = await client.get(f"/api/letters/{letter_id}/pdf", headers=anna)
+    assert _pdf_data(issued.content)["authority"]["logo"]["sha256"] == logo["sha256"]
+    with pikepdf.open(io.BytesIO(issued.content)) as pdf:
+        sizes = {(int(i.Width), int(i.Height)) for i in pdf.pages[0].get_images().values()}
+    assert (480, 160) in sizes
+
+    assert (await client.delete(url, headers=manager)).status_code == 204
+    assert (await client.get(url, headers=manager)).status_code == 404
+    assert (await client.delete(url, headers=manager)).status_code == 404
+    receipt = await client.get(
+        f"/api/applications/{call['apps']['A']['id']}/submissions/1/receipt.pdf", headers=anna
+    )
+    assert _pdf_data(receipt.content)["authority"]["logo"] is None
+    # The issued letter keeps the logo it was issued with.
+    again = await client.get(f"/api/letters/{letter_id}/pdf", headers=anna)
+    assert again.content == issued.content
+    audited = await _count(
+        db_session,
+        "SELECT count(*) FROM audit_log WHERE action IN "
+        "('letterhead_logo_set', 'letterhead_logo_removed')",
+    )
+    assert audited == 2

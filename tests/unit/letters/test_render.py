@@ -12,9 +12,18 @@ from typing import Any
 
 import pikepdf
 import pytest
+from PIL import Image
 
 from grants.letters.content import decision_letter, invitation_letter
-from grants.letters.render import DATA_FILE, LETTERS_DIR, canonical_json, render_html, render_pdf
+from grants.letters.logo_image import sanitised
+from grants.letters.render import (
+    DATA_FILE,
+    LETTERS_DIR,
+    LOGO_FILE,
+    canonical_json,
+    render_html,
+    render_pdf,
+)
 from tests.unit.letters.sample import (
     LETTERHEAD,
     amendment,
@@ -361,3 +370,28 @@ def test_a_correction_names_the_letter_it_corrects_and_why_and_states_the_decisi
         render_html(*decision_letter(approval(), LETTERHEAD, guideline_title="F", draft=False))
     )
     assert "§ 42 VwVfG" not in plain and plain.count("Berichtigung") == 0
+
+
+def test_the_programmes_logo_is_printed_from_memory_and_named_in_the_data() -> None:
+    raw = io.BytesIO()
+    Image.new("RGB", (300, 100), (0, 90, 160)).save(raw, format="PNG")
+    logo = sanitised(raw.getvalue())
+    named = {"file": LOGO_FILE, "sha256": logo.sha256, "width": 300, "height": 100}
+    template, data = decision_letter(
+        approval(), LETTERHEAD | {"logo": named}, guideline_title="F", draft=False
+    )
+    assert data["authority"]["logo"] == named
+    pdf, fetcher = render_pdf(template, data, assets={LOGO_FILE: logo.png})
+    assert fetcher.refused == []
+    assert any(url.endswith("/" + LOGO_FILE) for url in fetcher.fetched)
+    with pikepdf.open(io.BytesIO(pdf)) as document:
+        images = [
+            image
+            for image in document.pages[0].get_images().values()
+            if int(image.Width) == 300 and int(image.Height) == 100
+        ]
+        assert images, "the logo is on the first page"
+    # Without the bytes the name leads nowhere: nothing on disk answers to it.
+    _, alone = render_pdf(template, data)
+    assert [url for url in alone.refused if url.endswith(LOGO_FILE)]
+    assert not (LETTERS_DIR / LOGO_FILE).exists()
