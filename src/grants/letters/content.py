@@ -436,24 +436,41 @@ def _references(decision: Mapping[str, Any], content: Mapping[str, Any]) -> list
     return rows
 
 
+def _authority_or_named(
+    letterhead: Mapping[str, Any] | None, named: Mapping[str, Any] | None
+) -> dict[str, Any]:
+    """The programme's letterhead — or, where none is set yet, the authority the stored
+    snapshot names (as its JSON receipt and e-mail do)."""
+    if letterhead is not None:
+        return _authority(letterhead)
+    found = dict(named or {})
+    return _authority(
+        {k: v for k, v in found.items() if v is not None}
+        | {
+            "name": found.get("name") or "Bewilligungsstelle",
+            "seat": found.get("city") or "",
+            "privacy_url": found.get("website") or "",
+        }
+    )
+
+
+def _addressed(organisation: Mapping[str, Any]) -> dict[str, Any]:
+    return {
+        "contact": "",
+        "legal_name": organisation.get("legal_name", ""),
+        "street": organisation.get("street", ""),
+        "postal_code": organisation.get("postal_code", ""),
+        "city": organisation.get("city", ""),
+    }
+
+
 def receipt_letter(
     receipt: Mapping[str, Any], letterhead: Mapping[str, Any] | None
 ) -> tuple[str, dict[str, Any]]:
     """The data of a receipt's PDF: the receipt as the API gives it (read from the stored
     snapshot), under the programme's letterhead — or, where none is set yet, the authority
     the receipt itself names, as its JSON and e-mail do."""
-    if letterhead is not None:
-        authority = _authority(letterhead)
-    else:
-        named = dict(receipt.get("authority") or {})
-        authority = _authority(
-            {k: v for k, v in named.items() if v is not None}
-            | {
-                "name": named.get("name") or "Bewilligungsstelle",
-                "seat": named.get("city") or "",
-                "privacy_url": named.get("website") or "",
-            }
-        )
+    authority = _authority_or_named(letterhead, receipt.get("authority"))
     applicant = receipt.get("applicant") or {}
     data: dict[str, Any] = {
         "schema": "grants.letter/1",
@@ -490,18 +507,7 @@ def invitation_letter(
     was extended (empty if it was not)."""
     snapshot = facts["snapshot"]
     organisation = snapshot.get("organisation") or {}
-    if letterhead is not None:
-        authority = _authority(letterhead)
-    else:
-        named = dict(snapshot.get("authority") or {})
-        authority = _authority(
-            {k: v for k, v in named.items() if v is not None}
-            | {
-                "name": named.get("name") or "Bewilligungsstelle",
-                "seat": named.get("city") or "",
-                "privacy_url": named.get("website") or "",
-            }
-        )
+    authority = _authority_or_named(letterhead, snapshot.get("authority"))
     invited_at = facts["invited_at"]
     data: dict[str, Any] = {
         "schema": "grants.letter/1",
@@ -511,13 +517,7 @@ def invitation_letter(
         "date": _instant(invited_at)[:10],
         "dated": _instant(invited_at),
         "authority": authority,
-        "recipient": {
-            "contact": "",
-            "legal_name": organisation.get("legal_name", ""),
-            "street": organisation.get("street", ""),
-            "postal_code": organisation.get("postal_code", ""),
-            "city": organisation.get("city", ""),
-        },
+        "recipient": _addressed(organisation),
         "references": [
             ["Eingangsnummer", str(snapshot.get("reference_number") or "—")],
             ["Kundennummer", str(organisation.get("customer_number") or "—")],
@@ -533,3 +533,39 @@ def invitation_letter(
         "draft_notes": [],
     }
     return "invitation", data
+
+
+def formal_receipt_letter(
+    receipt: Mapping[str, Any],
+    snapshot: Mapping[str, Any],
+    letterhead: Mapping[str, Any] | None,
+) -> tuple[str, dict[str, Any]]:
+    """The receipt of a formal application (stage two) as PDF: the receipt as the API gives
+    it and, from the same stored snapshot, whom it came from and the declarations made —
+    each with its text's SHA-256, as confirmed. Like the sketch's receipt, no decision."""
+    organisation = snapshot.get("organisation") or {}
+    received = receipt["received_at"]
+    data: dict[str, Any] = {
+        "schema": "grants.letter/1",
+        "kind": "formal_receipt",
+        "title": "Eingangsbestätigung",
+        "reference": str(receipt["reference_number"]),
+        "date": _instant(received)[:10],
+        "dated": _instant(received),
+        "authority": _authority_or_named(letterhead, snapshot.get("authority")),
+        "recipient": _addressed(organisation),
+        "references": [
+            ["Eingangsnummer", str(receipt["reference_number"])],
+            ["Vorhabenidee", str(receipt["sketch_reference_number"])],
+            ["Kundennummer", str(organisation.get("customer_number") or "—")],
+        ],
+        "receipt": dict(receipt),
+        "applicant": {
+            "legal_name": organisation.get("legal_name", ""),
+            "legal_form": organisation.get("legal_form", ""),
+            "customer_number": organisation.get("customer_number", ""),
+        },
+        "sketch_snapshot_sha256": str(snapshot.get("sketch_snapshot_sha256") or ""),
+        "draft_notes": [],
+    }
+    return "formal_receipt", data

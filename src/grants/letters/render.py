@@ -33,6 +33,7 @@ KINDS = (
     "amendment",
     "final_settlement",
     "receipt",
+    "formal_receipt",
     "invitation",
 )
 DATA_FILE = "letter-data.json"

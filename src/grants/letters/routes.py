@@ -226,6 +226,30 @@ class ReceiptPdfController(Controller):
         return _pdf(found.pdf, found.file_name, attachment=True, sha256=found.sha256)
 
 
+class FormalReceiptPdfController(Controller):
+    path = (
+        "/api/applications/{application_id:uuid}/formal-application/submissions/"
+        "{number:int}/receipt.pdf"
+    )
+    tags = TAGS
+    security = BEARER
+
+    @get(
+        operation_id="downloadFormalReceiptPdf",
+        summary="The receipt (Eingangsbestätigung) of a received version of the formal "
+        "application as PDF/A-3b",
+        media_type=service.MEDIA_TYPE,
+    )
+    async def receipt(
+        self,
+        application_id: FromPath[uuid.UUID],
+        number: Annotated[int, PathParameter(ge=1, le=100_000)],
+        context: NamedDependency[UserContext],
+    ) -> Response[bytes]:
+        found = await service.formal_receipt_pdf(context, application_id, number, default_pool())
+        return _pdf(found.pdf, found.file_name, attachment=True, sha256=found.sha256)
+
+
 class InvitationPdfController(Controller):
     path = "/api/applications/{application_id:uuid}/invitation.pdf"
     tags = TAGS
@@ -300,6 +324,7 @@ CONTROLLERS: list[type[Controller]] = [
     LetterBatchController,
     ApplicationLettersController,
     ReceiptPdfController,
+    FormalReceiptPdfController,
     InvitationPdfController,
     LetterController,
     LetterCorrectionController,

@@ -45,7 +45,7 @@ from grants.awards.decisions.service import (
     record_portal_retrieval,
     released_in_call,
 )
-from grants.awards.formal.service import formal_due
+from grants.awards.formal.service import formal_due, receipt_and_snapshot
 from grants.context import UserContext
 from grants.core.audit_actions import AuditAction
 from grants.core.deadlines import berlin_date
@@ -65,6 +65,7 @@ from grants.jobs.defer import defer_job
 from grants.letters.content import (
     IncompleteLetter,
     decision_letter,
+    formal_receipt_letter,
     invitation_letter,
     receipt_letter,
 )
@@ -778,6 +779,23 @@ async def receipt_pdf(
         app, _ = await load_application(ctx, application_id)
         head = await letterhead_of(ctx.session, app.guideline_id)
     template, data = receipt_letter(receipt.model_dump(mode="json"), head.data)
+    pdf, _ = await pool.render(template, data, assets=head.assets)
+    name = "".join(c if c.isalnum() or c in "-_" else "-" for c in receipt.reference_number)
+    return Download(
+        pdf, f"Eingangsbestaetigung-{name}-{number}.pdf", hashlib.sha256(pdf).hexdigest()
+    )
+
+
+async def formal_receipt_pdf(
+    ctx: UserContext, application_id: uuid.UUID, number: int, pool: RenderPool
+) -> Download:
+    """A received version of the formal application's receipt as PDF/A, rendered from its
+    stored snapshot (the applicant's organisation and staff only)."""
+    receipt, snapshot = await receipt_and_snapshot(ctx, application_id, number)
+    async with ctx.session.begin():
+        app, _ = await load_application(ctx, application_id)
+        head = await letterhead_of(ctx.session, app.guideline_id)
+    template, data = formal_receipt_letter(receipt.model_dump(mode="json"), snapshot, head.data)
     pdf, _ = await pool.render(template, data, assets=head.assets)
     name = "".join(c if c.isalnum() or c in "-_" else "-" for c in receipt.reference_number)
     return Download(

@@ -413,6 +413,11 @@ async def test_every_letters_url_refuses_strangers_evaluators_and_the_recipient_
         ("GET", "/api/letters/{letter_id}/pdf"),
         ("GET", "/api/applications/{application_id}/submissions/{number}/receipt.pdf"),
         ("GET", "/api/applications/{application_id}/invitation.pdf"),
+        (
+            "GET",
+            "/api/applications/{application_id}/formal-application/submissions/{number}/"
+            "receipt.pdf",
+        ),
     }
     fill = {
         "{guideline_id}": PROGRAMME,
@@ -432,7 +437,7 @@ async def test_every_letters_url_refuses_strangers_evaluators_and_the_recipient_
 
     before = await counts()
     routes = letters_routes(app)
-    assert len(routes) == 17, routes
+    assert len(routes) == 18, routes
     for method, path in routes:
         url = path
         for key, value in fill.items():
@@ -489,6 +494,43 @@ async def test_a_receipt_is_a_pdf_of_what_was_received(
     await db_session.commit()
     # The sketch's receipt e-mail (the formal application's has its own) links to its PDF.
     assert any(f"{url}/receipt.pdf" in body for body in mail)
+
+
+async def test_the_formal_application_s_receipt_is_a_pdf_of_what_was_received(
+    client: httpx.AsyncClient, db_session: AsyncSession, pool: RenderPool, call: dict[str, Any]
+) -> None:
+    a, anna = call["apps"]["A"]["id"], call["applicant"]
+    url = f"/api/applications/{a}/formal-application/submissions/1"
+    as_json = (await client.get(f"{url}/receipt", headers=anna)).json()
+    pdf = await client.get(f"{url}/receipt.pdf", headers=anna)
+    assert pdf.status_code == 200, pdf.text
+    assert hashlib.sha256(pdf.content).hexdigest() == pdf.headers["digest"].split("=", 1)[1]
+    data = _pdf_data(pdf.content)
+    assert (data["kind"], data["reference"]) == ("formal_receipt", as_json["reference_number"])
+    assert data["receipt"]["snapshot_sha256"] == as_json["snapshot_sha256"]
+    assert data["receipt"]["requested_grant"] == as_json["requested_grant"]
+    assert len(data["receipt"]["declarations"]) == len(as_json["declarations"]) > 0
+    assert data["sketch_snapshot_sha256"] and data["recipient"]["legal_name"]
+    assert (await client.get(f"{url}/receipt.pdf", headers=call["manager"])).status_code == 200
+    stranger = (await applicant(client))["headers"]
+    assert (await client.get(f"{url}/receipt.pdf", headers=stranger)).status_code == 404
+    never = f"/api/applications/{a}/formal-application/submissions/9/receipt.pdf"
+    assert (await client.get(never, headers=anna)).status_code == 404
+    bodies = (
+        (
+            await db_session.execute(
+                sa.text(
+                    "SELECT body_text FROM outbox_messages "
+                    "WHERE kind = 'receipt' AND application_id = :a"
+                ),
+                {"a": a},
+            )
+        )
+        .scalars()
+        .all()
+    )
+    await db_session.commit()
+    assert sum(f"{url}/receipt.pdf" in body for body in bodies) == 1
 
 
 async def test_the_invitation_is_a_pdf_with_the_due_date_as_it_stands(

@@ -476,6 +476,9 @@ async def submit_formal(
                 f"eingegangen (Fassung {number}). Prüfsumme der Fassung (SHA-256): "
                 f"{snapshot_digest}.\n\n"
                 f"{receipt.notes[0]['de']}\n{receipt.notes[1]['de']}\n\n"
+                "Diese Bestätigung als PDF (PDF/A, im Förderportal angemeldet):\n"
+                f"  /api/applications/{application_id}/formal-application/submissions/"
+                f"{number}/receipt.pdf\n\n"
                 f"Your formal application {reference} was received on "
                 f"{receipt.received_at_text['en']} (version {number}).\n"
             ),
@@ -496,6 +499,15 @@ async def submit_formal(
 
 
 async def get_receipt(ctx: UserContext, application_id: uuid.UUID, number: int) -> FormalReceipt:
+    receipt, _ = await receipt_and_snapshot(ctx, application_id, number)
+    return receipt
+
+
+async def receipt_and_snapshot(
+    ctx: UserContext, application_id: uuid.UUID, number: int
+) -> tuple[FormalReceipt, dict[str, Any]]:
+    """A received version's receipt and the stored snapshot it is read from (the
+    applicant's organisation and staff; 404 for a version never received)."""
     async with ctx.session.begin():
         await load_application(ctx, application_id)
         row = (
@@ -507,7 +519,7 @@ async def get_receipt(ctx: UserContext, application_id: uuid.UUID, number: int) 
         ).first()
     if row is None:
         raise NotFound(f"Fassung {number} gibt es nicht (no version {number}).")
-    return _receipt(row.snapshot, row.snapshot_sha256)
+    return _receipt(row.snapshot, row.snapshot_sha256), dict(row.snapshot)
 
 
 async def latest_received(
