@@ -12,7 +12,7 @@ from litestar.status_codes import HTTP_202_ACCEPTED
 from grants.context import UserContext
 from grants.http.guards import BEARER, MANAGERS
 from grants.http.raw_bodies import ImageBody
-from grants.letters import letterheads, service
+from grants.letters import letterheads, on_request, service
 from grants.letters.pool import default_pool
 from grants.letters.schemas import (
     CorrectionIn,
@@ -222,7 +222,7 @@ class ReceiptPdfController(Controller):
         number: Annotated[int, PathParameter(ge=1, le=100_000)],
         context: NamedDependency[UserContext],
     ) -> Response[bytes]:
-        found = await service.receipt_pdf(context, application_id, number, default_pool())
+        found = await on_request.receipt_pdf(context, application_id, number, default_pool())
         return _pdf(found.pdf, found.file_name, attachment=True, sha256=found.sha256)
 
 
@@ -246,7 +246,7 @@ class FormalReceiptPdfController(Controller):
         number: Annotated[int, PathParameter(ge=1, le=100_000)],
         context: NamedDependency[UserContext],
     ) -> Response[bytes]:
-        found = await service.formal_receipt_pdf(context, application_id, number, default_pool())
+        found = await on_request.formal_receipt_pdf(context, application_id, number, default_pool())
         return _pdf(found.pdf, found.file_name, attachment=True, sha256=found.sha256)
 
 
@@ -264,7 +264,7 @@ class InvitationPdfController(Controller):
     async def invitation(
         self, application_id: FromPath[uuid.UUID], context: NamedDependency[UserContext]
     ) -> Response[bytes]:
-        found = await service.invitation_pdf(context, application_id, default_pool())
+        found = await on_request.invitation_pdf(context, application_id, default_pool())
         return _pdf(found.pdf, found.file_name, attachment=True, sha256=found.sha256)
 
 

@@ -33,9 +33,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from grants.accounts.service import contact_of, load_user_principal
 from grants.applications.access import load_application
-from grants.applications.history import invited_at, latest_submission
 from grants.applications.queries import applications_table as _apps
-from grants.applications.submission import get_receipt
 from grants.awards.access import ensure_call, ensure_manager, programme
 from grants.awards.decisions.service import (
     dispatch_on_portal,
@@ -45,7 +43,6 @@ from grants.awards.decisions.service import (
     record_portal_retrieval,
     released_in_call,
 )
-from grants.awards.formal.service import formal_due, receipt_and_snapshot
 from grants.context import UserContext
 from grants.core.audit_actions import AuditAction
 from grants.core.deadlines import berlin_date
@@ -65,9 +62,6 @@ from grants.jobs.defer import defer_job
 from grants.letters.content import (
     IncompleteLetter,
     decision_letter,
-    formal_receipt_letter,
-    invitation_letter,
-    receipt_letter,
 )
 from grants.letters.letterheads import letterhead_of
 from grants.letters.pool import RenderPool
@@ -138,6 +132,25 @@ async def preview(ctx: UserContext, decision_id: uuid.UUID, pool: RenderPool) ->
 
 
 # --- Ordering letters -------------------------------------------------------------------------
+
+
+async def _ensure_complete(ctx: UserContext, decision: Any, app: Any) -> None:
+    """422 naming what the decision's letter would lack, at the order (the job checks again)."""
+    guideline = programme(ctx, app.guideline_id)
+    try:
+        decision_letter(
+            _decision_dict(decision),
+            (await letterhead_of(ctx.session, app.guideline_id)).data,
+            guideline_title=guideline.short_name,
+            draft=False,
+        )
+    except IncompleteLetter as error:
+        raise _incomplete(error) from None
+
+
+def safe_file_name(text: str) -> str:
+    """A reference as part of a download's file name: letters, digits, ``-`` and ``_``."""
+    return "".join(c if c.isalnum() or c in "-_" else "-" for c in text)
 
 
 def _request_public(row: Any) -> LetterRequestPublic:
@@ -226,16 +239,7 @@ async def request_letter(ctx: UserContext, decision_id: uuid.UUID) -> LetterRequ
                 "Berichtigung ist ein neues Schreiben.",
                 extra={"order_id": str(existing.id), "status": existing.status},
             )
-        guideline = programme(ctx, app.guideline_id)
-        try:
-            decision_letter(
-                _decision_dict(decision),
-                (await letterhead_of(ctx.session, app.guideline_id)).data,
-                guideline_title=guideline.short_name,
-                draft=False,
-            )
-        except IncompleteLetter as error:
-            raise _incomplete(error) from None
+        await _ensure_complete(ctx, decision, app)
         if existing is None:
             request_id = await _enqueue(ctx, decision.id, None)
         else:
@@ -282,16 +286,7 @@ async def request_correction(
                 "already ordered).",
                 extra={"order_id": str(ordered.id), "status": ordered.status},
             )
-        guideline = programme(ctx, app.guideline_id)
-        try:
-            decision_letter(
-                _decision_dict(decision),
-                (await letterhead_of(ctx.session, app.guideline_id)).data,
-                guideline_title=guideline.short_name,
-                draft=False,
-            )
-        except IncompleteLetter as error:
-            raise _incomplete(error) from None
+        await _ensure_complete(ctx, decision, app)
         if ordered is None:
             request_id = await _enqueue(
                 ctx, decision.id, None, corrects_id=found.id, reason=reason.strip()
@@ -553,9 +548,7 @@ async def _store(
     digest = hashlib.sha256(pdf).hexdigest()
     kind, title = str(data["kind"]), str(data["title"])
     corrects = request.corrects_id
-    safe_reference = "".join(
-        c if c.isalnum() or c in "-_" else "-" for c in decision.file_reference
-    )
+    safe_reference = safe_file_name(decision.file_reference)
     file_name = f"{safe_reference}.pdf"
     if corrects is not None:
         earlier = (
@@ -767,70 +760,6 @@ async def download(ctx: UserContext, letter_id: uuid.UUID) -> Download:
             )
             await record_portal_retrieval(ctx, decision)
         return Download(bytes(found.pdf), found.file_name, found.sha256)
-
-
-async def receipt_pdf(
-    ctx: UserContext, application_id: uuid.UUID, number: int, pool: RenderPool
-) -> Download:
-    """A submitted version's receipt as PDF/A, rendered from its stored snapshot: the same
-    whenever it is fetched (its data; the applicant's organisation and staff only)."""
-    receipt = await get_receipt(ctx, application_id, number)
-    async with ctx.session.begin():
-        app, _ = await load_application(ctx, application_id)
-        head = await letterhead_of(ctx.session, app.guideline_id)
-    template, data = receipt_letter(receipt.model_dump(mode="json"), head.data)
-    pdf, _ = await pool.render(template, data, assets=head.assets)
-    name = "".join(c if c.isalnum() or c in "-_" else "-" for c in receipt.reference_number)
-    return Download(
-        pdf, f"Eingangsbestaetigung-{name}-{number}.pdf", hashlib.sha256(pdf).hexdigest()
-    )
-
-
-async def formal_receipt_pdf(
-    ctx: UserContext, application_id: uuid.UUID, number: int, pool: RenderPool
-) -> Download:
-    """A received version of the formal application's receipt as PDF/A, rendered from its
-    stored snapshot (the applicant's organisation and staff only)."""
-    receipt, snapshot = await receipt_and_snapshot(ctx, application_id, number)
-    async with ctx.session.begin():
-        app, _ = await load_application(ctx, application_id)
-        head = await letterhead_of(ctx.session, app.guideline_id)
-    template, data = formal_receipt_letter(receipt.model_dump(mode="json"), snapshot, head.data)
-    pdf, _ = await pool.render(template, data, assets=head.assets)
-    name = "".join(c if c.isalnum() or c in "-_" else "-" for c in receipt.reference_number)
-    return Download(
-        pdf, f"Eingangsbestaetigung-{name}-{number}.pdf", hashlib.sha256(pdf).hexdigest()
-    )
-
-
-async def invitation_pdf(ctx: UserContext, application_id: uuid.UUID, pool: RenderPool) -> Download:
-    """The invitation to the formal application as PDF/A, rendered from what is on file:
-    the sketch's latest submitted snapshot, when it was invited, the due date as it stands
-    (an extension shows with its reason). The applicant's organisation and staff only; 404
-    for an application never invited."""
-    async with ctx.session.begin():
-        app, _ = await load_application(ctx, application_id)
-        invited = await invited_at(ctx.session, app.id)
-        if invited is None:
-            raise NotFound(
-                "Zu diesem Vorhaben gibt es keine Aufforderung zur Antragstellung (the "
-                "application was not invited to the formal application)."
-            )
-        due_at, due_reason = await formal_due(ctx, app)
-        _, snapshot, _ = await latest_submission(ctx.session, app.id)
-        head = await letterhead_of(ctx.session, app.guideline_id)
-    template, data = invitation_letter(
-        {
-            "snapshot": snapshot,
-            "invited_at": invited,
-            "due_at": due_at,
-            "due_reason": due_reason,
-        },
-        head.data,
-    )
-    pdf, _ = await pool.render(template, data, assets=head.assets)
-    name = "".join(c if c.isalnum() or c in "-_" else "-" for c in data["reference"])
-    return Download(pdf, f"Aufforderung-Antrag-{name}.pdf", hashlib.sha256(pdf).hexdigest())
 
 
 async def unretrieved(ctx: UserContext, guideline_id: str) -> list[UnretrievedLetter]:
