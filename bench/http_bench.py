@@ -30,6 +30,7 @@ import math
 import os
 import platform
 import random
+import re
 import secrets
 import shlex
 import signal
@@ -329,11 +330,46 @@ def prepare_database(given_url: str | None, keep: bool) -> Database:
         description = f"throwaway {BENCH_DATABASE!r} (dropped and created) on the {source}"
         database = Database(with_database(server_url, BENCH_DATABASE), description, cleanup)
     upgrade(database.url)
+    load_municipalities(database.url)
     return database
+
+
+def load_municipalities(database_url: str) -> None:
+    """The shipped register, as `grants serve` loads it on first start (the pre-check body
+    names a municipality; uvicorn alone does not load it)."""
+    grants_cli = Path(sys.executable).parent / "grants"
+    env = os.environ | {"GRANTS_DATABASE_URL": database_url}
+    subprocess.run(
+        [str(grants_cli), "municipalities", "import", "--shipped"],
+        env=env,
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
 
 
 # ---------------------------------------------------------------------------------------------
 # The applicant whose token /api/me carries
+
+
+_TOKEN_IN_LINK = re.compile(r"#token=([A-Za-z0-9_-]{43})")
+
+
+async def confirmation_token(database_url: str, email: str) -> str:
+    import asyncpg
+
+    connection = await asyncpg.connect(database_url.replace("+asyncpg", ""))
+    try:
+        body = await connection.fetchval(
+            "SELECT body_text FROM outbox_messages WHERE recipient = $1 AND kind = "
+            "'registration_confirmation' ORDER BY created_at DESC LIMIT 1",
+            email.lower(),
+        )
+    finally:
+        await connection.close()
+    match = _TOKEN_IN_LINK.search(body or "")
+    if match is None:
+        raise RuntimeError(f"no confirmation e-mail to {email}")
+    return match.group(1)
 
 
 @dataclass
@@ -342,7 +378,9 @@ class Account:
     password: str
 
     @classmethod
-    def register(cls, base_url: str) -> Account:
+    def register(cls, base_url: str, database_url: str) -> Account:
+        """Register and follow the confirmation link, as an applicant does: the link's token
+        is read from the queued e-mail (the database holds only its hash)."""
         account = cls(f"bench-{secrets.token_hex(4)}@example.org", secrets.token_urlsafe(16))
         body = {
             "email": account.email,
@@ -359,8 +397,14 @@ class Account:
             },
         }
         response = httpx.post(f"{base_url}/api/auth/register", json=body, timeout=30)
-        if response.status_code != 201:
+        if response.status_code != 202:
             raise RuntimeError(f"register: {response.status_code} {response.text}")
+        token = asyncio.run(confirmation_token(database_url, account.email))
+        response = httpx.post(
+            f"{base_url}/api/auth/register/confirm", json={"token": token}, timeout=30
+        )
+        if response.status_code != 201:
+            raise RuntimeError(f"confirm: {response.status_code} {response.text}")
         return account
 
     def access_token(self, base_url: str) -> str:
@@ -880,7 +924,7 @@ def main(argv: list[str] | None = None) -> None:
             "hello": stack.enter_context(running(hello, "/hello")),
             "grants": stack.enter_context(running(grants, "/health/live")),
         }
-        account = Account.register(grants.base_url)
+        account = Account.register(grants.base_url, database.url)
 
         def headers_for(target: Target) -> list[str]:
             """A fresh login per run: the access token lives 15 minutes."""

@@ -283,7 +283,7 @@ def main() -> None:
     try:
         owners = []
         for _ in range(args.connections):
-            account = Account.register(grants.base_url)
+            account = Account.register(grants.base_url, database_url)
             token = account.access_token(grants.base_url)
             me = httpx.get(
                 f"{grants.base_url}/api/me",
@@ -342,20 +342,6 @@ def main() -> None:
 def median(rows: list[dict[str, Any]], key: str) -> float:
     values = sorted(float(r[key]) for r in rows)
     return values[len(values) // 2]
-
-
-def make_owner(base_url: str) -> dict[str, Any]:
-    """A registered applicant: its token, user id and organisation id."""
-    account = Account.register(base_url)
-    token = account.access_token(base_url)
-    me = httpx.get(
-        f"{base_url}/api/me", headers={"Authorization": f"Bearer {token}"}, timeout=30
-    ).json()
-    return {
-        "token": token,
-        "user_id": uuid.UUID(me["user"]["id"]),
-        "organisation_id": uuid.UUID(me["memberships"][0]["organisation"]["id"]),
-    }
 
 
 def print_summary(

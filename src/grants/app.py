@@ -18,7 +18,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from grants import __version__
 from grants.accounts.dependencies import DEPENDENCIES as ACCOUNT_DEPENDENCIES
-from grants.accounts.middleware import BearerAuthenticationMiddleware
+from grants.accounts.middleware import BearerAuthenticationMiddleware, ForgetPrincipalsAfterWrites
+from grants.accounts.principal_cache import PrincipalCache
 from grants.accounts.routes import (
     AuthController,
     InvitationController,
@@ -27,7 +28,7 @@ from grants.accounts.routes import (
 )
 from grants.accounts.signin import TokenPolicy
 from grants.accounts.throttle import ThrottleLimits
-from grants.accounts.tokens import TokenKeys
+from grants.accounts.tokens import TokenKeys, VerifiedAccessTokens
 from grants.applications import routes as application_routes
 from grants.applications.attachments import routes as attachment_routes
 from grants.applications.attachments.dependencies import (
@@ -50,6 +51,7 @@ from grants.awards.releases import routes as release_routes
 from grants.awards.reminders import routes as reminder_routes
 from grants.core.errors import DomainError
 from grants.db.engine import build_engine, build_read_session_factory, build_session_factory
+from grants.db.hot_reads import PoolReads, SessionReads, asyncpg_dsn
 from grants.evaluation.assignment import routes as assignment_routes
 from grants.evaluation.formal_check import routes as formal_check_routes
 from grants.evaluation.jury import routes as jury_routes
@@ -216,8 +218,15 @@ def create_app(
     app.state.settings = settings
     app.state.session_factory = session_factory
     app.state.read_session_factory = read_session_factory or session_factory
+    app.state.hot_reads = (
+        SessionReads(app.state.read_session_factory)
+        if engine is None
+        else PoolReads(asyncpg_dsn(settings.sqlalchemy_url()), size=settings.hot_read_pool_size)
+    )
     app.state.clock = clock
     app.state.token_keys = TokenKeys.from_settings(settings)
+    app.state.verified_access_tokens = VerifiedAccessTokens(app.state.token_keys)
+    app.state.principal_cache = PrincipalCache(settings.principal_cache_seconds)
     app.state.token_policy = TokenPolicy(
         keys=app.state.token_keys,
         access_lifetime=timedelta(minutes=settings.access_token_minutes),
@@ -234,7 +243,11 @@ def create_app(
     )
     openapi_errors.install(app, throttled_opts=[RATE_LIMITED])  # problem responses in /docs
     # Outermost layer: request ids and access log for every response, routing errors included.
-    app.asgi_handler = RequestContextMiddleware(api_docs.DocsSecurityHeaders(app.asgi_handler))
+    app.asgi_handler = RequestContextMiddleware(
+        api_docs.DocsSecurityHeaders(
+            ForgetPrincipalsAfterWrites(app.asgi_handler, app.state.principal_cache)
+        )
+    )
     return app
 
 

@@ -54,6 +54,12 @@ class Settings(BaseSettings):
     )
     data_dir: Path = Field(default=Path("var"), description="Embedded PostgreSQL data, uploads.")
     database_pool_size: Annotated[int, Field(ge=1, le=200)] = 10
+    # The bare asyncpg pool of the reads every request pays (principal, /api/me); on top of
+    # database_pool_size, per process.
+    hot_read_pool_size: Annotated[int, Field(ge=1, le=50)] = 4
+    # How long a change made outside this process (another worker, the CLI) to a login
+    # session, a role or an account may go unnoticed here; 0: check on every request.
+    principal_cache_seconds: Annotated[float, Field(ge=0, le=30)] = 2.0
     secret_key: SecretStr = Field(default=SecretStr(DEVELOPMENT_SECRET), min_length=32)
     jwt_issuer: str = Field(default="urn:grants:local", min_length=1)
     jwt_audience: str = Field(default="grants-api", min_length=1)

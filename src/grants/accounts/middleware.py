@@ -1,7 +1,8 @@
 """Bearer-token authentication: verify the token (``accounts.tokens.verify_token``, the only
-decoder), then load the principal and check the session is still live (one query).
-``principal_from_header`` is the same check for the one route where signing in is optional
-(accepting an invitation)."""
+decoder, behind ``VerifiedAccessTokens``), then load the principal and check the login session
+is still live (one prepared statement on the hot-read pool, ``db.hot_reads``), on every
+request. ``principal_from_header`` is the same check for the one route where signing in is
+optional (accepting an invitation)."""
 
 from typing import Any
 
@@ -9,9 +10,11 @@ from litestar.connection import ASGIConnection
 from litestar.datastructures import State
 from litestar.exceptions import NotAuthorizedException
 from litestar.middleware import AbstractAuthenticationMiddleware, AuthenticationResult
+from litestar.types import ASGIApp, Receive, Scope, Send
 
+from grants.accounts.principal_cache import PrincipalCache
 from grants.accounts.signin import load_principal
-from grants.accounts.tokens import InvalidToken, TokenClaims, TokenPurpose, verify_token
+from grants.accounts.tokens import InvalidToken, TokenClaims
 from grants.core.access import Principal
 
 _INVALID = "Anmeldung erforderlich oder abgelaufen (authentication required or expired)."
@@ -23,14 +26,42 @@ async def principal_from_header(header: str, state: State) -> tuple[Principal, T
     if scheme.lower() != "bearer" or not token.strip():
         raise NotAuthorizedException(_INVALID)
     try:
-        claims = verify_token(token.strip(), state.token_keys, purpose=TokenPurpose.ACCESS)
+        claims = state.verified_access_tokens.verify(token.strip())
     except InvalidToken:
         raise NotAuthorizedException(_INVALID) from None
-    async with state.read_session_factory() as session:
-        principal = await load_principal(session, claims, now=state.clock())
+    cache: PrincipalCache = state.principal_cache
+    key = (claims.issuer, claims.subject, claims.session_id)
+    principal = cache.get(key)
     if principal is None:
-        raise NotAuthorizedException(_INVALID)
+        generation, loaded_at = cache.generation, cache.now()
+        principal = await load_principal(state.hot_reads, claims, now=state.clock())
+        if principal is None:
+            raise NotAuthorizedException(_INVALID)
+        cache.put(key, principal, generation, loaded_at)
     return principal, claims
+
+
+_SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+class ForgetPrincipalsAfterWrites:
+    """Clears the principal cache after every request that may have written (any method but
+    GET, HEAD and OPTIONS, signed in or not, whatever its outcome): so a logout, a password
+    reset or a role change made through this process counts from its very next request
+    (``principal_cache`` says what holds across processes)."""
+
+    def __init__(self, app: ASGIApp, cache: PrincipalCache) -> None:
+        self._app = app
+        self._cache = cache
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope.get("method", "GET") in _SAFE_METHODS:
+            await self._app(scope, receive, send)
+            return
+        try:
+            await self._app(scope, receive, send)
+        finally:
+            self._cache.clear()
 
 
 class BearerAuthenticationMiddleware(AbstractAuthenticationMiddleware):

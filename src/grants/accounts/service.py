@@ -37,6 +37,7 @@ from grants.core.errors import Conflict, FieldProblem, InvalidInput, NotFound
 from grants.core.password_policy import password_problems
 from grants.core.roles import OrganisationRole, StaffRole
 from grants.core.versions import ensure_version, parse_if_match
+from grants.db.hot_reads import HotReads
 from grants.http.fields import Page
 
 _users = users_table
@@ -211,28 +212,28 @@ _ME = (
 )
 
 
-async def describe_me(ctx: UserContext) -> MePublic:
-    async with ctx.session.begin():
-        rows = (await ctx.session.execute(_ME, {"user_id": ctx.principal.user_id})).all()
+async def describe_me(reads: HotReads, principal: Principal) -> MePublic:
+    """One prepared statement on the hot-read pool: every client asks this on every start."""
+    rows = await reads.fetch(_ME, {"user_id": principal.user_id})
     if not rows:
         raise NotFound("user not found")
     first = rows[0]
     user = UserPublic(
-        id=first.user_id,
-        email=first.email,
-        display_name=first.display_name,
-        created_at=first.user_created_at,
+        id=first["user_id"],
+        email=first["email"],
+        display_name=first["display_name"],
+        created_at=first["user_created_at"],
     )
     memberships = [
         MembershipPublic(
-            role=row.role, organisation=OrganisationPublic.model_validate(row._mapping)
+            role=row["role"], organisation=OrganisationPublic.model_validate(dict(row))
         )
         for row in rows
-        if row.role is not None
+        if row["role"] is not None
     ]
     return MePublic(
         user=user,
-        staff_roles=sorted(StaffRole(r) for r in ctx.principal.staff_roles),
+        staff_roles=sorted(StaffRole(r) for r in principal.staff_roles),
         memberships=memberships,
     )
 

@@ -9,7 +9,6 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from grants.accounts.passwords import hash_password, needs_rehash, verify_password
 from grants.accounts.policy import AccountPolicy
@@ -47,6 +46,7 @@ from grants.core.access import Principal
 from grants.core.actors import Actor
 from grants.core.audit_actions import AuditAction
 from grants.core.errors import AuthenticationFailed
+from grants.db.hot_reads import HotReads
 
 _users = users_table
 _memberships = memberships_table
@@ -286,10 +286,12 @@ _PRINCIPAL_BY_OIDC_SUBJECT = principal_query().where(
 
 
 async def load_principal(
-    session: AsyncSession, claims: TokenClaims, *, now: datetime
+    reads: HotReads, claims: TokenClaims, *, now: datetime
 ) -> Principal | None:
-    """The user behind a verified access token, in one round trip; None when the session was
-    revoked or expired, or the user is deactivated or unknown."""
+    """The user behind a verified access token, in one round trip (a prepared statement on
+    the hot-read pool); None when the session was revoked or expired, or the user is
+    deactivated or unknown. Nothing is cached: a logout, a password change, a role change
+    or a deactivation counts from the next request on."""
     if claims.is_local:
         user_id = _as_uuid(claims.subject)
         if user_id is None:
@@ -299,15 +301,15 @@ async def load_principal(
     else:
         query = _PRINCIPAL_BY_OIDC_SUBJECT
         params = {"issuer": claims.issuer, "subject": claims.subject}
-    async with session.begin():
-        row = (await session.execute(query, params)).first()
-    if row is None:
+    rows = await reads.fetch(query, params)
+    if not rows:
         return None
+    row = rows[0]
     return Principal(
-        user_id=row.id,
-        email=row.email,
-        display_name=row.display_name,
-        staff_roles=frozenset(row.staff),
-        memberships={uuid.UUID(k): v for k, v in row.orgs.items()},
+        user_id=row["id"],
+        email=row["email"],
+        display_name=row["display_name"],
+        staff_roles=frozenset(row["staff"]),
+        memberships={uuid.UUID(k): v for k, v in row["orgs"].items()},
         session_id=claims.session_id,
     )
