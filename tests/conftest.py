@@ -62,6 +62,9 @@ def make_settings(database_url: str, **overrides: object) -> Settings:
         "database_url": database_url,
         "secret_key": TEST_SECRET,
         "log_level": "WARNING",
+        # Factories write roles and sessions in SQL, which is "elsewhere" to the principal
+        # cache (counted within its bound, not at once); its own tests turn it on.
+        "principal_cache_seconds": 0,
     }
     values.update(overrides)
     return load_settings(**values)
