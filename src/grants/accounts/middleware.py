@@ -10,7 +10,7 @@ from litestar.connection import ASGIConnection
 from litestar.datastructures import State
 from litestar.exceptions import NotAuthorizedException
 from litestar.middleware import AbstractAuthenticationMiddleware, AuthenticationResult
-from litestar.types import ASGIApp, Receive, Scope, Send
+from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 from grants.accounts.principal_cache import PrincipalCache
 from grants.accounts.signin import load_principal
@@ -58,10 +58,19 @@ class ForgetPrincipalsAfterWrites:
         if scope.get("method", "GET") in _SAFE_METHODS:
             await self._app(scope, receive, send)
             return
+        cache = self._cache
+
+        async def send_after_clearing(message: Message) -> None:
+            # Before the response starts, not after it ended: a client told "logged out"
+            # could otherwise race the clear with its next request on another connection.
+            if message["type"] == "http.response.start":
+                cache.clear()
+            await send(message)
+
         try:
-            await self._app(scope, receive, send)
+            await self._app(scope, receive, send_after_clearing)
         finally:
-            self._cache.clear()
+            cache.clear()
 
 
 class BearerAuthenticationMiddleware(AbstractAuthenticationMiddleware):
