@@ -4,7 +4,7 @@ writes are SQLAlchemy Core statements on the ``*_table`` objects, as in the othe
 
 import asyncio
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from typing import Any
 
@@ -430,12 +430,16 @@ async def load_user_principal(session: AsyncSession, user_id: uuid.UUID) -> Prin
     that runs later in their name (a bulk release on the job queue). In the caller's
     transaction; None when the user is deactivated or unknown."""
     row = (await session.execute(_PRINCIPAL_BY_USER, {"user_id": user_id})).first()
-    if row is None:
-        return None
+    return None if row is None else principal_of_row(row._mapping)
+
+
+def principal_of_row(row: Mapping[str, Any], session_id: uuid.UUID | None = None) -> Principal:
+    """A principal from a row of ``principal_query``."""
     return Principal(
-        user_id=row.id,
-        email=row.email,
-        display_name=row.display_name,
-        staff_roles=frozenset(row.staff),
-        memberships={uuid.UUID(k): v for k, v in row.orgs.items()},
+        user_id=row["id"],
+        email=row["email"],
+        display_name=row["display_name"],
+        staff_roles=frozenset(row["staff"]),
+        memberships={uuid.UUID(k): v for k, v in row["orgs"].items()},
+        session_id=session_id,
     )

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from grants.accounts.passwords import hash_password, needs_rehash, verify_password
 from grants.accounts.policy import AccountPolicy
 from grants.accounts.schemas import TokenPair
-from grants.accounts.service import normalise_email, principal_query
+from grants.accounts.service import normalise_email, principal_of_row, principal_query
 from grants.accounts.tables import (
     auth_sessions_table,
     memberships_table,
@@ -304,12 +304,4 @@ async def load_principal(
     rows = await reads.fetch(query, params)
     if not rows:
         return None
-    row = rows[0]
-    return Principal(
-        user_id=row["id"],
-        email=row["email"],
-        display_name=row["display_name"],
-        staff_roles=frozenset(row["staff"]),
-        memberships={uuid.UUID(k): v for k, v in row["orgs"].items()},
-        session_id=claims.session_id,
-    )
+    return principal_of_row(rows[0], claims.session_id)

@@ -1,7 +1,7 @@
 """Dependencies with one fixed name each: ``context`` (the use-case context of a signed-in
 user; what almost every route needs), ``anonymous_context`` (for the few routes without a
 user: registration, login, token refresh), and their parts ``db_session``, ``principal``,
-``now``, ``request_id``, ``hot_reads`` (``db.hot_reads``), plus ``settings``. Features add their own
+``now``, ``request_id``, plus ``settings``. Features add their own
 (``accounts.dependencies``, ``applications.attachments.dependencies``)."""
 
 from collections.abc import AsyncIterator, Callable
@@ -16,7 +16,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from grants.context import Context, UserContext
 from grants.core.access import Principal
 from grants.core.actors import Actor
-from grants.db.hot_reads import HotReads
 from grants.http.guards import principal_of
 from grants.http.request_ids import current_request_id
 from grants.settings import Settings
@@ -50,11 +49,6 @@ def provide_principal(request: Request[Any, Any, Any]) -> Principal:
 def provide_now(state: State) -> datetime:
     now: datetime = state.clock()
     return now
-
-
-def provide_hot_reads(state: State) -> HotReads:
-    reads: HotReads = state.hot_reads
-    return reads
 
 
 def provide_request_id() -> str | None:
@@ -103,6 +97,5 @@ DEPENDENCIES = {
     "principal": Provide(provide_principal, sync_to_thread=False),
     "now": Provide(provide_now, sync_to_thread=False),
     "request_id": Provide(provide_request_id, sync_to_thread=False),
-    "hot_reads": Provide(provide_hot_reads, sync_to_thread=False),
     "settings": Provide(provide_settings, sync_to_thread=False),
 }
