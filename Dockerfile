@@ -3,6 +3,7 @@
 #   docker build -t grants .
 #   docker run -e GRANTS_DATABASE_URL=postgresql://user:pass@host:5432/db \
 #              -e GRANTS_ENVIRONMENT=production -e GRANTS_SECRET_KEY=... \
+#              -e GRANTS_AUDIT_SIGNING_KEY=$(openssl rand -hex 32) \
 #              -v grants-data:/app/var -p 8000:8000 grants
 #
 # Without GRANTS_DATABASE_URL the app starts its embedded PostgreSQL under /app/var, so

@@ -38,6 +38,8 @@ from grants.applications.attachments.dependencies import SCANNER_STATE_KEY, STOR
 from grants.applications.attachments.scanner import Scanner, scanner_from_settings
 from grants.applications.attachments.storage import Storage, storage_from_settings
 from grants.applications.early_start import routes as early_start_routes
+from grants.audit import routes as audit_routes
+from grants.audit.signing import HeadSigner
 from grants.awards.amendments import routes as amendment_routes
 from grants.awards.budgets import routes as budget_routes
 from grants.awards.dashboards import routes as dashboard_routes
@@ -178,6 +180,7 @@ def create_app(
             *amendment_routes.CONTROLLERS,
             *phase_routes.CONTROLLERS,
             *letter_routes.CONTROLLERS,
+            *audit_routes.CONTROLLERS,
             api_docs.assets_router(),
         ],
         dependencies={**DEPENDENCIES, **ACCOUNT_DEPENDENCIES, **ATTACHMENT_DEPENDENCIES},
@@ -227,6 +230,7 @@ def create_app(
     app.state.token_keys = TokenKeys.from_settings(settings)
     app.state.verified_access_tokens = VerifiedAccessTokens(app.state.token_keys)
     app.state.principal_cache = PrincipalCache(settings.principal_cache_seconds)
+    app.state.audit_signer = HeadSigner.from_settings(settings)
     app.state.token_policy = TokenPolicy(
         keys=app.state.token_keys,
         access_lifetime=timedelta(minutes=settings.access_token_minutes),

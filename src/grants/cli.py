@@ -738,45 +738,114 @@ def audit() -> None:
 
 @audit.command("head")
 def audit_head() -> None:
-    """Print the newest entry as SEQ:HASH. Keep it outside the database (a signed report, a
-    ticket): `audit verify --anchor` then also detects removal of the newest entries."""
-    from grants.db.audit import audit_head as head_of
+    """Print the latest signed tree head (SIZE:ROOT_HASH, when and with which key) and the
+    public key. Keep the head outside the database (a ticket, a report; every letter prints
+    one): `audit verify --head` then also detects a log rewritten and signed anew."""
+    from grants.audit.heads import latest_head
+    from grants.audit.signing import HeadSigner
 
     settings = _settings()
     url = _database_url(settings, migrate=False)
-    anchor = _run_with_session(settings, url, head_of)
-    click.echo("(empty)" if anchor is None else str(anchor))
+    head = _run_with_session(settings, url, latest_head)
+    signer = HeadSigner.from_settings(settings)
+    if head is None:
+        click.echo("(no signed tree head yet: run `grants audit sequence` or a worker)")
+    else:
+        click.echo(f"{head.tree_size}:{head.root_hash}")
+        click.echo(f"signed at {head.signed_at.isoformat()} with key {head.key_id}")
+    click.echo(f"public key (Ed25519, hex): {signer.public_key.hex()} (key {signer.key_id})")
+
+
+@audit.command("sequence")
+def audit_sequence() -> None:
+    """Put every committed entry into the tree and sign a head now (a worker does this every
+    ten seconds); safe beside a running worker."""
+    from grants.audit.sequencer import run_sequencer
+    from grants.audit.signing import HeadSigner
+    from grants.db.engine import build_engine, build_session_factory
+
+    settings = _settings()
+    url = _database_url(settings, migrate=False)
+
+    async def work() -> int:
+        engine = build_engine(settings.model_copy(update={"database_url": url}))
+        try:
+            return await run_sequencer(
+                build_session_factory(engine),
+                HeadSigner.from_settings(settings),
+                lambda: datetime.now(UTC),
+            )
+        finally:
+            await engine.dispose()
+
+    click.echo(f"entries sequenced: {asyncio.run(work())}")
 
 
 @audit.command("verify")
-@click.option("--anchor", "anchor_text", help="SEQ:HASH printed earlier by `grants audit head`.")
-def audit_verify(anchor_text: str | None) -> None:
-    """Walk the hash chain; name the first broken entry. Exit status 1 if broken."""
-    from grants.core.audit_chain import Anchor
-    from grants.db.audit import count_audit_entries, verify_audit_log
+@click.option(
+    "--head",
+    "head_texts",
+    multiple=True,
+    help="SIZE:ROOT_HASH kept outside the database (`grants audit head`, a letter).",
+)
+@click.option(
+    "--public-key",
+    "public_keys",
+    multiple=True,
+    help="A former signing key's public key (hex), for heads signed before a key change.",
+)
+def audit_verify(head_texts: tuple[str, ...], public_keys: tuple[str, ...]) -> None:
+    """Check every entry against its hash, the tree against every signed head and those
+    heads' signatures; name the first break. Exit status 1 if broken."""
+    from grants.audit.signing import HeadSigner
+    from grants.audit.verify import Report, verify_audit_log
+    from grants.core.audit_tree import TreeHead
+    from grants.db.audit import count_audit_entries
 
     try:
-        anchor = None if anchor_text is None else Anchor.parse(anchor_text)
+        anchors = [TreeHead.parse(text) for text in head_texts]
     except ValueError as exc:
-        raise click.BadParameter(str(exc), param_hint="--anchor") from None
+        raise click.BadParameter(str(exc), param_hint="--head") from None
+    try:
+        keys = [bytes.fromhex(text) for text in public_keys]
+    except ValueError:
+        raise click.BadParameter("hex digits expected", param_hint="--public-key") from None
     settings = _settings()
     url = _database_url(settings, migrate=False)
+    keys.append(HeadSigner.from_settings(settings).public_key)
 
-    async def work(session: AsyncSession) -> tuple[int, object]:
-        total = await count_audit_entries(session)
-        with Progress(
-            TextColumn("verifying audit log"), BarColumn(), MofNCompleteColumn(), console=console
-        ) as progress:
-            task = progress.add_task("", total=total)
-            return await verify_audit_log(
-                session, anchor=anchor, on_progress=lambda n: progress.advance(task, n)
-            )
+    async def work(session: AsyncSession) -> Report:
+        async with session.begin():
+            total = await count_audit_entries(session)
+            with Progress(
+                TextColumn("verifying audit log"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                console=console,
+            ) as progress:
+                task = progress.add_task("", total=total)
+                return await verify_audit_log(
+                    session,
+                    public_keys=keys,
+                    anchors=anchors,
+                    on_progress=lambda n: progress.advance(task, n),
+                )
 
-    checked, broken = _run_with_session(settings, url, work)
+    report = _run_with_session(settings, url, work)
+    broken = report.first_break
     if broken is None:
-        click.echo(f"audit log intact: {checked} entries verified")
+        click.echo(
+            f"audit log intact: {report.checked} entries verified, {report.tree_size} in the "
+            f"tree (root {report.root_hash}), {report.heads_checked} tree heads checked"
+        )
+        if report.unsequenced:
+            click.echo(
+                f"{report.unsequenced} entries not yet in the tree (checked against their "
+                "hashes only; `grants audit sequence` adds them)"
+            )
         return
-    click.echo(f"audit log BROKEN at entry {broken.seq}: {broken.reason}")  # type: ignore[attr-defined]
+    where = "" if broken.seq is None else f" at entry {broken.seq}"
+    click.echo(f"audit log BROKEN{where}: {broken.reason}")
     sys.exit(1)
 
 

@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from grants.core.access import Principal
 from grants.core.actors import Actor
 from grants.core.audit_actions import AuditAction
-from grants.db.audit import AuditHead, audit_values, record_audit
+from grants.db.audit import audit_values, record_audit
 from grants.guidelines.registry import GuidelineRegistry
 
 
@@ -42,7 +42,7 @@ class Context:
         before: Any = None,
         after: Any = None,
     ) -> int:
-        """Append one audit entry in the caller's transaction; returns its sequence number."""
+        """Append one audit entry in the caller's transaction; returns its ``seq``."""
         return await record_audit(
             self.session,
             actor=self.actor,
@@ -56,7 +56,6 @@ class Context:
 
     def audit_row(
         self,
-        head: AuditHead,
         action: AuditAction,
         *,
         object_type: str,
@@ -64,10 +63,8 @@ class Context:
         before: Any = None,
         after: Any = None,
     ) -> dict[str, Any]:
-        """The column values of the next entry after ``head``, for writers that batch their
-        statements (``db.audit.lock_audit_head`` took the lock)."""
+        """An entry's column values, for writers that batch their statements."""
         return audit_values(
-            head,
             actor=self.actor,
             action=action,
             object_type=object_type,

@@ -23,6 +23,9 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 # A published, therefore worthless, secret: refused outside development so that nobody runs
 # production with the value from the README.
 DEVELOPMENT_SECRET = "development-only-secret-do-not-use-in-production-0000"  # noqa: S105
+# The same for the audit log's Ed25519 signing key (32 bytes, hex): SHA-256 of
+# "grants development audit key". Tree heads signed with it prove nothing.
+DEVELOPMENT_AUDIT_KEY = "9a862c1e263522ad19e98491db3ac3cf7db848eb1695e2d689fefdc4ff474156"
 
 
 class Environment(StrEnum):
@@ -61,6 +64,11 @@ class Settings(BaseSettings):
     # session, a role or an account may go unnoticed here; 0: check on every request.
     principal_cache_seconds: Annotated[float, Field(ge=0, le=30)] = 2.0
     secret_key: SecretStr = Field(default=SecretStr(DEVELOPMENT_SECRET), min_length=32)
+    audit_signing_key: SecretStr = Field(
+        default=SecretStr(DEVELOPMENT_AUDIT_KEY),
+        description="Ed25519 private key (32 bytes as 64 hex digits) signing the audit "
+        "log's tree heads.",
+    )
     jwt_issuer: str = Field(default="urn:grants:local", min_length=1)
     jwt_audience: str = Field(default="grants-api", min_length=1)
     access_token_minutes: Annotated[int, Field(ge=1, le=120)] = 15
@@ -214,6 +222,14 @@ class Settings(BaseSettings):
                 ) from None
         return ",".join(normalised)
 
+    @field_validator("audit_signing_key")
+    @classmethod
+    def _ed25519_seed(cls, value: SecretStr) -> SecretStr:
+        text = value.get_secret_value().strip().lower()
+        if len(text) != 64 or any(c not in "0123456789abcdef" for c in text):
+            raise ValueError("must be 32 bytes as 64 hex digits (an Ed25519 private key)")
+        return SecretStr(text)
+
     @field_validator("log_level")
     @classmethod
     def _known_level(cls, value: str) -> str:
@@ -229,6 +245,13 @@ class Settings(BaseSettings):
             and self.secret_key.get_secret_value() == DEVELOPMENT_SECRET
         ):
             raise ValueError("GRANTS_SECRET_KEY must be set to a private value in production")
+        if (
+            self.environment is Environment.PRODUCTION
+            and self.audit_signing_key.get_secret_value() == DEVELOPMENT_AUDIT_KEY
+        ):
+            raise ValueError(
+                "GRANTS_AUDIT_SIGNING_KEY must be set to a private value in production"
+            )
         if self.environment is Environment.PRODUCTION and not self.clamd_address:
             raise ValueError("GRANTS_CLAMD_ADDRESS must be set in production (malware scanning)")
         if self.oidc_issuer and not (self.oidc_jwks or self.oidc_jwks_file):

@@ -51,11 +51,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engin
 
 from grants.app import create_app
 from grants.applications.tables import applications_table
+from grants.audit.verify import verify_audit_log
 from grants.awards import ledger
 from grants.awards.tables import budgets_table, decisions_table, ledger_table
 from grants.context import Context
 from grants.core.budget import YearBudget, check_commitment
-from grants.db.audit import verify_audit_log
 from grants.db.engine import build_read_session_factory, build_session_factory
 from grants.settings import as_asyncpg_url
 from tests.awards_clones import Prepared, cloned_drafts
@@ -223,7 +223,7 @@ async def _findings(
             sa.text("SELECT count(*) FROM audit_log WHERE action = 'decision_released'")
         )
     async with AsyncSession(engine) as session:
-        _, broken = await verify_audit_log(session)
+        broken = (await verify_audit_log(session)).first_break
     return Findings(
         statuses=Counter(r.status_code for r in responses),
         refusals=[r.json() for r in responses if r.status_code == 409],

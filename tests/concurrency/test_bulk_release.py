@@ -29,9 +29,9 @@ from litestar import Litestar
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engine
 
 from grants.app import create_app
+from grants.audit.verify import verify_audit_log
 from grants.awards.releases.jobs import RESOURCES, release_item
 from grants.awards.releases.service import RELEASE_TASK
-from grants.db.audit import verify_audit_log
 from grants.db.engine import build_read_session_factory, build_session_factory
 from grants.guidelines.registry import GuidelineRegistry
 from grants.jobs.defer import defer_job
@@ -202,7 +202,7 @@ async def test_a_batch_releases_what_the_budget_holds_and_nothing_twice(
         assert await release_item(resources, item_id) == "done before"
     assert await _state(committed_engine, prepared) == before
     async with AsyncSession(committed_engine) as session:
-        _, broken = await verify_audit_log(session)
+        broken = (await verify_audit_log(session)).first_break
     assert broken is None
     # Managers only.
     applicant = (await committed_client.get(url, headers={})).status_code
@@ -289,5 +289,5 @@ async def test_a_worker_killed_mid_batch_leaves_each_release_whole_or_absent(
         )
     assert total == AMOUNT * 100
     async with AsyncSession(committed_engine) as session:
-        _, broken = await verify_audit_log(session)
+        broken = (await verify_audit_log(session)).first_break
     assert broken is None

@@ -15,10 +15,13 @@ from sqlalchemy.ext.asyncio import (
 )
 
 from grants.app import create_app
+from grants.audit.sequencer import run_sequencer
+from grants.audit.signing import HeadSigner
+from grants.audit.verify import verify_audit_log
 from grants.core.actors import Actor
-from grants.db.audit import record_audit, verify_audit_log
+from grants.db.audit import record_audit
 from grants.db.engine import build_read_session_factory, build_session_factory
-from grants.settings import as_asyncpg_url
+from grants.settings import DEVELOPMENT_AUDIT_KEY, as_asyncpg_url
 from tests.conftest import client_for, make_settings
 from tests.factories import mail_tokens, register, registration_body
 
@@ -41,10 +44,15 @@ async def committed_app(committed_database_url: str, committed_engine: AsyncEngi
     )
 
 
-async def test_concurrent_audit_appends_form_one_gap_free_chain(
+async def test_concurrent_appends_and_two_racing_sequencers_make_one_gap_free_tree(
     committed_engine: AsyncEngine,
 ) -> None:
+    """Eight writers append without waiting for each other while two sequencers run beside
+    them the whole time: every entry ends up at exactly one position, 0 … 79 without a gap,
+    and every signed head matches the tree."""
     factory = async_sessionmaker(committed_engine, class_=AsyncSession, expire_on_commit=False)
+    signer = HeadSigner(bytes.fromhex(DEVELOPMENT_AUDIT_KEY))
+    writing = True
 
     async def append(worker: int) -> None:
         for i in range(10):
@@ -59,15 +67,30 @@ async def test_concurrent_audit_appends_form_one_gap_free_chain(
                     after={"i": i},
                 )
 
+    async def sequencer() -> int:
+        done = 0
+        while writing:
+            done += await run_sequencer(factory, signer, lambda: datetime.now(UTC), limit=7)
+            await asyncio.sleep(0)
+        return done
+
+    sequencers = [asyncio.create_task(sequencer()) for _ in range(2)]
     await asyncio.gather(*(append(w) for w in range(8)))
+    writing = False
+    sequenced = sum(await asyncio.gather(*sequencers))
+    sequenced += await run_sequencer(factory, signer, lambda: datetime.now(UTC))
     async with factory() as session, session.begin():
-        checked, broken = await verify_audit_log(session)
-        seqs = (
-            await session.execute(sa.text("SELECT min(seq), max(seq), count(*) FROM audit_log"))
+        report = await verify_audit_log(session, public_keys=[signer.public_key])
+        counts = (
+            await session.execute(
+                sa.text("SELECT min(position), max(position), count(position) FROM audit_log")
+            )
         ).one()
-    assert broken is None
-    assert checked == 80
-    assert tuple(seqs) == (1, 80, 80)
+    assert report.first_break is None
+    assert sequenced == 80
+    assert (report.checked, report.tree_size, report.unsequenced) == (80, 80, 0)
+    assert report.heads_checked >= 12  # batches of at most 7
+    assert tuple(counts) == (0, 79, 80)
 
 
 async def test_racing_registrations_of_one_email_create_one_account(

@@ -21,7 +21,7 @@ from litestar import Litestar
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engine
 
 from grants.app import create_app
-from grants.db.audit import verify_audit_log
+from grants.audit.verify import verify_audit_log
 from grants.db.engine import build_read_session_factory, build_session_factory
 from grants.guidelines.registry import GuidelineRegistry
 from grants.jobs.defer import defer_job
@@ -198,5 +198,5 @@ async def test_a_worker_killed_mid_render_leaves_each_letter_whole_or_absent(
     assert _torn(final) == [] and len(final) == COUNT
     assert {s["decision_id"] for s in final} == set(prepared.decision_ids)
     async with AsyncSession(committed_engine) as session:
-        _, broken = await verify_audit_log(session)
+        broken = (await verify_audit_log(session)).first_break
     assert broken is None

@@ -267,10 +267,16 @@ def test_health_checks_run_only_commands_their_images_ship() -> None:
 def test_grants_services_get_the_settings_production_requires(name: str) -> None:
     environment = _environment(_services()[name])
     assert environment["GRANTS_ENVIRONMENT"] == "production"
-    for key in ("GRANTS_DATABASE_URL", "GRANTS_SECRET_KEY", "GRANTS_CLAMD_ADDRESS"):
+    for key in (
+        "GRANTS_DATABASE_URL",
+        "GRANTS_SECRET_KEY",
+        "GRANTS_AUDIT_SIGNING_KEY",
+        "GRANTS_CLAMD_ADDRESS",
+    ):
         assert environment.get(key), f"{name}: {key} missing"
-    # The secret has no default: compose stops with a message instead of using a known one.
+    # The secrets have no default: compose stops with a message instead of using known ones.
     assert ":?" in environment["GRANTS_SECRET_KEY"]
+    assert ":?" in environment["GRANTS_AUDIT_SIGNING_KEY"]
 
 
 @pytest.mark.parametrize("name", ["app", "worker"])

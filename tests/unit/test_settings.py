@@ -57,7 +57,21 @@ def test_production_refuses_the_published_development_secret(
         load_settings()
     monkeypatch.setenv("GRANTS_SECRET_KEY", "a-private-value-" + "x" * 32)
     monkeypatch.setenv("GRANTS_CLAMD_ADDRESS", "tcp://clamav:3310")
-    assert load_settings().secret_key.get_secret_value() != DEVELOPMENT_SECRET
+    with pytest.raises(SettingsError, match="GRANTS_AUDIT_SIGNING_KEY"):
+        load_settings()
+    monkeypatch.setenv("GRANTS_AUDIT_SIGNING_KEY", "AB" * 32)
+    settings = load_settings()
+    assert settings.secret_key.get_secret_value() != DEVELOPMENT_SECRET
+    assert settings.audit_signing_key.get_secret_value() == "ab" * 32
+
+
+@pytest.mark.parametrize("key", ["ab" * 31, "zz" * 32, "ab" * 33])
+def test_the_audit_signing_key_must_be_32_bytes_of_hex(
+    monkeypatch: pytest.MonkeyPatch, key: str
+) -> None:
+    monkeypatch.setenv("GRANTS_AUDIT_SIGNING_KEY", key)
+    with pytest.raises(SettingsError, match="64 hex digits"):
+        load_settings()
 
 
 def test_production_refuses_to_run_without_malware_scanning(
@@ -65,6 +79,7 @@ def test_production_refuses_to_run_without_malware_scanning(
 ) -> None:
     monkeypatch.setenv("GRANTS_ENVIRONMENT", "production")
     monkeypatch.setenv("GRANTS_SECRET_KEY", "a-private-value-" + "x" * 32)
+    monkeypatch.setenv("GRANTS_AUDIT_SIGNING_KEY", "cd" * 32)
     with pytest.raises(SettingsError, match="GRANTS_CLAMD_ADDRESS"):
         load_settings()
 

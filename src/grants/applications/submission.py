@@ -90,7 +90,7 @@ from grants.core.snapshot import (
 )
 from grants.core.verdict import RuleResult, Verdict
 from grants.core.versions import ensure_version, parse_if_match
-from grants.db.audit import audit_table, lock_audit_head
+from grants.db.audit import audit_table
 from grants.db.batch import execute_together
 
 _apps = applications_table
@@ -475,11 +475,10 @@ async def submit_application(
             )
         )
 
-        # From here to the commit, submissions of this call and line are serialised (the
-        # counter's row lock keeps the numbers gap-free), and from the audit head on, every
-        # audited action is (the hash chain). So everything above was prepared without
-        # locks, and what follows is three round trips: the number, the audit head, and one
-        # statement writing all rows.
+        # From here to the commit, first submissions of this call and line are serialised
+        # (the counter's row lock keeps the numbers gap-free; the audit entry takes no lock).
+        # So everything above was prepared without locks, and what follows is two round
+        # trips: the number, and one statement writing all rows.
         if row.reference_number is None:
             serial = await _next_number(ctx.session, guideline.id, call.code, row.funding_line)
             snapshot = with_reference_number(
@@ -531,9 +530,7 @@ async def submit_application(
                 .values(status_code=201, body=receipt.model_dump(mode="json"))
                 .returning(_keys.c.key)
             )
-        head = await lock_audit_head(ctx.session)
         audit_row = ctx.audit_row(
-            head,
             TRANSITION_ACTIONS[event],
             object_type="application",
             object_id=application_id,

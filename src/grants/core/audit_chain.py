@@ -1,9 +1,11 @@
-"""The audit log's hash chain, as pure functions.
+"""The audit log's entry hashes, and the hash chain of its first entries, as pure functions.
 
-Each entry's hash is SHA-256 over a canonical JSON rendering of its content *and* the previous
-entry's hash, so changing, inserting or removing any row breaks every later link. Rendering is
-canonical (sorted keys, no whitespace, UTC timestamps with microseconds) so that the database
-round trip reproduces the exact bytes that were hashed.
+An entry's hash is SHA-256 over a canonical JSON rendering of its content (sorted keys, no
+whitespace, UTC timestamps with microseconds, so that the database round trip reproduces the
+exact bytes that were hashed). Since migration 0034 that is all (``content_hash``): the
+Merkle tree (``core.merkle``) orders and protects the entries. Entries written before were
+hash-chained — their hash also covers ``seq`` and the previous entry's hash (``entry_hash``) —
+and ``ChainVerifier`` still checks that prefix of the log.
 """
 
 import json
@@ -36,8 +38,9 @@ class AuditEntry:
     before: JSONValue
     after: JSONValue
     request_id: str | None
-    prev_hash: str
+    prev_hash: str | None  # only the chained entries written before migration 0034
     hash: str
+    position: int | None = None  # the leaf index, once sequenced
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,7 +108,51 @@ def entry_hash(
     return sha256_of(content)
 
 
+def content_hash(
+    *,
+    occurred_at: datetime,
+    actor_id: str | None,
+    actor_label: str,
+    action: str,
+    object_type: str,
+    object_id: str | None,
+    before: JSONValue,
+    after: JSONValue,
+    request_id: str | None,
+) -> str:
+    """The hash of an entry written since the Merkle tree: its content alone. Two entries of
+    identical content get the same hash; they are still two leaves at two positions."""
+    if occurred_at.tzinfo is None:
+        raise ValueError("occurred_at must be timezone-aware")
+    return sha256_of(
+        {
+            "occurred_at": occurred_at.astimezone(UTC).isoformat(timespec="microseconds"),
+            "actor_id": actor_id,
+            "actor_label": actor_label,
+            "action": action,
+            "object_type": object_type,
+            "object_id": object_id,
+            "before": before,
+            "after": after,
+            "request_id": request_id,
+        }
+    )
+
+
 def recompute(entry: AuditEntry) -> str:
+    """The hash an entry should carry: chained for the entries of the former chain."""
+    if entry.prev_hash is None:
+        return content_hash(
+            occurred_at=entry.occurred_at,
+            actor_id=entry.actor_id,
+            actor_label=entry.actor_label,
+            action=entry.action,
+            object_type=entry.object_type,
+            object_id=entry.object_id,
+            before=entry.before,
+            after=entry.after,
+            request_id=entry.request_id,
+        )
     return entry_hash(
         seq=entry.seq,
         occurred_at=entry.occurred_at,

@@ -1,15 +1,17 @@
-"""The append-only, hash-chained audit log.
+"""The append-only audit log: entries written in the writer's own transaction, without a lock.
 
-Appending takes a transaction-scoped advisory lock so that entries are chained in commit
-order without gaps; the lock is held until the surrounding transaction ends, which is why
-services write their audit row as the last statement before commit. UPDATE, DELETE and
-TRUNCATE are refused by triggers (see the first migration); ``verify_audit_log`` detects
-changes made by someone who disabled them.
+An entry's ``hash`` is SHA-256 over its canonical content (``core.audit_chain.content_hash``);
+``seq`` is only an insertion id from an identity column, so concurrent writers never wait
+for each other. Tamper evidence comes afterwards: the sequencer (``grants.audit``) gives the
+committed entries their ``position`` in a Merkle tree and signs tree heads. Entries written
+before that (migration 0034) are hash-chained (``prev_hash``) and are the tree's first leaves.
+UPDATE is refused by a trigger except setting a missing ``position``; DELETE and TRUNCATE
+are refused (migrations 0001, 0034); ``grants audit verify`` detects changes made by someone
+who disabled the triggers.
 """
 
-from collections.abc import Callable
 from datetime import datetime
-from typing import Any, NamedTuple
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import JSONB
@@ -18,26 +20,14 @@ from sqlmodel import Field, SQLModel
 
 from grants.core.actors import Actor
 from grants.core.audit_actions import AuditAction
-from grants.core.audit_chain import (
-    GENESIS_HASH,
-    Anchor,
-    AuditEntry,
-    ChainBreak,
-    ChainVerifier,
-    JSONValue,
-    entry_hash,
-    to_json_value,
-)
-
-# Arbitrary but fixed key of the advisory lock serialising appends ("audit" in ASCII).
-AUDIT_LOCK_KEY = 0x6175646974
+from grants.core.audit_chain import AuditEntry, JSONValue, content_hash, to_json_value
 
 
 class AuditLog(SQLModel, table=True):
     __tablename__ = "audit_log"
 
     seq: int = Field(
-        primary_key=True, sa_type=sa.BigInteger, sa_column_kwargs={"autoincrement": False}
+        sa_column=sa.Column(sa.BigInteger, sa.Identity(always=False), primary_key=True)
     )
     occurred_at: datetime = Field(sa_type=sa.DateTime(timezone=True), index=True)
     actor_id: str | None = Field(default=None, max_length=64, index=True)
@@ -48,29 +38,23 @@ class AuditLog(SQLModel, table=True):
     before: Any = Field(default=None, sa_type=JSONB, nullable=True)
     after: Any = Field(default=None, sa_type=JSONB, nullable=True)
     request_id: str | None = Field(default=None, max_length=64)
-    prev_hash: str = Field(max_length=64)
+    # Only the entries of the former hash chain have one.
+    prev_hash: str | None = Field(default=None, max_length=64)
     hash: str = Field(max_length=64)
+    # The leaf index in the Merkle tree; NULL until the sequencer has come by.
+    position: int | None = Field(default=None, sa_type=sa.BigInteger, unique=True)
 
 
 _table: sa.Table = AuditLog.__table__  # type: ignore[attr-defined]
 audit_table = _table
-
-
-class AuditHead(NamedTuple):
-    seq: int  # of the newest entry (0: none yet)
-    hash: str
-
-
-async def lock_audit_head(session: AsyncSession) -> AuditHead:
-    """Take the append lock (held to the end of the transaction) and read the newest entry,
-    in one round trip: ``audit_lock_head()`` (migration 0008) reads after locking, with a
-    snapshot of its own, so it never sees a head older than the lock's previous holder."""
-    row = (await session.execute(sa.text("SELECT seq, hash FROM audit_lock_head()"))).one()
-    return AuditHead(0, GENESIS_HASH) if row.seq is None else AuditHead(row.seq, row.hash)
+sa.Index(
+    "ix_audit_log_unsequenced",
+    _table.c.seq,
+    postgresql_where=_table.c.position.is_(None),
+)
 
 
 def audit_values(
-    head: AuditHead,
     *,
     actor: Actor,
     action: AuditAction,
@@ -80,10 +64,9 @@ def audit_values(
     before: Any = None,
     after: Any = None,
 ) -> dict[str, Any]:
-    """The next entry's column values, chained to ``head``; insert them in the transaction
-    that holds the lock (``lock_audit_head``), e.g. batched with other writes."""
+    """An entry's column values (the database assigns ``seq``), for writers that batch their
+    statements; ``record_audit`` inserts them on its own."""
     fields: dict[str, Any] = {
-        "seq": head.seq + 1,
         "occurred_at": now,
         "actor_id": None if actor.user_id is None else str(actor.user_id),
         "actor_label": actor.label,
@@ -93,9 +76,8 @@ def audit_values(
         "before": to_json_value(before),
         "after": to_json_value(after),
         "request_id": actor.request_id,
-        "prev_hash": head.hash,
     }
-    fields["hash"] = entry_hash(**fields)
+    fields["hash"] = content_hash(**fields)
     # JSON null and SQL NULL differ in jsonb; store SQL NULL for "no snapshot".
     return {
         k: (sa.null() if v is None and k in {"before", "after"} else v) for k, v in fields.items()
@@ -113,9 +95,8 @@ async def record_audit(
     before: Any = None,
     after: Any = None,
 ) -> int:
-    """Append one entry in the caller's transaction; returns its sequence number."""
+    """Append one entry in the caller's transaction; returns its ``seq``."""
     values = audit_values(
-        await lock_audit_head(session),
         actor=actor,
         action=action,
         object_type=object_type,
@@ -124,11 +105,14 @@ async def record_audit(
         before=before,
         after=after,
     )
-    await session.execute(sa.insert(_table).values(**values))
-    return int(values["seq"])
+    return int(
+        (
+            await session.execute(sa.insert(_table).values(**values).returning(_table.c.seq))
+        ).scalar_one()
+    )
 
 
-def _as_entry(row: Any) -> AuditEntry:
+def as_entry(row: Any) -> AuditEntry:
     before: JSONValue = row.before
     after: JSONValue = row.after
     return AuditEntry(
@@ -144,40 +128,9 @@ def _as_entry(row: Any) -> AuditEntry:
         request_id=row.request_id,
         prev_hash=row.prev_hash,
         hash=row.hash,
+        position=row.position,
     )
 
 
 async def count_audit_entries(session: AsyncSession) -> int:
     return int((await session.execute(sa.select(sa.func.count()).select_from(_table))).scalar_one())
-
-
-async def audit_head(session: AsyncSession) -> Anchor | None:
-    """The newest entry as an anchor, to keep outside the database."""
-    row = (
-        await session.execute(
-            sa.select(_table.c.seq, _table.c.hash).order_by(_table.c.seq.desc()).limit(1)
-        )
-    ).first()
-    return None if row is None else Anchor(row.seq, row.hash)
-
-
-async def verify_audit_log(
-    session: AsyncSession,
-    *,
-    anchor: Anchor | None = None,
-    on_progress: Callable[[int], None] | None = None,
-) -> tuple[int, ChainBreak | None]:
-    """Walk the whole chain in ``seq`` order in constant memory. Returns the number of
-    entries checked and the first break, if any."""
-    verifier = ChainVerifier(anchor)
-    result = await session.stream(
-        sa.select(_table).order_by(_table.c.seq).execution_options(yield_per=2000)
-    )
-    async for partition in result.partitions():
-        for row in partition:
-            if verifier.feed(_as_entry(row)) is not None:
-                await result.close()
-                return verifier.checked, verifier.first_break
-        if on_progress is not None:
-            on_progress(len(partition))
-    return verifier.checked, verifier.finish()

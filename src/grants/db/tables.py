@@ -5,6 +5,7 @@ from grants.accounts import tables as accounts_tables
 from grants.applications import tables as applications_tables
 from grants.applications.attachments import tables as attachments_tables
 from grants.applications.early_start import tables as early_start_tables
+from grants.audit import tables as audit_tree_tables
 from grants.awards import tables as awards_tables
 from grants.awards.formal import tables as formal_tables
 from grants.awards.proofs import tables as proofs_tables
@@ -24,6 +25,7 @@ __all__ = [
     "applications_tables",
     "attachments_tables",
     "audit",
+    "audit_tree_tables",
     "awards_tables",
     "early_start_tables",
     "evaluation_tables",

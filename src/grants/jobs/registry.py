@@ -17,6 +17,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from grants.applications.attachments import jobs as attachment_jobs
 from grants.applications.attachments.scanner import Scanner
 from grants.applications.attachments.storage import Storage
+from grants.audit import jobs as audit_jobs
+from grants.audit.signing import HeadSigner
 from grants.awards.releases import jobs as release_jobs
 from grants.awards.reminders import jobs as reminder_jobs
 from grants.guidelines.registry import GuidelineRegistry, load_registry
@@ -40,6 +42,7 @@ def register_tasks(app: procrastinate.App) -> None:
     release_jobs.register_tasks(app)
     reminder_jobs.register_tasks(app)
     letter_jobs.register_tasks(app)
+    audit_jobs.register_tasks(app)
     periodic.register_tasks(app)
 
 
@@ -87,6 +90,11 @@ def build_resources(
         ),
         reminder_jobs.RESOURCES: reminder_jobs.ReminderResources(
             session_factory=session_factory, clock=clock
+        ),
+        audit_jobs.RESOURCES: audit_jobs.SequencerResources(
+            session_factory=session_factory,
+            signer=HeadSigner.from_settings(settings),
+            clock=clock,
         ),
         periodic.RESOURCES: periodic.JobsResources(
             stalled_seconds=settings.worker_stalled_seconds,

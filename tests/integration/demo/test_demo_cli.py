@@ -85,6 +85,7 @@ def test_seed_with_the_scenario_then_again_then_new_passwords(
 def test_no_demo_data_in_production(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("GRANTS_ENVIRONMENT", "production")
     monkeypatch.setenv("GRANTS_SECRET_KEY", "a-private-production-secret-" + "x" * 32)
+    monkeypatch.setenv("GRANTS_AUDIT_SIGNING_KEY", "ef" * 32)
     monkeypatch.setenv("GRANTS_CLAMD_ADDRESS", "tcp://127.0.0.1:3310")
     # No database is touched: the refusal comes first (an unreachable URL proves it).
     monkeypatch.setenv("GRANTS_DATABASE_URL", "postgresql://nobody@127.0.0.1:9/none")
