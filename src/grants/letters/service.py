@@ -44,6 +44,7 @@ from grants.awards.decisions.service import (
     released_in_call,
 )
 from grants.context import UserContext
+from grants.audit.heads import latest_head
 from grants.core.audit_actions import AuditAction
 from grants.core.deadlines import berlin_date
 from grants.core.decision import DecisionStatus
@@ -490,6 +491,7 @@ async def issue(resources: IssueResources, request_id: uuid.UUID) -> str:
                     draft=False,
                     correction=await _correction(ctx, request),
                 )
+                data["audit_head"] = await _audit_anchor(session)
         except IncompleteLetter as error:
             return await _fail(resources, request_id, "Unvollständig: " + "; ".join(error.missing))
         except DomainError as error:
@@ -510,6 +512,22 @@ async def issue(resources: IssueResources, request_id: uuid.UUID) -> str:
             .values(status="issued", letter_id=letter_id, finished_at=ctx.now)
         )
     return "issued"
+
+
+async def _audit_anchor(session: AsyncSession) -> dict[str, Any] | None:
+    """The audit log's latest signed tree head, printed on the letter: a copy outside the
+    database that any later `grants audit verify --head SIZE:ROOT` checks the log against.
+    Only issued letters carry one; previews and on-request documents (which must read the
+    same whenever fetched) do not. None before the sequencer's first head."""
+    head = await latest_head(session)
+    if head is None:
+        return None
+    return {
+        "tree_size": head.tree_size,
+        "root_hash": head.root_hash,
+        "signed_at": head.signed_at.isoformat(),
+        "key_id": head.key_id,
+    }
 
 
 async def _correction(ctx: UserContext, request: Any) -> dict[str, Any] | None:

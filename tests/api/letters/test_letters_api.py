@@ -21,15 +21,19 @@ from litestar import Litestar
 from PIL import Image, PngImagePlugin
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from grants.audit.heads import latest_head
+from grants.audit.sequencer import run_sequencer
+from grants.audit.verify import verify_audit_log
+from grants.core.audit_tree import TreeHead
 from grants.core.deadlines import berlin_date
 from grants.core.roles import StaffRole
 from grants.guidelines.registry import load_registry
 from grants.letters import service
 from grants.letters.pool import RenderPool
-from grants.letters.render import DATA_FILE
+from grants.letters.render import DATA_FILE, render_html
 from tests.applications_factories import applicant
 from tests.awards_factories import PROGRAMME, budgets, decided_call, portal_consent
-from tests.factories import staff_headers
+from tests.factories import app_of, staff_headers
 from tests.fakes import FakeClock
 
 LETTERHEAD = {
@@ -934,3 +938,39 @@ async def test_the_letterhead_s_logo_is_set_printed_and_removed(
         "('letterhead_logo_set', 'letterhead_logo_removed')",
     )
     assert audited == 2
+
+
+async def test_an_issued_letter_prints_the_latest_signed_tree_head_which_verifies_the_log(
+    client: httpx.AsyncClient,
+    db_session: AsyncSession,
+    session_factory: async_sessionmaker[AsyncSession],
+    clock: FakeClock,
+    pool: RenderPool,
+    call: dict[str, Any],
+) -> None:
+    app = app_of(client)
+    await run_sequencer(session_factory, app.state.audit_signer, clock)
+    async with db_session.begin():
+        head = await latest_head(db_session)
+    assert head is not None
+    letter_id = await _issued(client, session_factory, clock, pool, call)
+    pdf = await client.get(f"/api/letters/{letter_id}/pdf", headers=call["manager"])
+    data = _pdf_data(pdf.content)
+    assert data["audit_head"] == {
+        "tree_size": head.tree_size,
+        "root_hash": head.root_hash,
+        "signed_at": head.signed_at.isoformat(),
+        "key_id": head.key_id,
+    }
+    html = render_html(data["kind"], data)
+    assert head.root_hash in html and f"{head.tree_size} Einträge" in html
+    assert "Prüfprotokoll" not in render_html(data["kind"], data, draft=True)
+    # The log goes on; the printed head still checks it.
+    await run_sequencer(session_factory, app.state.audit_signer, clock)
+    printed = TreeHead(data["audit_head"]["tree_size"], data["audit_head"]["root_hash"])
+    async with db_session.begin():
+        report = await verify_audit_log(
+            db_session, public_keys=[app.state.audit_signer.public_key], anchors=[printed]
+        )
+    assert report.first_break is None
+    assert report.tree_size > head.tree_size  # the letter's own entries came after
