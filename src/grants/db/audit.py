@@ -54,18 +54,29 @@ sa.Index(
 )
 
 
-def audit_values(
+# Every audited write runs this one statement: built once, so that a write pays only for its
+# parameters (measured: a fresh ``insert().values(...)`` per entry cost twice as much CPU).
+# JSON null and SQL NULL differ in jsonb; ``None`` stores SQL NULL for "no snapshot".
+_INSERT = (
+    sa.insert(_table)
+    .values(
+        before=sa.bindparam("before", type_=JSONB(none_as_null=True)),
+        after=sa.bindparam("after", type_=JSONB(none_as_null=True)),
+    )
+    .returning(_table.c.seq)
+)
+
+
+def _fields(
     *,
     actor: Actor,
     action: AuditAction,
     object_type: str,
     object_id: object | None,
     now: datetime,
-    before: Any = None,
-    after: Any = None,
+    before: Any,
+    after: Any,
 ) -> dict[str, Any]:
-    """An entry's column values (the database assigns ``seq``), for writers that batch their
-    statements; ``record_audit`` inserts them on its own."""
     fields: dict[str, Any] = {
         "occurred_at": now,
         "actor_id": None if actor.user_id is None else str(actor.user_id),
@@ -78,7 +89,31 @@ def audit_values(
         "request_id": actor.request_id,
     }
     fields["hash"] = content_hash(**fields)
-    # JSON null and SQL NULL differ in jsonb; store SQL NULL for "no snapshot".
+    return fields
+
+
+def audit_values(
+    *,
+    actor: Actor,
+    action: AuditAction,
+    object_type: str,
+    object_id: object | None,
+    now: datetime,
+    before: Any = None,
+    after: Any = None,
+) -> dict[str, Any]:
+    """An entry's column values (the database assigns ``seq``), for writers that batch their
+    statements into one (``insert(audit_table).values(**these)``); ``record_audit`` inserts
+    them on its own."""
+    fields = _fields(
+        actor=actor,
+        action=action,
+        object_type=object_type,
+        object_id=object_id,
+        now=now,
+        before=before,
+        after=after,
+    )
     return {
         k: (sa.null() if v is None and k in {"before", "after"} else v) for k, v in fields.items()
     }
@@ -96,7 +131,7 @@ async def record_audit(
     after: Any = None,
 ) -> int:
     """Append one entry in the caller's transaction; returns its ``seq``."""
-    values = audit_values(
+    fields = _fields(
         actor=actor,
         action=action,
         object_type=object_type,
@@ -105,11 +140,7 @@ async def record_audit(
         before=before,
         after=after,
     )
-    return int(
-        (
-            await session.execute(sa.insert(_table).values(**values).returning(_table.c.seq))
-        ).scalar_one()
-    )
+    return int((await session.execute(_INSERT, fields)).scalar_one())
 
 
 def as_entry(row: Any) -> AuditEntry:

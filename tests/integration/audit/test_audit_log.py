@@ -376,3 +376,27 @@ async def test_a_sequencer_that_fails_midway_loses_nothing(
     assert await _sequence(session_factory) == 3
     assert None not in await _positions(db_session, seqs)
     assert (await _verify(db_session)).first_break is None
+
+
+async def test_no_snapshot_is_sql_null_not_json_null(db_session: AsyncSession) -> None:
+    async with db_session.begin():
+        seq = await record_audit(
+            db_session,
+            actor=ACTOR,
+            action="thing_changed",
+            object_type="thing",
+            object_id=None,
+            now=NOW,
+            after={"n": 1},
+        )
+        row = (
+            await db_session.execute(
+                sa.text(
+                    "SELECT before IS NULL AS no_before, jsonb_typeof(after) AS after_type "
+                    "FROM audit_log WHERE seq = :s"
+                ),
+                {"s": seq},
+            )
+        ).one()
+    assert row.no_before is True
+    assert row.after_type == "object"
