@@ -6,12 +6,10 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import timedelta
-from typing import Any
 
-from litestar import Litestar, Request
+from litestar import Litestar
 from litestar.exceptions import HTTPException
 from litestar.middleware import DefineMiddleware
-from litestar.middleware.rate_limit import RateLimitConfig
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.spec import Components, SecurityScheme
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
@@ -62,7 +60,6 @@ from grants.evaluation.scoring import routes as scoring_routes
 from grants.guidelines.loader import SHIPPED
 from grants.guidelines.registry import GuidelineRegistry, load_registry
 from grants.guidelines.routes import (
-    RATE_LIMITED,
     CallController,
     EligibilityCheckController,
     GuidelineController,
@@ -78,26 +75,18 @@ from grants.http.problems import (
     handle_http_exception,
     handle_unexpected,
 )
+from grants.http.rate_limit import RATE_LIMITED, SharedRateLimit
 from grants.http.request_ids import RequestContextMiddleware
 from grants.letters import routes as letter_routes
 from grants.municipalities.area_cache import AreaCategoryCache
 from grants.settings import Settings, load_settings
 
 
-async def _only_rate_limited_routes(request: Request[Any, Any, Any]) -> bool:
-    return bool(request.route_handler.opt.get(RATE_LIMITED))
-
-
-def _precheck_rate_limit(settings: Settings) -> list[DefineMiddleware]:
-    """Per client address, in this process's memory: enough against a script hammering the
-    anonymous pre-check; behind several instances the effective limit multiplies."""
+def _precheck_rate_limit(settings: Settings) -> list[SharedRateLimit]:
+    """Per client address, shared by every process (``http.rate_limit``)."""
     if settings.precheck_requests_per_minute == 0:
         return []
-    config = RateLimitConfig(
-        rate_limit=("minute", settings.precheck_requests_per_minute),
-        check_throttle_handler=_only_rate_limited_routes,
-    )
-    return [config.middleware]
+    return [SharedRateLimit(settings.precheck_requests_per_minute)]
 
 
 async def _record_guideline_versions(

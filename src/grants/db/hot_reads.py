@@ -15,21 +15,25 @@ Two implementations of one small interface, chosen when the app is built:
 - ``SessionReads`` (tests that hand the app their own session factory): the same compiled
   query through that factory, so a test's uncommitted rows are visible to it.
 
-Only reads go here, and only ones whose rows need no SQLAlchemy result processing beyond
-what the pool's codecs do (json and jsonb are decoded; uuid, timestamptz and arrays come
-from asyncpg as Python types).
+Besides, the request counters (``bump``): one autocommitted upsert on an UNLOGGED table,
+which every process shares. Otherwise only reads go here, and only ones whose rows need no
+SQLAlchemy result processing beyond what the pool's codecs do (json and jsonb are decoded;
+uuid, timestamptz and arrays come from asyncpg as Python types).
 """
 
 import json
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
 import asyncpg
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import asyncpg as asyncpg_dialect
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from grants.db.request_counters import BUMP, SWEEP
 
 Row = Mapping[str, Any]
 
@@ -47,16 +51,17 @@ class _Compiled:
 
 
 _compiled: dict[int, _Compiled] = {}
+SWEEP_EVERY = 1000  # counts per process between two sweeps of stale windows
 
 
-def _compile(query: sa.Select[Any]) -> _Compiled:
+def _compile(query: sa.ClauseElement) -> _Compiled:
     # Queries are module-level constants, so their id is stable for the process.
     found = _compiled.get(id(query))
     if found is None:
         compiled = query.compile(dialect=_DIALECT)
         found = _Compiled(
             sql=compiled.string,
-            names=tuple(compiled.positiontup or ()),
+            names=tuple(getattr(compiled, "positiontup", None) or ()),
             defaults={k: v for k, v in compiled.params.items() if v is not None},
         )
         _compiled[id(query)] = found
@@ -67,6 +72,24 @@ class HotReads(ABC):
     # A base class, not a Protocol: Litestar checks a dependency's value with isinstance.
     @abstractmethod
     async def fetch(self, query: sa.Select[Any], params: Mapping[str, Any]) -> Sequence[Row]: ...
+
+    @abstractmethod
+    async def _bump(self, params: Mapping[str, Any]) -> tuple[int, datetime]: ...
+
+    @abstractmethod
+    async def _sweep(self, params: Mapping[str, Any]) -> None: ...
+
+    async def bump(self, key: str, window: timedelta, now: datetime) -> tuple[int, datetime]:
+        """Count one request on ``key``'s fixed window of ``window`` (shared by every process:
+        ``db.request_counters``); returns the count in the window and when it began. The one
+        write allowed here: a single autocommitted statement on an UNLOGGED table."""
+        self._bumps += 1
+        if self._bumps % SWEEP_EVERY == 0:
+            # Windows ten times older than this one's length are dead weight.
+            await self._sweep({"stale_before": now - window * 10})
+        return await self._bump({"key": key, "now": now, "window_start_limit": now - window})
+
+    _bumps = 0
 
     @abstractmethod
     async def close(self) -> None: ...
@@ -113,6 +136,16 @@ class PoolReads(HotReads):
         rows: list[Row] = await pool.fetch(compiled.sql, *compiled.args(params))
         return rows
 
+    async def _bump(self, params: Mapping[str, Any]) -> tuple[int, datetime]:
+        compiled = _compile(BUMP)
+        # An upsert with RETURNING always returns its row.
+        row = await (await self._open()).fetchrow(compiled.sql, *compiled.args(params))
+        return int(row["count"]), row["window_started_at"]
+
+    async def _sweep(self, params: Mapping[str, Any]) -> None:
+        compiled = _compile(SWEEP)
+        await (await self._open()).execute(compiled.sql, *compiled.args(params))
+
     async def close(self) -> None:
         if self._pool is not None:
             await self._pool.close()
@@ -129,6 +162,15 @@ class SessionReads(HotReads):
         async with self._factory() as session:
             result = await session.execute(query, dict(params))
             return [row._mapping for row in result]
+
+    async def _bump(self, params: Mapping[str, Any]) -> tuple[int, datetime]:
+        async with self._factory() as session, session.begin():
+            row = (await session.execute(BUMP, dict(params))).one()
+        return int(row[0]), row[1]
+
+    async def _sweep(self, params: Mapping[str, Any]) -> None:
+        async with self._factory() as session, session.begin():
+            await session.execute(SWEEP, dict(params))
 
     async def close(self) -> None:
         return None

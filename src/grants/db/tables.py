@@ -13,6 +13,7 @@ from grants.awards.reclaims import tables as reclaims_tables
 from grants.awards.releases import tables as releases_tables
 from grants.db import audit
 from grants.db.base import metadata
+from grants.db.request_counters import counters_table as request_counters
 from grants.evaluation import tables as evaluation_tables
 from grants.evaluation.jury import tables as jury_tables
 from grants.guidelines import tables as guidelines_tables
@@ -39,4 +40,5 @@ __all__ = [
     "proofs_tables",
     "reclaims_tables",
     "releases_tables",
+    "request_counters",
 ]

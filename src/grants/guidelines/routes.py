@@ -31,10 +31,10 @@ from grants.guidelines.schemas import (
     verdict_out,
 )
 from grants.http.hooks import decode_json_body, require_json_media_type
+from grants.http.rate_limit import RATE_LIMITED
 from grants.municipalities.service import RegisterEntry
 
 GuidelineId = Annotated[str, PathParameter(pattern=r"^[A-Za-z0-9_.-]{1,40}$")]
-RATE_LIMITED = "rate_limited"  # route opt: the pre-check's per-address limit applies
 
 
 class GuidelineController(Controller):

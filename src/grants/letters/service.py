@@ -34,6 +34,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from grants.accounts.service import contact_of, load_user_principal
 from grants.applications.access import load_application
 from grants.applications.queries import applications_table as _apps
+from grants.audit.heads import latest_head
 from grants.awards.access import ensure_call, ensure_manager, programme
 from grants.awards.decisions.service import (
     dispatch_on_portal,
@@ -44,7 +45,6 @@ from grants.awards.decisions.service import (
     released_in_call,
 )
 from grants.context import UserContext
-from grants.audit.heads import latest_head
 from grants.core.audit_actions import AuditAction
 from grants.core.deadlines import berlin_date
 from grants.core.decision import DecisionStatus
