@@ -20,8 +20,10 @@ Cases, interleaved round-robin after a warm-up (medians of ``--repeat`` rounds):
 - pure: ``rankings.evaluate`` on the loaded inputs — aggregation, ranking and funding line of
   every line (the issue's "pure part", target ≤ 100 ms);
 - end to end: load + evaluate (target ≤ 1 s);
-- full response: ``rankings.ranking`` — end to end plus Krippendorff's alpha and the response
-  models of all 10,000 entries (what ``GET /api/evaluation/rankings`` computes before JSON).
+- full response: ``rankings.ranking`` unpaged — end to end plus Krippendorff's alpha and the
+  response models of all 10,000 entries (what the exports compute);
+- first page: the same with the default page (``GET /api/evaluation/rankings`` without
+  ``offset``/``limit``): the whole ranking computed, one page of entries built.
 
 Nothing asserts on time; the machine is shared, compare ratios.
 """
@@ -326,14 +328,19 @@ async def measure(url: str, repeat: int) -> None:
         async def end_to_end() -> object:
             return rankings.evaluate(await rankings.load_call(session, registry, "demo"))
 
-        async def full() -> object:
-            context = Context(
+        def context() -> Context:
+            return Context(
                 session=session,
                 actor=Actor.system("bench"),
                 now=datetime.now(UTC),
                 guidelines=registry,
             )
-            return await rankings.ranking(context, call="demo")
+
+        async def full() -> object:
+            return await rankings.ranking(context(), call="demo", limit=None)
+
+        async def first_page() -> object:
+            return await rankings.ranking(context(), call="demo")
 
         cases: list[tuple[str, Callable[[], Awaitable[object]]]] = [
             ("baseline: SELECT the 30,000 sheets (JSONB)", baseline),
@@ -341,6 +348,7 @@ async def measure(url: str, repeat: int) -> None:
             ("pure: aggregate + rank + funding line", pure),
             ("end to end: load + pure", end_to_end),
             ("full response: + alpha + 10,000 entries", full),
+            (f"first page: + alpha + {rankings.RANKING_PAGE} entries per line", first_page),
         ]
         for _, fn in cases:  # warm-up: prepared statements, caches
             await fn()

@@ -326,3 +326,52 @@ async def test_a_tie_is_shown_as_a_tie_and_at_the_funding_line_left_to_the_jury(
     ]
     assert line["ties_at_funding_line"] == []
     assert [e["funding_status"] for e in line["entries"]] == ["funded", "funded"]
+
+
+async def test_the_ranking_is_paged_per_line_and_the_pages_make_the_whole(
+    client: httpx.AsyncClient, call: dict[str, Any]
+) -> None:
+    manager = call["manager"]
+    params = {"call": "demo", "funding_line": "mobile"}
+    whole = (await client.get("/api/evaluation/rankings", params=params, headers=manager)).json()[
+        "lines"
+    ][0]
+    assert (whole["entries_total"], whole["offset"], whole["next_offset"]) == (4, 0, None)
+    pages, offset = [], 0
+    while offset is not None:
+        page = (
+            await client.get(
+                "/api/evaluation/rankings",
+                params={**params, "limit": 3, "offset": offset},
+                headers=manager,
+            )
+        ).json()["lines"][0]
+        assert page["entries_total"] == 4
+        assert page["committed"] == whole["committed"]  # the line is over all entries
+        pages.append(page)
+        offset = page["next_offset"]
+    assert [len(p["entries"]) for p in pages] == [3, 1]
+    assert [e for p in pages for e in p["entries"]] == whole["entries"]
+    beyond = await client.get(
+        "/api/evaluation/rankings", params={**params, "offset": 10}, headers=manager
+    )
+    assert beyond.status_code == 200 and beyond.json()["lines"][0]["entries"] == []
+    for bad in ({"limit": 0}, {"limit": 1001}, {"offset": -1}):
+        refused = await client.get(
+            "/api/evaluation/rankings", params={**params, **bad}, headers=manager
+        )
+        assert refused.status_code == 422, bad  # the project maps bad parameters to 422
+        assert next(iter(bad)) in refused.text
+    # The exports are never paged.
+    csv_lines = (
+        (
+            await client.get(
+                "/api/evaluation/rankings/export.csv",
+                params={**params, "limit": 1},
+                headers=manager,
+            )
+        )
+        .text.strip()
+        .split("\r\n")
+    )
+    assert len(csv_lines) == 5

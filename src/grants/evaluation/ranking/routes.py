@@ -21,7 +21,7 @@ from grants.evaluation.ranking.schemas import (
     SimulationRequest,
 )
 from grants.http.guards import BEARER, MANAGERS
-from grants.http.params import CallQuery, code_parameter
+from grants.http.params import CallQuery, Offset, code_parameter
 from grants.http.versioning import IfMatch, with_etag
 
 FundingLine = Annotated[str | None, code_parameter("funding line; default: all")]
@@ -29,6 +29,14 @@ Budget = Annotated[
     Decimal | None,
     QueryParameter(
         description="budget of funding_line, ≥ 0 (default: an equal share of the call's budget)",
+    ),
+]
+RankingLimit = Annotated[
+    int,
+    QueryParameter(
+        ge=1,
+        le=rankings.RANKING_PAGE_MAX,
+        description=f"entries per line and page (default {rankings.RANKING_PAGE})",
     ),
 ]
 Normalised = Annotated[
@@ -63,6 +71,8 @@ class RankingController(Controller):
         funding_line: FundingLine = None,
         budget: Budget = None,
         normalised: Normalised = False,
+        offset: Offset = 0,
+        limit: RankingLimit = rankings.RANKING_PAGE,
     ) -> RankingPublic:
         return await rankings.ranking(
             context,
@@ -70,6 +80,8 @@ class RankingController(Controller):
             funding_line=funding_line,
             budget=budget,
             normalised=normalised,
+            offset=offset,
+            limit=limit,
         )
 
     @post(
@@ -92,7 +104,7 @@ class RankingController(Controller):
         call: CallQuery,
         funding_line: FundingLine = None,
     ) -> Response[bytes]:
-        ranking = await rankings.ranking(context, call=call, funding_line=funding_line)
+        ranking = await rankings.ranking(context, call=call, funding_line=funding_line, limit=None)
         # Litestar adds "; charset=utf-8" to every text/* media type itself.
         return _export(exports.ranking_csv(ranking), "text/csv", f"{call}.csv")
 
@@ -103,7 +115,7 @@ class RankingController(Controller):
         call: CallQuery,
         funding_line: FundingLine = None,
     ) -> Response[bytes]:
-        ranking = await rankings.ranking(context, call=call, funding_line=funding_line)
+        ranking = await rankings.ranking(context, call=call, funding_line=funding_line, limit=None)
         return _export(exports.ranking_xlsx(ranking), exports.XLSX_MEDIA_TYPE, f"{call}.xlsx")
 
 

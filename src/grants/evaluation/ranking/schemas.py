@@ -86,8 +86,11 @@ class LineRanking(BaseModel):
     misfit_rule: str
     committed: Decimal
     remaining: Decimal
-    entries: list[RankingEntry]
-    ties_at_funding_line: list[TieOut]  # empty: the line cuts no tie
+    entries: list[RankingEntry]  # the page asked for (offset, limit), in ranking order
+    entries_total: int  # ranked entries of the line, all pages together
+    offset: int
+    next_offset: int | None  # where the next page starts; None: this is the last
+    ties_at_funding_line: list[TieOut]  # empty: the line cuts no tie (over all pages)
 
 
 class AlphaOut(BaseModel):

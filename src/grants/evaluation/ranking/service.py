@@ -112,6 +112,10 @@ EQUAL_SHARE = (
     "(call budget split equally across its funding lines)"
 )
 GIVEN = "vom Aufrufer vorgegeben (given in the request)"
+# Entries per page of a line's ranking (and at most): a call of 10,000 proposals is not one
+# response a browser or a client should have to take at once.
+RANKING_PAGE = 200
+RANKING_PAGE_MAX = 1000
 CENT = Decimal("0.01")
 
 
@@ -419,7 +423,12 @@ async def ranking(
     funding_line: str | None = None,
     budget: Decimal | None = None,
     normalised: bool = False,
+    offset: int = 0,
+    limit: int | None = RANKING_PAGE,
 ) -> RankingPublic:
+    """The ranking of every line (or of ``funding_line``), each line's entries paged: ranks,
+    the funding line and the agreement are computed over all entries, only the entries of
+    [offset, offset + limit) are sent (``limit`` None: all of them, for the exports)."""
     loaded = await load_call(ctx.session, ctx.guidelines, call)
     check_line(loaded.call, funding_line)
     if budget is not None and funding_line is None:
@@ -442,6 +451,7 @@ async def ranking(
             )
             for p in evaluator_profiles
         ]
+    end = None if limit is None else offset + limit
     lines = [
         LineRanking(
             funding_line=line,
@@ -450,7 +460,13 @@ async def ranking(
             misfit_rule=result.misfit_rule.value,
             committed=result.committed,
             remaining=result.remaining,
-            entries=[_entry(e, loaded.info[e.application_id], z) for e in result.entries],
+            entries=[
+                _entry(e, loaded.info[e.application_id], z)
+                for e in result.entries[offset : None if end is None else end]
+            ],
+            entries_total=len(result.entries),
+            offset=offset,
+            next_offset=end if end is not None and end < len(result.entries) else None,
             ties_at_funding_line=[_tie(tie) for tie in result.ties_at_line],
         )
         for line, result in results.items()
