@@ -9,7 +9,7 @@ pool connection, ``--concurrency`` of them at once, one asyncio task each), as t
 calls it: the application's row lock, the checks, ``ledger.commit_funds`` (the row lock on
 the line's budget row for the year, the ledger's sum, the check, the commitment row), the
 fixed decision, the lifecycle step to ``approved`` (history, outbox e-mail) and the two
-hash-chained audit entries, in one transaction. The HTTP layer (token check, JSON) is left
+audit entries, in one transaction. The HTTP layer (token check, JSON) is left
 out: it costs both cases the same and would only blur what the lock costs.
 
 - **contended**: all ``--releases`` drafts on one line (call ``k<run>``, line ``mobile``),
@@ -36,10 +36,9 @@ the sum of the level below), then ANALYZE.
 
 While a case runs, a separate connection samples ``pg_stat_activity`` every 20 ms and the
 bench prints where the releasing connections were on average: waiting for a row lock (the
-budget row: the contended case's queue), waiting for the audit chain's advisory lock (one
-for the whole database: every release appends two hash-chained audit entries and holds it
-until its commit), in a transaction waiting for Python (the releasing process is busy), or
-idle. That says which lock, if any, limits the figure.
+budget row: the contended case's queue), waiting for an advisory lock (until migration 0034
+the audit chain's, one for the whole database; none since), in a transaction waiting for
+Python (the releasing process is busy), or idle. That says which lock, if any, limits the figure.
 
 The database ``grants_bench_release`` on ``BENCH_DATABASE_URL`` / ``TEST_DATABASE_URL`` (a
 server URL; default postgresql://postgres@127.0.0.1:5432/postgres) is dropped, created and

@@ -7,7 +7,7 @@ Each submission is a real ``POST /api/applications/{id}/submissions`` with ``If-
 bearer token: a complete draft of the demo call (20 cost lines, every declaration), one
 scanned-clean 1 MB concept attachment already uploaded. The request judges deadline,
 completeness and all guideline rules, freezes and hashes the snapshot, takes a gap-free
-reference number, writes history, outbox and the hash-chained audit entry — one transaction.
+reference number, writes history, outbox and the audit entry — one transaction.
 Submitting cannot be repeated, so every request names another application: the drafts are
 bulk-loaded with COPY beforehand (their attachment rows point at one stored 1 MB file; a
 submission reads attachment metadata, never the bytes).
