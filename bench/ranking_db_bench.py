@@ -23,7 +23,12 @@ Cases, interleaved round-robin after a warm-up (medians of ``--repeat`` rounds):
 - full response: ``rankings.ranking`` unpaged — end to end plus Krippendorff's alpha and the
   response models of all 10,000 entries (what the exports compute);
 - first page: the same with the default page (``GET /api/evaluation/rankings`` without
-  ``offset``/``limit``): the whole ranking computed, one page of entries built.
+  ``offset``/``limit``): the whole ranking computed, one page of entries built;
+- change check alone: ``ranking.cache.inputs_fingerprint`` (rows and ``xmin`` sums of every
+  table the ranking reads);
+- first page, inputs unchanged: what a request costs when the process's cache holds the call
+  (the check, then one page built from the cached evaluation). The cases above clear the cache
+  first, so they measure the cold path.
 
 Nothing asserts on time; the machine is shared, compare ratios.
 """
@@ -53,6 +58,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_asyn
 from grants.context import Context
 from grants.core.actors import Actor
 from grants.db import migrate
+from grants.evaluation.ranking import cache as ranking_cache
 from grants.evaluation.ranking import service as rankings
 from grants.guidelines.registry import load_registry
 from grants.settings import as_asyncpg_url
@@ -312,6 +318,7 @@ async def measure(url: str, repeat: int) -> None:
         expire_on_commit=False,
     )
     registry = load_registry()
+    guideline_id = rankings.find_call(registry, "demo")[0].id
     baseline_sql = sa.text("SELECT scores FROM score_sheets")
     async with factory() as session:
         loaded = await rankings.load_call(session, registry, "demo")
@@ -337,9 +344,17 @@ async def measure(url: str, repeat: int) -> None:
             )
 
         async def full() -> object:
+            ranking_cache.CACHE.clear()
             return await rankings.ranking(context(), call="demo", limit=None)
 
         async def first_page() -> object:
+            ranking_cache.CACHE.clear()
+            return await rankings.ranking(context(), call="demo")
+
+        async def fingerprint() -> object:
+            return await ranking_cache.inputs_fingerprint(session, guideline_id, "demo")
+
+        async def first_page_cached() -> object:
             return await rankings.ranking(context(), call="demo")
 
         cases: list[tuple[str, Callable[[], Awaitable[object]]]] = [
@@ -349,6 +364,8 @@ async def measure(url: str, repeat: int) -> None:
             ("end to end: load + pure", end_to_end),
             ("full response: + alpha + 10,000 entries", full),
             (f"first page: + alpha + {rankings.RANKING_PAGE} entries per line", first_page),
+            ("change check alone: the inputs' fingerprint", fingerprint),
+            ("first page, inputs unchanged (cache)", first_page_cached),
         ]
         for _, fn in cases:  # warm-up: prepared statements, caches
             await fn()

@@ -63,6 +63,7 @@ from grants.core.scoring import (
     ScoringPolicy,
     SheetStatus,
 )
+from grants.evaluation.ranking.cache import CACHE, inputs_fingerprint
 from grants.evaluation.ranking.schemas import (
     AgreementOut,
     AlphaOut,
@@ -416,6 +417,22 @@ def _alpha(result: Any) -> AlphaOut:
     )
 
 
+async def _evaluated(ctx: Context, guideline: Guideline, call: str) -> Any:
+    """The call loaded and evaluated on its default budgets, with its aggregates and their
+    agreement: from this process's cache while the inputs are unchanged (``cache``), else
+    loaded now. The fingerprint is read first, so the cached value is never older."""
+    fingerprint = await inputs_fingerprint(ctx.session, guideline.id, call)
+    key = (guideline.id, call, guideline.content_hash)
+    found = CACHE.get(key, fingerprint)
+    if found is None:
+        loaded = await load_call(ctx.session, ctx.guidelines, call)
+        defaults = evaluate(loaded)
+        aggregates = [e.aggregate for result in defaults.values() for e in result.entries]
+        found = (loaded, defaults, aggregates, call_agreement(aggregates, loaded.policy))
+        CACHE.put(key, fingerprint, found)
+    return found
+
+
 async def ranking(
     ctx: Context,
     *,
@@ -429,17 +446,16 @@ async def ranking(
     """The ranking of every line (or of ``funding_line``), each line's entries paged: ranks,
     the funding line and the agreement are computed over all entries, only the entries of
     [offset, offset + limit) are sent (``limit`` None: all of them, for the exports)."""
-    loaded = await load_call(ctx.session, ctx.guidelines, call)
-    check_line(loaded.call, funding_line)
+    guideline, found = find_call(ctx.guidelines, call)
+    check_line(found, funding_line)
     if budget is not None and funding_line is None:
         raise InvalidInput(
             "Ein Budget gilt für eine Förderlinie (a budget needs a funding_line)",
             problems=(FieldProblem("funding_line", "missing", "mit budget angeben (required)"),),
         )
+    loaded, defaults, aggregates, agreement = await _evaluated(ctx, guideline, call)
     budgets = {funding_line: budget} if funding_line is not None and budget is not None else {}
-    results = evaluate(loaded, budgets)
-    aggregates = [e.aggregate for result in results.values() for e in result.entries]
-    agreement = call_agreement(aggregates, loaded.policy)
+    results = evaluate(loaded, budgets) if budgets else defaults
     z = None
     profiles = None
     if normalised:
