@@ -34,7 +34,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql.base import PGDialect
@@ -42,7 +42,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from grants.applications.queries import applications_table
 from grants.context import Context
-from grants.core.agreement import call_agreement, normalised_scores
+from grants.core.agreement import Agreement, call_agreement, normalised_scores
 from grants.core.errors import Conflict, FieldProblem, InvalidInput, NotFound
 from grants.core.guideline import Call, Guideline
 from grants.core.lifecycle import State
@@ -417,18 +417,25 @@ def _alpha(result: Any) -> AlphaOut:
     )
 
 
-async def _evaluated(ctx: Context, guideline: Guideline, call: str) -> Any:
+class Evaluated(NamedTuple):
+    loaded: CallScores
+    defaults: dict[str, FundingLineResult]  # every line on its default budget
+    aggregates: list[Aggregate]
+    agreement: Agreement
+
+
+async def _evaluated(ctx: Context, guideline: Guideline, call: str) -> Evaluated:
     """The call loaded and evaluated on its default budgets, with its aggregates and their
     agreement: from this process's cache while the inputs are unchanged (``cache``), else
     loaded now. The fingerprint is read first, so the cached value is never older."""
     fingerprint = await inputs_fingerprint(ctx.session, guideline.id, call)
     key = (guideline.id, call, guideline.content_hash)
-    found = CACHE.get(key, fingerprint)
+    found: Evaluated | None = CACHE.get(key, fingerprint)
     if found is None:
         loaded = await load_call(ctx.session, ctx.guidelines, call)
         defaults = evaluate(loaded)
         aggregates = [e.aggregate for result in defaults.values() for e in result.entries]
-        found = (loaded, defaults, aggregates, call_agreement(aggregates, loaded.policy))
+        found = Evaluated(loaded, defaults, aggregates, call_agreement(aggregates, loaded.policy))
         CACHE.put(key, fingerprint, found)
     return found
 
@@ -519,9 +526,11 @@ def _scenario(result: FundingLineResult, policy: ScoringPolicy) -> ScenarioOut:
 
 async def simulate(ctx: Context, request: SimulationRequest) -> SimulationPublic:
     """The line on its default budget and thresholds against the scenario (another budget,
-    other thresholds): who crosses the funding line. Reads only."""
-    loaded = await load_call(ctx.session, ctx.guidelines, request.call)
-    check_line(loaded.call, request.funding_line)
+    other thresholds): who crosses the funding line. Reads only; the call's loaded scores come
+    from the cache while unchanged, so moving a slider on the page does not reload them."""
+    guideline, found = find_call(ctx.guidelines, request.call)
+    check_line(found, request.funding_line)
+    loaded = (await _evaluated(ctx, guideline, request.call))[0]
     base_budget = line_budget(loaded.call, request.funding_line)
     result = what_if(
         loaded.of_line(request.funding_line),
