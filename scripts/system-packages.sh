@@ -4,7 +4,13 @@
 # each letter about three times faster than fontTools' subsetting). Installs what is missing
 # with apt-get (Debian, Ubuntu) or Homebrew (macOS); does nothing when all is there.
 # The README's commands and .ci/run call it; the Dockerfile installs the same packages.
+#
+# With --browser (the test command) also Debian's Chromium, which the portal's browser tests
+# drive through Playwright (the project never downloads a browser of its own).
 set -eu
+
+browser=""
+[ "${1:-}" = "--browser" ] && browser="yes"
 
 missing=""
 for lib in libpango-1.0.so.0 libpangoft2-1.0.so.0 libfontconfig.so.1 libharfbuzz-subset.so.0; do
@@ -15,14 +21,21 @@ done
 if [ "$(uname -s)" = "Darwin" ]; then
     if command -v brew >/dev/null 2>&1; then
         brew list pango >/dev/null 2>&1 || brew install pango
+        if [ -n "$browser" ]; then
+            brew list --cask chromium >/dev/null 2>&1 || brew install --cask chromium
+        fi
         exit 0
     fi
     echo "WeasyPrint needs Pango: install Homebrew, then 'brew install pango'" >&2
     exit 1
 fi
+packages="libpango-1.0-0 libpangoft2-1.0-0 libfontconfig1 libharfbuzz-subset0"
+if [ -n "$browser" ] && ! command -v chromium >/dev/null 2>&1; then
+    missing="$missing chromium"
+    packages="$packages chromium"
+fi
 [ -z "$missing" ] && exit 0
 
-packages="libpango-1.0-0 libpangoft2-1.0-0 libfontconfig1 libharfbuzz-subset0"
 if command -v apt-get >/dev/null 2>&1; then
     sudo=""
     [ "$(id -u)" -ne 0 ] && sudo="sudo"

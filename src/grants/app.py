@@ -70,6 +70,7 @@ from grants.http import api_docs, openapi_errors
 from grants.http.dependencies import DEPENDENCIES, Clock, system_clock
 from grants.http.hooks import require_json_body
 from grants.http.logging_setup import configure_logging
+from grants.http.page_headers import PageSecurityHeaders
 from grants.http.problems import (
     handle_domain_error,
     handle_http_exception,
@@ -80,6 +81,7 @@ from grants.http.request_ids import RequestContextMiddleware
 from grants.letters import routes as letter_routes
 from grants.municipalities.area_cache import AreaCategoryCache
 from grants.settings import Settings, load_settings
+from grants.web import routes as web_routes
 
 
 def _precheck_rate_limit(settings: Settings) -> list[SharedRateLimit]:
@@ -170,6 +172,7 @@ def create_app(
             *phase_routes.CONTROLLERS,
             *letter_routes.CONTROLLERS,
             *audit_routes.CONTROLLERS,
+            *web_routes.ROUTE_HANDLERS,
             api_docs.assets_router(),
         ],
         dependencies={**DEPENDENCIES, **ACCOUNT_DEPENDENCIES, **ATTACHMENT_DEPENDENCIES},
@@ -238,7 +241,9 @@ def create_app(
     # Outermost layer: request ids and access log for every response, routing errors included.
     app.asgi_handler = RequestContextMiddleware(
         api_docs.DocsSecurityHeaders(
-            ForgetPrincipalsAfterWrites(app.asgi_handler, app.state.principal_cache)
+            PageSecurityHeaders(
+                ForgetPrincipalsAfterWrites(app.asgi_handler, app.state.principal_cache)
+            )
         )
     )
     return app

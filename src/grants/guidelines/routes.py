@@ -11,7 +11,6 @@ from litestar.enums import MediaType
 from litestar.params import JSONBody, PathParameter
 from litestar.status_codes import HTTP_200_OK
 
-from grants.core.areas import is_rural
 from grants.core.errors import NotFound
 from grants.core.guideline import Guideline
 from grants.guidelines import service
@@ -32,7 +31,6 @@ from grants.guidelines.schemas import (
 )
 from grants.http.hooks import decode_json_body, require_json_media_type
 from grants.http.rate_limit import RATE_LIMITED
-from grants.municipalities.service import RegisterEntry
 
 GuidelineId = Annotated[str, PathParameter(pattern=r"^[A-Za-z0-9_.-]{1,40}$")]
 
@@ -112,20 +110,6 @@ class CallController(Controller):
         return [call_out(g, call, now) for g, call in state.guidelines.calls()]
 
 
-def _facts(entry: RegisterEntry | None) -> service.MunicipalityFacts:
-    """The register's answer for the engine; None: a key of another state (the location
-    rule fails it), as a Saxon key the register lacks was already refused."""
-    if entry is None:
-        return service.MunicipalityFacts(known=False)
-    category = entry.area_category
-    return service.MunicipalityFacts(
-        known=True,
-        area_category=category,
-        rural=None if category is None else is_rural(category),
-        area_category_assumed=None if category is None else entry.area_category_assumed,
-    )
-
-
 async def _precheck_fast_path(request: Request[Any, Any, Any]) -> Response[bytes] | None:
     """The pre-check for well-formed requests, run as the route's before_request hook: a
     response returned here skips Litestar's parameter parsing, the Pydantic validation and
@@ -145,7 +129,11 @@ async def _precheck_fast_path(request: Request[Any, Any, Any]) -> Response[bytes
     # An unknown key of Saxony is a 422 naming municipality_key, raised from here as well.
     entry = await state.area_categories.checked(fast.proposal.municipality_key)
     verdict = service.judge(
-        fast.guideline, fast.proposal, fast.call, now=state.clock(), municipality=_facts(entry)
+        fast.guideline,
+        fast.proposal,
+        fast.call,
+        now=state.clock(),
+        municipality=service.municipality_facts(entry),
     )
     return Response(msgspec.json.encode(verdict_out(verdict)), media_type=MediaType.JSON)
 
@@ -169,5 +157,7 @@ class EligibilityCheckController(Controller):
         now: NamedDependency[datetime],
     ) -> VerdictOut:
         entry = await state.area_categories.checked(data.municipality_key)
-        verdict = service.precheck(state.guidelines, data, now=now, municipality=_facts(entry))
+        verdict = service.precheck(
+            state.guidelines, data, now=now, municipality=service.municipality_facts(entry)
+        )
         return verdict_out(verdict)

@@ -7,6 +7,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from grants.core.areas import is_rural
 from grants.core.eligibility import CheckContext, Proposal, Verdict, check
 from grants.core.errors import InvalidInput, NotFound
 from grants.core.guideline import Guideline
@@ -14,6 +15,7 @@ from grants.guidelines.loader import parse_document
 from grants.guidelines.registry import GuidelineRegistry
 from grants.guidelines.schemas import EligibilityCheckRequest, decode_fast, to_proposal
 from grants.guidelines.tables import GuidelineVersion
+from grants.municipalities.service import RegisterEntry
 
 _versions = GuidelineVersion.__table__  # type: ignore[attr-defined]
 
@@ -68,6 +70,20 @@ class MunicipalityFacts(NamedTuple):
     area_category: str | None = None
     rural: bool | None = None
     area_category_assumed: bool | None = None
+
+
+def municipality_facts(entry: RegisterEntry | None) -> MunicipalityFacts:
+    """The register's answer for the engine; None: a key of another state (the location
+    rule fails it), as a Saxon key the register lacks was already refused."""
+    if entry is None:
+        return MunicipalityFacts(known=False)
+    category = entry.area_category
+    return MunicipalityFacts(
+        known=True,
+        area_category=category,
+        rural=None if category is None else is_rural(category),
+        area_category_assumed=None if category is None else entry.area_category_assumed,
+    )
 
 
 def precheck(

@@ -18,7 +18,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from importlib import resources
-from typing import Any
+from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 from pydantic import BaseModel
@@ -241,6 +241,9 @@ _BY_KEY = sa.select(_table).where(_table.c.key == sa.bindparam("key", type_=sa.S
 _CATEGORY_BY_KEY = sa.select(_table.c.area_category, _table.c.area_category_source).where(
     _table.c.key == sa.bindparam("key", type_=sa.String)
 )
+_CHOICES = sa.select(_table.c.key, _table.c.name, _table.c.district).order_by(
+    _table.c.district, _table.c.name, _table.c.key
+)
 _ALL_CATEGORIES = sa.select(_table.c.key, _table.c.area_category, _table.c.area_category_source)
 
 
@@ -294,6 +297,19 @@ async def register_snapshot(session: AsyncSession) -> dict[str, RegisterEntry]:
     async with session.begin():
         rows = (await session.execute(_ALL_CATEGORIES)).all()
     return {row.key: _entry(row) for row in rows}
+
+
+class Choice(NamedTuple):
+    key: str
+    name: str
+    district: str
+
+
+async def municipality_choices(session: AsyncSession) -> list[Choice]:
+    """Every municipality for a form's selection, by district and name (a few hundred rows).
+    Runs in the caller's transaction (or autocommit)."""
+    rows = await session.execute(_CHOICES)
+    return [Choice(row.key, row.name, row.district) for row in rows]
 
 
 def must_be_in_register(key: str) -> bool:

@@ -1,0 +1,146 @@
+"""The portal's public pages: the start page with the programme's calls, the guideline's rules,
+and the pre-check form. HTML rendered on the server; the same services as the API."""
+
+from datetime import datetime
+from typing import Any
+
+from litestar import Controller, Request, Response, Router, get
+from litestar.datastructures import State
+from litestar.di import NamedDependency
+from litestar.params import FromPath
+from litestar.enums import MediaType
+from litestar.static_files import create_static_files_router
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from grants.core.errors import DomainError
+from grants.guidelines import service
+from grants.guidelines.registry import GuidelineRegistry
+from grants.http.rate_limit import RATE_LIMITED
+from grants.municipalities.service import municipality_choices
+from grants.web import precheck_form
+from grants.web.templating import STATIC_DIR, remaining, render
+
+SITE = "Förderportal"
+
+
+def _page(template: str, *, status_code: int = 200, **context: Any) -> Response[str]:
+    return Response(
+        render(template, site_name=SITE, **context),
+        media_type=MediaType.HTML,
+        status_code=status_code,
+    )
+
+
+def _calls(registry: GuidelineRegistry, now: datetime) -> list[dict[str, Any]]:
+    return [
+        {
+            "guideline": guideline,
+            "call": call,
+            "status": call.status(now).value,
+            "remaining": remaining(call.deadline_at, now),
+        }
+        for guideline, call in registry.calls()
+    ]
+
+
+def _not_found(guideline_id: str) -> Response[str]:
+    return _page(
+        "not_found.html",
+        status_code=404,
+        message=f"Eine Förderrichtlinie „{guideline_id}“ gibt es hier nicht.",
+    )
+
+
+class PublicPages(Controller):
+    include_in_schema = False
+
+    @get("/", exclude_from_auth=True, name="web:start")
+    async def start(self, state: State, now: NamedDependency[datetime]) -> Response[str]:
+        registry: GuidelineRegistry = state.guidelines
+        return _page(
+            "start.html",
+            guidelines=registry.all(),
+            calls=_calls(registry, now),
+            now=now,
+        )
+
+    @get("/richtlinien/{guideline_id:str}", exclude_from_auth=True, name="web:rules")
+    async def rules(self, guideline_id: FromPath[str], state: State) -> Response[str]:
+        guideline = state.guidelines.get(guideline_id)
+        if guideline is None:
+            return _not_found(guideline_id)
+        return _page("rules.html", guideline=guideline)
+
+    # The same per-address limit as the API's pre-check: the form runs the same engine.
+    @get("/vorab-check", exclude_from_auth=True, name="web:precheck", opt={RATE_LIMITED: True})
+    async def precheck(
+        self,
+        request: Request[Any, Any, Any],
+        state: State,
+        now: NamedDependency[datetime],
+        db_session: NamedDependency[AsyncSession],
+    ) -> Response[str]:
+        registry: GuidelineRegistry = state.guidelines
+        params = dict(request.query_params.items())
+        guideline_id = params.get("guideline") or registry.all()[0].id
+        guideline = registry.get(guideline_id)
+        if guideline is None:
+            return _not_found(guideline_id)
+        params["guideline"] = guideline.id
+        objectives = request.query_params.getall("objectives", [])
+        verdict = None
+        errors = precheck_form.FormErrors()
+        if params.get("pruefen"):
+            parsed = precheck_form.parse(params, objectives)
+            checked, errors = precheck_form.validate(parsed)
+            if checked is not None:
+                try:
+                    entry = await state.area_categories.checked(checked.municipality_key)
+                    verdict = service.precheck(
+                        registry, checked, now=now, municipality=service.municipality_facts(entry)
+                    )
+                except DomainError as error:
+                    for problem in error.problems or ():
+                        location = tuple(
+                            int(p) if p.isdigit() else p for p in problem.field.split(".")
+                        )
+                        errors.add(precheck_form.field_id(location, parsed), problem.message)
+                    if not error.problems:
+                        errors.add("form", error.detail)
+        return _page(
+            "precheck.html",
+            status_code=422 if errors else 200,
+            guideline=guideline,
+            options={
+                "calls": [
+                    (c["call"].code, c["call"].title.de)
+                    for c in _calls(registry, now)
+                    if c["guideline"].id == guideline.id
+                ],
+                "lines": [(line.code, line.label.de) for line in guideline.lines],
+                "applicant_types": [(t.code, t.label.de) for t in guideline.applicant_types],
+                "categories": [(c.code, c.label.de) for c in guideline.cost_categories],
+                "municipalities": [
+                    (m.key, f"{m.name} ({m.district})")
+                    for m in await municipality_choices(db_session)
+                ],
+            },
+            values=params,
+            objectives=set(objectives),
+            cost_rows=range(1, precheck_form.COST_ROWS + 1),
+            aid_rows=range(1, precheck_form.AID_ROWS + 1),
+            errors=errors.by_field,
+            label_of=precheck_form.label_of,
+            verdict=verdict,
+        )
+
+
+STATIC = create_static_files_router(
+    path="/static",
+    directories=[STATIC_DIR],
+    include_in_schema=False,
+    opt={"exclude_from_auth": True},
+    name="web:static",
+)
+
+ROUTE_HANDLERS: list[type[Controller] | Router] = [PublicPages, STATIC]
