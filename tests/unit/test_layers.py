@@ -21,7 +21,9 @@ ROOTS = {"grants.app", "grants.cli", "grants.demo", "grants.demo_scenario", "gra
 # holidays knows Saxony's public holidays, schwifty checks an IBAN, both from shipped data.
 CORE_THIRD_PARTY = {"zxcvbn", "holidays", "schwifty"}
 NEVER_PUBLIC = {"tables", "routes"}
-HTTP_EDGE_FILES = {"routes.py", "list_routes.py", "dependencies.py", "middleware.py"}
+# forms.py: the portal's HTML forms read into the API's request models (request parameters
+# in, the same validation messages out), as edge as a route.
+HTTP_EDGE_FILES = {"routes.py", "list_routes.py", "dependencies.py", "middleware.py", "forms.py"}
 # Modules every service may use, so they must not depend on the web framework either.
 HTTP_FREE_SHARED = {"core", "db", "context"}
 

@@ -7,8 +7,8 @@ from typing import Any
 from litestar import Controller, Request, Response, Router, get
 from litestar.datastructures import State
 from litestar.di import NamedDependency
-from litestar.params import FromPath
 from litestar.enums import MediaType
+from litestar.params import FromPath
 from litestar.static_files import create_static_files_router
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -17,7 +17,7 @@ from grants.guidelines import service
 from grants.guidelines.registry import GuidelineRegistry
 from grants.http.rate_limit import RATE_LIMITED
 from grants.municipalities.service import municipality_choices
-from grants.web import precheck_form
+from grants.web import forms as precheck_form
 from grants.web.templating import STATIC_DIR, remaining, render
 
 SITE = "Förderportal"

@@ -3,7 +3,8 @@ nothing is stored, so a result can be bookmarked and sent) read into the API's o
 model (``EligibilityCheckRequest``), so the form knows no rule of its own; validation errors
 mapped back to the form's fields, in German with the English original.
 
-Pure: no I/O. The route gives the query parameters and renders what comes back.
+No I/O: the route gives the query parameters and renders what comes back. An edge module
+like a route (it speaks request parameters and the API's validation texts).
 """
 
 import re
