@@ -31,6 +31,14 @@ def day(value: date) -> str:
     return format_date(value, "dd.MM.yyyy", locale="de_DE")
 
 
+def iso_day(value: str) -> str:
+    """A guideline version such as "2023-11-30" as a German date; other text as it is."""
+    try:
+        return day(date.fromisoformat(value))
+    except ValueError:
+        return value
+
+
 def instant(value: datetime) -> str:
     """31.03.2027, 23:59:59 Uhr — in Europe/Berlin, to the second, as deadlines are judged."""
     return format_datetime(value.astimezone(BERLIN), "dd.MM.yyyy, HH:mm:ss", locale="de_DE") + (
@@ -71,7 +79,7 @@ def environment() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters.update(day=day, instant=instant, euro=euro)
+    env.filters.update(day=day, iso_day=iso_day, instant=instant, euro=euro)
     return env
 
 

@@ -20,7 +20,7 @@ VALID = {
     "applicant_type": "nonprofit",
     "municipality_key": "14521530",
     "planned_start": "2027-03-01",
-    "planned_end": "2028-02-28",
+    "planned_end": "2028-03-31",
     "economic_activity": "nein",
     "cost-1-category": "equipment",
     "cost-1-description": "3D-Drucker",
@@ -63,7 +63,9 @@ async def test_the_start_page_lists_the_calls_with_their_deadline_to_the_second(
         assert call.title.de in html
         assert instant(call.deadline_at) in html
     assert re.search(r"\d{2}\.\d{2}\.\d{4}, \d{2}:\d{2}:\d{2} Uhr", html)
-    assert 'href="/vorab-check?guideline=frl-lifd&amp;call=demo"' in html
+    assert 'href="/vorab-check?guideline=frl-lifd&amp;call=demo"' in html  # open
+    assert "call=2024-1" not in html  # closed: no pre-check offered for it
+    assert "Fassung vom 30.11.2023" in html
 
 
 async def test_the_rules_page_cites_every_rule(client: httpx.AsyncClient, app: Litestar) -> None:
@@ -94,6 +96,7 @@ async def test_a_complete_form_is_judged_by_the_engine_with_every_rule_cited(
     assert response.status_code == 200, response.text[:2000]
     html = _assert_page(response)
     assert "Die Voraussetzungen im Einzelnen" in html
+    assert "Das Vorhaben erfüllt nach Ihren Angaben die Voraussetzungen" in html
     guideline = app.state.guidelines.get("frl-lifd")
     cited = [rule.citation.de for rule in guideline.rules if rule.citation.de in html]
     assert len(cited) >= 5

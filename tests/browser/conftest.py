@@ -1,0 +1,140 @@
+"""The portal served as in production — `uvicorn --factory grants.app:create_app_from_env` in
+a process of its own, on a database of its own with the shipped municipality register — and
+driven by Debian's Chromium through Playwright (the project's setup installs the browser:
+`scripts/system-packages.sh --browser`; Playwright never downloads one). axe-core, vendored in
+``vendor/``, scans each page. Screenshots go to ``artifacts/`` (kept by CI, not committed)."""
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any, TypeVar
+
+import httpx
+import pytest
+from playwright.sync_api import Browser, Page, sync_playwright
+
+from tests import databases
+
+T = TypeVar("T")
+HERE = Path(__file__).resolve().parent
+ARTIFACTS = HERE / "artifacts"
+AXE = (HERE / "vendor" / "axe.min.js").read_text(encoding="utf-8")
+# What BITV 2.0 asks: WCAG 2.1 A and AA (axe's tags); none of axe's rules is switched off.
+WCAG = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+
+
+def chromium_path() -> str:
+    found = os.environ.get("GRANTS_TEST_CHROMIUM") or shutil.which("chromium")
+    mac = "/Applications/Chromium.app/Contents/MacOS/Chromium"
+    if found is None and Path(mac).exists():
+        found = mac
+    if found is None:
+        pytest.fail(
+            "no Chromium: run `scripts/system-packages.sh --browser` (the README's test "
+            "command does) or set GRANTS_TEST_CHROMIUM to a Chromium binary"
+        )
+    return found
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _in_thread(work: Callable[[], T]) -> T:
+    # Playwright's sync API keeps an event loop running in the test thread; the database
+    # helpers start loops of their own (asyncio.run), so they run beside it.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(work).result()
+
+
+def _portal_database(server_url: str) -> str:
+    database = databases.create_database(server_url)
+    databases.load_municipality_register(database)
+    return database
+
+
+@pytest.fixture(scope="session")
+def portal_url(server_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    database = _in_thread(lambda: _portal_database(server_url))
+    port = _free_port()
+    log = tmp_path_factory.mktemp("portal") / "server.log"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GRANTS_")} | {
+        "GRANTS_DATABASE_URL": database,
+        "GRANTS_ENVIRONMENT": "test",
+        "GRANTS_LOG_LEVEL": "WARNING",
+        "GRANTS_DATA_DIR": str(log.parent / "data"),
+    }
+    command = [
+        sys.executable, "-m", "uvicorn", "--factory", "grants.app:create_app_from_env",
+        "--host", "127.0.0.1", "--port", str(port), "--no-access-log",
+    ]  # fmt: skip
+    with log.open("wb") as out:
+        server = subprocess.Popen(command, env=env, stdout=out, stderr=subprocess.STDOUT)  # noqa: S603
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            if server.poll() is not None:
+                pytest.fail(f"the portal did not start:\n{log.read_text()[-3000:]}")
+            try:
+                if httpx.get(f"{base}/health/ready", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if time.monotonic() > deadline:
+                pytest.fail(f"the portal is not ready after 60 s:\n{log.read_text()[-3000:]}")
+            time.sleep(0.2)
+        yield base
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+        _in_thread(lambda: databases.drop_database(database))
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(
+            executable_path=chromium_path(),
+            # Chromium's sandbox needs user namespaces, which a root container lacks.
+            args=["--no-sandbox"] if os.geteuid() == 0 else [],
+        )
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Page]:
+    context = browser.new_context(locale="de-DE", timezone_id="Europe/Berlin")
+    opened = context.new_page()
+    yield opened
+    context.close()
+
+
+def axe_violations(browser: Browser, url: str) -> list[dict[str, Any]]:
+    """axe-core's WCAG 2.1 A/AA violations of the page at ``url``. The scan runs in a context
+    that lets the test inject axe's script; the page's own CSP is checked over HTTP."""
+    context = browser.new_context(bypass_csp=True, locale="de-DE")
+    try:
+        scanned = context.new_page()
+        scanned.goto(url)
+        scanned.add_script_tag(content=AXE)
+        result: dict[str, Any] = scanned.evaluate(
+            "tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", WCAG
+        )
+        return list(result["violations"])
+    finally:
+        context.close()
+
+
+def screenshot(page: Page, name: str) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
