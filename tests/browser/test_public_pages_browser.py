@@ -34,6 +34,9 @@ PAGES = {
     "precheck-result": f"/vorab-check?{urlencode(FILLED)}",
     "precheck-errors": f"/vorab-check?{urlencode({**FILLED, 'cost-1-amount': 'viel'})}",
     "not-found": "/richtlinien/keine",
+    "impressum": "/impressum",
+    "datenschutz": "/datenschutz",
+    "barrierefreiheit": "/barrierefreiheit",
 }
 
 

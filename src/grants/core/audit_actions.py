@@ -120,6 +120,7 @@ class AuditAction(StrEnum):
     RELEASE_BATCH_ORDERED = "release_batch_ordered"
     # letters
     LETTERHEAD_SET = "letterhead_set"
+    PROGRAMME_PAGE_SET = "programme_page_set"  # Impressum, privacy, accessibility text
     LETTERHEAD_LOGO_SET = "letterhead_logo_set"
     LETTERHEAD_LOGO_REMOVED = "letterhead_logo_removed"
     LETTER_REQUESTED = "letter_requested"

@@ -20,6 +20,7 @@ from grants.guidelines import tables as guidelines_tables
 from grants.letters import tables as letters_tables
 from grants.municipalities import tables as municipalities_tables
 from grants.notifications import tables as notifications_tables
+from grants.web import tables as web_tables
 
 __all__ = [
     "accounts_tables",
@@ -41,4 +42,5 @@ __all__ = [
     "reclaims_tables",
     "releases_tables",
     "request_counters",
+    "web_tables",
 ]

@@ -4,20 +4,25 @@ and the pre-check form. HTML rendered on the server; the same services as the AP
 from datetime import datetime
 from typing import Any
 
-from litestar import Controller, Request, Response, Router, get
+from litestar import Controller, Request, Response, Router, get, put
 from litestar.datastructures import State
 from litestar.di import NamedDependency
 from litestar.enums import MediaType
-from litestar.params import FromPath
+from litestar.params import FromPath, JSONBody
 from litestar.static_files import create_static_files_router
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from grants.core.errors import DomainError
+from grants.context import UserContext
+from grants.core.errors import DomainError, NotFound
 from grants.guidelines import service
 from grants.guidelines.registry import GuidelineRegistry
+from grants.http.guards import BEARER, MANAGERS
 from grants.http.rate_limit import RATE_LIMITED
 from grants.municipalities.service import municipality_choices
 from grants.web import forms as precheck_form
+from grants.web import legal_pages
+from grants.web.schemas import ProgrammePageIn, ProgrammePagePublic
+from grants.web.tables import PageKind
 from grants.web.templating import STATIC_DIR, remaining, render
 
 SITE = "Förderportal"
@@ -135,6 +140,103 @@ class PublicPages(Controller):
         )
 
 
+_TITLES = {
+    PageKind.IMPRESSUM: "Impressum",
+    PageKind.PRIVACY: "Datenschutzerklärung",
+    PageKind.ACCESSIBILITY: "Erklärung zur Barrierefreiheit",
+}
+
+
+async def _legal(
+    kind: PageKind, request: Request[Any, Any, Any], state: State, session: AsyncSession
+) -> Response[str]:
+    registry: GuidelineRegistry = state.guidelines
+    guideline_id = request.query_params.get("programm") or registry.all()[0].id
+    guideline = registry.get(guideline_id)
+    if guideline is None:
+        return _not_found(guideline_id)
+    text = await legal_pages.page_text(session, guideline.id, kind)
+    paragraphs = [] if text is None else [p.strip() for p in text.split("\n\n") if p.strip()]
+    return _page(
+        "legal.html",
+        title=_TITLES[kind],
+        guideline=guideline,
+        paragraphs=[p.splitlines() for p in paragraphs],
+        kind=kind.value,
+    )
+
+
+class LegalPages(Controller):
+    include_in_schema = False
+
+    @get("/impressum", exclude_from_auth=True, name="web:impressum")
+    async def impressum(
+        self,
+        request: Request[Any, Any, Any],
+        state: State,
+        db_session: NamedDependency[AsyncSession],
+    ) -> Response[str]:
+        return await _legal(PageKind.IMPRESSUM, request, state, db_session)
+
+    @get("/datenschutz", exclude_from_auth=True, name="web:privacy")
+    async def privacy(
+        self,
+        request: Request[Any, Any, Any],
+        state: State,
+        db_session: NamedDependency[AsyncSession],
+    ) -> Response[str]:
+        return await _legal(PageKind.PRIVACY, request, state, db_session)
+
+    @get("/barrierefreiheit", exclude_from_auth=True, name="web:accessibility")
+    async def accessibility(
+        self,
+        request: Request[Any, Any, Any],
+        state: State,
+        db_session: NamedDependency[AsyncSession],
+    ) -> Response[str]:
+        return await _legal(PageKind.ACCESSIBILITY, request, state, db_session)
+
+
+class ProgrammePagesController(Controller):
+    path = "/api/programmes/{guideline_id:str}/pages"
+    tags = ["portal"]
+
+    @get(
+        "/{kind:str}",
+        operation_id="getProgrammePage",
+        summary="The programme's Impressum, privacy or accessibility text as the portal shows it",
+        exclude_from_auth=True,
+    )
+    async def get_page(
+        self,
+        guideline_id: FromPath[str],
+        kind: FromPath[PageKind],
+        state: State,
+        db_session: NamedDependency[AsyncSession],
+    ) -> dict[str, str | None]:
+        if state.guidelines.get(guideline_id) is None:
+            raise NotFound(f"Programm {guideline_id} nicht gefunden (programme not found)")
+        text = await legal_pages.page_text(db_session, guideline_id, kind)
+        return {"guideline_id": guideline_id, "kind": kind.value, "text": text}
+
+    @put(
+        "/{kind:str}",
+        operation_id="setProgrammePage",
+        summary="Set or change the Impressum, privacy or accessibility text, with a reason "
+        "(managers; audited)",
+        security=BEARER,
+        guards=[MANAGERS],
+    )
+    async def set_page(
+        self,
+        guideline_id: FromPath[str],
+        kind: FromPath[PageKind],
+        data: JSONBody[ProgrammePageIn],
+        context: NamedDependency[UserContext],
+    ) -> ProgrammePagePublic:
+        return await legal_pages.set_page(context, guideline_id, kind, data)
+
+
 STATIC = create_static_files_router(
     path="/static",
     directories=[STATIC_DIR],
@@ -143,4 +245,9 @@ STATIC = create_static_files_router(
     name="web:static",
 )
 
-ROUTE_HANDLERS: list[type[Controller] | Router] = [PublicPages, STATIC]
+ROUTE_HANDLERS: list[type[Controller] | Router] = [
+    PublicPages,
+    LegalPages,
+    ProgrammePagesController,
+    STATIC,
+]
