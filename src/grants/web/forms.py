@@ -148,9 +148,7 @@ def field_id(location: Sequence[Any], parsed: Parsed) -> str:
         return f"aid-{row}-{location[2] if len(location) > 2 else 'amount'}"
     if head == "financing" and len(location) >= 2:
         return str(location[1])
-    if head in {"objectives", "linked_undertakings"}:
-        return head
-    return head
+    return head  # a field of its own id (objectives and linked_undertakings as a whole)
 
 
 def validate(parsed: Parsed) -> tuple[EligibilityCheckRequest | None, FormErrors]:
@@ -177,4 +175,4 @@ def label_of(field_id: str) -> str:
         _, row, part = field_id.split("-", 2)
         what = {"granted_on": "Datum", "amount": "Betrag"}
         return f"Frühere De-minimis-Beihilfe {row}: {what.get(part, part)}"
-    return LABELS.get(field_id, field_id)
+    return LABELS.get(field_id, "Angaben" if field_id == "form" else field_id)
