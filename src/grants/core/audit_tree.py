@@ -79,11 +79,9 @@ class LogVerifier:
         if entry.position is None:
             self._sequenced_done = True
             self.unsequenced += 1
-            if entry.prev_hash is not None:
-                return self._fail("a chained entry of before the tree is not in the tree", entry)
-            if recompute(entry) != entry.hash:
-                return self._fail("content does not match its hash (entry altered)", entry)
-            return None
+            # The former chain's entries wait for the sequencer like any other (it takes them
+            # first, in batches): they go on being checked link by link, in seq order.
+            return self._check_content(entry)
         if self._sequenced_done:
             return self._fail("sequenced entries must be fed before the others", entry)
         return self._feed_sequenced(entry)
@@ -95,18 +93,24 @@ class LogVerifier:
                 "(entry removed)",
                 entry,
             )
+        if self._check_content(entry) is not None:
+            return self.first_break
+        self._completed += self._tree.append(leaf_hash(entry.hash))
+        return self._check_heads(entry)
+
+    def _check_content(self, entry: AuditEntry) -> LogBreak | None:
+        """A chained entry against its link, any other against its content hash."""
         if entry.prev_hash is not None:
             if self._chain is None:
                 return self._fail("a chained entry after the tree's own entries", entry)
             broken: ChainBreak | None = self._chain.feed(entry)
             if broken is not None:
                 return self._fail(f"hash chain: {broken.reason}", entry)
-        else:
-            self._chain = None
-            if recompute(entry) != entry.hash:
-                return self._fail("content does not match its hash (entry altered)", entry)
-        self._completed += self._tree.append(leaf_hash(entry.hash))
-        return self._check_heads(entry)
+            return None
+        self._chain = None
+        if recompute(entry) != entry.hash:
+            return self._fail("content does not match its hash (entry altered)", entry)
+        return None
 
     def _check_heads(self, entry: AuditEntry | None = None) -> LogBreak | None:
         while (
