@@ -61,7 +61,10 @@ def _portal_database(server_url: str) -> str:
     return database
 
 
-@pytest.fixture(scope="session")
+# Module scope, not session: Playwright's sync API keeps an event loop running in the test
+# thread while it is open, and the tests after these (and their fixtures' asyncio.run) must
+# find the thread free again.
+@pytest.fixture(scope="module")
 def portal_url(server_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     database = _in_thread(lambda: _portal_database(server_url))
     port = _free_port()
@@ -99,7 +102,7 @@ def portal_url(server_url: str, tmp_path_factory: pytest.TempPathFactory) -> Ite
         _in_thread(lambda: databases.drop_database(database))
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
     with sync_playwright() as playwright:
         launched = playwright.chromium.launch(
