@@ -23,20 +23,6 @@ async def latest_head(session: AsyncSession) -> SignedHead | None:
     return None if row is None else _head(row)
 
 
-async def head_covering(session: AsyncSession, position: int) -> SignedHead | None:
-    """The smallest signed head whose tree holds leaf ``position``: the one a proof for a
-    freshly sequenced entry is checked against, or the newest (``latest``)."""
-    row = (
-        await session.execute(
-            sa.select(heads_table)
-            .where(heads_table.c.tree_size > position)
-            .order_by(heads_table.c.tree_size)
-            .limit(1)
-        )
-    ).first()
-    return None if row is None else _head(row)
-
-
 async def all_heads(session: AsyncSession) -> list[SignedHead]:
     rows = await session.execute(sa.select(heads_table).order_by(heads_table.c.tree_size))
     return [_head(row) for row in rows]

@@ -8,7 +8,6 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from grants.audit.heads import head_covering, latest_head
 from grants.audit.sequencer import load_nodes
 from grants.audit.signing import SignedHead
 from grants.core.merkle import inclusion_keys, inclusion_path, leaf_hash
@@ -23,13 +22,13 @@ class InclusionProof:
 
 
 async def inclusion_proof(
-    session: AsyncSession, entry: Any, *, latest: bool = True
+    session: AsyncSession, entry: Any, head: SignedHead | None
 ) -> InclusionProof | None:
-    """``entry`` has ``position`` and ``hash``. None while it is not yet in a signed tree.
-    ``latest``: against the newest head; else the first head that holds the entry."""
+    """``entry`` (with ``position`` and ``hash``) against ``head`` (the caller reads it once
+    for all the entries it proves, ``heads.latest_head``). None while the entry is not yet in
+    that signed tree."""
     if entry.position is None:
         return None
-    head = await (latest_head(session) if latest else head_covering(session, entry.position))
     if head is None or head.tree_size <= entry.position:
         return None
     keys = inclusion_keys(entry.position, head.tree_size)

@@ -93,9 +93,9 @@ def _proof_out(proof: InclusionProof | None) -> InclusionProofOut | None:
     )
 
 
-async def _proven(ctx: Context, row: Any) -> ProvenEntry:
+async def _proven(ctx: Context, row: Any, head: SignedHead | None) -> ProvenEntry:
     return ProvenEntry(
-        entry=_entry_out(row), proof=_proof_out(await inclusion_proof(ctx.session, row))
+        entry=_entry_out(row), proof=_proof_out(await inclusion_proof(ctx.session, row, head))
     )
 
 
@@ -104,7 +104,7 @@ async def prove_entry(ctx: UserContext, seq: int) -> ProvenEntry:
     row = (await ctx.session.execute(sa.select(_log).where(_log.c.seq == seq))).first()
     if row is None:
         raise NotFound(f"Protokolleintrag {seq} gibt es nicht (no audit entry {seq}).")
-    return await _proven(ctx, row)
+    return await _proven(ctx, row, await latest_head(ctx.session))
 
 
 async def prove_application_entries(
@@ -122,4 +122,5 @@ async def prove_application_entries(
     if role is not Role.PROGRAMME_MANAGER:
         query = query.where(_log.c.action.in_([str(a) for a in APPLICANT_VISIBLE]))
     rows = (await ctx.session.execute(query)).all()
-    return [await _proven(ctx, row) for row in rows]
+    head = await latest_head(ctx.session)  # one head for all: the proofs agree
+    return [await _proven(ctx, row, head) for row in rows]

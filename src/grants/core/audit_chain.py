@@ -76,9 +76,8 @@ def _sort_key(value: JSONValue) -> str:
     return json.dumps(value, sort_keys=True)
 
 
-def entry_hash(
+def _content(
     *,
-    seq: int,
     occurred_at: datetime,
     actor_id: str | None,
     actor_label: str,
@@ -88,12 +87,10 @@ def entry_hash(
     before: JSONValue,
     after: JSONValue,
     request_id: str | None,
-    prev_hash: str,
-) -> str:
+) -> dict[str, JSONValue]:
     if occurred_at.tzinfo is None:
         raise ValueError("occurred_at must be timezone-aware")
-    content = {
-        "seq": seq,
+    return {
         "occurred_at": occurred_at.astimezone(UTC).isoformat(timespec="microseconds"),
         "actor_id": actor_id,
         "actor_label": actor_label,
@@ -103,40 +100,19 @@ def entry_hash(
         "before": before,
         "after": after,
         "request_id": request_id,
-        "prev_hash": prev_hash,
     }
-    return sha256_of(content)
 
 
-def content_hash(
-    *,
-    occurred_at: datetime,
-    actor_id: str | None,
-    actor_label: str,
-    action: str,
-    object_type: str,
-    object_id: str | None,
-    before: JSONValue,
-    after: JSONValue,
-    request_id: str | None,
-) -> str:
+def entry_hash(*, seq: int, prev_hash: str, **content: Any) -> str:
+    """The hash of an entry of the former chain: its content, ``seq`` and the previous
+    entry's hash (canonical JSON sorts the keys, so the bytes are those hashed then)."""
+    return sha256_of({**_content(**content), "seq": seq, "prev_hash": prev_hash})
+
+
+def content_hash(**content: Any) -> str:
     """The hash of an entry written since the Merkle tree: its content alone. Two entries of
     identical content get the same hash; they are still two leaves at two positions."""
-    if occurred_at.tzinfo is None:
-        raise ValueError("occurred_at must be timezone-aware")
-    return sha256_of(
-        {
-            "occurred_at": occurred_at.astimezone(UTC).isoformat(timespec="microseconds"),
-            "actor_id": actor_id,
-            "actor_label": actor_label,
-            "action": action,
-            "object_type": object_type,
-            "object_id": object_id,
-            "before": before,
-            "after": after,
-            "request_id": request_id,
-        }
-    )
+    return sha256_of(_content(**content))
 
 
 def recompute(entry: AuditEntry) -> str:

@@ -7,10 +7,9 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from grants.awards.access import ensure_manager, programme
 from grants.context import UserContext
 from grants.core.audit_actions import AuditAction
-from grants.core.errors import Forbidden, NotFound
-from grants.core.roles import MANAGER_ROLES
 from grants.web.schemas import ProgrammePageIn, ProgrammePagePublic
 from grants.web.tables import PageKind, pages_table
 
@@ -19,13 +18,6 @@ _p = pages_table
 
 def _public(row: Any) -> ProgrammePagePublic:
     return ProgrammePagePublic.model_validate(row, from_attributes=True)
-
-
-def _check(ctx: UserContext, guideline_id: str) -> None:
-    if not ctx.principal.has_staff_role(*MANAGER_ROLES):
-        raise Forbidden("Nur für Programmverantwortliche (programme managers only).")
-    if ctx.guidelines.get(guideline_id) is None:
-        raise NotFound(f"Programm {guideline_id} nicht gefunden (programme not found)")
 
 
 async def page_text(session: AsyncSession, guideline_id: str, kind: PageKind) -> str | None:
@@ -41,7 +33,8 @@ async def page_text(session: AsyncSession, guideline_id: str, kind: PageKind) ->
 async def set_page(
     ctx: UserContext, guideline_id: str, kind: PageKind, data: ProgrammePageIn
 ) -> ProgrammePagePublic:
-    _check(ctx, guideline_id)
+    ensure_manager(ctx)
+    programme(ctx, guideline_id)
     text = data.text.strip()
     where = (_p.c.guideline_id == guideline_id, _p.c.kind == kind)
     async with ctx.session.begin():

@@ -169,32 +169,16 @@ async def _legal(
 class LegalPages(Controller):
     include_in_schema = False
 
-    @get("/impressum", exclude_from_auth=True, name="web:impressum")
-    async def impressum(
+    # One handler for the three: the path names the kind (``/impressum`` → impressum).
+    @get([f"/{kind.value}" for kind in PageKind], exclude_from_auth=True, name="web:legal")
+    async def legal(
         self,
         request: Request[Any, Any, Any],
         state: State,
         db_session: NamedDependency[AsyncSession],
     ) -> Response[str]:
-        return await _legal(PageKind.IMPRESSUM, request, state, db_session)
-
-    @get("/datenschutz", exclude_from_auth=True, name="web:privacy")
-    async def privacy(
-        self,
-        request: Request[Any, Any, Any],
-        state: State,
-        db_session: NamedDependency[AsyncSession],
-    ) -> Response[str]:
-        return await _legal(PageKind.PRIVACY, request, state, db_session)
-
-    @get("/barrierefreiheit", exclude_from_auth=True, name="web:accessibility")
-    async def accessibility(
-        self,
-        request: Request[Any, Any, Any],
-        state: State,
-        db_session: NamedDependency[AsyncSession],
-    ) -> Response[str]:
-        return await _legal(PageKind.ACCESSIBILITY, request, state, db_session)
+        kind = PageKind(request.url.path.strip("/"))
+        return await _legal(kind, request, state, db_session)
 
 
 class ProgrammePagesController(Controller):

@@ -313,7 +313,9 @@ async def test_an_inclusion_proof_verifies_and_a_forged_entry_does_not(
                 sa.text("SELECT * FROM audit_log WHERE seq = :s"), {"s": seqs[2]}
             )
         ).one()
-        assert await inclusion_proof(db_session, row) is None  # not yet in the tree
+        assert (
+            await inclusion_proof(db_session, row, await latest_head(db_session)) is None
+        )  # not yet in the tree
     await _sequence(session_factory)
     async with db_session.begin():
         row = (
@@ -321,7 +323,7 @@ async def test_an_inclusion_proof_verifies_and_a_forged_entry_does_not(
                 sa.text("SELECT * FROM audit_log WHERE seq = :s"), {"s": seqs[2]}
             )
         ).one()
-        proof = await inclusion_proof(db_session, row)
+        proof = await inclusion_proof(db_session, row, await latest_head(db_session))
     assert proof is not None
     assert signature_valid(SIGNER.public_key, proof.head)
     path = [bytes.fromhex(step) for step in proof.path]
