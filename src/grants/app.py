@@ -172,7 +172,7 @@ def create_app(
             *phase_routes.CONTROLLERS,
             *letter_routes.CONTROLLERS,
             *audit_routes.CONTROLLERS,
-            *web_routes.ROUTE_HANDLERS,
+            *web_routes.route_handlers(settings),
             api_docs.assets_router(),
         ],
         dependencies={**DEPENDENCIES, **ACCOUNT_DEPENDENCIES, **ATTACHMENT_DEPENDENCIES},
@@ -227,6 +227,7 @@ def create_app(
         keys=app.state.token_keys,
         access_lifetime=timedelta(minutes=settings.access_token_minutes),
         refresh_lifetime=timedelta(days=settings.refresh_token_days),
+        browser_lifetime=timedelta(hours=settings.browser_session_hours),
     )
     app.state.guidelines = registry
     app.state[STORAGE_STATE_KEY] = storage or storage_from_settings(settings)

@@ -73,6 +73,9 @@ class Settings(BaseSettings):
     jwt_audience: str = Field(default="grants-api", min_length=1)
     access_token_minutes: Annotated[int, Field(ge=1, le=120)] = 15
     refresh_token_days: Annotated[int, Field(ge=1, le=90)] = 14
+    # The portal's sign-in: a login session that ends this many hours after sign-in (or at
+    # sign-out, a password change, a deactivation), whatever the browser keeps.
+    browser_session_hours: Annotated[int, Field(ge=1, le=24)] = 8
     oidc_issuer: str | None = None
     oidc_audience: str | None = None
     oidc_jwks: dict[str, Any] | None = Field(

@@ -1,7 +1,21 @@
 """Accounts: organisations, users and memberships, staff roles, signing in and tokens.
 
-Other features may import the modules in ``__all__``; the rest (tables, routes, signin,
-tokens, throttle, passwords, middleware) belongs to this feature and the app that wires it.
+Other features may import the modules in ``__all__``; the rest (tables, routes, passwords,
+middleware) belongs to this feature and the app that wires it. The portal (``web``) signs
+people in and registers them through the same services as the API: ``signin``, ``tokens``,
+``registration``, ``password_reset`` and the limits they take (``policy``, ``throttle``) are
+public for it.
 """
 
-__all__ = ["delivery_consent", "queries", "schemas", "service"]
+__all__ = [
+    "delivery_consent",
+    "password_reset",
+    "policy",
+    "queries",
+    "registration",
+    "schemas",
+    "service",
+    "signin",
+    "throttle",
+    "tokens",
+]

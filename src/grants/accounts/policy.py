@@ -17,9 +17,9 @@ from urllib.parse import quote
 from grants.settings import Settings
 
 # Pages of the portal the e-mail links open; the page posts the token to the API.
-CONFIRM_REGISTRATION_PAGE = "/register/confirm"
-PASSWORD_RESET_PAGE = "/password-reset"  # noqa: S105 (a path, not a secret)
-CONFIRM_PASSWORD_RESET_PAGE = "/password-reset/confirm"  # noqa: S105 (a path)
+CONFIRM_REGISTRATION_PAGE = "/registrieren/bestaetigen"
+PASSWORD_RESET_PAGE = "/passwort-vergessen"  # noqa: S105 (a path, not a secret)
+CONFIRM_PASSWORD_RESET_PAGE = "/passwort-neu"  # noqa: S105 (a path)
 ACCEPT_INVITATION_PAGE = "/invitations/accept"
 
 

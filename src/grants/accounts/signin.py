@@ -62,6 +62,7 @@ class TokenPolicy:
     keys: TokenKeys
     access_lifetime: timedelta
     refresh_lifetime: timedelta
+    browser_lifetime: timedelta
 
 
 def _issue_pair(
@@ -97,15 +98,25 @@ def _issue_pair(
     )
 
 
-async def login(
+@dataclass(frozen=True, slots=True)
+class OpenedSession:
+    user_id: uuid.UUID
+    session_id: uuid.UUID
+    refresh_jti: uuid.UUID
+
+
+async def open_session(
     ctx: Context,
     *,
     email: str,
     password: str,
     client_address: str,
-    policy: TokenPolicy,
+    lifetime: timedelta,
     limits: ThrottleLimits,
-) -> TokenPair:
+) -> OpenedSession:
+    """Check e-mail and password (throttled) and open a new login session: the one way in,
+    for the API's token pair and the portal's cookie alike. Every sign-in is a new session
+    with a new id; nothing of an earlier one is reused."""
     email = normalise_email(email)
     async with ctx.session.begin():
         await ensure_login_allowed(
@@ -141,7 +152,7 @@ async def login(
                 .values(
                     user_id=row.id,
                     created_at=ctx.now,
-                    expires_at=ctx.now + policy.refresh_lifetime,
+                    expires_at=ctx.now + lifetime,
                     client_address=client_address[:64],
                 )
                 .returning(_sessions.c.id, _sessions.c.refresh_jti)
@@ -157,12 +168,61 @@ async def login(
             object_id=auth_session.id,
             after={"client_address": client_address},
         )
+    return OpenedSession(row.id, auth_session.id, auth_session.refresh_jti)
+
+
+async def login(
+    ctx: Context,
+    *,
+    email: str,
+    password: str,
+    client_address: str,
+    policy: TokenPolicy,
+    limits: ThrottleLimits,
+) -> TokenPair:
+    opened = await open_session(
+        ctx,
+        email=email,
+        password=password,
+        client_address=client_address,
+        lifetime=policy.refresh_lifetime,
+        limits=limits,
+    )
     return _issue_pair(
         policy,
-        user_id=row.id,
-        session_id=auth_session.id,
-        refresh_jti=auth_session.refresh_jti,
+        user_id=opened.user_id,
+        session_id=opened.session_id,
+        refresh_jti=opened.refresh_jti,
         now=ctx.now,
+    )
+
+
+async def browser_sign_in(
+    ctx: Context,
+    *,
+    email: str,
+    password: str,
+    client_address: str,
+    policy: TokenPolicy,
+    limits: ThrottleLimits,
+) -> IssuedToken:
+    """The portal's sign-in: a new login session, as a token for the session cookie that
+    lives as long as the session (``browser_lifetime``) and is good for nothing else."""
+    opened = await open_session(
+        ctx,
+        email=email,
+        password=password,
+        client_address=client_address,
+        lifetime=policy.browser_lifetime,
+        limits=limits,
+    )
+    return issue_token(
+        policy.keys,
+        subject=str(opened.user_id),
+        purpose=TokenPurpose.BROWSER,
+        session_id=opened.session_id,
+        now=ctx.now,
+        lifetime=policy.browser_lifetime,
     )
 
 

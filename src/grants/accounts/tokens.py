@@ -35,6 +35,9 @@ LEEWAY_SECONDS = 30
 class TokenPurpose(StrEnum):
     ACCESS = "access"
     REFRESH = "refresh"
+    # The portal's session cookie: a login session of its own, for the browser only (its
+    # own audience, so neither API token can be replayed as a cookie nor the reverse).
+    BROWSER = "browser"
 
 
 class InvalidToken(Exception):
@@ -64,11 +67,17 @@ class TokenKeys:
     local_issuer: str
     access_audience: str
     refresh_audience: str
+    browser_audience: str
     local_key: Key
     oidc_issuer: str | None = None
     oidc_audience: str | None = None
     # kid (None for a JWKS without kids) -> (algorithm, parsed public key)
     oidc_keys: Mapping[str | None, tuple[str, Key]] = field(default_factory=dict)
+
+    def audience_of(self, purpose: TokenPurpose) -> str:
+        if purpose is TokenPurpose.ACCESS:
+            return self.access_audience
+        return self.refresh_audience if purpose is TokenPurpose.REFRESH else self.browser_audience
 
     @classmethod
     def from_settings(cls, settings: Settings) -> "TokenKeys":
@@ -76,6 +85,7 @@ class TokenKeys:
             local_issuer=settings.jwt_issuer,
             access_audience=settings.jwt_audience,
             refresh_audience=f"{settings.jwt_audience}:refresh",
+            browser_audience=f"{settings.jwt_audience}:browser",
             local_key=jwk.construct(settings.secret_key.get_secret_value(), LOCAL_ALGORITHM),
             oidc_issuer=settings.oidc_issuer,
             oidc_audience=settings.oidc_audience or settings.jwt_audience,
@@ -113,7 +123,7 @@ def issue_token(
     expires_at = now + lifetime
     claims = {
         "iss": keys.local_issuer,
-        "aud": keys.access_audience if purpose is TokenPurpose.ACCESS else keys.refresh_audience,
+        "aud": keys.audience_of(purpose),
         "sub": subject,
         "sid": str(session_id),
         "jti": str(token_id),
@@ -158,7 +168,7 @@ def verify_token(  # noqa: PLR0912 (each rejection reason is a branch of its own
 
     if issuer == keys.local_issuer:
         key, algorithm = keys.local_key, LOCAL_ALGORITHM
-        audience = keys.access_audience if purpose is TokenPurpose.ACCESS else keys.refresh_audience
+        audience = keys.audience_of(purpose)
         is_local = True
     elif keys.oidc_issuer is not None and issuer == keys.oidc_issuer:
         if purpose is not TokenPurpose.ACCESS:

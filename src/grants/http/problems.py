@@ -142,8 +142,13 @@ def problem_response(
     return Response(body, status_code=status, media_type=PROBLEM_JSON, headers=dict(headers or {}))
 
 
+def domain_status(exc: DomainError) -> int:
+    """The HTTP status of a domain error, for the API's problems and the portal's pages."""
+    return next((code for kind, code in _DOMAIN_STATUS.items() if isinstance(exc, kind)), 400)
+
+
 def handle_domain_error(request: Request[Any, Any, Any], exc: DomainError) -> Response[Any]:
-    status = next((code for kind, code in _DOMAIN_STATUS.items() if isinstance(exc, kind)), 400)
+    status = domain_status(exc)
     headers: dict[str, str] = {}
     if isinstance(exc, TooManyAttempts):
         headers["Retry-After"] = str(exc.retry_after)

@@ -7,7 +7,6 @@ from typing import Any
 from litestar import Controller, Request, Response, Router, get, put
 from litestar.datastructures import State
 from litestar.di import NamedDependency
-from litestar.enums import MediaType
 from litestar.params import FromPath, JSONBody
 from litestar.static_files import create_static_files_router
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -19,21 +18,15 @@ from grants.guidelines.registry import GuidelineRegistry
 from grants.http.guards import BEARER, MANAGERS
 from grants.http.rate_limit import RATE_LIMITED
 from grants.municipalities.service import municipality_choices
+from grants.settings import Settings
 from grants.web import forms as precheck_form
 from grants.web import legal_pages
+from grants.web.account_routes import AccountPages
+from grants.web.applicant_routes import ApplicantPages
+from grants.web.pages import EXCEPTION_HANDLERS, csrf_middleware, page
 from grants.web.schemas import ProgrammePageIn, ProgrammePagePublic
 from grants.web.tables import PageKind
-from grants.web.templating import STATIC_DIR, remaining, render
-
-SITE = "Förderportal"
-
-
-def _page(template: str, *, status_code: int = 200, **context: Any) -> Response[str]:
-    return Response(
-        render(template, site_name=SITE, **context),
-        media_type=MediaType.HTML,
-        status_code=status_code,
-    )
+from grants.web.templating import STATIC_DIR, remaining
 
 
 def _calls(registry: GuidelineRegistry, now: datetime) -> list[dict[str, Any]]:
@@ -48,8 +41,9 @@ def _calls(registry: GuidelineRegistry, now: datetime) -> list[dict[str, Any]]:
     ]
 
 
-def _not_found(guideline_id: str) -> Response[str]:
-    return _page(
+async def _not_found(request: Request[Any, Any, Any], guideline_id: str) -> Response[str]:
+    return await page(
+        request,
         "not_found.html",
         status_code=404,
         message=f"Eine Förderrichtlinie „{guideline_id}“ gibt es hier nicht.",
@@ -60,9 +54,12 @@ class PublicPages(Controller):
     include_in_schema = False
 
     @get("/", exclude_from_auth=True, name="web:start")
-    async def start(self, state: State, now: NamedDependency[datetime]) -> Response[str]:
+    async def start(
+        self, request: Request[Any, Any, Any], state: State, now: NamedDependency[datetime]
+    ) -> Response[str]:
         registry: GuidelineRegistry = state.guidelines
-        return _page(
+        return await page(
+            request,
             "start.html",
             guidelines=registry.all(),
             calls=_calls(registry, now),
@@ -70,11 +67,13 @@ class PublicPages(Controller):
         )
 
     @get("/richtlinien/{guideline_id:str}", exclude_from_auth=True, name="web:rules")
-    async def rules(self, guideline_id: FromPath[str], state: State) -> Response[str]:
+    async def rules(
+        self, request: Request[Any, Any, Any], guideline_id: FromPath[str], state: State
+    ) -> Response[str]:
         guideline = state.guidelines.get(guideline_id)
         if guideline is None:
-            return _not_found(guideline_id)
-        return _page("rules.html", guideline=guideline)
+            return await _not_found(request, guideline_id)
+        return await page(request, "rules.html", guideline=guideline)
 
     # The same per-address limit as the API's pre-check: the form runs the same engine.
     @get("/vorab-check", exclude_from_auth=True, name="web:precheck", opt={RATE_LIMITED: True})
@@ -90,7 +89,7 @@ class PublicPages(Controller):
         guideline_id = params.get("guideline") or registry.all()[0].id
         guideline = registry.get(guideline_id)
         if guideline is None:
-            return _not_found(guideline_id)
+            return await _not_found(request, guideline_id)
         params["guideline"] = guideline.id
         objectives = request.query_params.getall("objectives", [])
         verdict = None
@@ -112,7 +111,8 @@ class PublicPages(Controller):
                         errors.add(precheck_form.field_id(location, parsed), problem.message)
                     if not error.problems:
                         errors.add("form", error.detail)
-        return _page(
+        return await page(
+            request,
             "precheck.html",
             status_code=422 if errors else 200,
             guideline=guideline,
@@ -154,10 +154,11 @@ async def _legal(
     guideline_id = request.query_params.get("programm") or registry.all()[0].id
     guideline = registry.get(guideline_id)
     if guideline is None:
-        return _not_found(guideline_id)
+        return await _not_found(request, guideline_id)
     text = await legal_pages.page_text(session, guideline.id, kind)
     paragraphs = [] if text is None else [p.strip() for p in text.split("\n\n") if p.strip()]
-    return _page(
+    return await page(
+        request,
         "legal.html",
         title=_TITLES[kind],
         guideline=guideline,
@@ -229,9 +230,15 @@ STATIC = create_static_files_router(
     name="web:static",
 )
 
-ROUTE_HANDLERS: list[type[Controller] | Router] = [
-    PublicPages,
-    LegalPages,
-    ProgrammePagesController,
-    STATIC,
-]
+
+def route_handlers(settings: Settings) -> list[type[Controller] | Router]:
+    """The portal's pages in one router (CSRF protection and HTML error pages for all of
+    them), the API of the per-programme texts, and the static files."""
+    pages = Router(
+        path="/",
+        route_handlers=[PublicPages, LegalPages, AccountPages, ApplicantPages],
+        middleware=[csrf_middleware(settings)],
+        exception_handlers=EXCEPTION_HANDLERS,
+        include_in_schema=False,
+    )
+    return [pages, ProgrammePagesController, STATIC]

@@ -77,7 +77,7 @@ async def test_the_link_uses_the_configured_public_url_never_the_host_header(
         assert response.status_code == 202
         token = await mail_token(client, user["email"], "password_reset")
     [mail] = [m for m in await _mails(db_session, user["email"]) if m.kind == "password_reset"]
-    assert f"{PUBLIC_URL}/password-reset/confirm#token={token}" in mail.body_text
+    assert f"{PUBLIC_URL}/passwort-neu#token={token}" in mail.body_text
     assert "evil" not in mail.body_text
     assert "testserver" not in mail.body_text
 

@@ -1,0 +1,178 @@
+"""The applicant's pages: the dashboard of the organisation's applications (status and next
+step, keyset pages as in the API), starting a new proposal, and one application's status and
+history. Every read goes through the applications feature's own services, so the same
+object-level checks decide: another organisation's application is a 404 here as there."""
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from litestar import Controller, Request, Response, get, post
+from litestar.datastructures import State
+from litestar.di import NamedDependency
+from litestar.params import FromPath
+from pydantic import ValidationError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from grants.applications import drafts, history, listing
+from grants.applications.cursor import cursor_key
+from grants.applications.schemas import ApplicationCreate
+from grants.context import UserContext
+from grants.core.access import Principal
+from grants.core.errors import DomainError
+from grants.guidelines.registry import GuidelineRegistry
+from grants.http.request_ids import current_request_id
+from grants.http.validation_de import german
+from grants.web.account_forms import service_errors
+from grants.web.forms import FormErrors
+from grants.web.next_steps import next_step, status_label
+from grants.web.pages import page, require_user, see_other
+
+PAGE_SIZE = 50
+NEW_LABELS = {"call": "Förderaufruf", "funding_line": "Förderlinie", "title": "Titel des Vorhabens"}
+
+
+def _context(
+    request: Request[Any, Any, Any], session: AsyncSession, user: Principal, now: datetime
+) -> UserContext:
+    return UserContext.of(
+        session,
+        user,
+        now=now,
+        guidelines=request.app.state.guidelines,
+        request_id=current_request_id(),
+    )
+
+
+def _open_calls(registry: GuidelineRegistry, now: datetime) -> list[tuple[str, str]]:
+    return [
+        (call.code, f"{call.title.de} ({guideline.short_name})")
+        for guideline, call in registry.calls()
+        if call.status(now).value == "open"
+    ]
+
+
+class ApplicantPages(Controller):
+    include_in_schema = False
+
+    @get("/antraege", exclude_from_auth=True, name="web:dashboard")
+    async def dashboard(
+        self,
+        request: Request[Any, Any, Any],
+        state: State,
+        db_session: NamedDependency[AsyncSession],
+        now: NamedDependency[datetime],
+    ) -> Response[str]:
+        user = await require_user(request)
+        found = await listing.list_applications(
+            _context(request, db_session, user, now),
+            listing.ListFilters(),
+            sort=None,
+            limit=PAGE_SIZE,
+            cursor=request.query_params.get("weiter") or None,
+            cursor_key=cursor_key(state.settings.secret_key.get_secret_value()),
+        )
+        registry: GuidelineRegistry = state.guidelines
+        calls = {call.code: call for _, call in registry.calls()}
+        return await page(
+            request,
+            "dashboard.html",
+            applications=found.items,
+            next_cursor=found.next_cursor,
+            calls=calls,
+            status_label=status_label,
+            next_step=next_step,
+            is_member=bool(user.memberships),
+            now=now,
+        )
+
+    @get("/antraege/neu", exclude_from_auth=True, name="web:new-application")
+    async def new_form(
+        self, request: Request[Any, Any, Any], state: State, now: NamedDependency[datetime]
+    ) -> Response[str]:
+        await require_user(request)
+        return await self._new_page(request, state.guidelines, now, {}, FormErrors())
+
+    async def _new_page(
+        self,
+        request: Request[Any, Any, Any],
+        registry: GuidelineRegistry,
+        now: datetime,
+        values: dict[str, str],
+        errors: FormErrors,
+    ) -> Response[str]:
+        guideline = registry.all()[0]
+        return await page(
+            request,
+            "new_application.html",
+            status_code=422 if errors else 200,
+            values=values,
+            errors=errors.by_field,
+            label_of=lambda field_id: NEW_LABELS.get(field_id, "Angaben"),
+            calls=_open_calls(registry, now),
+            lines=[(line.code, line.label.de) for line in guideline.lines],
+        )
+
+    @post("/antraege/neu", exclude_from_auth=True, name="web:new-application-post")
+    async def create(
+        self,
+        request: Request[Any, Any, Any],
+        state: State,
+        db_session: NamedDependency[AsyncSession],
+        now: NamedDependency[datetime],
+    ) -> Response[Any]:
+        user = await require_user(request)
+        form = await request.form()
+        values = {k: v for k, v in form.items() if isinstance(v, str) and not k.startswith("_")}
+        errors = FormErrors()
+        try:
+            data = ApplicationCreate.model_validate(
+                {
+                    "call": values.get("call", ""),
+                    "funding_line": values.get("funding_line", ""),
+                    "title": values.get("title", "").strip() or None,
+                }
+            )
+        except ValidationError as error:
+            for item in error.errors(include_url=False):
+                head = str(item["loc"][0]) if item["loc"] else "form"
+                errors.add(
+                    head if head in NEW_LABELS else "form",
+                    german(item["type"], item["msg"], item.get("ctx")),
+                )
+        else:
+            try:
+                created = await drafts.create_application(
+                    _context(request, db_session, user, now), data
+                )
+            except DomainError as error:
+                errors = service_errors(error)
+            else:
+                return see_other(f"/antraege/{created.id}")
+        return await self._new_page(request, state.guidelines, now, values, errors)
+
+    @get("/antraege/{application_id:uuid}", exclude_from_auth=True, name="web:application")
+    async def application(
+        self,
+        request: Request[Any, Any, Any],
+        application_id: FromPath[uuid.UUID],
+        state: State,
+        db_session: NamedDependency[AsyncSession],
+        now: NamedDependency[datetime],
+    ) -> Response[str]:
+        user = await require_user(request)
+        context = _context(request, db_session, user, now)
+        found = await drafts.get_application(context, application_id)
+        events = await history.list_events(context, application_id)
+        registry: GuidelineRegistry = state.guidelines
+        calls = {call.code: call for _, call in registry.calls()}
+        return await page(
+            request,
+            "application.html",
+            application=found,
+            events=list(reversed(events)),
+            call=calls.get(found.call),
+            status_label=status_label,
+            next_step=next_step,
+            now=now,
+        )

@@ -1,0 +1,169 @@
+"""What every portal page shares: rendering with the layout's context (who is signed in, the
+form token against cross-site requests), the pages' answers to errors (HTML, not the API's
+problem documents: a sign-in page for a page that needs one, "not found" for an object the
+user may not see — the same 404 the API gives, from the same access checks — and a 403 page
+for a form whose token did not verify), and the CSRF protection of every form.
+
+CSRF: Litestar's ``CSRFMiddleware`` (double submit: an HMAC-signed token in an HttpOnly
+cookie, the same token in the form's hidden ``_csrf_token`` field; every POST without a
+matching pair is refused with 403). It is mounted on the portal's pages only: the API takes
+bearer tokens from a header, which a cross-site form cannot send."""
+
+import hashlib
+import hmac
+from typing import Any
+from urllib.parse import quote
+
+from litestar import Request, Response
+from litestar.config.csrf import CSRFConfig
+from litestar.enums import MediaType
+from litestar.exceptions import NotFoundException, PermissionDeniedException
+from litestar.middleware import DefineMiddleware
+from litestar.middleware.csrf import CSRFMiddleware
+from litestar.response import Redirect
+from litestar.types import ExceptionHandlersMap
+from litestar.utils.scope.state import ScopeState
+
+from grants.core.access import Principal
+from grants.core.errors import DomainError, Forbidden, NotFound, TooManyAttempts
+from grants.http.problems import domain_status
+from grants.settings import Settings
+from grants.web.cookies import already_signed_in, signed_in
+from grants.web.templating import render
+
+SITE = "Förderportal"
+CSRF_COOKIE = "grants_csrf"
+CSRF_FIELD = "_csrf_token"  # the form field Litestar's middleware reads
+
+
+class SignInRequired(Exception):
+    """A page for signed-in users was asked for without a live session."""
+
+
+def csrf_token(request: Request[Any, Any, Any]) -> str:
+    token = ScopeState.from_scope(request.scope).csrf_token
+    return token if isinstance(token, str) else ""
+
+
+async def page(
+    request: Request[Any, Any, Any], template: str, *, status_code: int = 200, **context: Any
+) -> Response[str]:
+    """A page in the portal's layout, with the signed-in user's header."""
+    user = await signed_in(request)
+    return render_page(request, template, user, status_code=status_code, **context)
+
+
+def render_page(
+    request: Request[Any, Any, Any],
+    template: str,
+    user: Principal | None,
+    *,
+    status_code: int = 200,
+    **context: Any,
+) -> Response[str]:
+    """Never stored by a shared cache when it names the user."""
+    return Response(
+        render(
+            template,
+            site_name=SITE,
+            user=user,
+            csrf_token=csrf_token(request),
+            csrf_field=CSRF_FIELD,
+            path=request.url.path,
+            **context,
+        ),
+        media_type=MediaType.HTML,
+        status_code=status_code,
+        headers={"Cache-Control": "no-store"} if user is not None else None,
+    )
+
+
+async def require_user(request: Request[Any, Any, Any]) -> Principal:
+    user = await signed_in(request)
+    if user is None:
+        raise SignInRequired
+    return user
+
+
+def see_other(location: str) -> Redirect:
+    """After a form's POST: 303, so that reloading the next page does not post again."""
+    return Redirect(location, status_code=303)
+
+
+def _sign_in_first(request: Request[Any, Any, Any], _: SignInRequired) -> Response[Any]:
+    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    return see_other(f"/anmelden?next={quote(target, safe='/')}")
+
+
+# Exception handlers are synchronous in Litestar: these pages use the user only when the
+# request has looked them up already (``already_signed_in``).
+def _error_page(
+    request: Request[Any, Any, Any], template: str, status_code: int, **context: Any
+) -> Response[str]:
+    user = already_signed_in(request)
+    return render_page(request, template, user, status_code=status_code, **context)
+
+
+def _not_found_page(request: Request[Any, Any, Any], message: str) -> Response[str]:
+    return _error_page(request, "not_found.html", 404, message=message)
+
+
+def _domain_error(request: Request[Any, Any, Any], exc: DomainError) -> Response[Any]:
+    if isinstance(exc, NotFound):
+        return _not_found_page(request, exc.detail)
+    if isinstance(exc, Forbidden):
+        return _error_page(request, "forbidden.html", 403, message=exc.detail)
+    response = _error_page(
+        request,
+        "error.html",
+        domain_status(exc),
+        message=exc.detail,
+        problems=exc.problems,
+    )
+    if isinstance(exc, TooManyAttempts):
+        response.headers["Retry-After"] = str(exc.retry_after)
+    return response
+
+
+def _missing(request: Request[Any, Any, Any], _: NotFoundException) -> Response[Any]:
+    return _not_found_page(request, "Unter dieser Adresse gibt es keine Seite.")
+
+
+def _csrf_refused(request: Request[Any, Any, Any], _: PermissionDeniedException) -> Response[Any]:
+    return _error_page(
+        request,
+        "forbidden.html",
+        403,
+        message=(
+            "Das Formular konnte nicht angenommen werden: Die Sicherheitsprüfung gegen "
+            "Anfragen fremder Seiten ist fehlgeschlagen (etwa weil das Formular zu lange "
+            "offen war oder von einer anderen Seite abgeschickt wurde). Bitte laden Sie die "
+            "Seite neu und senden Sie es noch einmal."
+        ),
+    )
+
+
+EXCEPTION_HANDLERS: ExceptionHandlersMap = {
+    SignInRequired: _sign_in_first,
+    DomainError: _domain_error,
+    NotFoundException: _missing,
+    PermissionDeniedException: _csrf_refused,
+}
+
+
+def csrf_middleware(settings: Settings) -> DefineMiddleware:
+    # A key of its own, derived from the server secret: a CSRF token is never a valid
+    # signature of anything else.
+    secret = hmac.new(
+        settings.secret_key.get_secret_value().encode(), b"grants portal csrf", hashlib.sha256
+    ).hexdigest()
+    base = str(settings.public_base_url or "")
+    config = CSRFConfig(
+        secret=secret,
+        cookie_name=CSRF_COOKIE,
+        cookie_httponly=True,
+        cookie_secure=base.startswith("https://"),
+        cookie_samesite="lax",
+        header_name="x-csrf-token",
+    )
+    return DefineMiddleware(CSRFMiddleware, config=config)
