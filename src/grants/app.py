@@ -6,9 +6,10 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import timedelta
+from typing import Any
 
-from litestar import Litestar
-from litestar.exceptions import HTTPException
+from litestar import Litestar, Request, Response
+from litestar.exceptions import HTTPException, NotFoundException
 from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.spec import Components, SecurityScheme
@@ -81,6 +82,7 @@ from grants.http.request_ids import RequestContextMiddleware
 from grants.letters import routes as letter_routes
 from grants.municipalities.area_cache import AreaCategoryCache
 from grants.settings import Settings, load_settings
+from grants.web import pages as web_pages
 from grants.web import routes as web_routes
 
 
@@ -100,6 +102,17 @@ async def _record_guideline_versions(
             await record_guideline_versions(session, registry, now=clock())
     except Exception:  # the database may still be starting; /health/ready will say so
         logging.getLogger("grants.app").exception("could not record guideline versions")
+
+
+_API_PATHS = ("/api", "/docs", "/health", "/static")
+
+
+def _unknown_address(request: Request[Any, Any, Any], exc: NotFoundException) -> Response[Any]:
+    """An address no route serves: a problem document under the API, the portal's own
+    "not found" page everywhere else (a person typed or followed it)."""
+    if request.url.path.startswith(_API_PATHS):
+        return handle_http_exception(request, exc)
+    return web_pages.not_found_page(request, "Unter dieser Adresse gibt es keine Seite.")
 
 
 def create_app(
@@ -186,6 +199,7 @@ def create_app(
         exception_handlers={
             DomainError: handle_domain_error,
             HTTPException: handle_http_exception,
+            NotFoundException: _unknown_address,
             Exception: handle_unexpected,
         },
         before_request=require_json_body,

@@ -162,8 +162,10 @@ class ApplicantPages(Controller):
     ) -> Response[str]:
         user = await require_user(request)
         context = _context(request, db_session, user, now)
-        found = await drafts.get_application(context, application_id)
+        # The events first: they run in a transaction of their own (with the same access
+        # check), the application read after them outside one.
         events = await history.list_events(context, application_id)
+        found = await drafts.get_application(context, application_id)
         registry: GuidelineRegistry = state.guidelines
         calls = {call.code: call for _, call in registry.calls()}
         return await page(

@@ -104,13 +104,13 @@ def _error_page(
     return render_page(request, template, user, status_code=status_code, **context)
 
 
-def _not_found_page(request: Request[Any, Any, Any], message: str) -> Response[str]:
+def not_found_page(request: Request[Any, Any, Any], message: str) -> Response[str]:
     return _error_page(request, "not_found.html", 404, message=message)
 
 
 def _domain_error(request: Request[Any, Any, Any], exc: DomainError) -> Response[Any]:
     if isinstance(exc, NotFound):
-        return _not_found_page(request, exc.detail)
+        return not_found_page(request, exc.detail)
     if isinstance(exc, Forbidden):
         return _error_page(request, "forbidden.html", 403, message=exc.detail)
     response = _error_page(
@@ -126,7 +126,7 @@ def _domain_error(request: Request[Any, Any, Any], exc: DomainError) -> Response
 
 
 def _missing(request: Request[Any, Any, Any], _: NotFoundException) -> Response[Any]:
-    return _not_found_page(request, "Unter dieser Adresse gibt es keine Seite.")
+    return not_found_page(request, "Unter dieser Adresse gibt es keine Seite.")
 
 
 def _csrf_refused(request: Request[Any, Any, Any], _: PermissionDeniedException) -> Response[Any]:

@@ -138,3 +138,15 @@ async def test_static_files_stay_inside_their_folder(client: httpx.AsyncClient) 
     assert css.status_code == 200 and css.headers["content-type"].startswith("text/css")
     for path in ("/static/../../pyproject.toml", "/static/%2e%2e/%2e%2e/pyproject.toml"):
         assert (await client.get(path)).status_code == 404, path
+
+
+async def test_an_unknown_address_is_the_portals_page_and_under_the_api_a_problem(
+    client: httpx.AsyncClient,
+) -> None:
+    page = await client.get("/gibt-es-nicht")
+    assert page.status_code == 404
+    html = _assert_page(page)
+    assert "Seite nicht gefunden" in html
+    api = await client.get("/api/gibt-es-nicht")
+    assert api.status_code == 404
+    assert api.headers["content-type"] == "application/problem+json"
