@@ -17,31 +17,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from grants.applications import drafts, history, listing
 from grants.applications.cursor import cursor_key
 from grants.applications.schemas import ApplicationCreate
-from grants.context import UserContext
-from grants.core.access import Principal
 from grants.core.errors import DomainError
 from grants.guidelines.registry import GuidelineRegistry
-from grants.http.request_ids import current_request_id
 from grants.http.validation_de import german
 from grants.web.account_forms import service_errors
 from grants.web.forms import FormErrors
 from grants.web.next_steps import next_step, status_label
-from grants.web.pages import page, require_user, see_other
+from grants.web.pages import page, require_user, see_other, user_context
 
 PAGE_SIZE = 50
 NEW_LABELS = {"call": "Förderaufruf", "funding_line": "Förderlinie", "title": "Titel des Vorhabens"}
-
-
-def _context(
-    request: Request[Any, Any, Any], session: AsyncSession, user: Principal, now: datetime
-) -> UserContext:
-    return UserContext.of(
-        session,
-        user,
-        now=now,
-        guidelines=request.app.state.guidelines,
-        request_id=current_request_id(),
-    )
 
 
 def _open_calls(registry: GuidelineRegistry, now: datetime) -> list[tuple[str, str]]:
@@ -65,7 +50,7 @@ class ApplicantPages(Controller):
     ) -> Response[str]:
         user = await require_user(request)
         found = await listing.list_applications(
-            _context(request, db_session, user, now),
+            user_context(request, db_session, user, now),
             listing.ListFilters(),
             sort=None,
             limit=PAGE_SIZE,
@@ -143,7 +128,7 @@ class ApplicantPages(Controller):
         else:
             try:
                 created = await drafts.create_application(
-                    _context(request, db_session, user, now), data
+                    user_context(request, db_session, user, now), data
                 )
             except DomainError as error:
                 errors = service_errors(error)
@@ -161,7 +146,7 @@ class ApplicantPages(Controller):
         now: NamedDependency[datetime],
     ) -> Response[str]:
         user = await require_user(request)
-        context = _context(request, db_session, user, now)
+        context = user_context(request, db_session, user, now)
         # The events first: they run in a transaction of their own (with the same access
         # check), the application read after them outside one.
         events = await history.list_events(context, application_id)

@@ -11,6 +11,7 @@ bearer tokens from a header, which a cross-site form cannot send."""
 
 import hashlib
 import hmac
+from datetime import datetime
 from typing import Any
 from urllib.parse import quote
 
@@ -23,10 +24,13 @@ from litestar.middleware.csrf import CSRFMiddleware
 from litestar.response import Redirect
 from litestar.types import ExceptionHandlersMap
 from litestar.utils.scope.state import ScopeState
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from grants.context import UserContext
 from grants.core.access import Principal
 from grants.core.errors import DomainError, Forbidden, NotFound, TooManyAttempts
 from grants.http.problems import domain_status
+from grants.http.request_ids import current_request_id
 from grants.settings import Settings
 from grants.web.cookies import already_signed_in, signed_in
 from grants.web.templating import render
@@ -83,6 +87,19 @@ async def require_user(request: Request[Any, Any, Any]) -> Principal:
     if user is None:
         raise SignInRequired
     return user
+
+
+def user_context(
+    request: Request[Any, Any, Any], session: AsyncSession, user: Principal, now: datetime
+) -> UserContext:
+    """The use-case context of a page's signed-in user, as the API's ``context``."""
+    return UserContext.of(
+        session,
+        user,
+        now=now,
+        guidelines=request.app.state.guidelines,
+        request_id=current_request_id(),
+    )
 
 
 def see_other(location: str) -> Redirect:

@@ -23,6 +23,7 @@ from grants.web import forms as precheck_form
 from grants.web import legal_pages
 from grants.web.account_routes import AccountPages
 from grants.web.applicant_routes import ApplicantPages
+from grants.web.draft_routes import DraftPages
 from grants.web.pages import EXCEPTION_HANDLERS, csrf_middleware, page
 from grants.web.schemas import ProgrammePageIn, ProgrammePagePublic
 from grants.web.tables import PageKind
@@ -236,7 +237,7 @@ def route_handlers(settings: Settings) -> list[type[Controller] | Router]:
     them), the API of the per-programme texts, and the static files."""
     pages = Router(
         path="/",
-        route_handlers=[PublicPages, LegalPages, AccountPages, ApplicantPages],
+        route_handlers=[PublicPages, LegalPages, AccountPages, ApplicantPages, DraftPages],
         middleware=[csrf_middleware(settings)],
         exception_handlers=EXCEPTION_HANDLERS,
         include_in_schema=False,
