@@ -30,10 +30,12 @@ STEPS = (
     Step("kosten", "Kosten- und Finanzierungsplan"),
     Step("partner", "Partner"),
     Step("erklaerungen", "Erklärungen"),
+    Step("unterlagen", "Unterlagen"),
     Step("pruefen", "Prüfen und einreichen"),
 )
 STEP_BY_SLUG = {step.slug: step for step in STEPS}
-EDIT_STEPS = tuple(step.slug for step in STEPS if step.slug != "pruefen")
+# The steps whose form is a part of the draft (Unterlagen uploads files, Prüfen submits).
+EDIT_STEPS = tuple(step.slug for step in STEPS if step.slug not in {"unterlagen", "pruefen"})
 
 CONCEPT_FIELDS = {
     "initial_situation": "Ausgangslage",

@@ -130,9 +130,11 @@ class DraftPages(Controller):
         step: FromPath[str],
         db_session: NamedDependency[AsyncSession],
         now: NamedDependency[datetime],
-    ) -> Response[str]:
+    ) -> Response[Any]:
         user = await require_user(request)
         chosen = _step_or_404(step)
+        if chosen.slug == "unterlagen":
+            return see_other(f"/antraege/{application_id}/unterlagen")
         context = user_context(request, db_session, user, now)
         application = await drafts.get_application(context, application_id)
         await db_session.commit()  # the read above ran outside a transaction block

@@ -28,6 +28,7 @@ from grants.web.pages import EXCEPTION_HANDLERS, csrf_middleware, page
 from grants.web.schemas import ProgrammePageIn, ProgrammePagePublic
 from grants.web.tables import PageKind
 from grants.web.templating import STATIC_DIR, remaining
+from grants.web.upload_routes import UploadPages
 
 
 def _calls(registry: GuidelineRegistry, now: datetime) -> list[dict[str, Any]]:
@@ -237,7 +238,14 @@ def route_handlers(settings: Settings) -> list[type[Controller] | Router]:
     them), the API of the per-programme texts, and the static files."""
     pages = Router(
         path="/",
-        route_handlers=[PublicPages, LegalPages, AccountPages, ApplicantPages, DraftPages],
+        route_handlers=[
+            PublicPages,
+            LegalPages,
+            AccountPages,
+            ApplicantPages,
+            DraftPages,
+            UploadPages,
+        ],
         middleware=[csrf_middleware(settings)],
         exception_handlers=EXCEPTION_HANDLERS,
         include_in_schema=False,

@@ -12,6 +12,7 @@ from litestar import Litestar
 
 from tests.api.web.test_account_pages import PASSWORD, form_token, sign_in
 from tests.api.web.test_applicant_pages import _new_draft
+from tests.attachment_files import PNG, pdf
 from tests.conftest import client_for
 from tests.factories import bearer, login, register
 
@@ -266,3 +267,152 @@ async def test_another_organisation_can_neither_open_nor_save_a_step(
 async def test_an_unknown_step_is_not_found(client: httpx.AsyncClient, app: Litestar) -> None:
     application_id, _ = await signed_in_draft(app, client)
     assert (await client.get(f"/antraege/{application_id}/bearbeiten/hack")).status_code == 404
+
+
+CONCEPT_SECTIONS = (
+    "initial_situation",
+    "goals",
+    "measures",
+    "target_groups",
+    "sustainability",
+    "cooperation",
+)
+_UPLOAD_ACTION = re.compile(r'action="(/antraege/[^"]+/unterlagen/concept\?_csrf_token=[^"]+)"')
+
+
+async def upload_concept(
+    client: httpx.AsyncClient, application_id: str, content: bytes, name: str = "Konzept.pdf"
+) -> httpx.Response:
+    page = await client.get(f"/antraege/{application_id}/unterlagen")
+    assert page.status_code == 200
+    action = _UPLOAD_ACTION.search(page.text)
+    assert action, "no upload form for the concept"
+    url = action.group(1).replace("&amp;", "&")
+    return await client.post(url, files={"file": (name, content, "application/pdf")})
+
+
+async def fill_completely(client: httpx.AsyncClient, application_id: str) -> None:
+    steps = {
+        "grunddaten": {
+            "title": "Makerspace im Bahnhof",
+            "summary": "Eine offene Werkstatt",
+            "municipality_key": "14521530",
+            "planned_start": "2027-03-01",
+            "planned_end": "2028-03-31",
+            "objectives": ["a", "e"],
+        },
+        "konzept": dict.fromkeys(
+            (
+                "initial_situation",
+                "goals",
+                "measures",
+                "target_groups",
+                "sustainability",
+                "cooperation",
+            ),
+            "Text",
+        ),
+        "kosten": {
+            "cost_amounts": "gross",
+            "cost-1-category": "equipment",
+            "cost-1-description": "3D-Drucker",
+            "cost-1-amount": "12.500,00",
+            "requested_grant": "10.000",
+            "own_funds": "2.500,00",
+        },
+        "erklaerungen": {
+            "subsidy_relevant_facts_acknowledged": "ja",
+            "not_started_declared": "ja",
+            "data_protection_acknowledged": "ja",
+            "economic_activity": "nein",
+            "vat_deduction": "none",
+        },
+    }
+    for step, fields in steps.items():
+        response = await save(client, application_id, step, fields)
+        assert response.status_code == 303, (step, response.text)
+
+
+async def test_from_the_uploads_to_the_receipt(client: httpx.AsyncClient, app: Litestar) -> None:
+    application_id, created = await signed_in_draft(app, client)
+    await fill_completely(client, application_id)
+    check = (await client.get(f"/antraege/{application_id}/bearbeiten/pruefen")).text
+    assert "Konzept (PDF) nicht hochgeladen" in check
+    assert "disabled" in check  # nothing to submit yet
+
+    uploaded = await upload_concept(client, application_id, pdf())
+    assert uploaded.status_code == 303, uploaded.text
+    listing = (await client.get(uploaded.headers["location"])).text
+    assert "Hochgeladen: Konzept.pdf" in listing
+
+    page = await client.get(f"/antraege/{application_id}/bearbeiten/pruefen")
+    assert "Projektskizze verbindlich einreichen" in page.text
+    assert "disabled" not in page.text.split("verbindlich einreichen")[0].rsplit("<button", 1)[1]
+    token = await form_token(client, f"/antraege/{application_id}/bearbeiten/pruefen")
+    version = _VERSION.search(page.text)
+    key = re.search(r'name="submission_key" value="([^"]+)"', page.text)
+    acknowledged = re.findall(r'name="acknowledged_rules" value="([^"]+)"', page.text)
+    assert version and key
+    form = {
+        "_csrf_token": token,
+        "version": version.group(1),
+        "submission_key": key.group(1),
+        "acknowledged_rules": acknowledged,
+    }
+    submitted = await client.post(f"/antraege/{application_id}/einreichen", data=form)
+    assert submitted.status_code == 303, submitted.text
+    assert submitted.headers["location"] == f"/antraege/{application_id}/eingang/1"
+    # A double click: the same key replays the receipt, no second submission.
+    again = await client.post(f"/antraege/{application_id}/einreichen", data=form)
+    assert again.status_code == 303
+    assert again.headers["location"] == f"/antraege/{application_id}/eingang/1"
+
+    receipt = (await client.get(submitted.headers["location"])).text
+    assert "Eingegangen:" in receipt and " Uhr" in receipt
+    api = await api_draft(app, created, application_id)
+    assert api["status"] == "submitted" and api["submission_count"] == 1
+    assert api["reference_number"] in receipt
+
+
+async def test_a_file_of_the_wrong_type_is_refused_saying_what_is_allowed(
+    client: httpx.AsyncClient, app: Litestar
+) -> None:
+    application_id, _ = await signed_in_draft(app, client)
+    response = await upload_concept(client, application_id, PNG, name="bild.png")
+    assert response.status_code == 415
+    html = response.text
+    assert 'id="file-concept-fehler"' in html
+    assert "Erlaubt: PDF" in html and "MB" in html
+    assert "Noch keine Unterlagen hochgeladen" in html
+
+
+async def test_an_upload_without_its_form_token_is_refused(
+    client: httpx.AsyncClient, app: Litestar
+) -> None:
+    application_id, _ = await signed_in_draft(app, client)
+    await client.get(f"/antraege/{application_id}/unterlagen")
+    for url in (
+        f"/antraege/{application_id}/unterlagen/concept",
+        f"/antraege/{application_id}/unterlagen/concept?_csrf_token=forged",
+    ):
+        response = await client.post(url, files={"file": ("k.pdf", pdf(), "application/pdf")})
+        assert response.status_code == 403
+    page = (await client.get(f"/antraege/{application_id}/unterlagen")).text
+    assert "Noch keine Unterlagen hochgeladen" in page
+
+
+async def test_another_organisation_cannot_upload_to_a_draft(
+    client: httpx.AsyncClient, app: Litestar
+) -> None:
+    application_id, _ = await signed_in_draft(app, client)
+    async with client_for(app) as other:
+        async with client_for(app) as api:
+            stranger = await register(api)
+        await sign_in(other, stranger["email"], PASSWORD)
+        assert (await other.get(f"/antraege/{application_id}/unterlagen")).status_code == 404
+        token = await form_token(other, "/antraege/neu")
+        response = await other.post(
+            f"/antraege/{application_id}/unterlagen/concept?_csrf_token={token}",
+            files={"file": ("k.pdf", pdf(), "application/pdf")},
+        )
+        assert response.status_code == 404

@@ -3,4 +3,4 @@
 Other features may import the modules in ``__all__`` (submodules, not imported here).
 """
 
-__all__ = ["jobs", "scanner", "schemas", "service", "storage"]
+__all__ = ["filetypes", "jobs", "scanner", "schemas", "service", "storage", "upload_forms"]
