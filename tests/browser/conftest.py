@@ -4,7 +4,10 @@ driven by Debian's Chromium through Playwright (the project's setup installs the
 `scripts/system-packages.sh --browser`; Playwright never downloads one). axe-core, vendored in
 ``vendor/``, scans each page. Screenshots go to ``artifacts/`` (kept by CI, not committed)."""
 
+import asyncio
 import os
+import re
+import secrets
 import shutil
 import socket
 import subprocess
@@ -12,9 +15,11 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
+import asyncpg
 import httpx
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
@@ -64,8 +69,14 @@ def _portal_database(server_url: str) -> str:
 # Module scope, not session: Playwright's sync API keeps an event loop running in the test
 # thread while it is open, and the tests after these (and their fixtures' asyncio.run) must
 # find the thread free again.
+@dataclass(frozen=True)
+class Portal:
+    url: str
+    database: str  # the portal's own, for what a user would read in their mailbox
+
+
 @pytest.fixture(scope="module")
-def portal_url(server_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def portal(server_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Portal]:
     database = _in_thread(lambda: _portal_database(server_url))
     port = _free_port()
     log = tmp_path_factory.mktemp("portal") / "server.log"
@@ -74,6 +85,8 @@ def portal_url(server_url: str, tmp_path_factory: pytest.TempPathFactory) -> Ite
         "GRANTS_ENVIRONMENT": "test",
         "GRANTS_LOG_LEVEL": "WARNING",
         "GRANTS_DATA_DIR": str(log.parent / "data"),
+        # Every test registers its own organisation from this one address.
+        "GRANTS_REGISTRATIONS_PER_ADDRESS": "500",
     }
     command = [
         sys.executable, "-m", "uvicorn", "--factory", "grants.app:create_app_from_env",
@@ -95,11 +108,79 @@ def portal_url(server_url: str, tmp_path_factory: pytest.TempPathFactory) -> Ite
             if time.monotonic() > deadline:
                 pytest.fail(f"the portal is not ready after 60 s:\n{log.read_text()[-3000:]}")
             time.sleep(0.2)
-        yield base
+        yield Portal(base, database)
     finally:
         server.terminate()
         server.wait(timeout=30)
         _in_thread(lambda: databases.drop_database(database))
+
+
+@pytest.fixture(scope="module")
+def portal_url(portal: Portal) -> str:
+    return portal.url
+
+
+_TOKEN_IN_LINK = re.compile(r"#token=([A-Za-z0-9_-]{43})")
+
+
+def mail_token(portal: Portal, recipient: str, kind: str) -> str:
+    """The code of the latest e-mail of ``kind`` to ``recipient``, as its link carries it
+    (the database keeps only the codes' hashes; the queued e-mail has the link)."""
+
+    async def read() -> str | None:
+        connection = await asyncpg.connect(databases.asyncpg_dsn(portal.database))
+        try:
+            body: str | None = await connection.fetchval(
+                "SELECT body_text FROM outbox_messages WHERE recipient = $1 AND kind = $2 "
+                "ORDER BY created_at DESC LIMIT 1",
+                recipient.lower(),
+                kind,
+            )
+            return body
+        finally:
+            await connection.close()
+
+    body = _in_thread(lambda: asyncio.run(read()))
+    match = _TOKEN_IN_LINK.search(body or "")
+    assert match, f"no {kind} e-mail to {recipient}"
+    return match.group(1)
+
+
+PASSWORD = "Werkbank-Lötkolben-3D-Drucker"
+
+
+def register_applicant(portal: Portal, **organisation: str) -> str:
+    """A confirmed applicant account (through the API: the pages' own registration has a
+    test of its own); returns the e-mail address."""
+    email = f"anna.{secrets.token_hex(4)}@kulturwerk.example"
+    body = {
+        "email": email,
+        "password": PASSWORD,
+        "display_name": "Anna Beispiel",
+        "organisation": {
+            "legal_name": "KulturWerk Schneeberg e.V.",
+            "legal_form": "eingetragener Verein",
+            "applicant_type": "nonprofit",
+            "street": "Markt 1",
+            "postal_code": "08289",
+            "city": "Schneeberg",
+            "municipality_key": "14521530",
+            **organisation,
+        },
+    }
+    assert httpx.post(f"{portal.url}/api/auth/register", json=body).status_code == 202
+    token = mail_token(portal, email, "registration_confirmation")
+    confirmed = httpx.post(f"{portal.url}/api/auth/register/confirm", json={"token": token})
+    assert confirmed.status_code == 201, confirmed.text
+    return email
+
+
+def sign_in(page: Page, portal: Portal, email: str) -> None:
+    page.goto(f"{portal.url}/anmelden")
+    page.get_by_label("E-Mail-Adresse").fill(email)
+    page.get_by_label("Passwort").fill(PASSWORD)
+    page.get_by_role("button", name="Anmelden").click()
+    page.wait_for_url("**/antraege")
 
 
 @pytest.fixture(scope="module")
@@ -122,10 +203,13 @@ def page(browser: Browser) -> Iterator[Page]:
     context.close()
 
 
-def axe_violations(browser: Browser, url: str) -> list[dict[str, Any]]:
-    """axe-core's WCAG 2.1 A/AA violations of the page at ``url``. The scan runs in a context
-    that lets the test inject axe's script; the page's own CSP is checked over HTTP."""
-    context = browser.new_context(bypass_csp=True, locale="de-DE")
+def axe_violations(
+    browser: Browser, url: str, *, storage_state: Any = None
+) -> list[dict[str, Any]]:
+    """axe-core's WCAG 2.1 A/AA violations of the page at ``url`` (signed in when given a
+    context's ``storage_state``). The scan runs in a context that lets the test inject axe's
+    script; the page's own CSP is checked over HTTP."""
+    context = browser.new_context(bypass_csp=True, locale="de-DE", storage_state=storage_state)
     try:
         scanned = context.new_page()
         scanned.goto(url)
