@@ -427,3 +427,52 @@ def test_every_page_of_the_journey_fits_a_320_pixel_screen(
     finally:
         context.close()
     assert too_wide == {}, too_wide
+
+
+# --- what the script adds ----------------------------------------------------------------
+
+
+def test_autosave_keeps_typing_and_stops_at_a_newer_version(
+    context: BrowserContext, portal: Portal
+) -> None:
+    first = context.new_page()
+    sign_in(first, portal, register_applicant(portal))
+    application_id = _new_draft(first, portal, "Autosave")
+    step = f"{portal.url}/antraege/{application_id}/bearbeiten/grunddaten"
+    first.goto(step)
+    first.get_by_label("Kurzbeschreibung").fill("automatisch gespeichert, ohne Klick")
+    status = first.locator("[data-autosave-status]")
+    expect(status).to_contain_text("Automatisch gespeichert um", timeout=10_000)
+    second = context.new_page()
+    second.goto(step)  # a second tab sees what the first saved by itself
+    expect(second.get_by_label("Kurzbeschreibung")).to_have_value(
+        "automatisch gespeichert, ohne Klick"
+    )
+    second.get_by_label("Titel des Vorhabens").fill("aus Tab 2")
+    expect(second.locator("[data-autosave-status]")).to_contain_text("Automatisch gespeichert")
+
+    first.get_by_label("Titel des Vorhabens").fill("aus Tab 1, nicht überschreibend")
+    expect(status).to_contain_text("an anderer Stelle geändert", timeout=10_000)
+    expect(first.get_by_label("Titel des Vorhabens")).to_have_value(
+        "aus Tab 1, nicht überschreibend"
+    )
+    second.reload()
+    expect(second.get_by_label("Titel des Vorhabens")).to_have_value("aus Tab 2")
+    # The button then shows what differs, as without the script.
+    first.get_by_role("button", name="Speichern", exact=True).click()
+    expect(first.get_by_role("alert")).to_contain_text("Titel des Vorhabens")
+
+
+def test_the_cost_plan_adds_up_while_typing(context: BrowserContext, portal: Portal) -> None:
+    page = context.new_page()
+    sign_in(page, portal, register_applicant(portal))
+    application_id = _new_draft(page, portal, "Summen")
+    page.goto(f"{portal.url}/antraege/{application_id}/bearbeiten/kosten")
+    page.get_by_label("Betrag, Zeile 1").fill("12.500,00")
+    page.get_by_label("Betrag, Zeile 2").fill("2500")
+    page.get_by_label("Beantragte Zuwendung in Euro").fill("10.000")
+    total = page.locator("[data-total-of=cost]")
+    expect(total).to_contain_text("Summe der Kosten: 15.000,00 €")
+    expect(total).to_contain_text("Differenz zu den Kosten: -5.000,00 €")
+    page.get_by_label("Eigenmittel in Euro").fill("5.000,00")
+    expect(total).to_contain_text("ausgeglichen")

@@ -11,6 +11,7 @@ from typing import Any
 
 from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency
+from litestar.enums import MediaType
 from litestar.params import FromPath
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -24,12 +25,52 @@ from grants.web import draft_forms
 from grants.web.forms import FormErrors
 from grants.web.next_steps import status_label
 from grants.web.pages import page, require_user, see_other, user_context
+from grants.web.templating import BERLIN
 
 _EDITABLE = {"draft", "submitted"}
 _NOT_SAVED = (
     "Nicht gespeichert: Bitte prüfen Sie die markierten Angaben (not saved: please check the "
     "marked entries)."
 )
+
+
+_AUTOSAVE_CONFLICT = (
+    "Nicht automatisch gespeichert: Der Entwurf wurde inzwischen an anderer Stelle geändert "
+    "(etwa in einem anderen Tab). Ihre Eingaben stehen weiter hier; mit „Speichern“ sehen "
+    "Sie, was abweicht, und entscheiden, welche Fassung gilt."
+)
+
+
+def _autosave_answer(status: int, **body: Any) -> Response[dict[str, Any]]:
+    return Response(body, status_code=status, media_type=MediaType.JSON)
+
+
+def _step_form(
+    form: Any,
+) -> tuple[dict[str, str], list[str], str, str, tuple[str, int] | None]:
+    """A posted step: its values, the ticked objectives, the button pressed, the version
+    the page was loaded with, and the row an "Entfernen" button names."""
+    values = {k: v for k, v in form.items() if isinstance(v, str) and not k.startswith("_")}
+    objectives = [v for v in form.getall("objectives", []) if isinstance(v, str)]
+    values["objectives"] = ",".join(sorted(objectives))
+    action = values.pop("aktion", "speichern")
+    version = values.pop("version", "")
+    remove = None
+    if action.startswith("entfernen:"):
+        prefix, _, number = action.removeprefix("entfernen:").partition("-")
+        if prefix in draft_forms.ROWS and number.isdigit():
+            remove = (prefix, int(number))
+    return values, objectives, action, version, remove
+
+
+def _refusal(error: DomainError, parsed: draft_forms.Parsed) -> FormErrors:
+    """The service's refusal on the fields it names (the API's dotted paths)."""
+    errors = FormErrors()
+    for problem in error.problems:
+        errors.add(draft_forms.field_id(tuple(problem.field.split(".")), parsed), problem.message)
+    if not errors:
+        errors.add("form", error.detail)
+    return errors
 
 
 def _step_or_404(step: str) -> draft_forms.Step:
@@ -165,39 +206,41 @@ class DraftPages(Controller):
         if chosen.slug not in draft_forms.EDIT_STEPS:
             raise NotFound("Dieser Schritt speichert nichts (this step saves nothing).")
         context = user_context(request, db_session, user, now)
-        form = await request.form()
-        values = {k: v for k, v in form.items() if isinstance(v, str) and not k.startswith("_")}
-        objectives = [v for v in form.getall("objectives", []) if isinstance(v, str)]
-        values["objectives"] = ",".join(sorted(objectives))
-        action = values.pop("aktion", "speichern")
-        version = values.pop("version", "")
-        remove = None
-        if action.startswith("entfernen:"):
-            prefix, _, number = action.removeprefix("entfernen:").partition("-")
-            if prefix in draft_forms.ROWS and number.isdigit():
-                remove = (prefix, int(number))
+        values, objectives, action, version, remove = _step_form(await request.form())
         parsed = draft_forms.parse(chosen.slug, values, objectives=objectives, remove=remove)
         patch, errors = draft_forms.validate(parsed)
+        # The page's script saves a few seconds after the last keystroke and wants to know
+        # the outcome, not a page (``portal.js``); the same save, the same version check.
+        autosave = request.headers.get("x-autosave") == "1"
         if patch is not None:
             try:
-                await drafts.patch_draft(
+                updated = await drafts.patch_draft(
                     context, application_id, patch, if_match=f'"{version}"' if version else None
                 )
             except PreconditionFailed:
+                if autosave:
+                    return _autosave_answer(409, message=_AUTOSAVE_CONFLICT)
                 return await self._conflict(request, context, application_id, chosen, values)
+            except NotFound:
+                raise
             except DomainError as error:
-                if isinstance(error, NotFound):
-                    raise
-                errors = FormErrors()
-                for problem in error.problems:
-                    errors.add(
-                        draft_forms.field_id(tuple(problem.field.split(".")), parsed),
-                        problem.message,
-                    )
-                if not errors:
-                    errors.add("form", error.detail)
+                errors = _refusal(error, parsed)
             else:
+                if autosave:
+                    return _autosave_answer(
+                        200,
+                        version=updated.version,
+                        message=f"Automatisch gespeichert um {now.astimezone(BERLIN):%H:%M} Uhr "
+                        f"(Fassung {updated.version}).",
+                    )
                 return see_other(self._after(application_id, chosen.slug, action))
+        if autosave:
+            return _autosave_answer(
+                422,
+                message="Nicht automatisch gespeichert: Bitte prüfen Sie "
+                + "; ".join(f"{draft_forms.label_of(k)}: {v}" for k, v in errors.by_field.items()),
+                errors=errors.by_field,
+            )
         application = await drafts.get_application(context, application_id)
         await db_session.commit()
         if not errors.by_field.get("form"):
