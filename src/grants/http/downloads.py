@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 from typing import Protocol
 from urllib.parse import quote
 
+from litestar import Response
 from litestar.response import Stream
 
 _TRANSLITERATION = str.maketrans(
@@ -52,3 +53,16 @@ def download_response(meta: StoredFile, chunks: AsyncIterator[bytes]) -> Stream:
             "Cache-Control": "private, no-store",
         },
     )
+
+
+def pdf_response(content: bytes, name: str, *, sha256: str | None = None) -> Response[bytes]:
+    """A rendered letter or receipt (PDF bytes in memory) as a download: the API's and the
+    portal's alike."""
+    headers = {
+        "Content-Disposition": content_disposition(name),
+        "Cache-Control": "private, no-store",
+        "X-Content-Type-Options": "nosniff",
+    }
+    if sha256:
+        headers["Digest"] = f"sha-256={sha256}"
+    return Response(content, media_type="application/pdf", headers=headers)

@@ -6,4 +6,4 @@ downloadable by the recipient and staff; previews marked "ENTWURF".
 Other features may import the modules in ``__all__`` (submodules, not imported here).
 """
 
-__all__ = ["jobs", "pool", "schemas", "service"]
+__all__ = ["jobs", "on_request", "pool", "schemas", "service"]

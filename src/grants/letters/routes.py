@@ -10,6 +10,7 @@ from litestar.params import FromPath, JSONBody, PathParameter, RawBody
 from litestar.status_codes import HTTP_202_ACCEPTED
 
 from grants.context import UserContext
+from grants.http.downloads import pdf_response
 from grants.http.guards import BEARER, MANAGERS
 from grants.http.raw_bodies import ImageBody
 from grants.letters import letterheads, on_request, service
@@ -31,8 +32,10 @@ TAGS = ["letters"]
 def _pdf(
     content: bytes, name: str, *, attachment: bool, sha256: str | None = None
 ) -> Response[bytes]:
+    if attachment:
+        return pdf_response(content, name, sha256=sha256)
     headers = {
-        "Content-Disposition": f'{"attachment" if attachment else "inline"}; filename="{name}"',
+        "Content-Disposition": f'inline; filename="{name}"',
         "Cache-Control": "private, no-store",
         "X-Content-Type-Options": "nosniff",
     }

@@ -14,12 +14,15 @@ from litestar.params import FromPath
 from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from grants.applications import drafts, history, listing
+from grants.applications import drafts, history, information_requests, listing
+from grants.applications.attachments import service as attachments
 from grants.applications.cursor import cursor_key
 from grants.applications.schemas import ApplicationCreate
+from grants.context import UserContext
 from grants.core.errors import DomainError
 from grants.guidelines.registry import GuidelineRegistry
 from grants.http.validation_de import german
+from grants.letters import service as letters
 from grants.web.account_forms import service_errors
 from grants.web.forms import FormErrors
 from grants.web.next_steps import next_step, status_label
@@ -141,25 +144,52 @@ class ApplicantPages(Controller):
         self,
         request: Request[Any, Any, Any],
         application_id: FromPath[uuid.UUID],
-        state: State,
         db_session: NamedDependency[AsyncSession],
         now: NamedDependency[datetime],
     ) -> Response[str]:
         user = await require_user(request)
         context = user_context(request, db_session, user, now)
-        # The events first: they run in a transaction of their own (with the same access
-        # check), the application read after them outside one.
-        events = await history.list_events(context, application_id)
-        found = await drafts.get_application(context, application_id)
-        registry: GuidelineRegistry = state.guidelines
-        calls = {call.code: call for _, call in registry.calls()}
-        return await page(
-            request,
-            "application.html",
-            application=found,
-            events=list(reversed(events)),
-            call=calls.get(found.call),
-            status_label=status_label,
-            next_step=next_step,
-            now=now,
+        return await application_page(
+            request, context, application_id, answered="beantwortet" in request.query_params
         )
+
+
+async def application_page(
+    request: Request[Any, Any, Any],
+    context: UserContext,
+    application_id: uuid.UUID,
+    *,
+    answer_error: tuple[str, str, str] | None = None,
+    answered: bool = False,
+    status_code: int = 200,
+) -> Response[str]:
+    """One application: status, next step, what to do (answer a request, withdraw), the
+    versions with their receipts and differences, the letters, and the history."""
+    # Each read runs in a transaction of its own (with its access check); the application
+    # read, outside one, goes last.
+    events = await history.list_events(context, application_id)
+    requests = await information_requests.list_information_requests(context, application_id)
+    submissions = await history.list_submissions(context, application_id)
+    issued = await letters.list_letters(context, application_id)
+    documents = await attachments.list_attachments(context, application_id)
+    found = await drafts.get_application(context, application_id)
+    await context.session.commit()
+    registry: GuidelineRegistry = request.app.state.guidelines
+    calls = {call.code: call for _, call in registry.calls()}
+    return await page(
+        request,
+        "application.html",
+        status_code=status_code,
+        application=found,
+        events=list(reversed(events)),
+        requests=requests,
+        submissions=submissions,
+        letters=[letter for letter in issued if letter.corrected_by_id is None],
+        documents=[d for d in documents if d.scan_status.value in {"clean", "not_scanned"}],
+        answer_error=answer_error,
+        answered=answered,
+        call=calls.get(found.call),
+        status_label=status_label,
+        next_step=next_step,
+        now=context.now,
+    )

@@ -23,6 +23,7 @@ from grants.web import forms as precheck_form
 from grants.web import legal_pages
 from grants.web.account_routes import AccountPages
 from grants.web.applicant_routes import ApplicantPages
+from grants.web.application_routes import ApplicationActions, LetterDownloads
 from grants.web.draft_routes import DraftPages
 from grants.web.pages import EXCEPTION_HANDLERS, csrf_middleware, page
 from grants.web.schemas import ProgrammePageIn, ProgrammePagePublic
@@ -245,6 +246,8 @@ def route_handlers(settings: Settings) -> list[type[Controller] | Router]:
             ApplicantPages,
             DraftPages,
             UploadPages,
+            ApplicationActions,
+            LetterDownloads,
         ],
         middleware=[csrf_middleware(settings)],
         exception_handlers=EXCEPTION_HANDLERS,
