@@ -158,9 +158,15 @@ class DraftPages(Controller):
 
     @get("/bearbeiten", exclude_from_auth=True, name="web:draft")
     async def first_step(
-        self, request: Request[Any, Any, Any], application_id: FromPath[uuid.UUID]
+        self,
+        request: Request[Any, Any, Any],
+        application_id: FromPath[uuid.UUID],
+        db_session: NamedDependency[AsyncSession],
+        now: NamedDependency[datetime],
     ) -> Response[Any]:
-        await require_user(request)
+        user = await require_user(request)
+        # The same access check as the steps: another organisation's id is a 404 here too.
+        await drafts.get_application(user_context(request, db_session, user, now), application_id)
         return see_other(f"/antraege/{application_id}/bearbeiten/{draft_forms.STEPS[0].slug}")
 
     @get("/bearbeiten/{step:str}", exclude_from_auth=True, name="web:draft-step")
