@@ -28,7 +28,7 @@ from grants.web.forms import FormErrors
 from grants.web.next_steps import next_step, status_label
 from grants.web.pages import page, require_user, see_other, user_context
 
-PAGE_SIZE = 50
+PAGE_SIZE = 200  # a municipality with many projects sees them on one page
 NEW_LABELS = {"call": "Förderaufruf", "funding_line": "Förderlinie", "title": "Titel des Vorhabens"}
 
 
