@@ -350,7 +350,8 @@ def _visit_every_page_type(page: Page, portal: Portal, check: Check) -> None:
         "/registrieren",
         "/registrieren/bestaetigen",
         "/passwort-vergessen",
-        "/passwort-neu",
+        "/einladung",
+        "/passwort-neu",  # last: its empty form is sent next
     ):
         page.goto(base + path)
         check(page, path)
@@ -391,6 +392,11 @@ def _visit_every_page_type(page: Page, portal: Portal, check: Check) -> None:
     check(page, "not found")
     page.goto(base + "/antraege")
     check(page, "/antraege (one draft)")
+    page.goto(base + "/organisation")
+    check(page, "organisation")
+    page.get_by_label("Postleitzahl").fill("1")
+    page.get_by_role("button", name="Stammdaten speichern").click()
+    check(page, "organisation (errors)")
 
 
 def test_no_serious_or_critical_violation_on_any_page_of_the_journey(

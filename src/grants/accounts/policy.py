@@ -20,7 +20,7 @@ from grants.settings import Settings
 CONFIRM_REGISTRATION_PAGE = "/registrieren/bestaetigen"
 PASSWORD_RESET_PAGE = "/passwort-vergessen"  # noqa: S105 (a path, not a secret)
 CONFIRM_PASSWORD_RESET_PAGE = "/passwort-neu"  # noqa: S105 (a path)
-ACCEPT_INVITATION_PAGE = "/invitations/accept"
+ACCEPT_INVITATION_PAGE = "/einladung"
 
 
 @dataclass(frozen=True, slots=True)

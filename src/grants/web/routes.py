@@ -25,6 +25,7 @@ from grants.web.account_routes import AccountPages
 from grants.web.applicant_routes import ApplicantPages
 from grants.web.application_routes import ApplicationActions, LetterDownloads
 from grants.web.draft_routes import DraftPages
+from grants.web.organisation_routes import InvitationPage, OrganisationPages
 from grants.web.pages import EXCEPTION_HANDLERS, csrf_middleware, page
 from grants.web.schemas import ProgrammePageIn, ProgrammePagePublic
 from grants.web.tables import PageKind
@@ -248,6 +249,8 @@ def route_handlers(settings: Settings) -> list[type[Controller] | Router]:
             UploadPages,
             ApplicationActions,
             LetterDownloads,
+            OrganisationPages,
+            InvitationPage,
         ],
         middleware=[csrf_middleware(settings)],
         exception_handlers=EXCEPTION_HANDLERS,

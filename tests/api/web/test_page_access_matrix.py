@@ -32,9 +32,10 @@ PUBLIC = {
     "/registrieren/bestaetigen",
     "/passwort-vergessen",
     "/passwort-neu",
+    "/einladung",
 }
 # Pages of one signed-in user, not of an organisation's object: sign-in first, nothing else.
-OWN = {"/antraege", "/antraege/neu"}
+OWN = {"/antraege", "/antraege/neu", "/organisation"}
 # Pages of an organisation's application (or its letter), with every method they answer.
 OWNED = {
     "/antraege/{application_id:uuid}": {"GET"},
@@ -53,6 +54,11 @@ OWNED = {
     "/antraege/{application_id:uuid}/unterlagen/{kind:str}": {"POST"},
     "/antraege/{application_id:uuid}/unterlagen/{attachment_id:uuid}/entfernen": {"POST"},
     "/briefe/{letter_id:uuid}/pdf": {"GET"},
+    "/organisationen/{organisation_id:uuid}": {"GET", "POST"},
+    "/organisationen/{organisation_id:uuid}/einladungen": {"POST"},
+    "/organisationen/{organisation_id:uuid}/einladungen/{invitation_id:uuid}/widerrufen": {"POST"},
+    "/organisationen/{organisation_id:uuid}/mitglieder/{user_id:uuid}/entfernen": {"POST"},
+    "/organisationen/{organisation_id:uuid}/zustellung": {"POST"},
 }
 
 
@@ -98,6 +104,9 @@ async def owned(client: httpx.AsyncClient, app: Litestar) -> dict[str, Any]:
             "information_request_id": str(uuid.uuid4()),
             "attachment_id": documents.json()[0]["id"],
             "letter_id": str(uuid.uuid4()),
+            "organisation_id": str(created["organisation"]["id"]),
+            "invitation_id": str(uuid.uuid4()),
+            "user_id": str(created["user"]["id"]),
         },
     }
 
@@ -117,14 +126,30 @@ async def _attempt(client: httpx.AsyncClient, method: str, url: str, token: str)
         "art": "withdraw",
         "reason": "übernommen",
         "bestaetigt": "ja",
+        "street": "übernommen",
+        "invite_email": "uebernahme@example.org",
+        "role": "admin",
+        "consented": "ja",
     }
     return await client.post(url, data=data)
+
+
+async def _organisation(app: Litestar, owned: dict[str, Any]) -> tuple[Any, Any, Any]:
+    """A's organisation as its admin reads it: master data, members, invitations."""
+    async with client_for(app) as api:
+        tokens = await login(api, owned["created"]["email"], PASSWORD)
+        url = f"/api/organisations/{owned['values']['organisation_id']}"
+        found = []
+        for path in ("", "/members", "/invitations"):
+            found.append((await api.get(url + path, headers=bearer(tokens))).json())
+        return found[0], found[1], found[2]
 
 
 async def test_another_organisation_gets_404_everywhere_and_changes_nothing(
     app: Litestar, owned: dict[str, Any]
 ) -> None:
     before = await api_draft(app, owned["created"], owned["application_id"])
+    organisation_before = await _organisation(app, owned)
     async with client_for(app) as other:
         async with client_for(app) as api:
             stranger = await register(api, organisation={"legal_name": "Fremde GmbH"})
@@ -138,6 +163,7 @@ async def test_another_organisation_gets_404_everywhere_and_changes_nothing(
                 assert "übernommen" not in response.text
     after = await api_draft(app, owned["created"], owned["application_id"])
     assert after == before
+    assert await _organisation(app, owned) == organisation_before
 
 
 async def test_nobody_signed_in_is_sent_to_the_sign_in_everywhere(
