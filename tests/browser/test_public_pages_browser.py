@@ -133,3 +133,14 @@ def test_the_pre_check_by_keyboard_only(page: Page, portal_url: str) -> None:
     page.keyboard.press("Enter")
     page.wait_for_load_state()
     expect(page.get_by_role("alert").first).to_contain_text("Bitte prüfen Sie")  # empty form
+
+
+def test_english_by_the_header_link_and_back(page: Page, portal_url: str) -> None:
+    page.goto(portal_url + "/vorab-check")
+    page.get_by_role("link", name="English").click()
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    expect(page).to_have_url(portal_url + "/vorab-check")  # the same page, now in English
+    expect(page.get_by_role("button", name="Check the project")).to_be_visible()
+    page.get_by_role("link", name="Deutsch").click()
+    expect(page.locator("html")).to_have_attribute("lang", "de")
+    expect(page.get_by_role("button", name="Vorhaben prüfen")).to_be_visible()

@@ -12,6 +12,7 @@ from grants.accounts.schemas import PasswordResetConfirm, PasswordResetRequest, 
 from grants.core.errors import DomainError
 from grants.http.validation_de import german
 from grants.web.forms import FormErrors
+from grants.web.templating import N_, translate
 
 ORGANISATION_FIELDS = (
     "legal_name",
@@ -23,26 +24,26 @@ ORGANISATION_FIELDS = (
     "municipality_key",
 )
 LABELS = {
-    "email": "E-Mail-Adresse",
-    "password": "Passwort",
-    "password_repeat": "Passwort (Wiederholung)",
-    "display_name": "Ihr Name",
-    "legal_name": "Name der Organisation",
-    "legal_form": "Rechtsform",
-    "applicant_type": "Art der Organisation",
-    "street": "Straße und Hausnummer",
-    "postal_code": "Postleitzahl",
-    "city": "Ort",
-    "municipality_key": "Gemeinde",
-    "token": "Bestätigungscode",
-    "form": "Angaben",
+    "email": N_("E-Mail-Adresse"),
+    "password": N_("Passwort"),
+    "password_repeat": N_("Passwort (Wiederholung)"),
+    "display_name": N_("Ihr Name"),
+    "legal_name": N_("Name der Organisation"),
+    "legal_form": N_("Rechtsform"),
+    "applicant_type": N_("Art der Organisation"),
+    "street": N_("Straße und Hausnummer"),
+    "postal_code": N_("Postleitzahl"),
+    "city": N_("Ort"),
+    "municipality_key": N_("Gemeinde"),
+    "token": N_("Bestätigungscode"),
+    "form": N_("Angaben"),
 }
 
 Model = TypeVar("Model", bound=BaseModel)
 
 
 def label_of(field_id: str) -> str:
-    return LABELS.get(field_id, field_id)
+    return translate(LABELS[field_id]) if field_id in LABELS else field_id
 
 
 def _validated(model: type[Model], body: object) -> tuple[Model | None, FormErrors]:

@@ -24,14 +24,15 @@ from grants.web import account_forms
 from grants.web.cookies import clear_session_cookie, safe_next, set_session_cookie, signed_in
 from grants.web.forms import FormErrors
 from grants.web.pages import CSRF_COOKIE, page, see_other
+from grants.web.templating import N_
 
 APPLICANT_TYPES = {
-    ApplicantType.MUNICIPALITY: "Kommune (Gemeinde, Stadt, Landkreis, Zweckverband)",
-    ApplicantType.PUBLIC_BODY: "Andere juristische Person des öffentlichen Rechts",
-    ApplicantType.NONPROFIT: "Gemeinnützige Organisation (e. V., gGmbH, Stiftung)",
-    ApplicantType.COMPANY: "Unternehmen (GmbH, UG, AG)",
-    ApplicantType.PARTNERSHIP: "Personengesellschaft (GbR, OHG, KG)",
-    ApplicantType.FREELANCER: "Freiberuflich tätige Person",
+    ApplicantType.MUNICIPALITY: N_("Kommune (Gemeinde, Stadt, Landkreis, Zweckverband)"),
+    ApplicantType.PUBLIC_BODY: N_("Andere juristische Person des öffentlichen Rechts"),
+    ApplicantType.NONPROFIT: N_("Gemeinnützige Organisation (e. V., gGmbH, Stiftung)"),
+    ApplicantType.COMPANY: N_("Unternehmen (GmbH, UG, AG)"),
+    ApplicantType.PARTNERSHIP: N_("Personengesellschaft (GbR, OHG, KG)"),
+    ApplicantType.FREELANCER: N_("Freiberuflich tätige Person"),
 }
 
 
@@ -173,7 +174,7 @@ class AccountPages(Controller):
                 return await page(
                     request,
                     "message.html",
-                    title="Bitte bestätigen Sie Ihre E-Mail-Adresse",
+                    title=N_("Bitte bestätigen Sie Ihre E-Mail-Adresse"),
                     message=accepted.message,
                     link=None,
                 )
@@ -202,13 +203,16 @@ class AccountPages(Controller):
         return await page(
             request,
             "message.html",
-            title="Registrierung abgeschlossen",
-            message=(
-                f"Ihr Konto und die Organisation „{done.organisation.legal_name}“ sind "
-                f"angelegt (Kundennummer {done.organisation.customer_number}). Sie können sich "
-                "jetzt anmelden."
+            title=N_("Registrierung abgeschlossen"),
+            message=N_(
+                "Ihr Konto und die Organisation „%(name)s“ sind angelegt (Kundennummer "
+                "%(number)s). Sie können sich jetzt anmelden."
             ),
-            link=("/anmelden", "Zur Anmeldung"),
+            message_args={
+                "name": done.organisation.legal_name,
+                "number": done.organisation.customer_number,
+            },
+            link=("/anmelden", N_("Zur Anmeldung")),
         )
 
     # --- password reset -------------------------------------------------------------------
@@ -246,7 +250,7 @@ class AccountPages(Controller):
         return await page(
             request,
             "message.html",
-            title="E-Mail unterwegs",
+            title=N_("E-Mail unterwegs"),
             message=accepted.message,
             link=None,
         )
@@ -277,12 +281,12 @@ class AccountPages(Controller):
                 response = await page(
                     request,
                     "message.html",
-                    title="Passwort geändert",
-                    message=(
+                    title=N_("Passwort geändert"),
+                    message=N_(
                         "Ihr neues Passwort gilt. Alle bisherigen Anmeldungen sind beendet; "
                         "bitte melden Sie sich neu an."
                     ),
-                    link=("/anmelden", "Zur Anmeldung"),
+                    link=("/anmelden", N_("Zur Anmeldung")),
                 )
                 clear_session_cookie(response, request)
                 return response

@@ -27,14 +27,19 @@ from grants.web.account_forms import service_errors
 from grants.web.forms import FormErrors
 from grants.web.next_steps import next_step, status_label
 from grants.web.pages import page, require_user, see_other, user_context
+from grants.web.templating import N_, local, translate
 
 PAGE_SIZE = 200  # a municipality with many projects sees them on one page
-NEW_LABELS = {"call": "Förderaufruf", "funding_line": "Förderlinie", "title": "Titel des Vorhabens"}
+NEW_LABELS = {
+    "call": N_("Förderaufruf"),
+    "funding_line": N_("Förderlinie"),
+    "title": N_("Titel des Vorhabens"),
+}
 
 
 def _open_calls(registry: GuidelineRegistry, now: datetime) -> list[tuple[str, str]]:
     return [
-        (call.code, f"{call.title.de} ({guideline.short_name})")
+        (call.code, f"{local(call.title)} ({guideline.short_name})")
         for guideline, call in registry.calls()
         if call.status(now).value == "open"
     ]
@@ -96,9 +101,9 @@ class ApplicantPages(Controller):
             status_code=422 if errors else 200,
             values=values,
             errors=errors.by_field,
-            label_of=lambda field_id: NEW_LABELS.get(field_id, "Angaben"),
+            label_of=lambda field_id: translate(NEW_LABELS.get(field_id, N_("Angaben"))),
             calls=_open_calls(registry, now),
-            lines=[(line.code, line.label.de) for line in guideline.lines],
+            lines=[(line.code, line.label) for line in guideline.lines],
         )
 
     @post("/antraege/neu", exclude_from_auth=True, name="web:new-application-post")

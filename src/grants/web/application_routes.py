@@ -25,6 +25,7 @@ from grants.letters.pool import default_pool
 from grants.web.applicant_routes import application_page
 from grants.web.next_steps import status_label
 from grants.web.pages import page, require_user, see_other, user_context
+from grants.web.templating import N_, translate
 
 _WITHDRAWABLE = "withdraw"
 _DISCARDABLE = "discard"
@@ -119,9 +120,11 @@ class ApplicationActions(Controller):
         discard = str(form.get("art")) == _DISCARDABLE
         errors = {}
         if not discard and reason is None:
-            errors["reason"] = "Bitte nennen Sie den Grund (a reason is required)."
+            errors["reason"] = translate(N_("Bitte nennen Sie den Grund."))
         if form.get("bestaetigt") != "ja":
-            errors["bestaetigt"] = "Bitte bestätigen Sie, dass Sie das wirklich wollen."
+            errors["bestaetigt"] = translate(
+                N_("Bitte bestätigen Sie, dass Sie das wirklich wollen.")
+            )
         if errors:
             application = await drafts.get_application(context, application_id)
             return await page(

@@ -16,6 +16,7 @@ from pydantic import ValidationError
 from grants.applications.schemas import DraftContent, DraftPatch
 from grants.http.validation_de import german
 from grants.web.forms import FormErrors, amount_text
+from grants.web.templating import N_, translate
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,25 +26,25 @@ class Step:
 
 
 STEPS = (
-    Step("grunddaten", "Grunddaten"),
-    Step("konzept", "Konzept"),
-    Step("kosten", "Kosten- und Finanzierungsplan"),
-    Step("partner", "Partner"),
-    Step("erklaerungen", "Erklärungen"),
-    Step("unterlagen", "Unterlagen"),
-    Step("pruefen", "Prüfen und einreichen"),
+    Step("grunddaten", N_("Grunddaten")),
+    Step("konzept", N_("Konzept")),
+    Step("kosten", N_("Kosten- und Finanzierungsplan")),
+    Step("partner", N_("Partner")),
+    Step("erklaerungen", N_("Erklärungen")),
+    Step("unterlagen", N_("Unterlagen")),
+    Step("pruefen", N_("Prüfen und einreichen")),
 )
 STEP_BY_SLUG = {step.slug: step for step in STEPS}
 # The steps whose form is a part of the draft (Unterlagen uploads files, Prüfen submits).
 EDIT_STEPS = tuple(step.slug for step in STEPS if step.slug not in {"unterlagen", "pruefen"})
 
 CONCEPT_FIELDS = {
-    "initial_situation": "Ausgangslage",
-    "goals": "Ziele des Vorhabens",
-    "measures": "Maßnahmen und Zeitplan",
-    "target_groups": "Zielgruppen",
-    "sustainability": "Nachhaltigkeit und Verstetigung nach Förderende",
-    "cooperation": "Vernetzung und Partner",
+    "initial_situation": N_("Ausgangslage"),
+    "goals": N_("Ziele des Vorhabens"),
+    "measures": N_("Maßnahmen und Zeitplan"),
+    "target_groups": N_("Zielgruppen"),
+    "sustainability": N_("Nachhaltigkeit und Verstetigung nach Förderende"),
+    "cooperation": N_("Vernetzung und Partner"),
 }
 DECLARATION_BOXES = {
     "subsidy_relevant_facts": "subsidy_relevant_facts_acknowledged",
@@ -52,22 +53,22 @@ DECLARATION_BOXES = {
     "not_started": "not_started_declared",
 }
 LABELS = {
-    "title": "Titel des Vorhabens",
-    "summary": "Kurzbeschreibung",
-    "municipality_key": "Gemeinde des Vorhabens",
-    "planned_start": "Geplanter Beginn",
-    "planned_end": "Geplantes Ende",
-    "objectives": "Ziele",
-    "cost_amounts": "Beträge brutto oder netto",
-    "requested_grant": "Beantragte Zuwendung",
-    "own_funds": "Eigenmittel",
-    "third_party_funds": "Drittmittel",
-    "economic_activity": "Wirtschaftliche Tätigkeit",
-    "part_of_single_undertaking": "Teil eines einzigen Unternehmens",
-    "linked_undertakings": "Verbundene Unternehmen",
-    "vat_deduction": "Vorsteuerabzug",
-    "vat_deductible_share": "Anteil des Vorsteuerabzugs",
-    "form": "Angaben",
+    "title": N_("Titel des Vorhabens"),
+    "summary": N_("Kurzbeschreibung"),
+    "municipality_key": N_("Gemeinde des Vorhabens"),
+    "planned_start": N_("Geplanter Beginn"),
+    "planned_end": N_("Geplantes Ende"),
+    "objectives": N_("Ziele"),
+    "cost_amounts": N_("Beträge brutto oder netto"),
+    "requested_grant": N_("Beantragte Zuwendung"),
+    "own_funds": N_("Eigenmittel"),
+    "third_party_funds": N_("Drittmittel"),
+    "economic_activity": N_("Wirtschaftliche Tätigkeit"),
+    "part_of_single_undertaking": N_("Teil eines einzigen Unternehmens"),
+    "linked_undertakings": N_("Verbundene Unternehmen"),
+    "vat_deduction": N_("Vorsteuerabzug"),
+    "vat_deductible_share": N_("Anteil des Vorsteuerabzugs"),
+    "form": N_("Angaben"),
     **CONCEPT_FIELDS,
     **dict.fromkeys(DECLARATION_BOXES.values(), "Erklärung"),
 }
@@ -75,15 +76,22 @@ LABELS = {
 ROWS: Mapping[str, tuple[str, Mapping[str, str]]] = {
     "cost": (
         "cost_lines",
-        {"category": "Kostenart", "description": "Beschreibung", "amount": "Betrag"},
+        {"category": N_("Kostenart"), "description": N_("Beschreibung"), "amount": N_("Betrag")},
     ),
-    "partner": ("partners", {"name": "Name", "type": "Art", "role": "Rolle im Vorhaben"}),
+    "partner": (
+        "partners",
+        {"name": N_("Name"), "type": N_("Art"), "role": N_("Rolle im Vorhaben")},
+    ),
     "aid": (
         "de_minimis_prior_aid",
-        {"granted_on": "Datum", "amount": "Betrag", "provider": "Geber"},
+        {"granted_on": N_("Datum"), "amount": N_("Betrag"), "provider": N_("Geber")},
     ),
 }
-ROW_TITLES = {"cost": "Kostenplan", "partner": "Partner", "aid": "Frühere De-minimis-Beihilfe"}
+ROW_TITLES = {
+    "cost": N_("Kostenplan"),
+    "partner": N_("Partner"),
+    "aid": N_("Frühere De-minimis-Beihilfe"),
+}
 MIN_ROWS = {"cost": 3, "partner": 1, "aid": 1}
 
 
@@ -91,8 +99,12 @@ def label_of(field_id: str) -> str:
     prefix, _, rest = field_id.partition("-")
     if prefix in ROWS and "-" in rest:
         row, part = rest.split("-", 1)
-        return f"{ROW_TITLES[prefix]}, Zeile {row}: {ROWS[prefix][1].get(part, part)}"
-    return LABELS.get(field_id, field_id)
+        return translate(N_("%(rows)s, Zeile %(row)s: %(part)s")) % {
+            "rows": translate(ROW_TITLES[prefix]),
+            "row": row,
+            "part": translate(ROWS[prefix][1].get(part, part)),
+        }
+    return translate(LABELS[field_id]) if field_id in LABELS else field_id
 
 
 # --- the stored draft as form values -----------------------------------------------------

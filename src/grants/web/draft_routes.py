@@ -25,16 +25,11 @@ from grants.web import draft_forms
 from grants.web.forms import FormErrors
 from grants.web.next_steps import status_label
 from grants.web.pages import page, require_user, see_other, user_context
-from grants.web.templating import BERLIN
+from grants.web.templating import BERLIN, N_, translate
 
 _EDITABLE = {"draft", "submitted"}
-_NOT_SAVED = (
-    "Nicht gespeichert: Bitte prüfen Sie die markierten Angaben (not saved: please check the "
-    "marked entries)."
-)
-
-
-_AUTOSAVE_CONFLICT = (
+_NOT_SAVED = N_("Nicht gespeichert: Bitte prüfen Sie die markierten Angaben.")
+_AUTOSAVE_CONFLICT = N_(
     "Nicht automatisch gespeichert: Der Entwurf wurde inzwischen an anderer Stelle geändert "
     "(etwa in einem anderen Tab). Ihre Eingaben stehen weiter hier; mit „Speichern“ sehen "
     "Sie, was abweicht, und entscheiden, welche Fassung gilt."
@@ -148,7 +143,7 @@ class DraftPages(Controller):
                 (m.key, f"{m.name} ({m.district})")
                 for m in await municipality_choices(context.session)
             ],
-            categories=[(c.code, c.label.de) for c in guideline.cost_categories],
+            categories=[(c.code, c.label) for c in guideline.cost_categories],
             declaration_boxes=draft_forms.DECLARATION_BOXES,
             concept_fields=draft_forms.CONCEPT_FIELDS,
             # A new key per rendering of the submit form: a double click replays the first
@@ -225,7 +220,7 @@ class DraftPages(Controller):
                 )
             except PreconditionFailed:
                 if autosave:
-                    return _autosave_answer(409, message=_AUTOSAVE_CONFLICT)
+                    return _autosave_answer(409, message=translate(_AUTOSAVE_CONFLICT))
                 return await self._conflict(request, context, application_id, chosen, values)
             except NotFound:
                 raise
@@ -236,21 +231,27 @@ class DraftPages(Controller):
                     return _autosave_answer(
                         200,
                         version=updated.version,
-                        message=f"Automatisch gespeichert um {now.astimezone(BERLIN):%H:%M} Uhr "
-                        f"(Fassung {updated.version}).",
+                        message=translate(
+                            N_("Automatisch gespeichert um %(time)s Uhr (Fassung %(version)s).")
+                        )
+                        % {"time": f"{now.astimezone(BERLIN):%H:%M}", "version": updated.version},
                     )
                 return see_other(self._after(application_id, chosen.slug, action))
         if autosave:
             return _autosave_answer(
                 422,
-                message="Nicht automatisch gespeichert: Bitte prüfen Sie "
-                + "; ".join(f"{draft_forms.label_of(k)}: {v}" for k, v in errors.by_field.items()),
+                message=translate(N_("Nicht automatisch gespeichert: Bitte prüfen Sie %(what)s"))
+                % {
+                    "what": "; ".join(
+                        f"{draft_forms.label_of(k)}: {v}" for k, v in errors.by_field.items()
+                    )
+                },
                 errors=errors.by_field,
             )
         application = await drafts.get_application(context, application_id)
         await db_session.commit()
         if not errors.by_field.get("form"):
-            errors.by_field = {"form": _NOT_SAVED, **errors.by_field}
+            errors.by_field = {"form": translate(_NOT_SAVED), **errors.by_field}
         return await self._render(
             request,
             context,

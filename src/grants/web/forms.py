@@ -16,28 +16,29 @@ from pydantic import ValidationError
 
 from grants.guidelines.schemas import EligibilityCheckRequest
 from grants.http.validation_de import german
+from grants.web.templating import N_, translate
 
 COST_ROWS = 8  # rows of the cost plan without JavaScript (more: a second check adds rows)
 AID_ROWS = 3  # earlier de-minimis aid in the last three years
 
 # Labels of the fields an error can name, for the error summary.
 LABELS = {
-    "call": "Förderaufruf",
-    "funding_line": "Förderlinie",
-    "applicant_type": "Art der Antragstellerin / des Antragstellers",
-    "municipality_key": "Gemeinde des Vorhabens",
-    "objectives": "Ziele des Vorhabens",
-    "planned_start": "Geplanter Beginn",
-    "planned_end": "Geplantes Ende",
-    "economic_activity": "Wirtschaftliche Tätigkeit",
-    "cost_amounts": "Beträge brutto oder netto",
-    "vat_deduction": "Vorsteuerabzug",
-    "vat_deductible_share": "Anteil des Vorsteuerabzugs",
-    "requested_grant": "Beantragte Zuwendung",
-    "own_funds": "Eigenmittel",
-    "third_party_funds": "Drittmittel",
-    "part_of_single_undertaking": "Teil eines einzigen Unternehmens",
-    "linked_undertakings": "Verbundene Unternehmen",
+    "call": N_("Förderaufruf"),
+    "funding_line": N_("Förderlinie"),
+    "applicant_type": N_("Art der Antragstellerin / des Antragstellers"),
+    "municipality_key": N_("Gemeinde des Vorhabens"),
+    "objectives": N_("Ziele des Vorhabens"),
+    "planned_start": N_("Geplanter Beginn"),
+    "planned_end": N_("Geplantes Ende"),
+    "economic_activity": N_("Wirtschaftliche Tätigkeit"),
+    "cost_amounts": N_("Beträge brutto oder netto"),
+    "vat_deduction": N_("Vorsteuerabzug"),
+    "vat_deductible_share": N_("Anteil des Vorsteuerabzugs"),
+    "requested_grant": N_("Beantragte Zuwendung"),
+    "own_funds": N_("Eigenmittel"),
+    "third_party_funds": N_("Drittmittel"),
+    "part_of_single_undertaking": N_("Teil eines einzigen Unternehmens"),
+    "linked_undertakings": N_("Verbundene Unternehmen"),
 }
 
 
@@ -169,10 +170,22 @@ def label_of(field_id: str) -> str:
     """The summary's name of a field: its label, or the cost or aid row it is in."""
     if field_id.startswith("cost-"):
         _, row, part = field_id.split("-", 2)
-        what = {"category": "Kostenart", "description": "Beschreibung", "amount": "Betrag"}
-        return f"Kostenplan, Zeile {row}: {what.get(part, part)}"
+        what = {
+            "category": N_("Kostenart"),
+            "description": N_("Beschreibung"),
+            "amount": N_("Betrag"),
+        }
+        return translate(N_("Kostenplan, Zeile %(row)s: %(part)s")) % {
+            "row": row,
+            "part": translate(what.get(part, part)),
+        }
     if field_id.startswith("aid-"):
         _, row, part = field_id.split("-", 2)
-        what = {"granted_on": "Datum", "amount": "Betrag"}
-        return f"Frühere De-minimis-Beihilfe {row}: {what.get(part, part)}"
-    return LABELS.get(field_id, "Angaben" if field_id == "form" else field_id)
+        what = {"granted_on": N_("Datum"), "amount": N_("Betrag")}
+        return translate(N_("Frühere De-minimis-Beihilfe %(row)s: %(part)s")) % {
+            "row": row,
+            "part": translate(what.get(part, part)),
+        }
+    if field_id in LABELS:
+        return translate(LABELS[field_id])
+    return translate(N_("Angaben")) if field_id == "form" else field_id

@@ -27,10 +27,11 @@ from grants.web import account_forms
 from grants.web.account_routes import APPLICANT_TYPES
 from grants.web.cookies import signed_in
 from grants.web.forms import FormErrors
-from grants.web.pages import page, require_user, see_other, user_context
+from grants.web.pages import page, require_user, see_other, translated, user_context
+from grants.web.templating import N_, translate
 
-ROLE_LABELS = {OrganisationRole.ADMIN: "Verwaltung", OrganisationRole.MEMBER: "Mitglied"}
-_ORG_LABELS = {**account_forms.LABELS, "role": "Rolle", "invite_email": "E-Mail-Adresse"}
+ROLE_LABELS = {OrganisationRole.ADMIN: N_("Verwaltung"), OrganisationRole.MEMBER: N_("Mitglied")}
+_ORG_LABELS = {**account_forms.LABELS, "role": N_("Rolle"), "invite_email": N_("E-Mail-Adresse")}
 
 
 def _form_values(form: Any) -> dict[str, str]:
@@ -95,7 +96,7 @@ class OrganisationPages(Controller):
             consent=consent,
             values={**stored, **(values or {})},
             errors=(errors or FormErrors()).by_field,
-            label_of=lambda field_id: _ORG_LABELS.get(field_id, field_id),
+            label_of=lambda field_id: translate(_ORG_LABELS.get(field_id) or field_id),
             applicant_types=[(t.value, label) for t, label in APPLICANT_TYPES.items()],
             municipalities=[
                 (m.key, f"{m.name} ({m.district})")
@@ -116,11 +117,11 @@ class OrganisationPages(Controller):
     ) -> Response[str]:
         user = await require_user(request)
         notice = {
-            "gespeichert": "Die Angaben sind gespeichert.",
-            "eingeladen": "Die Einladung ist per E-Mail unterwegs.",
-            "widerrufen": "Die Einladung ist widerrufen.",
-            "entfernt": "Das Mitglied ist entfernt.",
-            "zustellung": "Ihre Entscheidung zur Zustellung über das Portal ist gespeichert.",
+            "gespeichert": N_("Die Angaben sind gespeichert."),
+            "eingeladen": N_("Die Einladung ist per E-Mail unterwegs."),
+            "widerrufen": N_("Die Einladung ist widerrufen."),
+            "entfernt": N_("Das Mitglied ist entfernt."),
+            "zustellung": N_("Ihre Entscheidung zur Zustellung über das Portal ist gespeichert."),
         }
         shown = next((text for key, text in notice.items() if key in request.query_params), None)
         return await self._render(
@@ -157,8 +158,14 @@ class OrganisationPages(Controller):
                 errors = FormErrors()
                 errors.add(
                     "form",
-                    "Nicht gespeichert: Die Angaben wurden inzwischen von jemand anderem "
-                    "geändert. Ihre Eingaben stehen unten; bitte prüfen und erneut speichern.",
+                    translated(
+                        request,
+                        N_(
+                            "Nicht gespeichert: Die Angaben wurden inzwischen von jemand anderem "
+                            "geändert. Ihre Eingaben stehen unten; bitte prüfen und erneut "
+                            "speichern."
+                        ),
+                    ),
                 )
                 if db_session.in_transaction():
                     await db_session.rollback()
@@ -334,14 +341,12 @@ class InvitationPage(Controller):
                 return await page(
                     request,
                     "message.html",
-                    title="Einladung angenommen",
-                    message=(
-                        f"Sie gehören jetzt zur Organisation "
-                        f"„{accepted.membership.organisation.legal_name}“."
-                    ),
-                    link=("/antraege", "Zu den Anträgen")
+                    title=N_("Einladung angenommen"),
+                    message=N_("Sie gehören jetzt zur Organisation „%(name)s“."),
+                    message_args={"name": accepted.membership.organisation.legal_name},
+                    link=("/antraege", N_("Zu den Anträgen"))
                     if user is not None
-                    else ("/anmelden", "Zur Anmeldung"),
+                    else ("/anmelden", N_("Zur Anmeldung")),
                 )
         return await page(
             request,

@@ -29,19 +29,43 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from grants.context import UserContext
 from grants.core.access import Principal
 from grants.core.errors import DomainError, Forbidden, NotFound, TooManyAttempts
+from grants.http.hooks import require_json_body
 from grants.http.problems import domain_status
 from grants.http.request_ids import current_request_id
 from grants.settings import Settings
 from grants.web.cookies import already_signed_in, signed_in
-from grants.web.templating import render
+from grants.web.templating import LANGUAGES, N_, catalogue, render, use_language
 
-SITE = "Förderportal"
+SITE = N_("Förderportal")
 CSRF_COOKIE = "grants_csrf"
 CSRF_FIELD = "_csrf_token"  # the form field Litestar's middleware reads
 
 
 class SignInRequired(Exception):
     """A page for signed-in users was asked for without a live session."""
+
+
+LANGUAGE_COOKIE = "grants_lang"
+
+
+def language_of(request: Request[Any, Any, Any]) -> str:
+    """The page's language: the visitor's choice (a cookie, set by ``/sprache/…``), else
+    German."""
+    chosen = request.cookies.get(LANGUAGE_COOKIE, "")
+    return chosen if chosen in LANGUAGES else LANGUAGES[0]
+
+
+def translated(request: Request[Any, Any, Any], message: str) -> str:
+    """A text built outside a render (an autosave's answer, an error stored for a field)
+    in the request's language."""
+    return catalogue(language_of(request)).gettext(message)
+
+
+async def before_page(request: Request[Any, Any, Any]) -> None:
+    """The pages' ``before_request``: the app's own checks, then the request's language, so
+    that texts built by a handler (``translate``) speak it too."""
+    await require_json_body(request)
+    use_language(language_of(request))
 
 
 def csrf_token(request: Request[Any, Any, Any]) -> str:
@@ -69,6 +93,7 @@ def render_page(
     return Response(
         render(
             template,
+            language=language_of(request),
             site_name=SITE,
             user=user,
             csrf_token=csrf_token(request),
@@ -143,7 +168,7 @@ def _domain_error(request: Request[Any, Any, Any], exc: DomainError) -> Response
 
 
 def _missing(request: Request[Any, Any, Any], _: NotFoundException) -> Response[Any]:
-    return not_found_page(request, "Unter dieser Adresse gibt es keine Seite.")
+    return not_found_page(request, N_("Unter dieser Adresse gibt es keine Seite."))
 
 
 def _csrf_refused(request: Request[Any, Any, Any], _: PermissionDeniedException) -> Response[Any]:
@@ -151,7 +176,7 @@ def _csrf_refused(request: Request[Any, Any, Any], _: PermissionDeniedException)
         request,
         "forbidden.html",
         403,
-        message=(
+        message=N_(
             "Das Formular konnte nicht angenommen werden: Die Sicherheitsprüfung gegen "
             "Anfragen fremder Seiten ist fehlgeschlagen (etwa weil das Formular zu lange "
             "offen war oder von einer anderen Seite abgeschickt wurde). Bitte laden Sie die "

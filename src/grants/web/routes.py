@@ -24,12 +24,20 @@ from grants.web import legal_pages
 from grants.web.account_routes import AccountPages
 from grants.web.applicant_routes import ApplicantPages
 from grants.web.application_routes import ApplicationActions, LetterDownloads
+from grants.web.cookies import is_tls, safe_next
 from grants.web.draft_routes import DraftPages
 from grants.web.organisation_routes import InvitationPage, OrganisationPages
-from grants.web.pages import EXCEPTION_HANDLERS, csrf_middleware, page
+from grants.web.pages import (
+    EXCEPTION_HANDLERS,
+    LANGUAGE_COOKIE,
+    before_page,
+    csrf_middleware,
+    page,
+    see_other,
+)
 from grants.web.schemas import ProgrammePageIn, ProgrammePagePublic
 from grants.web.tables import PageKind
-from grants.web.templating import STATIC_DIR, remaining
+from grants.web.templating import LANGUAGES, N_, STATIC_DIR, remaining, translate
 from grants.web.upload_routes import UploadPages
 
 
@@ -50,7 +58,8 @@ async def _not_found(request: Request[Any, Any, Any], guideline_id: str) -> Resp
         request,
         "not_found.html",
         status_code=404,
-        message=f"Eine Förderrichtlinie „{guideline_id}“ gibt es hier nicht.",
+        message=translate(N_("Eine Förderrichtlinie „%(id)s“ gibt es hier nicht."))
+        % {"id": guideline_id},
     )
 
 
@@ -122,13 +131,13 @@ class PublicPages(Controller):
             guideline=guideline,
             options={
                 "calls": [
-                    (c["call"].code, c["call"].title.de)
+                    (c["call"].code, c["call"].title)
                     for c in _calls(registry, now)
                     if c["guideline"].id == guideline.id
                 ],
-                "lines": [(line.code, line.label.de) for line in guideline.lines],
-                "applicant_types": [(t.code, t.label.de) for t in guideline.applicant_types],
-                "categories": [(c.code, c.label.de) for c in guideline.cost_categories],
+                "lines": [(line.code, line.label) for line in guideline.lines],
+                "applicant_types": [(t.code, t.label) for t in guideline.applicant_types],
+                "categories": [(c.code, c.label) for c in guideline.cost_categories],
                 "municipalities": [
                     (m.key, f"{m.name} ({m.district})")
                     for m in await municipality_choices(db_session)
@@ -145,9 +154,9 @@ class PublicPages(Controller):
 
 
 _TITLES = {
-    PageKind.IMPRESSUM: "Impressum",
-    PageKind.PRIVACY: "Datenschutzerklärung",
-    PageKind.ACCESSIBILITY: "Erklärung zur Barrierefreiheit",
+    PageKind.IMPRESSUM: N_("Impressum"),
+    PageKind.PRIVACY: N_("Datenschutzerklärung"),
+    PageKind.ACCESSIBILITY: N_("Erklärung zur Barrierefreiheit"),
 }
 
 
@@ -169,6 +178,28 @@ async def _legal(
         paragraphs=[p.splitlines() for p in paragraphs],
         kind=kind.value,
     )
+
+
+class LanguageSwitch(Controller):
+    include_in_schema = False
+
+    # A GET that sets a cookie and nothing else: a link, no form, so it works everywhere.
+    @get("/sprache/{language:str}", exclude_from_auth=True, name="web:language")
+    async def choose(
+        self, request: Request[Any, Any, Any], language: FromPath[str]
+    ) -> Response[Any]:
+        response = see_other(safe_next(request.query_params.get("next"), default="/"))
+        if language in LANGUAGES:
+            response.set_cookie(
+                LANGUAGE_COOKIE,
+                language,
+                path="/",
+                max_age=365 * 24 * 3600,
+                httponly=True,
+                samesite="lax",
+                secure=is_tls(request),
+            )
+        return response
 
 
 class LegalPages(Controller):
@@ -242,6 +273,7 @@ def route_handlers(settings: Settings) -> list[type[Controller] | Router]:
         path="/",
         route_handlers=[
             PublicPages,
+            LanguageSwitch,
             LegalPages,
             AccountPages,
             ApplicantPages,
@@ -254,6 +286,7 @@ def route_handlers(settings: Settings) -> list[type[Controller] | Router]:
         ],
         middleware=[csrf_middleware(settings)],
         exception_handlers=EXCEPTION_HANDLERS,
+        before_request=before_page,
         include_in_schema=False,
     )
     return [pages, ProgrammePagesController, STATIC]

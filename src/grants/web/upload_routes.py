@@ -36,19 +36,20 @@ from grants.web.pages import (
     see_other,
     user_context,
 )
+from grants.web.templating import N_, translate
 
 KIND_LABELS = {
-    AttachmentKind.CONCEPT: "Konzept der Projektskizze (Pflicht)",
-    AttachmentKind.BUDGET: "Kosten- und Finanzierungsplan",
-    AttachmentKind.SUPPORT_LETTER: "Unterstützungsschreiben",
-    AttachmentKind.OTHER: "Weitere Unterlagen",
+    AttachmentKind.CONCEPT: N_("Konzept der Projektskizze (Pflicht)"),
+    AttachmentKind.BUDGET: N_("Kosten- und Finanzierungsplan"),
+    AttachmentKind.SUPPORT_LETTER: N_("Unterstützungsschreiben"),
+    AttachmentKind.OTHER: N_("Weitere Unterlagen"),
 }
 SCAN_LABELS = {
-    ScanStatus.PENDING: "wird auf Schadsoftware geprüft",
-    ScanStatus.CLEAN: "geprüft, in Ordnung",
-    ScanStatus.INFECTED: "Schadsoftware gefunden – nicht angenommen",
-    ScanStatus.FAILED: "Prüfung wird wiederholt",
-    ScanStatus.NOT_SCANNED: "nicht geprüft (Entwicklungsbetrieb)",
+    ScanStatus.PENDING: N_("wird auf Schadsoftware geprüft"),
+    ScanStatus.CLEAN: N_("geprüft, in Ordnung"),
+    ScanStatus.INFECTED: N_("Schadsoftware gefunden – nicht angenommen"),
+    ScanStatus.FAILED: N_("Prüfung wird wiederholt"),
+    ScanStatus.NOT_SCANNED: N_("nicht geprüft (Entwicklungsbetrieb)"),
 }
 
 
@@ -97,10 +98,10 @@ class UploadPages(Controller):
             scan_labels={k.value: v for k, v in SCAN_LABELS.items()},
             max_megabytes=max_bytes // (1024 * 1024),
             errors=errors or {},
-            label_of=lambda field_id: (
-                KIND_LABELS.get(AttachmentKind(field_id.removeprefix("file-")), "Datei")
+            label_of=lambda field_id: translate(
+                KIND_LABELS.get(AttachmentKind(field_id.removeprefix("file-")), N_("Datei"))
                 if field_id.startswith("file-")
-                else "Angaben"
+                else N_("Angaben")
             ),
             uploaded=uploaded,
             editable=application.status in {"draft", "submitted"},
@@ -173,9 +174,9 @@ class UploadPages(Controller):
             if db_session.in_transaction():
                 await db_session.rollback()
             allowed = _allowed_text(chosen)
-            message = (
-                f"{error.detail} Erlaubt: {allowed}, höchstens {max_bytes // (1024 * 1024)} MB."
-            )
+            message = f"{error.detail} " + translate(
+                N_("Erlaubt: %(allowed)s, höchstens %(size)s MB.")
+            ) % {"allowed": allowed, "size": max_bytes // (1024 * 1024)}
             return await self._render(
                 request,
                 context,

@@ -33,6 +33,7 @@ PUBLIC = {
     "/passwort-vergessen",
     "/passwort-neu",
     "/einladung",
+    "/sprache/{language:str}",
 }
 # Pages of one signed-in user, not of an organisation's object: sign-in first, nothing else.
 OWN = {"/antraege", "/antraege/neu", "/organisation"}
