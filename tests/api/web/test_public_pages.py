@@ -8,9 +8,14 @@ from urllib.parse import urlencode
 
 import httpx
 from litestar import Litestar
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from grants.app import create_app
 from grants.http.page_headers import CONTENT_SECURITY_POLICY
+from grants.settings import Settings
 from grants.web.templating import instant
+from tests.conftest import client_for
+from tests.fakes import FakeClock
 
 VALID = {
     "guideline": "frl-lifd",
@@ -150,3 +155,24 @@ async def test_an_unknown_address_is_the_portals_page_and_under_the_api_a_proble
     api = await client.get("/api/gibt-es-nicht")
     assert api.status_code == 404
     assert api.headers["content-type"] == "application/problem+json"
+
+
+async def test_the_pre_check_forms_limit_answers_with_a_page(
+    settings: Settings, session_factory: async_sessionmaker[AsyncSession], clock: FakeClock
+) -> None:
+    """A person who hits the per-address limit of the pre-check form gets the portal's page
+    saying so, with Retry-After, not the API's JSON problem."""
+    limited = create_app(
+        settings.model_copy(update={"precheck_requests_per_minute": 2}),
+        session_factory=session_factory,
+        clock=clock,
+        configure_logs=False,
+    )
+    async with client_for(limited) as client:
+        for _ in range(2):
+            assert (await client.get("/vorab-check")).status_code == 200
+        refused = await client.get("/vorab-check")
+    assert refused.status_code == 429
+    assert refused.headers["retry-after"].isdigit()
+    html = _assert_page(refused)
+    assert "Zu viele Anfragen" in html
