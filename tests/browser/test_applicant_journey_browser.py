@@ -242,10 +242,43 @@ def _keyboard_proposal(page: Page) -> None:
     page.wait_for_url("**/unterlagen")
 
 
+def _keyboard_registration(page: Page, portal: Portal, email: str) -> None:
+    """Registration and its confirmation, by Tab, typing, arrow keys and Enter only."""
+    page.goto(f"{portal.url}/")
+    _tab_to(page, "el.getAttribute('href') === '/registrieren'", "the registration link")
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/registrieren")
+    for field, text in (
+        ("display_name", "Kai Tastatur"),
+        ("email", email),
+        ("password", PASSWORD),
+        ("password_repeat", PASSWORD),
+        ("legal_name", "Tastaturwerk e.V."),
+        ("legal_form", "eingetragener Verein"),
+    ):
+        _type(page, field, text)
+    _choose(page, "applicant_type", "Gemein", "nonprofit")
+    _type(page, "street", "Markt 1")
+    _type(page, "postal_code", "08289")
+    _type(page, "city", "Schneeberg")
+    _choose(page, "municipality_key", "Schneeberg", "14521530")
+    _press(page, "Registrieren")
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        "Bitte bestätigen Sie Ihre E-Mail-Adresse"
+    )
+    token = mail_token(portal, email, "registration_confirmation")
+    page.goto(f"{portal.url}/registrieren/bestaetigen#token={token}")
+    _press(page, "Registrierung abschließen")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Registrierung abgeschlossen")
+    _tab_to(page, "el.textContent.trim() === 'Zur Anmeldung'", "the sign-in link")
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/anmelden")
+
+
 def test_the_same_journey_by_keyboard_only(context: BrowserContext, portal: Portal) -> None:
     page = context.new_page()
-    email = register_applicant(portal)
-    page.goto(f"{portal.url}/anmelden")
+    email = "tastatur@digitallabor.example"
+    _keyboard_registration(page, portal, email)
     _type(page, "email", email)
     _type(page, "password", PASSWORD)
     page.keyboard.press("Enter")
