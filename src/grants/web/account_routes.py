@@ -7,7 +7,6 @@ from datetime import datetime
 from typing import Any
 
 from litestar import Controller, Request, Response, get, post
-from litestar.datastructures import State
 from litestar.di import NamedDependency
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -15,7 +14,7 @@ from grants.accounts import password_reset, registration, signin
 from grants.accounts.policy import AccountPolicy
 from grants.accounts.signin import TokenPolicy
 from grants.accounts.throttle import ThrottleLimits
-from grants.context import Context, UserContext
+from grants.context import Context
 from grants.core.errors import AuthenticationFailed, DomainError, TooManyAttempts
 from grants.core.roles import ApplicantType
 from grants.http.dependencies import client_address
@@ -23,7 +22,7 @@ from grants.municipalities.service import municipality_choices
 from grants.web import account_forms
 from grants.web.cookies import clear_session_cookie, safe_next, set_session_cookie, signed_in
 from grants.web.forms import FormErrors
-from grants.web.pages import CSRF_COOKIE, page, see_other
+from grants.web.pages import CSRF_COOKIE, form_values, page, see_other, user_context
 from grants.web.templating import N_
 
 APPLICANT_TYPES = {
@@ -34,11 +33,6 @@ APPLICANT_TYPES = {
     ApplicantType.PARTNERSHIP: N_("Personengesellschaft (GbR, OHG, KG)"),
     ApplicantType.FREELANCER: N_("Freiberuflich tätige Person"),
 }
-
-
-async def _form(request: Request[Any, Any, Any]) -> dict[str, str]:
-    form = await request.form()
-    return {key: value for key, value in form.items() if isinstance(value, str)}
 
 
 def _kept(values: dict[str, str]) -> dict[str, str]:
@@ -72,7 +66,7 @@ class AccountPages(Controller):
         token_policy: NamedDependency[TokenPolicy],
         throttle_limits: NamedDependency[ThrottleLimits],
     ) -> Response[Any]:
-        values = await _form(request)
+        values = form_values(await request.form())
         target = safe_next(values.get("next"))
         try:
             token = await signin.browser_sign_in(
@@ -105,17 +99,12 @@ class AccountPages(Controller):
     async def sign_out(
         self,
         request: Request[Any, Any, Any],
-        state: State,
         db_session: NamedDependency[AsyncSession],
         now: NamedDependency[datetime],
-        request_id: NamedDependency[str | None],
     ) -> Response[Any]:
         user = await signed_in(request)
         if user is not None:
-            context = UserContext.of(
-                db_session, user, now=now, guidelines=state.guidelines, request_id=request_id
-            )
-            await signin.logout(context)
+            await signin.logout(user_context(request, db_session, user, now))
         response = see_other("/anmelden?abgemeldet")
         clear_session_cookie(response, request)
         response.delete_cookie(CSRF_COOKIE, path="/")
@@ -156,7 +145,7 @@ class AccountPages(Controller):
         anonymous_context: NamedDependency[Context],
         account_policy: NamedDependency[AccountPolicy],
     ) -> Response[str]:
-        values = await _form(request)
+        values = form_values(await request.form())
         data, errors = account_forms.registration(values)
         if data is not None:
             try:
@@ -188,7 +177,7 @@ class AccountPages(Controller):
     async def confirm(
         self, request: Request[Any, Any, Any], anonymous_context: NamedDependency[Context]
     ) -> Response[str]:
-        values = await _form(request)
+        values = form_values(await request.form())
         code = values.get("token", "").strip()
         try:
             done = await registration.confirm_registration(anonymous_context, code)
@@ -230,7 +219,7 @@ class AccountPages(Controller):
         anonymous_context: NamedDependency[Context],
         account_policy: NamedDependency[AccountPolicy],
     ) -> Response[str]:
-        values = await _form(request)
+        values = form_values(await request.form())
         data, errors = account_forms.reset_request(values)
         if data is None:
             return await page(
@@ -268,7 +257,7 @@ class AccountPages(Controller):
         anonymous_context: NamedDependency[Context],
         account_policy: NamedDependency[AccountPolicy],
     ) -> Response[Any]:
-        values = await _form(request)
+        values = form_values(await request.form())
         data, errors = account_forms.new_password(values)
         if data is not None:
             try:

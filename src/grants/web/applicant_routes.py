@@ -26,7 +26,14 @@ from grants.letters import service as letters
 from grants.web.account_forms import service_errors
 from grants.web.forms import FormErrors
 from grants.web.next_steps import next_step, status_label
-from grants.web.pages import page, require_user, see_other, user_context
+from grants.web.pages import (
+    form_values,
+    page,
+    require_user,
+    see_other,
+    signed_in_context,
+    user_context,
+)
 from grants.web.templating import N_, local, translate
 
 PAGE_SIZE = 200  # a municipality with many projects sees them on one page
@@ -116,7 +123,7 @@ class ApplicantPages(Controller):
     ) -> Response[Any]:
         user = await require_user(request)
         form = await request.form()
-        values = {k: v for k, v in form.items() if isinstance(v, str) and not k.startswith("_")}
+        values = form_values(form)
         errors = FormErrors()
         try:
             data = ApplicationCreate.model_validate(
@@ -152,8 +159,7 @@ class ApplicantPages(Controller):
         db_session: NamedDependency[AsyncSession],
         now: NamedDependency[datetime],
     ) -> Response[str]:
-        user = await require_user(request)
-        context = user_context(request, db_session, user, now)
+        context = await signed_in_context(request, db_session, now)
         return await application_page(
             request, context, application_id, answered="beantwortet" in request.query_params
         )

@@ -24,7 +24,7 @@ from grants.letters import service as letters
 from grants.letters.pool import default_pool
 from grants.web.applicant_routes import application_page
 from grants.web.next_steps import status_label
-from grants.web.pages import page, require_user, see_other, user_context
+from grants.web.pages import page, see_other, signed_in_context
 from grants.web.templating import N_, translate
 
 _WITHDRAWABLE = "withdraw"
@@ -48,8 +48,7 @@ class ApplicationActions(Controller):
         db_session: NamedDependency[AsyncSession],
         now: NamedDependency[datetime],
     ) -> Response[Any]:
-        user = await require_user(request)
-        context = user_context(request, db_session, user, now)
+        context = await signed_in_context(request, db_session, now)
         form = await request.form()
         text = str(form.get("text", "")).strip()
         chosen = [v for v in form.getall("attachment_ids", []) if isinstance(v, str)]
@@ -89,8 +88,7 @@ class ApplicationActions(Controller):
         db_session: NamedDependency[AsyncSession],
         now: NamedDependency[datetime],
     ) -> Response[Any]:
-        user = await require_user(request)
-        context = user_context(request, db_session, user, now)
+        context = await signed_in_context(request, db_session, now)
         application = await drafts.get_application(context, application_id)
         event = _DISCARDABLE if _DISCARDABLE in application.allowed_events else _WITHDRAWABLE
         if event not in application.allowed_events:
@@ -113,8 +111,7 @@ class ApplicationActions(Controller):
         db_session: NamedDependency[AsyncSession],
         now: NamedDependency[datetime],
     ) -> Response[Any]:
-        user = await require_user(request)
-        context = user_context(request, db_session, user, now)
+        context = await signed_in_context(request, db_session, now)
         form = await request.form()
         reason = str(form.get("reason", "")).strip() or None
         discard = str(form.get("art")) == _DISCARDABLE
@@ -159,8 +156,7 @@ class ApplicationActions(Controller):
         db_session: NamedDependency[AsyncSession],
         now: NamedDependency[datetime],
     ) -> Response[str]:
-        user = await require_user(request)
-        context = user_context(request, db_session, user, now)
+        context = await signed_in_context(request, db_session, now)
         found = await history.diff_submissions(context, application_id, number, None)
         return await page(request, "diff.html", diff=found)
 
@@ -173,8 +169,7 @@ class ApplicationActions(Controller):
         db_session: NamedDependency[AsyncSession],
         now: NamedDependency[datetime],
     ) -> Response[bytes]:
-        user = await require_user(request)
-        context = user_context(request, db_session, user, now)
+        context = await signed_in_context(request, db_session, now)
         found = await on_request.receipt_pdf(context, application_id, number, default_pool())
         return pdf_response(found.pdf, found.file_name, sha256=found.sha256)
 
@@ -186,8 +181,7 @@ class ApplicationActions(Controller):
         db_session: NamedDependency[AsyncSession],
         now: NamedDependency[datetime],
     ) -> Response[bytes]:
-        user = await require_user(request)
-        context = user_context(request, db_session, user, now)
+        context = await signed_in_context(request, db_session, now)
         found = await on_request.invitation_pdf(context, application_id, default_pool())
         return pdf_response(found.pdf, found.file_name, sha256=found.sha256)
 
@@ -203,7 +197,6 @@ class LetterDownloads(Controller):
         db_session: NamedDependency[AsyncSession],
         now: NamedDependency[datetime],
     ) -> Response[bytes]:
-        user = await require_user(request)
-        context = user_context(request, db_session, user, now)
+        context = await signed_in_context(request, db_session, now)
         found = await letters.download(context, letter_id)
         return pdf_response(found.pdf, found.file_name, sha256=found.sha256)

@@ -24,7 +24,14 @@ from grants.municipalities.service import municipality_choices
 from grants.web import draft_forms
 from grants.web.forms import FormErrors
 from grants.web.next_steps import status_label
-from grants.web.pages import page, require_user, see_other, user_context
+from grants.web.pages import (
+    form_values,
+    page,
+    require_user,
+    see_other,
+    signed_in_context,
+    user_context,
+)
 from grants.web.templating import BERLIN, N_, translate
 
 _EDITABLE = {"draft", "submitted"}
@@ -45,7 +52,7 @@ def _step_form(
 ) -> tuple[dict[str, str], list[str], str, str, tuple[str, int] | None]:
     """A posted step: its values, the ticked objectives, the button pressed, the version
     the page was loaded with, and the row an "Entfernen" button names."""
-    values = {k: v for k, v in form.items() if isinstance(v, str) and not k.startswith("_")}
+    values = form_values(form)
     objectives = [v for v in form.getall("objectives", []) if isinstance(v, str)]
     values["objectives"] = ",".join(sorted(objectives))
     action = values.pop("aktion", "speichern")
@@ -312,8 +319,7 @@ class DraftPages(Controller):
         db_session: NamedDependency[AsyncSession],
         now: NamedDependency[datetime],
     ) -> Response[Any]:
-        user = await require_user(request)
-        context = user_context(request, db_session, user, now)
+        context = await signed_in_context(request, db_session, now)
         form = await request.form()
         version = str(form.get("version", ""))
         acknowledged = [v for v in form.getall("acknowledged_rules", []) if isinstance(v, str)]
@@ -357,7 +363,6 @@ class DraftPages(Controller):
         db_session: NamedDependency[AsyncSession],
         now: NamedDependency[datetime],
     ) -> Response[str]:
-        user = await require_user(request)
-        context = user_context(request, db_session, user, now)
+        context = await signed_in_context(request, db_session, now)
         found = await submission.get_receipt(context, application_id, number)
         return await page(request, "receipt.html", receipt=found)

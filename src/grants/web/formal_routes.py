@@ -26,7 +26,12 @@ from grants.context import UserContext
 from grants.core.errors import DomainError, NotFound, PreconditionFailed
 from grants.web import formal_forms
 from grants.web.forms import FormErrors
-from grants.web.pages import page, require_user, see_other, user_context
+from grants.web.pages import (
+    form_values,
+    page,
+    see_other,
+    signed_in_context,
+)
 from grants.web.templating import N_, translate
 
 _CONFLICT = N_(
@@ -97,8 +102,7 @@ class FormalApplicationPages(Controller):
         db_session: NamedDependency[AsyncSession],
         now: NamedDependency[datetime],
     ) -> Response[str]:
-        user = await require_user(request)
-        context = user_context(request, db_session, user, now)
+        context = await signed_in_context(request, db_session, now)
         found = await formal.get_formal(context, application_id)
         return await self._render(
             request, context, found, saved="gespeichert" in request.query_params
@@ -112,10 +116,9 @@ class FormalApplicationPages(Controller):
         db_session: NamedDependency[AsyncSession],
         now: NamedDependency[datetime],
     ) -> Response[Any]:
-        user = await require_user(request)
-        context = user_context(request, db_session, user, now)
+        context = await signed_in_context(request, db_session, now)
         form = await request.form()
-        values = {k: v for k, v in form.items() if isinstance(v, str) and not k.startswith("_")}
+        values = form_values(form)
         version = values.pop("version", "")
         parsed = formal_forms.parse(values)
         try:
@@ -159,8 +162,7 @@ class FormalApplicationPages(Controller):
         db_session: NamedDependency[AsyncSession],
         now: NamedDependency[datetime],
     ) -> Response[Any]:
-        user = await require_user(request)
-        context = user_context(request, db_session, user, now)
+        context = await signed_in_context(request, db_session, now)
         form = await request.form()
         version = str(form.get("version", ""))
         confirmed = [v for v in form.getall("confirmed_declarations", []) if isinstance(v, str)]
@@ -193,8 +195,7 @@ class FormalApplicationPages(Controller):
         db_session: NamedDependency[AsyncSession],
         now: NamedDependency[datetime],
     ) -> Response[str]:
-        user = await require_user(request)
-        context = user_context(request, db_session, user, now)
+        context = await signed_in_context(request, db_session, now)
         found = await formal.get_receipt(context, application_id, number)
         return await page(
             request, "formal_receipt.html", receipt=found, application_id=application_id

@@ -27,15 +27,19 @@ from grants.web import account_forms
 from grants.web.account_routes import APPLICANT_TYPES
 from grants.web.cookies import signed_in
 from grants.web.forms import FormErrors
-from grants.web.pages import page, require_user, see_other, translated, user_context
+from grants.web.pages import (
+    form_values,
+    page,
+    require_user,
+    see_other,
+    signed_in_context,
+    translated,
+    user_context,
+)
 from grants.web.templating import N_, translate
 
 ROLE_LABELS = {OrganisationRole.ADMIN: N_("Verwaltung"), OrganisationRole.MEMBER: N_("Mitglied")}
 _ORG_LABELS = {**account_forms.LABELS, "role": N_("Rolle"), "invite_email": N_("E-Mail-Adresse")}
-
-
-def _form_values(form: Any) -> dict[str, str]:
-    return {k: v for k, v in form.items() if isinstance(v, str) and not k.startswith("_")}
 
 
 def _validation_errors(error: ValidationError, prefix: str = "") -> FormErrors:
@@ -136,9 +140,8 @@ class OrganisationPages(Controller):
         db_session: NamedDependency[AsyncSession],
         now: NamedDependency[datetime],
     ) -> Response[Any]:
-        user = await require_user(request)
-        context = user_context(request, db_session, user, now)
-        values = _form_values(await request.form())
+        context = await signed_in_context(request, db_session, now)
+        values = form_values(await request.form())
         version = values.pop("version", "")
         body = {
             name: values[name].strip()
@@ -193,9 +196,8 @@ class OrganisationPages(Controller):
         now: NamedDependency[datetime],
         account_policy: NamedDependency[AccountPolicy],
     ) -> Response[Any]:
-        user = await require_user(request)
-        context = user_context(request, db_session, user, now)
-        values = _form_values(await request.form())
+        context = await signed_in_context(request, db_session, now)
+        values = form_values(await request.form())
         try:
             data = InvitationCreate.model_validate(
                 {"email": values.get("invite_email", "").strip(), "role": values.get("role")}
@@ -240,8 +242,7 @@ class OrganisationPages(Controller):
         db_session: NamedDependency[AsyncSession],
         now: NamedDependency[datetime],
     ) -> Response[Any]:
-        user = await require_user(request)
-        context = user_context(request, db_session, user, now)
+        context = await signed_in_context(request, db_session, now)
         await invitations.revoke_invitation(context, organisation_id, invitation_id)
         return see_other(f"/organisationen/{organisation_id}?widerrufen#mitglieder")
 
@@ -258,8 +259,7 @@ class OrganisationPages(Controller):
         db_session: NamedDependency[AsyncSession],
         now: NamedDependency[datetime],
     ) -> Response[Any]:
-        user = await require_user(request)
-        context = user_context(request, db_session, user, now)
+        context = await signed_in_context(request, db_session, now)
         await invitations.remove_member(context, organisation_id, user_id)
         return see_other(f"/organisationen/{organisation_id}?entfernt#mitglieder")
 
@@ -275,8 +275,7 @@ class OrganisationPages(Controller):
         db_session: NamedDependency[AsyncSession],
         now: NamedDependency[datetime],
     ) -> Response[Any]:
-        user = await require_user(request)
-        context = user_context(request, db_session, user, now)
+        context = await signed_in_context(request, db_session, now)
         form = await request.form()
         await delivery_consent.set_consent(
             context, organisation_id, consented=form.get("consented") == "ja"
@@ -306,7 +305,7 @@ class InvitationPage(Controller):
     async def accept(
         self, request: Request[Any, Any, Any], anonymous_context: NamedDependency[Context]
     ) -> Response[Any]:
-        values = _form_values(await request.form())
+        values = form_values(await request.form())
         user = await signed_in(request)
         body: dict[str, Any] = {"token": values.get("token", "").strip()}
         errors = FormErrors()

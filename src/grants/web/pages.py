@@ -127,6 +127,18 @@ def user_context(
     )
 
 
+async def signed_in_context(
+    request: Request[Any, Any, Any], session: AsyncSession, now: datetime
+) -> UserContext:
+    """The context of a page that needs a signed-in user (``SignInRequired`` otherwise)."""
+    return user_context(request, session, await require_user(request), now)
+
+
+def form_values(form: Any) -> dict[str, str]:
+    """A posted form's text fields, without the framework's own (``_csrf_token``)."""
+    return {k: v for k, v in form.items() if isinstance(v, str) and not k.startswith("_")}
+
+
 def see_other(location: str) -> Redirect:
     """After a form's POST: 303, so that reloading the next page does not post again."""
     return Redirect(location, status_code=303)

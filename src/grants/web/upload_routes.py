@@ -34,6 +34,7 @@ from grants.web.pages import (
     page,
     require_user,
     see_other,
+    signed_in_context,
     user_context,
 )
 from grants.web.templating import N_, translate
@@ -119,8 +120,7 @@ class UploadPages(Controller):
         db_session: NamedDependency[AsyncSession],
         now: NamedDependency[datetime],
     ) -> Response[str]:
-        user = await require_user(request)
-        context = user_context(request, db_session, user, now)
+        context = await signed_in_context(request, db_session, now)
         return await self._render(
             request, context, application_id, uploaded=request.query_params.get("hochgeladen")
         )
@@ -197,7 +197,6 @@ class UploadPages(Controller):
         db_session: NamedDependency[AsyncSession],
         now: NamedDependency[datetime],
     ) -> Response[Any]:
-        user = await require_user(request)
-        context = user_context(request, db_session, user, now)
+        context = await signed_in_context(request, db_session, now)
         await attachments.delete_attachment(context, application_id, attachment_id)
         return see_other(f"/antraege/{application_id}/unterlagen")
