@@ -19,6 +19,7 @@ from grants.applications import checking, drafts, submission
 from grants.applications.schemas import ApplicationPublic, SubmissionRequest
 from grants.context import UserContext
 from grants.core.errors import DomainError, NotFound, PreconditionFailed
+from grants.core.lifecycle import State
 from grants.guidelines.registry import GuidelineRegistry
 from grants.municipalities.service import municipality_choices
 from grants.web import draft_forms
@@ -34,7 +35,6 @@ from grants.web.pages import (
 )
 from grants.web.templating import BERLIN, N_, translate
 
-_EDITABLE = {"draft", "submitted"}
 _NOT_SAVED = N_("Nicht gespeichert: Bitte prüfen Sie die markierten Angaben.")
 _AUTOSAVE_CONFLICT = N_(
     "Nicht automatisch gespeichert: Der Entwurf wurde inzwischen an anderer Stelle geändert "
@@ -137,7 +137,7 @@ class DraftPages(Controller):
             label_of=draft_forms.label_of,
             conflict=conflict,
             saved=saved,
-            editable=application.status in _EDITABLE,
+            editable=State(application.status) in drafts.EDITABLE_STATES,
             check=check,
             status_label=status_label,
             rows={

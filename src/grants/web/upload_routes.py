@@ -25,6 +25,7 @@ from grants.applications.attachments.upload_forms import upload_body
 from grants.context import UserContext
 from grants.core.attachments import AttachmentKind, ScanStatus
 from grants.core.errors import DomainError, NotFound
+from grants.core.lifecycle import State as Lifecycle
 from grants.http.problems import domain_status
 from grants.web import draft_forms
 from grants.web.next_steps import status_label
@@ -105,7 +106,7 @@ class UploadPages(Controller):
                 else N_("Angaben")
             ),
             uploaded=uploaded,
-            editable=application.status in {"draft", "submitted"},
+            editable=Lifecycle(application.status) in drafts.EDITABLE_STATES,
             status_label=status_label,
             form_token=csrf_token(request),
             steps=draft_forms.STEPS,
