@@ -28,6 +28,7 @@ from grants.web.forms import FormErrors
 from grants.web.next_steps import next_step, status_label
 from grants.web.pages import (
     form_values,
+    home_of,
     page,
     require_user,
     see_other,
@@ -62,8 +63,10 @@ class ApplicantPages(Controller):
         state: State,
         db_session: NamedDependency[AsyncSession],
         now: NamedDependency[datetime],
-    ) -> Response[str]:
+    ) -> Response[Any]:
         user = await require_user(request)
+        if home_of(user) != "/antraege":
+            return see_other(home_of(user))
         found = await listing.list_applications(
             user_context(request, db_session, user, now),
             listing.ListFilters(),

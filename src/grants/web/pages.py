@@ -29,6 +29,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from grants.context import UserContext
 from grants.core.access import Principal
 from grants.core.errors import DomainError, Forbidden, NotFound, TooManyAttempts
+from grants.core.roles import StaffRole
 from grants.http.hooks import require_json_body
 from grants.http.problems import domain_status
 from grants.http.request_ids import current_request_id
@@ -114,6 +115,14 @@ async def require_user(request: Request[Any, Any, Any]) -> Principal:
     return user
 
 
+def home_of(user: Principal) -> str:
+    """Where a signed-in user starts: staff without an applicant organisation at their work,
+    everybody else at their organisation's applications."""
+    if not user.memberships and user.has_staff_role(StaffRole.EVALUATOR.value):
+        return "/begutachtung"
+    return "/antraege"
+
+
 def user_context(
     request: Request[Any, Any, Any], session: AsyncSession, user: Principal, now: datetime
 ) -> UserContext:
@@ -132,6 +141,18 @@ async def signed_in_context(
 ) -> UserContext:
     """The context of a page that needs a signed-in user (``SignInRequired`` otherwise)."""
     return user_context(request, session, await require_user(request), now)
+
+
+async def staff_context(
+    request: Request[Any, Any, Any], session: AsyncSession, now: datetime, *roles: str
+) -> UserContext:
+    """The context of a staff page: signed in (``SignInRequired`` otherwise) and holding one
+    of ``roles`` — the API's guards' rule. Anyone else gets the page's 404, as for an object
+    they may not see: a staff page's existence is not announced to applicants."""
+    context = await signed_in_context(request, session, now)
+    if not context.principal.has_staff_role(*roles):
+        raise NotFound(N_("Unter dieser Adresse gibt es keine Seite."))
+    return context
 
 
 def form_values(form: Any) -> dict[str, str]:

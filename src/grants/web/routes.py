@@ -26,6 +26,7 @@ from grants.web.applicant_routes import ApplicantPages
 from grants.web.application_routes import ApplicationActions, LetterDownloads
 from grants.web.cookies import is_tls, safe_next
 from grants.web.draft_routes import DraftPages
+from grants.web.evaluator_routes import EvaluatorPages
 from grants.web.formal_routes import FormalApplicationPages
 from grants.web.organisation_routes import InvitationPage, OrganisationPages
 from grants.web.pages import (
@@ -285,6 +286,7 @@ def route_handlers(settings: Settings) -> list[type[Controller] | Router]:
             OrganisationPages,
             InvitationPage,
             FormalApplicationPages,
+            EvaluatorPages,
         ],
         middleware=[csrf_middleware(settings)],
         exception_handlers=EXCEPTION_HANDLERS,

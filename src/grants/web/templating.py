@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 from babel.dates import format_date, format_datetime
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
-from babel.numbers import format_currency
+from babel.numbers import format_currency, format_decimal
 from babel.support import Translations
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
@@ -108,6 +108,11 @@ def euro(value: Decimal) -> str:
     return format_currency(value, "EUR", locale="de_DE")
 
 
+def points(value: Decimal | None) -> str:
+    """A weighted score: "85,00"; none yet: "–"."""
+    return "–" if value is None else format_decimal(value, "#,##0.00", locale="de_DE")
+
+
 def remaining(deadline: datetime, now: datetime) -> str:
     """How long a call is still open, in words: "noch 3 Tage, 4 Stunden"."""
     seconds = int((deadline - now).total_seconds())
@@ -151,7 +156,9 @@ def environment() -> Environment:
     # newstyle: ``_("… %(n)s", n=…)`` formats, and translated texts are escaped like any other.
     env.install_gettext_callables(translate, _ngettext, newstyle=True)  # type: ignore[attr-defined]
     env.policies["ext.i18n.trimmed"] = True  # whitespace of {% trans %} blocks collapsed
-    env.filters.update(day=day, iso_day=iso_day, instant=instant, euro=euro, local=local)
+    env.filters.update(
+        day=day, iso_day=iso_day, instant=instant, euro=euro, local=local, points=points
+    )
     env.globals.update(translate=translate)
     return env
 

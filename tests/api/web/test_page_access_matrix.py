@@ -65,6 +65,17 @@ OWNED = {
     "/organisationen/{organisation_id:uuid}/zustellung": {"POST"},
 }
 
+# Staff pages, with every method: an applicant (of any organisation) gets 404, nobody signed
+# in the sign-in; who among the staff may see which object: ``test_evaluator_pages``.
+STAFF = {
+    "/begutachtung": {"GET"},
+    "/begutachtung/{assignment_id:uuid}": {"GET"},
+    "/begutachtung/{assignment_id:uuid}/annehmen": {"POST"},
+    "/begutachtung/{assignment_id:uuid}/abgeben": {"GET", "POST"},
+    "/begutachtung/{assignment_id:uuid}/bewertung": {"POST"},
+    "/begutachtung/{assignment_id:uuid}/unterlagen/{attachment_id:uuid}": {"GET"},
+}
+
 
 def _page_routes(app: Litestar) -> dict[str, set[str]]:
     found: dict[str, set[str]] = {}
@@ -78,9 +89,9 @@ def _page_routes(app: Litestar) -> dict[str, set[str]]:
 
 def test_every_page_is_public_or_in_the_matrix(app: Litestar) -> None:
     routes = _page_routes(app)
-    unlisted = {path for path in routes if path not in PUBLIC | OWN | set(OWNED)}
+    unlisted = {path for path in routes if path not in PUBLIC | OWN | set(OWNED) | set(STAFF)}
     assert unlisted == set(), f"pages missing from the access matrix: {sorted(unlisted)}"
-    for path, methods in OWNED.items():
+    for path, methods in {**OWNED, **STAFF}.items():
         assert routes.get(path) == methods, (path, routes.get(path))
 
 
@@ -111,6 +122,7 @@ async def owned(client: httpx.AsyncClient, app: Litestar) -> dict[str, Any]:
             "organisation_id": str(created["organisation"]["id"]),
             "invitation_id": str(uuid.uuid4()),
             "user_id": str(created["user"]["id"]),
+            "assignment_id": str(uuid.uuid4()),
         },
     }
 
@@ -159,7 +171,7 @@ async def test_another_organisation_gets_404_everywhere_and_changes_nothing(
             stranger = await register(api, organisation={"legal_name": "Fremde GmbH"})
         await sign_in(other, stranger["email"], PASSWORD)
         token = await form_token(other, "/antraege/neu")
-        for template, methods in OWNED.items():
+        for template, methods in {**OWNED, **STAFF}.items():
             for method in sorted(methods):
                 url = _url(template, owned["values"])
                 response = await _attempt(other, method, url, token)
@@ -176,7 +188,8 @@ async def test_nobody_signed_in_is_sent_to_the_sign_in_everywhere(
     before = await api_draft(app, owned["created"], owned["application_id"])
     async with client_for(app) as anonymous:
         token = await form_token(anonymous, "/anmelden")
-        for template, methods in {**OWNED, **{path: {"GET"} for path in OWN}}.items():
+        every = {**OWNED, **STAFF, **{path: {"GET"} for path in OWN}}
+        for template, methods in every.items():
             for method in sorted(methods):
                 url = _url(template, owned["values"])
                 response = await _attempt(anonymous, method, url, token)

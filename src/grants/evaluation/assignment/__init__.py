@@ -4,4 +4,4 @@ to evaluators and the evaluator's own view.
 Other features may import the modules in ``__all__`` (submodules, not imported here).
 """
 
-__all__ = ["pool", "schemas", "service"]
+__all__ = ["evaluator_view", "pool", "schemas", "service"]

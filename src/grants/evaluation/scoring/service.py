@@ -288,6 +288,15 @@ async def _peers(session: AsyncSession, row: Any, guideline: Guideline) -> list[
 # --- evaluator ------------------------------------------------------------------------------
 
 
+async def my_sheet_states(ctx: UserContext) -> dict[uuid.UUID, str]:
+    """The state of each of my sheets ("draft", "submitted"), by assignment: for the list of
+    my assignments (an assignment without a sheet has not been started)."""
+    rows = await ctx.session.execute(
+        sa.select(_s.c.assignment_id, _s.c.status).where(_s.c.evaluator_id == ctx.principal.user_id)
+    )
+    return {row.assignment_id: row.status for row in rows}
+
+
 async def get_sheet(ctx: UserContext, assignment_id: uuid.UUID) -> ScoreSheetPublic:
     row = await _assignment(ctx.session, assignment_id, evaluator=ctx.principal.user_id, lock=False)
     guideline = _guideline(ctx.guidelines, row.guideline_id)
