@@ -15,6 +15,7 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
@@ -75,18 +76,20 @@ class Portal:
     database: str  # the portal's own, for what a user would read in their mailbox
 
 
-@pytest.fixture(scope="module")
-def portal(server_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Portal]:
-    database = _in_thread(lambda: _portal_database(server_url))
+@contextmanager
+def serving(database: str, workdir: Path, **settings: str) -> Iterator[str]:
+    """The app served by uvicorn in a process of its own on ``database``; yields its base
+    URL once it is ready. ``settings``: further ``GRANTS_…`` variables."""
     port = _free_port()
-    log = tmp_path_factory.mktemp("portal") / "server.log"
+    log = workdir / "server.log"
     env = {k: v for k, v in os.environ.items() if not k.startswith("GRANTS_")} | {
         "GRANTS_DATABASE_URL": database,
         "GRANTS_ENVIRONMENT": "test",
         "GRANTS_LOG_LEVEL": "WARNING",
-        "GRANTS_DATA_DIR": str(log.parent / "data"),
+        "GRANTS_DATA_DIR": str(workdir / "data"),
         # Every test registers its own organisation from this one address.
         "GRANTS_REGISTRATIONS_PER_ADDRESS": "500",
+        **settings,
     }
     command = [
         sys.executable, "-m", "uvicorn", "--factory", "grants.app:create_app_from_env",
@@ -108,10 +111,19 @@ def portal(server_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterato
             if time.monotonic() > deadline:
                 pytest.fail(f"the portal is not ready after 60 s:\n{log.read_text()[-3000:]}")
             time.sleep(0.2)
-        yield Portal(base, database)
+        yield base
     finally:
         server.terminate()
         server.wait(timeout=30)
+
+
+@pytest.fixture(scope="module")
+def portal(server_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Portal]:
+    database = _in_thread(lambda: _portal_database(server_url))
+    try:
+        with serving(database, tmp_path_factory.mktemp("portal")) as base:
+            yield Portal(base, database)
+    finally:
         _in_thread(lambda: databases.drop_database(database))
 
 

@@ -162,9 +162,7 @@ async def test_others_sheets_only_after_ones_own_and_without_names(
     client: httpx.AsyncClient, app: Litestar, db_session: AsyncSession, review: dict[str, Any]
 ) -> None:
     eva, theo = review["eva"], review["theo"]
-    await submitted_sheet(
-        db_session, review["theirs"], review["application"]["id"], theo["id"], 2
-    )
+    await submitted_sheet(db_session, review["theirs"], review["application"]["id"], theo["id"], 2)
     url = f"/begutachtung/{review['pending']}"
     await sign_in(client, eva["email"], STAFF_PASSWORD)
     await post(client, f"{url}/annehmen", {}, url)
@@ -237,9 +235,7 @@ async def test_giving_an_assignment_back_with_a_conflict_of_interest(
     empty = await post(client, url, {"grund": " "}, url)
     assert empty.status_code == 422
     assert 'href="#grund"' in empty.text and 'href="#art"' in empty.text
-    given = await post(
-        client, url, {"art": "ausschluss", "grund": "Ich bin Vereinsmitglied."}, url
-    )
+    given = await post(client, url, {"art": "ausschluss", "grund": "Ich bin Vereinsmitglied."}, url)
     assert given.status_code == 303 and given.headers["location"] == "/begutachtung?abgegeben"
     async with db_session.begin():
         row = (
@@ -290,8 +286,12 @@ async def test_nobody_else_reaches_an_assignment(
             for action in ("annehmen", "bewertung", "abgeben"):
                 posted = await other.post(
                     f"/begutachtung/{review['theirs']}/{action}",
-                    data={**sheet_form(0, {"K1": 0}), "art": "sonstiges", "grund": "x",
-                          "_csrf_token": token},
+                    data={
+                        **sheet_form(0, {"K1": 0}),
+                        "art": "sonstiges",
+                        "grund": "x",
+                        "_csrf_token": token,
+                    },
                 )
                 assert posted.status_code == 404, (email, action)
     async with client_for(app) as eva:

@@ -1,0 +1,182 @@
+"""A portal with applications in review, for the staff pages' browser tests.
+
+Applications reach review only through a formal check recorded after the call's deadline,
+and the browser tests' server runs on the real clock. So this portal is started with the
+shipped guideline files copied and the demo call's deadline set ``OPEN_FOR`` after start
+(``GRANTS_GUIDELINES_DIR``): the applicant submits through the API while it is open, staff
+are created with the CLI (as an operator would) while the deadline passes, then a
+programme manager records the formal checks through the API. Only the assignments are
+written directly (the tests need exact ones, not the balancing of auto-assignment)."""
+
+import asyncio
+import shutil
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import httpx
+
+from grants.guidelines.registry import SHIPPED
+from tests import databases
+from tests.applications_factories import complete_draft
+from tests.attachment_files import pdf
+from tests.browser.conftest import (
+    PASSWORD,
+    Portal,
+    _in_thread,
+    _portal_database,
+    register_applicant,
+    serving,
+)
+
+STAFF_PASSWORD = "Bewilligung-Sachsen-2026"
+SHIPPED_DEADLINE = '"2027-06-30T23:59:59+02:00"'  # the demo call's, in the shipped file
+OPEN_FOR = timedelta(seconds=45)  # long enough to register and submit; passed while staff
+# accounts are created
+
+
+@dataclass
+class ReviewPortal:
+    url: str
+    database: str
+    applications: dict[str, str] = field(default_factory=dict)  # title -> id
+    manager: dict[str, str] = field(default_factory=dict)  # bearer headers
+    staff: dict[str, str] = field(default_factory=dict)  # e-mail -> user id
+
+
+def guidelines_closing_at(directory: Path, deadline: datetime) -> Path:
+    directory.mkdir(parents=True, exist_ok=True)
+    for source in SHIPPED.glob("*.yaml"):
+        text = source.read_text(encoding="utf-8")
+        if SHIPPED_DEADLINE in text:
+            text = text.replace(SHIPPED_DEADLINE, f'"{deadline.isoformat(timespec="seconds")}"')
+        (directory / source.name).write_text(text, encoding="utf-8")
+    return directory
+
+
+def create_staff(database: str, email: str, *roles: str) -> str:
+    """A staff account through the CLI; returns its user id."""
+    name = email.split("@", maxsplit=1)[0].title()
+    command = [
+        sys.executable, "-c", "from grants.cli import main; main()",
+        "users", "create-staff", "--email", email, "--name", name,
+        *[part for role in roles for part in ("--role", role)], "--password-stdin",
+    ]  # fmt: skip
+    done = subprocess.run(  # noqa: S603
+        command,
+        input=STAFF_PASSWORD + "\n",
+        capture_output=True,
+        text=True,
+        env={"PATH": "/usr/bin:/bin", "GRANTS_DATABASE_URL": database, "HOME": "/tmp"},  # noqa: S108
+        check=False,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout.split(": ")[-1].split(",")[0].strip()
+
+
+def bearer_of(base: str, email: str, password: str) -> dict[str, str]:
+    response = httpx.post(f"{base}/api/auth/login", json={"email": email, "password": password})
+    assert response.status_code == 200, response.text
+    return {"Authorization": f"Bearer {response.json()['access_token']}"}
+
+
+def submit(base: str, headers: dict[str, str], title: str) -> str:
+    body = {"call": "demo", "funding_line": "stationary", **complete_draft(title=title)}
+    created = httpx.post(f"{base}/api/applications", json=body, headers=headers)
+    assert created.status_code == 201, created.text
+    application = created.json()
+    uploaded = httpx.post(
+        f"{base}/api/applications/{application['id']}/attachments",
+        params={"kind": "concept", "filename": "Konzept.pdf"},
+        content=pdf(),
+        headers={**headers, "Content-Type": "application/pdf"},
+    )
+    assert uploaded.status_code == 201, uploaded.text
+    received = httpx.post(
+        f"{base}/api/applications/{application['id']}/submissions",
+        headers={**headers, "If-Match": f'"{application["version"]}"'},
+    )
+    assert received.status_code == 201, received.text
+    return str(application["id"])
+
+
+def formal_check(base: str, manager: dict[str, str], application_id: str) -> None:
+    url = f"{base}/api/applications/{application_id}/formal-check"
+    check = httpx.get(url, headers=manager)
+    assert check.status_code == 200, check.text
+    items = [
+        {"code": item["code"], "confirmed": True}
+        if item["proposed"] == "pass"
+        else {"code": item["code"], "confirmed": True, "reason": "Geprüft: Unterlagen liegen vor."}
+        for item in check.json()["items"]
+    ]
+    recorded = httpx.put(url, json={"items": items, "outcome": "to_review"}, headers=manager)
+    assert recorded.status_code == 200, recorded.text
+
+
+def assign(portal: ReviewPortal, evaluator_id: str, application_id: str, status: str) -> str:
+    assignment_id = str(uuid.uuid4())
+
+    async def write() -> None:
+        connection = await asyncpg.connect(databases.asyncpg_dsn(portal.database))
+        try:
+            await connection.execute(
+                "INSERT INTO assignments (id, application_id, evaluator_id, status, source, "
+                "assigned_at, version) VALUES ($1, $2, $3, $4, 'manual', now(), 1)",
+                uuid.UUID(assignment_id),
+                uuid.UUID(application_id),
+                uuid.UUID(evaluator_id),
+                status,
+            )
+        finally:
+            await connection.close()
+
+    _in_thread(lambda: asyncio.run(write()))
+    return assignment_id
+
+
+def review_portal(
+    server_url: str, workdir: Path, titles: tuple[str, ...], staff: dict[str, tuple[str, ...]]
+) -> Iterator[ReviewPortal]:
+    """The portal with ``titles`` submitted and formally checked (in review), and ``staff``
+    (e-mail → roles) created; a generator for a module fixture."""
+    database = _in_thread(lambda: _portal_database(server_url))
+    deadline = datetime.now(UTC) + OPEN_FOR
+    guidelines = guidelines_closing_at(workdir / "guidelines", deadline)
+    try:
+        with serving(database, workdir, GRANTS_GUIDELINES_DIR=str(guidelines)) as base:
+            portal = ReviewPortal(base, database)
+            applicant = register_applicant(Portal(base, database))
+            headers = bearer_of(base, applicant, PASSWORD)
+            for title in titles:
+                portal.applications[title] = submit(base, headers, title)
+            staff = {"leitung@sab.example": ("programme_manager",), **staff}
+            for email, roles in staff.items():
+                portal.staff[email] = create_staff(database, email, *roles)
+            portal.manager = bearer_of(base, "leitung@sab.example", STAFF_PASSWORD)
+            wait = (deadline - datetime.now(UTC)).total_seconds() + 1
+            if wait > 0:
+                time.sleep(wait)
+            for application_id in portal.applications.values():
+                formal_check(base, portal.manager, application_id)
+            yield portal
+    finally:
+        shutil.rmtree(workdir / "guidelines", ignore_errors=True)
+        _in_thread(lambda: databases.drop_database(database))
+
+
+def api_sheet(portal: ReviewPortal, email: str, assignment_id: str) -> Any:
+    response = httpx.get(
+        f"{portal.url}/api/score-sheets/{assignment_id}",
+        headers=bearer_of(portal.url, email, STAFF_PASSWORD),
+    )
+    assert response.status_code == 200, response.text
+    return response.json()
