@@ -29,7 +29,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from grants.context import UserContext
 from grants.core.access import Principal
 from grants.core.errors import DomainError, Forbidden, NotFound, TooManyAttempts
-from grants.core.roles import StaffRole
+from grants.core.roles import MANAGER_ROLES, StaffRole
 from grants.http.hooks import require_json_body
 from grants.http.problems import domain_status
 from grants.http.request_ids import current_request_id
@@ -118,7 +118,11 @@ async def require_user(request: Request[Any, Any, Any]) -> Principal:
 def home_of(user: Principal) -> str:
     """Where a signed-in user starts: staff without an applicant organisation at their work,
     everybody else at their organisation's applications."""
-    if not user.memberships and user.has_staff_role(StaffRole.EVALUATOR.value):
+    if user.memberships:
+        return "/antraege"
+    if user.has_staff_role(*MANAGER_ROLES):
+        return "/verwaltung"
+    if user.has_staff_role(StaffRole.EVALUATOR.value):
         return "/begutachtung"
     return "/antraege"
 

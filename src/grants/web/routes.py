@@ -37,6 +37,7 @@ from grants.web.pages import (
     page,
     see_other,
 )
+from grants.web.ranking_routes import ManagerPages
 from grants.web.schemas import ProgrammePageIn, ProgrammePagePublic
 from grants.web.tables import PageKind
 from grants.web.templating import LANGUAGES, N_, STATIC_DIR, remaining, translate
@@ -287,6 +288,7 @@ def route_handlers(settings: Settings) -> list[type[Controller] | Router]:
             InvitationPage,
             FormalApplicationPages,
             EvaluatorPages,
+            ManagerPages,
         ],
         middleware=[csrf_middleware(settings)],
         exception_handlers=EXCEPTION_HANDLERS,

@@ -66,7 +66,8 @@ OWNED = {
 }
 
 # Staff pages, with every method: an applicant (of any organisation) gets 404, nobody signed
-# in the sign-in; who among the staff may see which object: ``test_evaluator_pages``.
+# in the sign-in; who among the staff may see which object: ``test_evaluator_pages``,
+# ``test_ranking_pages``.
 STAFF = {
     "/begutachtung": {"GET"},
     "/begutachtung/{assignment_id:uuid}": {"GET"},
@@ -74,6 +75,9 @@ STAFF = {
     "/begutachtung/{assignment_id:uuid}/abgeben": {"GET", "POST"},
     "/begutachtung/{assignment_id:uuid}/bewertung": {"POST"},
     "/begutachtung/{assignment_id:uuid}/unterlagen/{attachment_id:uuid}": {"GET"},
+    "/verwaltung": {"GET"},
+    "/verwaltung/rangliste/{call:str}": {"GET"},
+    "/verwaltung/rangliste/{call:str}/export/{kind:str}": {"GET"},
 }
 
 
@@ -123,6 +127,7 @@ async def owned(client: httpx.AsyncClient, app: Litestar) -> dict[str, Any]:
             "invitation_id": str(uuid.uuid4()),
             "user_id": str(created["user"]["id"]),
             "assignment_id": str(uuid.uuid4()),
+            "call": "demo",
         },
     }
 

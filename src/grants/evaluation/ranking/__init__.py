@@ -4,4 +4,4 @@ the jury's decisions.
 Other features may import the modules in ``__all__`` (submodules, not imported here).
 """
 
-__all__ = ["decisions", "queries", "schemas", "service"]
+__all__ = ["decisions", "exports", "queries", "schemas", "service"]

@@ -6,11 +6,13 @@
 //   version check as the "Speichern" button (a newer version elsewhere stops it, nothing
 //   typed is lost);
 // - live totals of the cost plan and the financing;
-// - upload progress.
+// - upload progress;
+// - the ranking's what-if result while one types (asked for with "X-Fragment").
 (function () {
   "use strict";
 
   var AUTOSAVE_DELAY_MS = 3000;
+  var LIVE_DELAY_MS = 400;
 
   function germanAmount(text) {
     var value = (text || "").replace(/\s|€/g, "");
@@ -133,6 +135,47 @@
     });
   }
 
+  // A GET form whose result the server can render alone (the ranking's what-if): asked for
+  // while one types, shown in place (an aria-live region), the address updated so the
+  // scenario can be bookmarked. Without the script the form's button loads the whole page.
+  function liveResult(form) {
+    var targetId = form.getAttribute("data-live");
+    if (!targetId || !window.fetch) {
+      return;
+    }
+    var timer = null;
+    var asked = 0;
+    function ask() {
+      timer = null;
+      var query = new URLSearchParams(new FormData(form)).toString();
+      var number = ++asked;
+      fetch(form.action + "?" + query, {
+        credentials: "same-origin",
+        headers: { "X-Fragment": targetId }
+      }).then(function (response) {
+        return response.text();
+      }).then(function (html) {
+        var target = document.getElementById(targetId);
+        if (number !== asked || !target) {
+          return;  // an older answer arriving after a newer question
+        }
+        var holder = document.createElement("div");
+        holder.innerHTML = html;
+        var fresh = holder.querySelector("#" + targetId);
+        if (fresh) {
+          target.innerHTML = fresh.innerHTML;
+          window.history.replaceState(null, "", window.location.pathname + "?" + query);
+        }
+      }).catch(function () {});
+    }
+    form.addEventListener("input", function () {
+      if (timer) {
+        clearTimeout(timer);
+      }
+      timer = setTimeout(ask, LIVE_DELAY_MS);
+    });
+  }
+
   function uploadWithProgress(form) {
     var progress = form.querySelector("progress");
     if (!progress || !window.XMLHttpRequest) {
@@ -183,6 +226,10 @@
     for (var i = 0; i < forms.length; i++) {
       autosave(forms[i]);
       liveTotals(forms[i]);
+    }
+    var live = document.querySelectorAll("form[data-live]");
+    for (var k = 0; k < live.length; k++) {
+      liveResult(live[k]);
     }
     var uploads = document.querySelectorAll("form[data-upload]");
     for (var j = 0; j < uploads.length; j++) {
