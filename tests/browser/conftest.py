@@ -237,3 +237,12 @@ def axe_violations(
 def screenshot(page: Page, name: str) -> None:
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+@pytest.fixture(scope="session")
+def review(server_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """One portal with applications in review for every staff page's browser test
+    (``review_portal``): set up once, as it waits for a call's deadline."""
+    from tests.browser.review_portal import review_fixture
+
+    yield from review_fixture(server_url, tmp_path_factory.mktemp("review"))

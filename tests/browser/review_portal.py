@@ -9,6 +9,7 @@ programme manager records the formal checks through the API. Only the assignment
 written directly (the tests need exact ones, not the balancing of auto-assignment)."""
 
 import asyncio
+import json
 import shutil
 import subprocess
 import sys
@@ -17,6 +18,7 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +27,7 @@ import httpx
 
 from grants.guidelines.registry import SHIPPED
 from tests import databases
+from tests.api.evaluation.scoring_helpers import asking
 from tests.applications_factories import complete_draft
 from tests.attachment_files import pdf
 from tests.browser.conftest import (
@@ -37,6 +40,7 @@ from tests.browser.conftest import (
 )
 
 STAFF_PASSWORD = "Bewilligung-Sachsen-2026"
+CODES = ("K1", "K2", "K3", "K4", "K5", "K6")
 SHIPPED_DEADLINE = '"2027-06-30T23:59:59+02:00"'  # the demo call's, in the shipped file
 OPEN_FOR = timedelta(seconds=45)  # long enough to register and submit; passed while staff
 # accounts are created
@@ -88,8 +92,13 @@ def bearer_of(base: str, email: str, password: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {response.json()['access_token']}"}
 
 
-def submit(base: str, headers: dict[str, str], title: str) -> str:
-    body = {"call": "demo", "funding_line": "stationary", **complete_draft(title=title)}
+def submit(base: str, headers: dict[str, str], title: str, **fields: Any) -> str:
+    body = {
+        "call": "demo",
+        "funding_line": "stationary",
+        **complete_draft(title=title),
+        **fields,
+    }
     created = httpx.post(f"{base}/api/applications", json=body, headers=headers)
     assert created.status_code == 201, created.text
     application = created.json()
@@ -122,32 +131,59 @@ def formal_check(base: str, manager: dict[str, str], application_id: str) -> Non
     assert recorded.status_code == 200, recorded.text
 
 
-def assign(portal: ReviewPortal, evaluator_id: str, application_id: str, status: str) -> str:
-    assignment_id = str(uuid.uuid4())
-
+def _write(portal: ReviewPortal, statement: str, *arguments: Any) -> None:
     async def write() -> None:
         connection = await asyncpg.connect(databases.asyncpg_dsn(portal.database))
         try:
-            await connection.execute(
-                "INSERT INTO assignments (id, application_id, evaluator_id, status, source, "
-                "assigned_at, version) VALUES ($1, $2, $3, $4, 'manual', now(), 1)",
-                uuid.UUID(assignment_id),
-                uuid.UUID(application_id),
-                uuid.UUID(evaluator_id),
-                status,
-            )
+            await connection.execute(statement, *arguments)
         finally:
             await connection.close()
 
     _in_thread(lambda: asyncio.run(write()))
+
+
+def assign(portal: ReviewPortal, evaluator_id: str, application_id: str, status: str) -> str:
+    assignment_id = str(uuid.uuid4())
+    _write(
+        portal,
+        "INSERT INTO assignments (id, application_id, evaluator_id, status, source, "
+        "assigned_at, version) VALUES ($1, $2, $3, $4, 'manual', now(), 1)",
+        uuid.UUID(assignment_id),
+        uuid.UUID(application_id),
+        uuid.UUID(evaluator_id),
+        status,
+    )
     return assignment_id
 
 
+def scored(portal: ReviewPortal, evaluator_id: str, application_id: str, points: int) -> None:
+    """An accepted assignment with a submitted sheet of ``points`` on every criterion,
+    written directly (the ranking's input; its pages are tested elsewhere)."""
+    assignment_id = assign(portal, evaluator_id, application_id, "accepted")
+    scores = {code: {"score": points, "justification": "Begründet."} for code in CODES}
+    _write(
+        portal,
+        "INSERT INTO score_sheets (id, assignment_id, application_id, evaluator_id, status, "
+        "scores, total, guideline_hash, version, created_at, updated_at, submitted_at) "
+        "VALUES ($1, $2, $3, $4, 'submitted', $5::jsonb, $6, $7, 2, now(), now(), now())",
+        uuid.uuid4(),
+        uuid.UUID(assignment_id),
+        uuid.UUID(application_id),
+        uuid.UUID(evaluator_id),
+        json.dumps(scores),
+        Decimal(points * 20),
+        "0" * 64,
+    )
+
+
 def review_portal(
-    server_url: str, workdir: Path, titles: tuple[str, ...], staff: dict[str, tuple[str, ...]]
+    server_url: str,
+    workdir: Path,
+    drafts: dict[str, dict[str, Any]],
+    staff: dict[str, tuple[str, ...]],
 ) -> Iterator[ReviewPortal]:
-    """The portal with ``titles`` submitted and formally checked (in review), and ``staff``
-    (e-mail → roles) created; a generator for a module fixture."""
+    """The portal with ``drafts`` (title → fields) submitted and formally checked (in
+    review), and ``staff`` (e-mail → roles) created; a generator for a fixture."""
     database = _in_thread(lambda: _portal_database(server_url))
     deadline = datetime.now(UTC) + OPEN_FOR
     guidelines = guidelines_closing_at(workdir / "guidelines", deadline)
@@ -156,8 +192,8 @@ def review_portal(
             portal = ReviewPortal(base, database)
             applicant = register_applicant(Portal(base, database))
             headers = bearer_of(base, applicant, PASSWORD)
-            for title in titles:
-                portal.applications[title] = submit(base, headers, title)
+            for title, fields in drafts.items():
+                portal.applications[title] = submit(base, headers, title, **fields)
             staff = {"leitung@sab.example": ("programme_manager",), **staff}
             for email, roles in staff.items():
                 portal.staff[email] = create_staff(database, email, *roles)
@@ -180,3 +216,30 @@ def api_sheet(portal: ReviewPortal, email: str, assignment_id: str) -> Any:
     )
     assert response.status_code == 200, response.text
     return response.json()
+
+
+# --- the one review portal of the browser tests -------------------------------------------
+
+ALPHA, BETA = "MakerSpace Aue", "Digitallabor Zwickau"  # stationary: the evaluators' pages
+# Mobile line (budget 1,000,000): 600,000 at 5 points, 500,000 at 4 (does not fit after the
+# first), 300,000 at 3 (fits): the ranking's funding line cuts between them.
+MOBILE = {
+    "Mobil Erzgebirge": ("600000", 5),
+    "Mobil Vogtland": ("500000", 4),
+    "Mobil Lausitz": ("300000", 3),
+}
+EVALUATORS = ("eva", "karl", "tina", "axel", "zoe")
+SCORERS = ("s1", "s2", "s3")
+
+
+def review_fixture(server_url: str, workdir: Path) -> Iterator[ReviewPortal]:
+    drafts: dict[str, dict[str, Any]] = {ALPHA: {}, BETA: {}}
+    drafts |= {title: asking(grant) for title, (grant, _) in MOBILE.items()}
+    staff = {f"{name}@sab.example": ("evaluator",) for name in (*EVALUATORS, *SCORERS)}
+    for portal in review_portal(server_url, workdir, drafts, staff):
+        for title, (_, points) in MOBILE.items():
+            for name in SCORERS:
+                scored(
+                    portal, portal.staff[f"{name}@sab.example"], portal.applications[title], points
+                )
+        yield portal

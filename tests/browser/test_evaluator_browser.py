@@ -5,31 +5,21 @@ sheet (the older one's save is a conflict that keeps its input); and every page 
 evaluator passes axe-core (no serious or critical violation) and fits 320 px."""
 
 from collections.abc import Callable, Iterator
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page
 
 from tests.browser.conftest import screenshot
 from tests.browser.review_portal import (
+    ALPHA,
+    BETA,
+    CODES,
     STAFF_PASSWORD,
     ReviewPortal,
     api_sheet,
     assign,
-    review_portal,
 )
 from tests.browser.test_applicant_journey_browser import _press, _radio, _serious, _type
-
-CODES = ("K1", "K2", "K3", "K4", "K5", "K6")
-ALPHA, BETA = "MakerSpace Aue", "Digitallabor Zwickau"
-EVALUATORS = ("eva", "karl", "tina", "axel", "zoe")
-
-
-@pytest.fixture(scope="module")
-def review(server_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[ReviewPortal]:
-    staff = {f"{name}@sab.example": ("evaluator",) for name in EVALUATORS}
-    workdir: Path = tmp_path_factory.mktemp("review")
-    yield from review_portal(server_url, workdir, (ALPHA, BETA), staff)
 
 
 def _id(review: ReviewPortal, name: str) -> str:
