@@ -79,6 +79,18 @@ def _visit_every_page_type(page: Page, review: ReviewPortal, check: Check) -> No
     check(page, "ranking with scenario errors")
     page.goto(f"{base}?linie=stationary")
     check(page, "ranking of another line")
+    page.goto(f"{review.url}/verwaltung/antraege")
+    check(page, "applications")
+    page.goto(f"{review.url}/verwaltung/antraege?suche=Mobil&stand=in_review")
+    check(page, "applications, filtered")
+    application = review.applications["Mobil Erzgebirge"]
+    page.goto(f"{review.url}/verwaltung/antraege/{application}")
+    check(page, "application file with score sheets")
+    page.goto(f"{review.url}/verwaltung/antraege/{application}/formalpruefung")
+    check(page, "formal check")
+    page.get_by_label("Unterlagen oder Angaben nachfordern").check()
+    page.get_by_role("button", name="Formalprüfung speichern").click()
+    check(page, "formal check (errors)")
 
 
 def test_no_serious_or_critical_violation_on_any_manager_page(

@@ -39,6 +39,7 @@ from grants.web.pages import (
 )
 from grants.web.ranking_routes import ManagerPages
 from grants.web.schemas import ProgrammePageIn, ProgrammePagePublic
+from grants.web.submission_routes import ManagerApplicationPages
 from grants.web.tables import PageKind
 from grants.web.templating import LANGUAGES, N_, STATIC_DIR, remaining, translate
 from grants.web.upload_routes import UploadPages
@@ -289,6 +290,7 @@ def route_handlers(settings: Settings) -> list[type[Controller] | Router]:
             FormalApplicationPages,
             EvaluatorPages,
             ManagerPages,
+            ManagerApplicationPages,
         ],
         middleware=[csrf_middleware(settings)],
         exception_handlers=EXCEPTION_HANDLERS,

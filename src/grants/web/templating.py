@@ -103,9 +103,11 @@ def instant(value: datetime) -> str:
     )
 
 
-def euro(value: Decimal) -> str:
-    """1.234,50 €"""
-    return format_currency(value, "EUR", locale="de_DE")
+def euro(value: Decimal | str | None) -> str:
+    """1.234,50 € (a decimal as the API's strings carry it, too); none: "–"."""
+    if value is None:
+        return "–"
+    return format_currency(Decimal(value), "EUR", locale="de_DE")
 
 
 def points(value: Decimal | None) -> str:

@@ -67,7 +67,7 @@ OWNED = {
 
 # Staff pages, with every method: an applicant (of any organisation) gets 404, nobody signed
 # in the sign-in; who among the staff may see which object: ``test_evaluator_pages``,
-# ``test_ranking_pages``.
+# ``test_ranking_pages``, ``test_manager_application_pages``.
 STAFF = {
     "/begutachtung": {"GET"},
     "/begutachtung/{assignment_id:uuid}": {"GET"},
@@ -78,6 +78,9 @@ STAFF = {
     "/verwaltung": {"GET"},
     "/verwaltung/rangliste/{call:str}": {"GET"},
     "/verwaltung/rangliste/{call:str}/export/{kind:str}": {"GET"},
+    "/verwaltung/antraege": {"GET"},
+    "/verwaltung/antraege/{application_id:uuid}": {"GET"},
+    "/verwaltung/antraege/{application_id:uuid}/formalpruefung": {"GET", "POST"},
 }
 
 
