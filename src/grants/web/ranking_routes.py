@@ -64,6 +64,7 @@ class ManagerPages(Controller):
         return await page(
             request,
             "manager_home.html",
+            guidelines=registry.all(),
             calls=[
                 {
                     "guideline": guideline,

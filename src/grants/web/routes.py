@@ -25,6 +25,7 @@ from grants.web.account_routes import AccountPages
 from grants.web.applicant_routes import ApplicantPages
 from grants.web.application_routes import ApplicationActions, LetterDownloads
 from grants.web.cookies import is_tls, safe_next
+from grants.web.dashboard_routes import DashboardPages
 from grants.web.draft_routes import DraftPages
 from grants.web.evaluator_routes import EvaluatorPages
 from grants.web.formal_routes import FormalApplicationPages
@@ -291,6 +292,7 @@ def route_handlers(settings: Settings) -> list[type[Controller] | Router]:
             EvaluatorPages,
             ManagerPages,
             ManagerApplicationPages,
+            DashboardPages,
         ],
         middleware=[csrf_middleware(settings)],
         exception_handlers=EXCEPTION_HANDLERS,

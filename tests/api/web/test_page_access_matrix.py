@@ -81,6 +81,9 @@ STAFF = {
     "/verwaltung/antraege": {"GET"},
     "/verwaltung/antraege/{application_id:uuid}": {"GET"},
     "/verwaltung/antraege/{application_id:uuid}/formalpruefung": {"GET", "POST"},
+    "/verwaltung/uebersicht/{guideline_id:str}": {"GET"},
+    "/verwaltung/uebersicht/{guideline_id:str}/csv/{table:str}": {"GET"},
+    "/verwaltung/uebersicht/{guideline_id:str}/xlsx": {"GET"},
 }
 
 
@@ -131,6 +134,8 @@ async def owned(client: httpx.AsyncClient, app: Litestar) -> dict[str, Any]:
             "user_id": str(created["user"]["id"]),
             "assignment_id": str(uuid.uuid4()),
             "call": "demo",
+            "guideline_id": "frl-lifd",
+            "table": "budget",
         },
     }
 

@@ -2,4 +2,4 @@
 and fiscal year; the pipeline by status; awards by district and by rural or urban area; and
 the monthly series of commitments and payments — as JSON, CSV and XLSX."""
 
-__all__ = ["schemas", "service"]
+__all__ = ["exports", "schemas", "service"]
