@@ -171,6 +171,49 @@ async def open_session(
     return OpenedSession(row.id, auth_session.id, auth_session.refresh_jti)
 
 
+async def confirm_password(
+    ctx: UserContext,
+    password: str,
+    *,
+    purpose: str,
+    object_type: str,
+    object_id: uuid.UUID,
+    client_address: str,
+    limits: ThrottleLimits,
+) -> None:
+    """A fresh confirmation: the signed-in user re-enters their password before a step that
+    binds or pays money, so that an open session someone else got hold of cannot take it
+    alone. Throttled as a sign-in is (the same counters), a failure counted; the
+    confirmation is audited with what it was for."""
+    email = normalise_email(ctx.principal.email)
+    async with ctx.session.begin():
+        await ensure_login_allowed(
+            ctx.session, email=email, address=client_address, now=ctx.now, limits=limits
+        )
+        stored_hash = (
+            await ctx.session.execute(
+                sa.select(_users.c.password_hash).where(
+                    _users.c.id == ctx.principal.user_id, _users.c.is_active.is_(True)
+                )
+            )
+        ).scalar_one_or_none()
+    valid = await asyncio.to_thread(verify_password, stored_hash, password)
+    async with ctx.session.begin():
+        if not valid:
+            await record_login_failure(
+                ctx.session, email=email, address=client_address, now=ctx.now, limits=limits
+            )
+        else:
+            await ctx.audit(
+                AuditAction.PASSWORD_CONFIRMED,
+                object_type=object_type,
+                object_id=object_id,
+                after={"purpose": purpose, "client_address": client_address},
+            )
+    if not valid:
+        raise AuthenticationFailed("Das Passwort stimmt nicht (the password does not match).")
+
+
 async def login(
     ctx: Context,
     *,

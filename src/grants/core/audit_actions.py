@@ -22,6 +22,8 @@ class AuditAction(StrEnum):
     USER_CREATED = "user_created"
     STAFF_ROLE_GRANTED = "staff_role_granted"
     USER_LOGGED_IN = "user_logged_in"
+    # A fresh confirmation by password before a step that binds or pays money (portal).
+    PASSWORD_CONFIRMED = "password_confirmed"  # noqa: S105 (an action name)
     USER_LOGGED_OUT = "user_logged_out"
     PASSWORD_RESET_REQUESTED = "password_reset_requested"  # noqa: S105 (an action name)
     PASSWORD_RESET_COMPLETED = "password_reset_completed"  # noqa: S105 (an action name)

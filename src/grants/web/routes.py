@@ -26,6 +26,7 @@ from grants.web.applicant_routes import ApplicantPages
 from grants.web.application_routes import ApplicationActions, LetterDownloads
 from grants.web.cookies import is_tls, safe_next
 from grants.web.dashboard_routes import DashboardPages
+from grants.web.decision_routes import DecisionPages
 from grants.web.draft_routes import DraftPages
 from grants.web.evaluator_routes import EvaluatorPages
 from grants.web.formal_routes import FormalApplicationPages
@@ -293,6 +294,7 @@ def route_handlers(settings: Settings) -> list[type[Controller] | Router]:
             ManagerPages,
             ManagerApplicationPages,
             DashboardPages,
+            DecisionPages,
         ],
         middleware=[csrf_middleware(settings)],
         exception_handlers=EXCEPTION_HANDLERS,

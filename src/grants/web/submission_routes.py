@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from grants.applications import drafts, listing
 from grants.applications.cursor import cursor_key
+from grants.awards.decisions import service as decisions
 from grants.context import UserContext
 from grants.core.errors import DomainError, InvalidInput, NotFound
 from grants.core.lifecycle import STATE_LABELS
@@ -27,13 +28,24 @@ from grants.core.lifecycle import State as Status
 from grants.core.roles import MANAGER_ROLES
 from grants.evaluation.formal_check import service as formal_checks
 from grants.evaluation.scoring import service as sheets
-from grants.web import formal_check_forms
+from grants.web import decision_routes, formal_check_forms
 from grants.web.forms import FormErrors
 from grants.web.next_steps import status_label
 from grants.web.pages import form_values, page, see_other, staff_context
 from grants.web.templating import N_, local
 
 PAGE_SIZE = 50
+# Where a Bescheid can be drafted (``core.decision``'s steps): after the formal application's
+# check for an approval, and a rejection from the formal check on.
+DECIDABLE = frozenset(
+    {
+        "formal_check",
+        "information_requested",
+        "jury_decided",
+        "application_check",
+        "application_information_requested",
+    }
+)
 SORTS = {
     "-submitted_at": N_("Eingang, neueste zuerst"),
     "submitted_at": N_("Eingang, älteste zuerst"),
@@ -107,6 +119,7 @@ class ManagerApplicationPages(Controller):
     ) -> Response[str]:
         context = await staff_context(request, db_session, now, *MANAGER_ROLES)
         scored = await sheets.sheets_of_application(context, application_id)
+        decided = await decisions.list_decisions(context, application_id)
         found = await drafts.get_application(context, application_id)
         await db_session.commit()
         return await page(
@@ -114,6 +127,14 @@ class ManagerApplicationPages(Controller):
             "manager_application.html",
             application=found,
             sheets=scored,
+            decisions=decided,
+            application_id=application_id,
+            decidable=found.status in DECIDABLE and not any(d.status == "draft" for d in decided),
+            values={},
+            errors={},
+            kinds=list(decision_routes.KINDS.items()),
+            decision_status=decision_routes.STATUS,
+            decision_kinds=decision_routes.KINDS,
             status_label=status_label,
             checked="geprueft" in request.query_params,
         )

@@ -67,7 +67,7 @@ OWNED = {
 
 # Staff pages, with every method: an applicant (of any organisation) gets 404, nobody signed
 # in the sign-in; who among the staff may see which object: ``test_evaluator_pages``,
-# ``test_ranking_pages``, ``test_manager_application_pages``.
+# ``test_ranking_pages``, ``test_manager_application_pages``, ``test_decision_pages``.
 STAFF = {
     "/begutachtung": {"GET"},
     "/begutachtung/{assignment_id:uuid}": {"GET"},
@@ -84,6 +84,14 @@ STAFF = {
     "/verwaltung/uebersicht/{guideline_id:str}": {"GET"},
     "/verwaltung/uebersicht/{guideline_id:str}/csv/{table:str}": {"GET"},
     "/verwaltung/uebersicht/{guideline_id:str}/xlsx": {"GET"},
+    "/verwaltung/antraege/{application_id:uuid}/bescheide": {"POST"},
+    "/verwaltung/bescheide/{decision_id:uuid}": {"GET"},
+    "/verwaltung/bescheide/{decision_id:uuid}/entwurf.pdf": {"GET"},
+    "/verwaltung/bescheide/{decision_id:uuid}/erlassen": {"POST"},
+    "/verwaltung/bescheide/{decision_id:uuid}/zweitfreigabe": {"POST"},
+    "/verwaltung/bescheide/{decision_id:uuid}/verwerfen": {"POST"},
+    "/verwaltung/briefe/{guideline_id:str}/{call_code:str}": {"POST"},
+    "/verwaltung/briefe/{batch_id:uuid}": {"GET"},
 }
 
 
@@ -136,6 +144,9 @@ async def owned(client: httpx.AsyncClient, app: Litestar) -> dict[str, Any]:
             "call": "demo",
             "guideline_id": "frl-lifd",
             "table": "budget",
+            "decision_id": str(uuid.uuid4()),
+            "call_code": "demo",
+            "batch_id": str(uuid.uuid4()),
         },
     }
 

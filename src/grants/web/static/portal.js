@@ -7,12 +7,14 @@
 //   typed is lost);
 // - live totals of the cost plan and the financing;
 // - upload progress;
-// - the ranking's what-if result while one types (asked for with "X-Fragment").
+// - the ranking's what-if result while one types, and a letter batch's progress while it
+//   runs (both asked for with "X-Fragment").
 (function () {
   "use strict";
 
   var AUTOSAVE_DELAY_MS = 3000;
   var LIVE_DELAY_MS = 400;
+  var POLL_DELAY_MS = 2000;
 
   function germanAmount(text) {
     var value = (text || "").replace(/\s|€/g, "");
@@ -176,6 +178,37 @@
     });
   }
 
+  // A region the server renders alone (a letter batch's progress): asked for again every
+  // few seconds while it says it is not done (``data-poll``), replaced in place.
+  function poll(region) {
+    var id = region.id;
+    if (!id || !window.fetch) {
+      return;
+    }
+    window.setTimeout(function () {
+      fetch(window.location.href, {
+        credentials: "same-origin",
+        headers: { "X-Fragment": id }
+      }).then(function (response) {
+        return response.text();
+      }).then(function (html) {
+        var holder = document.createElement("div");
+        holder.innerHTML = html;
+        var fresh = holder.querySelector("#" + id);
+        var current = document.getElementById(id);
+        if (!fresh || !current) {
+          return;
+        }
+        current.innerHTML = fresh.innerHTML;
+        if (fresh.hasAttribute("data-poll")) {
+          poll(current);
+        } else {
+          current.removeAttribute("data-poll");
+        }
+      }).catch(function () {});
+    }, POLL_DELAY_MS);
+  }
+
   function uploadWithProgress(form) {
     var progress = form.querySelector("progress");
     if (!progress || !window.XMLHttpRequest) {
@@ -230,6 +263,10 @@
     var live = document.querySelectorAll("form[data-live]");
     for (var k = 0; k < live.length; k++) {
       liveResult(live[k]);
+    }
+    var polled = document.querySelectorAll("[data-poll]");
+    for (var m = 0; m < polled.length; m++) {
+      poll(polled[m]);
     }
     var uploads = document.querySelectorAll("form[data-upload]");
     for (var j = 0; j < uploads.length; j++) {
