@@ -6,7 +6,7 @@ binds the budget and takes the lifecycle step; then the call's letters issued in
 on the job queue, with a page that shows the batch's progress.
 
 Releasing and approving need a fresh confirmation: the password, entered again on the form
-(``signin.confirm_password``), so an open session alone cannot bind money. The system
+(``pages.confirmed``), so an open session alone cannot bind money. The system
 drafts; a named person decides (§ 35a VwVfG: no fully automated administrative act).
 
 The same services as ``/api/applications/{id}/decisions``, ``/api/decisions/{id}`` and the
@@ -22,22 +22,20 @@ from litestar.params import FromPath
 from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from grants.accounts import signin
 from grants.accounts.throttle import ThrottleLimits
 from grants.awards.decisions import service as decisions
 from grants.awards.decisions.schemas import DecisionDraftIn
 from grants.context import UserContext
 from grants.core.decision import OPEN_STATUSES
-from grants.core.errors import AuthenticationFailed, DomainError, NotFound, TooManyAttempts
+from grants.core.errors import DomainError, NotFound
 from grants.core.roles import MANAGER_ROLES
-from grants.http.dependencies import client_address
 from grants.http.downloads import pdf_response
 from grants.http.validation_de import german
 from grants.letters import service as letters
 from grants.letters.pool import default_pool
 from grants.web.forms import FormErrors, amount_text
 from grants.web.next_steps import status_label
-from grants.web.pages import form_values, page, see_other, staff_context
+from grants.web.pages import confirmed, form_values, page, see_other, staff_context
 from grants.web.templating import N_, translate
 
 INSTALMENT_ROWS = 4  # annual instalments on the form: an approval period of up to four years
@@ -206,36 +204,6 @@ class DecisionPages(Controller):
         await db_session.commit()
         return pdf_response(pdf, f"ENTWURF-{decision_id}.pdf")
 
-    async def _confirmed(
-        self,
-        request: Request[Any, Any, Any],
-        context: UserContext,
-        decision_id: uuid.UUID,
-        values: dict[str, str],
-        purpose: str,
-        limits: ThrottleLimits,
-    ) -> FormErrors:
-        """The fresh confirmation, and a tick that the person acts as the named official."""
-        errors = FormErrors()
-        if values.get("bestaetigt") != "ja":
-            errors.add(
-                "bestaetigt",
-                translate(N_("Bitte bestätigen Sie, dass Sie als zeichnende Person handeln.")),
-            )
-        try:
-            await signin.confirm_password(
-                context,
-                values.get("passwort", ""),
-                purpose=purpose,
-                object_type="decision",
-                object_id=decision_id,
-                client_address=client_address(request),
-                limits=limits,
-            )
-        except (AuthenticationFailed, TooManyAttempts) as error:
-            errors.add("passwort", error.detail)
-        return errors
-
     async def _act(
         self,
         request: Request[Any, Any, Any],
@@ -252,8 +220,17 @@ class DecisionPages(Controller):
         if action == "verwerfen":
             errors = FormErrors()
         else:
-            errors = await self._confirmed(
-                request, context, decision_id, values, action, throttle_limits
+            errors = await confirmed(
+                request,
+                context,
+                values,
+                purpose=action,
+                object_type="decision",
+                object_id=decision_id,
+                limits=throttle_limits,
+                tick_message=translate(
+                    N_("Bitte bestätigen Sie, dass Sie als zeichnende Person handeln.")
+                ),
             )
         if not errors:
             try:

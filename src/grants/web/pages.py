@@ -11,6 +11,7 @@ bearer tokens from a header, which a cross-site form cannot send."""
 
 import hashlib
 import hmac
+import uuid
 from datetime import datetime
 from typing import Any
 from urllib.parse import quote
@@ -26,15 +27,25 @@ from litestar.types import ExceptionHandlersMap
 from litestar.utils.scope.state import ScopeState
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from grants.accounts import signin
+from grants.accounts.throttle import ThrottleLimits
 from grants.context import UserContext
 from grants.core.access import Principal
-from grants.core.errors import DomainError, Forbidden, NotFound, TooManyAttempts
+from grants.core.errors import (
+    AuthenticationFailed,
+    DomainError,
+    Forbidden,
+    NotFound,
+    TooManyAttempts,
+)
 from grants.core.roles import MANAGER_ROLES, StaffRole
+from grants.http.dependencies import client_address
 from grants.http.hooks import require_json_body
 from grants.http.problems import domain_status
 from grants.http.request_ids import current_request_id
 from grants.settings import Settings
 from grants.web.cookies import already_signed_in, signed_in
+from grants.web.forms import FormErrors
 from grants.web.templating import LANGUAGES, N_, catalogue, render, use_language
 
 SITE = N_("Förderportal")
@@ -268,3 +279,43 @@ def csrf_middleware(settings: Settings) -> DefineMiddleware:
         header_name="x-csrf-token",
     )
     return DefineMiddleware(CSRFMiddleware, config=config)
+
+
+# --- the fresh confirmation of a step that binds or pays money -------------------------------
+# The person ticks that they act in their own name and enters their password again on the
+# same form (a Bescheid's release and second approval, a payment's certification and order),
+# checked with ``signin.confirm_password`` (throttled as a sign-in, audited): an open session
+# someone else got hold of cannot take such a step alone.
+
+TICK = "bestaetigt"
+PASSWORD = "passwort"  # noqa: S105 (the form field's name)
+
+
+async def confirmed(
+    request: Request[Any, Any, Any],
+    context: UserContext,
+    values: dict[str, str],
+    *,
+    purpose: str,
+    object_type: str,
+    object_id: uuid.UUID,
+    limits: ThrottleLimits,
+    tick_message: str,
+) -> FormErrors:
+    """The form's errors: none when the tick is set and the password is the user's."""
+    errors = FormErrors()
+    if values.get(TICK) != "ja":
+        errors.add(TICK, tick_message)
+    try:
+        await signin.confirm_password(
+            context,
+            values.get(PASSWORD, ""),
+            purpose=purpose,
+            object_type=object_type,
+            object_id=object_id,
+            client_address=client_address(request),
+            limits=limits,
+        )
+    except (AuthenticationFailed, TooManyAttempts) as error:
+        errors.add(PASSWORD, error.detail)
+    return errors

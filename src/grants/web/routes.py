@@ -39,6 +39,7 @@ from grants.web.pages import (
     page,
     see_other,
 )
+from grants.web.payment_routes import PaymentPages
 from grants.web.ranking_routes import ManagerPages
 from grants.web.schemas import ProgrammePageIn, ProgrammePagePublic
 from grants.web.submission_routes import ManagerApplicationPages
@@ -295,6 +296,7 @@ def route_handlers(settings: Settings) -> list[type[Controller] | Router]:
             ManagerApplicationPages,
             DashboardPages,
             DecisionPages,
+            PaymentPages,
         ],
         middleware=[csrf_middleware(settings)],
         exception_handlers=EXCEPTION_HANDLERS,

@@ -67,7 +67,8 @@ OWNED = {
 
 # Staff pages, with every method: an applicant (of any organisation) gets 404, nobody signed
 # in the sign-in; who among the staff may see which object: ``test_evaluator_pages``,
-# ``test_ranking_pages``, ``test_manager_application_pages``, ``test_decision_pages``.
+# ``test_ranking_pages``, ``test_manager_application_pages``, ``test_decision_pages``,
+# ``test_payment_pages``.
 STAFF = {
     "/begutachtung": {"GET"},
     "/begutachtung/{assignment_id:uuid}": {"GET"},
@@ -92,6 +93,8 @@ STAFF = {
     "/verwaltung/bescheide/{decision_id:uuid}/verwerfen": {"POST"},
     "/verwaltung/briefe/{guideline_id:str}/{call_code:str}": {"POST"},
     "/verwaltung/briefe/{batch_id:uuid}": {"GET"},
+    "/verwaltung/mittelabrufe/{payment_id:uuid}": {"GET"},
+    "/verwaltung/mittelabrufe/{payment_id:uuid}/{action:str}": {"POST"},
 }
 
 
@@ -147,6 +150,8 @@ async def owned(client: httpx.AsyncClient, app: Litestar) -> dict[str, Any]:
             "decision_id": str(uuid.uuid4()),
             "call_code": "demo",
             "batch_id": str(uuid.uuid4()),
+            "payment_id": str(uuid.uuid4()),
+            "action": "anordnen",
         },
     }
 
