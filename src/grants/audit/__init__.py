@@ -8,4 +8,4 @@ Entries themselves are written by every feature through ``grants.db.audit`` (the
 Other features may import the modules in ``__all__`` (submodules, not imported here).
 """
 
-__all__ = ["heads", "jobs", "signing"]
+__all__ = ["heads", "jobs", "schemas", "service", "signing"]

@@ -4,6 +4,7 @@ what was done by them or told to them (submission, withdrawal, decision), not th
 internal steps."""
 
 import uuid
+from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
@@ -18,7 +19,8 @@ from grants.audit.schemas import (
     PublishedHead,
     TreeHeadOut,
 )
-from grants.audit.signing import LOG_ID, HeadSigner, SignedHead
+from grants.audit.signing import LOG_ID, HeadSigner, SignedHead, signature_valid
+from grants.audit.verify import Report, verify_audit_log
 from grants.context import Context, UserContext
 from grants.core.audit_actions import AuditAction
 from grants.core.errors import NotFound
@@ -124,3 +126,82 @@ async def prove_application_entries(
     rows = (await ctx.session.execute(query)).all()
     head = await latest_head(ctx.session)  # one head for all: the proofs agree
     return [await _proven(ctx, row, head) for row in rows]
+
+
+# --- the log as programme managers read it --------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class LogFilters:
+    object_id: str | None = None  # an application's, a decision's … id
+    actor_email: str | None = None  # the person who acted
+    action: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class LogPage:
+    entries: list[AuditEntryOut]
+    next_before: int | None  # pass as ``before`` for the next (older) page; None: the last
+
+
+@dataclass(frozen=True, slots=True)
+class LogState:
+    head: TreeHeadOut | None
+    head_signature_valid: bool | None  # None: no head yet
+    unsequenced: int  # committed entries the sequencer has not put in the tree yet
+    key_id: str
+
+
+def ensure_prover(ctx: UserContext) -> None:
+    if not ctx.principal.has_staff_role(*PROVERS):
+        raise NotFound("Unter dieser Adresse gibt es nichts (not found).")
+
+
+async def list_entries(
+    ctx: UserContext, filters: LogFilters, *, before: int | None, limit: int
+) -> LogPage:
+    """The newest entries first, keyset-paged by ``seq``; filtered by object, person and
+    action (managers and admins)."""
+    ensure_prover(ctx)
+    query = sa.select(_log).order_by(_log.c.seq.desc()).limit(limit + 1)
+    if before is not None:
+        query = query.where(_log.c.seq < before)
+    if filters.object_id:
+        query = query.where(_log.c.object_id == filters.object_id)
+    if filters.action:
+        query = query.where(_log.c.action == filters.action)
+    if filters.actor_email:
+        # An entry names its actor by e-mail (``Principal.as_actor``), as people know them.
+        query = query.where(_log.c.actor_label == filters.actor_email.strip().lower())
+    async with ctx.session.begin():
+        rows = list(await ctx.session.execute(query))
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return LogPage([_entry_out(row) for row in rows], rows[-1].seq if more and rows else None)
+
+
+async def log_state(ctx: UserContext, signer: HeadSigner) -> LogState:
+    """The latest signed head, whether its signature holds with the current key, and how
+    many entries wait for the sequencer (a cheap look; the full check is ``verify``)."""
+    ensure_prover(ctx)
+    async with ctx.session.begin():
+        head = await latest_head(ctx.session)
+        waiting = (
+            await ctx.session.execute(
+                sa.select(sa.func.count()).select_from(_log).where(_log.c.position.is_(None))
+            )
+        ).scalar_one()
+    return LogState(
+        head=None if head is None else head_out(head),
+        head_signature_valid=None if head is None else signature_valid(signer.public_key, head),
+        unsequenced=int(waiting),
+        key_id=signer.key_id,
+    )
+
+
+async def verify(ctx: UserContext, signer: HeadSigner) -> Report:
+    """The whole log checked (``grants audit verify``): every entry's hash, the tree against
+    every signed head, the heads' signatures with the current key."""
+    ensure_prover(ctx)
+    async with ctx.session.begin():
+        return await verify_audit_log(ctx.session, public_keys=[signer.public_key])

@@ -70,6 +70,9 @@ async def verify_audit_log(
                     return _report(verifier)
             if on_progress is not None:
                 on_progress(len(partition))
+        # Closed explicitly: a server-side cursor left open holds the table for the rest of
+        # the connection's transaction (the web page's check runs inside one).
+        await result.close()
     verifier.finish()
     return _report(verifier)
 

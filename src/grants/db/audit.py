@@ -47,6 +47,9 @@ class AuditLog(SQLModel, table=True):
 
 _table: sa.Table = AuditLog.__table__  # type: ignore[attr-defined]
 audit_table = _table
+# The log page's filters by object and by person, newest first (migration 0037).
+sa.Index("ix_audit_log_object", _table.c.object_id, _table.c.seq)
+sa.Index("ix_audit_log_actor_label", _table.c.actor_label, _table.c.seq)
 sa.Index(
     "ix_audit_log_unsequenced",
     _table.c.seq,
