@@ -24,6 +24,7 @@ from grants.web import legal_pages
 from grants.web.account_routes import AccountPages
 from grants.web.applicant_routes import ApplicantPages
 from grants.web.application_routes import ApplicationActions, LetterDownloads
+from grants.web.assignment_routes import AssignmentPages
 from grants.web.audit_routes import AuditPages
 from grants.web.cookies import is_tls, safe_next
 from grants.web.dashboard_routes import DashboardPages
@@ -299,6 +300,7 @@ def route_handlers(settings: Settings) -> list[type[Controller] | Router]:
             DecisionPages,
             PaymentPages,
             AuditPages,
+            AssignmentPages,
         ],
         middleware=[csrf_middleware(settings)],
         exception_handlers=EXCEPTION_HANDLERS,

@@ -68,7 +68,7 @@ OWNED = {
 # Staff pages, with every method: an applicant (of any organisation) gets 404, nobody signed
 # in the sign-in; who among the staff may see which object: ``test_evaluator_pages``,
 # ``test_ranking_pages``, ``test_manager_application_pages``, ``test_decision_pages``,
-# ``test_payment_pages``, ``test_audit_pages``.
+# ``test_payment_pages``, ``test_audit_pages``, ``test_assignment_pages``.
 STAFF = {
     "/begutachtung": {"GET"},
     "/begutachtung/{assignment_id:uuid}": {"GET"},
@@ -97,6 +97,9 @@ STAFF = {
     "/verwaltung/mittelabrufe/{payment_id:uuid}/{action:str}": {"POST"},
     "/verwaltung/protokoll": {"GET"},
     "/verwaltung/protokoll/pruefen": {"POST"},
+    "/verwaltung/zuordnung/{call:str}": {"GET"},
+    "/verwaltung/zuordnung/{call:str}/automatisch": {"POST"},
+    "/verwaltung/zuordnung/{call:str}/umverteilen": {"POST"},
 }
 
 
