@@ -91,6 +91,16 @@ def _visit_every_page_type(page: Page, review: ReviewPortal, check: Check) -> No
     page.get_by_label("Unterlagen oder Angaben nachfordern").check()
     page.get_by_role("button", name="Formalprüfung speichern").click()
     check(page, "formal check (errors)")
+    page.goto(f"{review.url}/verwaltung/zuordnung/demo?linie=mobile")
+    check(page, "assignment board")
+    page.goto(f"{review.url}/verwaltung/zuordnung/demo?linie=stationary")
+    check(page, "assignment board with declines and conflicts")
+    page.goto(f"{review.url}/verwaltung/protokoll")
+    check(page, "audit log")
+    page.get_by_role("button", name="Ganzes Protokoll jetzt prüfen").click()
+    check(page, "audit log, checked")
+    page.goto(f"{review.url}/verwaltung/protokoll?person={MANAGER}")
+    check(page, "audit log, one person")
 
 
 def test_no_serious_or_critical_violation_on_any_manager_page(
