@@ -32,6 +32,7 @@ from grants.web.decision_routes import DecisionPages
 from grants.web.draft_routes import DraftPages
 from grants.web.evaluator_routes import EvaluatorPages
 from grants.web.formal_routes import FormalApplicationPages
+from grants.web.jury_routes import JuryPages
 from grants.web.organisation_routes import InvitationPage, OrganisationPages
 from grants.web.pages import (
     EXCEPTION_HANDLERS,
@@ -301,6 +302,7 @@ def route_handlers(settings: Settings) -> list[type[Controller] | Router]:
             PaymentPages,
             AuditPages,
             AssignmentPages,
+            JuryPages,
         ],
         middleware=[csrf_middleware(settings)],
         exception_handlers=EXCEPTION_HANDLERS,

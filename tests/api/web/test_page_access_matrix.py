@@ -68,7 +68,7 @@ OWNED = {
 # Staff pages, with every method: an applicant (of any organisation) gets 404, nobody signed
 # in the sign-in; who among the staff may see which object: ``test_evaluator_pages``,
 # ``test_ranking_pages``, ``test_manager_application_pages``, ``test_decision_pages``,
-# ``test_payment_pages``, ``test_audit_pages``, ``test_assignment_pages``.
+# ``test_payment_pages``, ``test_audit_pages``, ``test_assignment_pages``, ``test_jury_pages``.
 STAFF = {
     "/begutachtung": {"GET"},
     "/begutachtung/{assignment_id:uuid}": {"GET"},
@@ -100,6 +100,16 @@ STAFF = {
     "/verwaltung/zuordnung/{call:str}": {"GET"},
     "/verwaltung/zuordnung/{call:str}/automatisch": {"POST"},
     "/verwaltung/zuordnung/{call:str}/umverteilen": {"POST"},
+    "/verwaltung/jury/{guideline_id:str}/{call_code:str}": {"GET"},
+    "/verwaltung/jury/{guideline_id:str}/{call_code:str}/mitglieder": {"POST"},
+    "/verwaltung/jury/{guideline_id:str}/{call_code:str}/mitglieder/{member_id:uuid}/entfernen": {
+        "POST"
+    },
+    "/verwaltung/jury/{guideline_id:str}/{call_code:str}/sitzungen": {"POST"},
+    "/verwaltung/jury/{guideline_id:str}/{call_code:str}/sitzungen/{session_id:uuid}": {"GET"},
+    "/verwaltung/jury/{guideline_id:str}/{call_code:str}/sitzungen/{session_id:uuid}/{step:str}": {
+        "POST"
+    },
 }
 
 
@@ -157,6 +167,8 @@ async def owned(client: httpx.AsyncClient, app: Litestar) -> dict[str, Any]:
             "batch_id": str(uuid.uuid4()),
             "payment_id": str(uuid.uuid4()),
             "action": "anordnen",
+            "member_id": str(uuid.uuid4()),
+            "session_id": str(uuid.uuid4()),
         },
     }
 
