@@ -147,7 +147,8 @@ def assign(portal: ReviewPortal, evaluator_id: str, application_id: str, status:
     _write(
         portal,
         "INSERT INTO assignments (id, application_id, evaluator_id, status, source, "
-        "assigned_at, version) VALUES ($1, $2, $3, $4, 'manual', now(), 1)",
+        "assigned_at, due_at, version) "
+        "VALUES ($1, $2, $3, $4, 'manual', now(), now() + interval '14 days', 1)",
         uuid.UUID(assignment_id),
         uuid.UUID(application_id),
         uuid.UUID(evaluator_id),

@@ -4,6 +4,7 @@ the ranking with the funding line; the what-if typed by keyboard only, its resul
 while typing (no button pressed) and the address updated; then submitted for the whole
 page; and every manager page type passes axe-core and fits 320 px."""
 
+import secrets
 from collections.abc import Callable, Iterator
 
 import pytest
@@ -101,6 +102,31 @@ def _visit_every_page_type(page: Page, review: ReviewPortal, check: Check) -> No
     check(page, "audit log, checked")
     page.goto(f"{review.url}/verwaltung/protokoll?person={MANAGER}")
     check(page, "audit log, one person")
+    _visit_the_jury(page, review, check)
+
+
+def _visit_the_jury(page: Page, review: ReviewPortal, check: Check) -> None:
+    jury = f"{review.url}/verwaltung/jury/frl-lifd/demo"
+    page.goto(jury)
+    check(page, "jury")
+    for name in ("Vorsitz", "Mitglied Zwei", "Mitglied Drei"):
+        page.get_by_label("Name", exact=True).fill(f"{name} {secrets.token_hex(2)}")
+        page.get_by_role("button", name="Aufnehmen").click()
+    page.get_by_role("button", name="Sitzung planen").click()
+    check(page, "jury (errors)")
+    page.get_by_label("Ort").fill("SAB Dresden")
+    page.get_by_label("Datum").fill("2031-05-10")
+    page.get_by_label("Uhrzeit (Europe/Berlin)").fill("10:00")
+    page.get_by_role("button", name="Sitzung planen").click()
+    page.wait_for_url("**/sitzungen/*")
+    check(page, "jury sitting, planned")
+    page.get_by_role("button", name="Sitzung eröffnen").click()
+    page.get_by_role("button", name="Auf die Tagesordnung setzen").click()
+    check(page, "jury sitting, open, with an item")
+    page.get_by_role("button", name="Abstimmung zu TOP 1 festhalten").click()
+    check(page, "jury sitting, a vote refused")
+    page.get_by_role("button", name="Sitzung schließen").click()
+    check(page, "jury sitting, closed, with minutes")
 
 
 def test_no_serious_or_critical_violation_on_any_manager_page(

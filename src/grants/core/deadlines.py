@@ -1,7 +1,7 @@
 """Legal time: deadlines and dates are judged in Europe/Berlin, whatever the server's zone."""
 
 import calendar
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
@@ -50,3 +50,15 @@ LATEST_DATE = date(2199, 12, 31)
 
 def in_date_range(*days: date) -> bool:
     return all(EARLIEST_DATE <= day <= LATEST_DATE for day in days)
+
+
+# How long an evaluator has for an assignment when the manager gives no other period: ours,
+# no source names one (an assumption, shown as such on the board).
+DEFAULT_REVIEW_DAYS = 21
+
+
+def review_due(assigned_at: datetime, days: int = DEFAULT_REVIEW_DAYS) -> datetime:
+    """When an assignment's evaluation is due: the end (23:59:59, Europe/Berlin) of the day
+    ``days`` calendar days after the day it was assigned, as deadlines are judged here."""
+    day = berlin_date(assigned_at) + timedelta(days=days)
+    return datetime.combine(day, time(23, 59, 59), tzinfo=BERLIN)

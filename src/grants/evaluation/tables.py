@@ -100,6 +100,9 @@ class Assignment(SQLModel, table=True):
     assigned_by: uuid.UUID | None = Field(default=None, foreign_key="users.id")
     assigned_at: datetime = timestamp_field()
     responded_at: datetime | None = timestamp_field(nullable=True)
+    # When the evaluation is due (end of a day in Berlin); NULL for assignments made before
+    # migration 0038 or written directly.
+    due_at: datetime | None = timestamp_field(nullable=True)
     version: int = Field(default=1)
 
 

@@ -18,6 +18,7 @@ from litestar.params import FromPath
 from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from grants.core.deadlines import DEFAULT_REVIEW_DAYS
 from grants.core.errors import DomainError, NotFound
 from grants.core.roles import MANAGER_ROLES
 from grants.evaluation.assignment import service as assignments
@@ -130,12 +131,14 @@ class AssignmentPages(Controller):
         line = values.get("linie", "")
         guideline, found = rankings.find_call(state.guidelines, call)
         per = values.get("je_antrag", "").strip()
+        days = values.get("frist_tage", "").strip()
         try:
             body = AutoAssignRequest(
                 guideline=guideline.id,
                 call=found.code,
                 funding_line=line,
                 per_application=int(per) if per.isdigit() else None,
+                due_in_days=int(days) if days.isdigit() else DEFAULT_REVIEW_DAYS,
             )
             result = await assignments.auto_assign(context, body)
         except (ValidationError, DomainError) as error:

@@ -92,6 +92,7 @@ class EvaluatorPages(Controller):
             accepted=[a for a in mine if a.status == "accepted"],
             sheet_states=states,
             declined="abgegeben" in request.query_params,
+            now=now,
         )
 
     async def _render(

@@ -103,6 +103,11 @@ def instant(value: datetime) -> str:
     )
 
 
+def day_of(value: datetime) -> str:
+    """The day of an instant in Europe/Berlin: 31.03.2027."""
+    return day(value.astimezone(BERLIN).date())
+
+
 def euro(value: Decimal | str | None) -> str:
     """1.234,50 € (a decimal as the API's strings carry it, too); none: "–"."""
     if value is None:
@@ -159,7 +164,13 @@ def environment() -> Environment:
     env.install_gettext_callables(translate, _ngettext, newstyle=True)  # type: ignore[attr-defined]
     env.policies["ext.i18n.trimmed"] = True  # whitespace of {% trans %} blocks collapsed
     env.filters.update(
-        day=day, iso_day=iso_day, instant=instant, euro=euro, local=local, points=points
+        day=day,
+        day_of=day_of,
+        iso_day=iso_day,
+        instant=instant,
+        euro=euro,
+        local=local,
+        points=points,
     )
     env.globals.update(translate=translate)
     return env

@@ -4,6 +4,7 @@ the numbers in the address, never text from it); a reassignment moves one applic
 another evaluator; only managers."""
 
 import uuid
+from datetime import datetime
 from typing import Any
 
 import httpx
@@ -11,8 +12,10 @@ import pytest
 from litestar import Litestar
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from grants.core.deadlines import review_due
 from grants.core.roles import StaffRole
 from grants.settings import Settings
+from grants.web.templating import day_of
 from tests.api.web.test_account_pages import form_token, sign_in
 from tests.applications_factories import applicant
 from tests.conftest import client_for
@@ -55,7 +58,7 @@ async def api_board(app: Litestar, boss: dict[str, str]) -> Any:
 
 
 async def test_auto_assignment_and_a_reassignment(
-    app: Litestar, client: httpx.AsyncClient, board: dict[str, Any]
+    app: Litestar, client: httpx.AsyncClient, clock: FakeClock, board: dict[str, Any]
 ) -> None:
     shown = await client.get(URL)
     assert shown.status_code == 200, shown.text
@@ -63,7 +66,7 @@ async def test_auto_assignment_and_a_reassignment(
     token = await form_token(client, URL)
     done = await client.post(
         "/verwaltung/zuordnung/demo/automatisch",
-        data={"_csrf_token": token, "linie": "stationary"},
+        data={"_csrf_token": token, "linie": "stationary", "frist_tage": "14"},
     )
     assert done.status_code == 303, done.text
     after = await client.get(done.headers["location"])
@@ -72,6 +75,10 @@ async def test_auto_assignment_and_a_reassignment(
     [row] = (await api_board(app, board["boss"]))["applications"]
     assigned = {e["evaluator_id"] for e in row["evaluators"]}
     assert len(assigned) == 3
+    # Due at the end of the 14th day after today, Berlin time, for each of them.
+    due = {datetime.fromisoformat(e["due_at"]) for e in row["evaluators"]}
+    assert due == {review_due(clock.current, 14)}
+    assert f"fällig {day_of(review_due(clock.current, 14))}" in after.text
     spare = next(p["id"] for p in board["pool"] if p["id"] not in assigned)
     leaving = sorted(assigned)[0]
     moved = await client.post(

@@ -106,6 +106,7 @@ async def test_an_evaluator_accepts_scores_and_submits(
     assert listed.status_code == 200
     assert review["application"]["title"] in listed.text
     assert "Noch zu beantworten (1)" in listed.text and "Angenommen (0)" in listed.text
+    assert "Fällig bis" in listed.text  # written directly by the test: no due date, "–"
 
     url = f"/begutachtung/{pending}"
     shown = await client.get(url)

@@ -80,6 +80,7 @@ def _my_assignment_out(row: Any) -> MyAssignment:
         status=row.status,
         assigned_at=row.assigned_at,
         responded_at=row.responded_at,
+        due_at=row.due_at,
         version=row.version,
     )
 

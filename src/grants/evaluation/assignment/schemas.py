@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field, model_validator
 
 from grants.core.assignment import AssignmentSource, AssignmentStatus
 from grants.core.conflicts import AffiliationKind
+from grants.core.deadlines import DEFAULT_REVIEW_DAYS
 from grants.http.fields import Code, MunicipalityKey, StrictInput
 
 Reason = Annotated[str, Field(min_length=1, max_length=2000)]
@@ -101,6 +102,11 @@ class AutoAssignRequest(StrictInput):
         default=None, description="Default: the guideline rubric's minimum_evaluators"
     )
     seed: Annotated[int, Field(ge=0, le=2**31 - 1)] = 0
+    due_in_days: Annotated[int, Field(ge=1, le=365)] = Field(
+        default=DEFAULT_REVIEW_DAYS,
+        description="The evaluation is due at the end of this many days after assignment "
+        "(Europe/Berlin); the default is this system's assumption",
+    )
 
 
 class ReassignRequest(StrictInput):
@@ -110,6 +116,7 @@ class ReassignRequest(StrictInput):
         default=None, description="None: the least-loaded evaluator free of conflicts"
     )
     reason: Annotated[str, Field(max_length=2000)] | None = None
+    due_in_days: Annotated[int, Field(ge=1, le=365)] = DEFAULT_REVIEW_DAYS
 
 
 class AssignmentPublic(BaseModel):
@@ -122,6 +129,7 @@ class AssignmentPublic(BaseModel):
     assigned_by: uuid.UUID | None
     assigned_at: datetime
     responded_at: datetime | None
+    due_at: datetime | None
     version: int
 
 
@@ -189,6 +197,7 @@ class BoardEntry(BaseModel):
     status: AssignmentStatus
     source: AssignmentSource
     decline_reason: str | None
+    due_at: datetime | None = None
     conflicts: list[str]  # reason codes of a conflict detected since it was assigned
     conflict_details: list[ConflictOut] = []  # the same, each with its legal basis
 
@@ -254,6 +263,7 @@ class MyAssignment(BaseModel):
     status: AssignmentStatus
     assigned_at: datetime
     responded_at: datetime | None
+    due_at: datetime | None
     version: int
 
 

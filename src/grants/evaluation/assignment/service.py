@@ -32,6 +32,7 @@ from grants.core.assignment import (
     reassign,
 )
 from grants.core.audit_actions import AuditAction
+from grants.core.deadlines import review_due
 from grants.core.errors import Conflict, NotFound
 from grants.core.guideline import Guideline
 from grants.core.lifecycle import State
@@ -87,6 +88,7 @@ def assignment_public(row: Any) -> AssignmentPublic:
         assigned_by=row.assigned_by,
         assigned_at=row.assigned_at,
         responded_at=row.responded_at,
+        due_at=row.due_at,
         version=row.version,
     )
 
@@ -237,6 +239,7 @@ async def auto_assign(ctx: UserContext, data: AutoAssignRequest) -> AutoAssignOu
                 "source",
                 "assigned_by",
                 "assigned_at",
+                "due_at",
                 "version",
             ),
             [
@@ -248,6 +251,7 @@ async def auto_assign(ctx: UserContext, data: AutoAssignRequest) -> AutoAssignOu
                     AssignmentSource.AUTO.value,
                     ctx.principal.user_id,
                     ctx.now,
+                    review_due(ctx.now, data.due_in_days),
                     1,
                 )
                 for pair in result.added
@@ -362,6 +366,7 @@ async def board(ctx: Context, *, guideline_id: str, call: str, funding_line: str
                 status=row.status,
                 source=row.source,
                 decline_reason=row.decline_reason,
+                due_at=row.due_at,
                 conflicts=[c.reason for c in found],
                 conflict_details=[
                     ConflictOut(
@@ -481,6 +486,7 @@ async def reassign_application(ctx: UserContext, data: ReassignRequest) -> Reass
             source=AssignmentSource.MANUAL.value,
             assigned_by=ctx.principal.user_id,
             assigned_at=ctx.now,
+            due_at=review_due(ctx.now, data.due_in_days),
             version=1,
         )
         # A pair removed earlier comes back as the same row (the pair is unique).
@@ -493,6 +499,7 @@ async def reassign_application(ctx: UserContext, data: ReassignRequest) -> Reass
                         "source": AssignmentSource.MANUAL.value,
                         "assigned_by": ctx.principal.user_id,
                         "assigned_at": ctx.now,
+                        "due_at": review_due(ctx.now, data.due_in_days),
                         "responded_at": None,
                         "decline_reason": None,
                         "version": _asg.c.version + 1,
