@@ -105,27 +105,33 @@ def _visit_every_page_type(page: Page, review: ReviewPortal, check: Check) -> No
     _visit_the_jury(page, review, check)
 
 
+def _submit(page: Page, button: str) -> None:
+    """Click a form's button and wait for the page it leads to (a 303 and its target)."""
+    with page.expect_navigation():
+        page.get_by_role("button", name=button).click()
+
+
 def _visit_the_jury(page: Page, review: ReviewPortal, check: Check) -> None:
     jury = f"{review.url}/verwaltung/jury/frl-lifd/demo"
     page.goto(jury)
     check(page, "jury")
-    for name in ("Vorsitz", "Mitglied Zwei", "Mitglied Drei"):
+    for name, role in (("Vorsitz", "chair"), ("Mitglied Zwei", "member"), ("Drei", "member")):
         page.get_by_label("Name", exact=True).fill(f"{name} {secrets.token_hex(2)}")
-        page.get_by_role("button", name="Aufnehmen").click()
-    page.get_by_role("button", name="Sitzung planen").click()
+        page.get_by_label("Rolle").select_option(role)
+        _submit(page, "Aufnehmen")
+    _submit(page, "Sitzung planen")
     check(page, "jury (errors)")
     page.get_by_label("Ort").fill("SAB Dresden")
     page.get_by_label("Datum").fill("2031-05-10")
     page.get_by_label("Uhrzeit (Europe/Berlin)").fill("10:00")
-    page.get_by_role("button", name="Sitzung planen").click()
-    page.wait_for_url("**/sitzungen/*")
+    _submit(page, "Sitzung planen")
     check(page, "jury sitting, planned")
-    page.get_by_role("button", name="Sitzung eröffnen").click()
-    page.get_by_role("button", name="Auf die Tagesordnung setzen").click()
+    _submit(page, "Sitzung eröffnen")
+    _submit(page, "Auf die Tagesordnung setzen")
     check(page, "jury sitting, open, with an item")
-    page.get_by_role("button", name="Abstimmung zu TOP 1 festhalten").click()
+    _submit(page, "Abstimmung zu TOP 1 festhalten")
     check(page, "jury sitting, a vote refused")
-    page.get_by_role("button", name="Sitzung schließen").click()
+    _submit(page, "Sitzung schließen")
     check(page, "jury sitting, closed, with minutes")
 
 
