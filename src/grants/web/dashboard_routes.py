@@ -12,19 +12,24 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from litestar import Controller, Request, Response, get
+from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import State
 from litestar.di import NamedDependency
 from litestar.params import FromPath
+from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from grants.awards.budgets import service as budgets
+from grants.awards.budgets.schemas import BudgetSet
 from grants.awards.dashboards import exports, service
 from grants.awards.dashboards.schemas import Dashboard, DashboardTable
-from grants.core.errors import FieldProblem, InvalidInput, NotFound
+from grants.core.errors import DomainError, FieldProblem, InvalidInput, NotFound
 from grants.core.roles import MANAGER_ROLES
+from grants.http.validation_de import german
 from grants.web import charts
+from grants.web.forms import amount_text
 from grants.web.next_steps import status_label
-from grants.web.pages import page, staff_context
+from grants.web.pages import form_values, page, see_other, staff_context
 from grants.web.templating import N_, euro, local, translate
 
 
@@ -134,6 +139,57 @@ def _years(rows: Sequence[Any]) -> list[int]:
     return sorted({row.fiscal_year for row in rows})
 
 
+BUDGET_LABELS = {
+    "ebene": N_("Ebene"),
+    "haushaltsjahr_budget": N_("Haushaltsjahr"),
+    "ansatz": N_("Ansatz (Kassenmittel des Jahres)"),
+    "ve": N_("Verpflichtungsermächtigung"),
+    "grund": N_("Grund der Festsetzung oder Änderung"),
+}
+
+
+def scopes(guideline: Any) -> list[tuple[str, str]]:
+    """The levels a budget can be set for: the programme, each call, each call's line."""
+    found = [("", translate(N_("Programm")))]
+    for call in guideline.calls:
+        found.append((call.code, f"{translate(N_('Aufruf'))} {call.code}"))
+        for code in call.lines:
+            line = guideline.line(code)
+            found.append(
+                (f"{call.code}:{code}", f"{call.code} · {local(line.label) if line else code}")
+            )
+    return found
+
+
+def budget_of(values: dict[str, str]) -> tuple[BudgetSet | None, dict[str, str]]:
+    """The budget form as the API's ``BudgetSet``; errors by field."""
+    call, _, line = values.get("ebene", "").partition(":")
+    body = {
+        "call_code": call,
+        "funding_line": line,
+        "fiscal_year": values.get("haushaltsjahr_budget", "").strip(),
+        "cash_appropriation": amount_text(values.get("ansatz", "")),
+        "commitment_authorisation": amount_text(values.get("ve", "") or "0"),
+        "reason": values.get("grund", "").strip(),
+    }
+    fields = {
+        "call_code": "ebene",
+        "funding_line": "ebene",
+        "fiscal_year": "haushaltsjahr_budget",
+        "cash_appropriation": "ansatz",
+        "commitment_authorisation": "ve",
+        "reason": "grund",
+    }
+    try:
+        return BudgetSet.model_validate(body), {}
+    except ValidationError as error:
+        errors: dict[str, str] = {}
+        for problem in error.errors():
+            field = fields.get(str(problem["loc"][0]) if problem["loc"] else "", "ebene")
+            errors.setdefault(field, german(problem["type"], problem["msg"], problem.get("ctx")))
+        return None, errors
+
+
 class DashboardPages(Controller):
     include_in_schema = False
     path = "/verwaltung/uebersicht/{guideline_id:str}"
@@ -147,6 +203,20 @@ class DashboardPages(Controller):
         db_session: NamedDependency[AsyncSession],
         now: NamedDependency[datetime],
     ) -> Response[str]:
+        return await self._page(request, guideline_id, state, db_session, now)
+
+    async def _page(
+        self,
+        request: Request[Any, Any, Any],
+        guideline_id: str,
+        state: State,
+        db_session: AsyncSession,
+        now: datetime,
+        *,
+        budget_values: dict[str, str] | None = None,
+        budget_errors: dict[str, str] | None = None,
+        status_code: int = 200,
+    ) -> Response[str]:
         context = await staff_context(request, db_session, now, *MANAGER_ROLES)
         params = dict(request.query_params.items())
         call, fiscal_year = _filters(params)
@@ -155,6 +225,12 @@ class DashboardPages(Controller):
         return await page(
             request,
             "manager_dashboard.html",
+            status_code=status_code,
+            budget_values=budget_values or {},
+            budget_errors=budget_errors or {},
+            budget_labels=BUDGET_LABELS,
+            budget_set="budget" in params and params.get("budget") == "gesetzt",
+            scopes=scopes(guideline) if guideline else [],
             dashboard=found,
             guideline=guideline,
             charts=chart_set(found, guideline),
@@ -164,6 +240,41 @@ class DashboardPages(Controller):
             status_label=status_label,
             euro=euro,
             query={k: v for k, v in params.items() if v},
+        )
+
+    @post("/budget", exclude_from_auth=True, name="web:budget-set")
+    async def set_budget(
+        self,
+        request: Request[Any, Any, Any],
+        guideline_id: FromPath[str],
+        state: State,
+        db_session: NamedDependency[AsyncSession],
+        now: NamedDependency[datetime],
+    ) -> Response[Any]:
+        context = await staff_context(request, db_session, now, *MANAGER_ROLES)
+        values = form_values(await request.form())
+        body, errors = budget_of(values)
+        if body is not None:
+            try:
+                await budgets.set_budget(context, guideline_id, body)
+            except NotFound:
+                raise
+            except DomainError as error:
+                details = [error.detail, *(problem.message for problem in error.problems)]
+                errors = {"ebene": " ".join(details)}
+            else:
+                return see_other(
+                    f"/verwaltung/uebersicht/{guideline_id}?budget=gesetzt#budget-titel"
+                )
+        return await self._page(
+            request,
+            guideline_id,
+            state,
+            db_session,
+            now,
+            budget_values=values,
+            budget_errors=errors,
+            status_code=422,
         )
 
     @get("/csv/{table:str}", exclude_from_auth=True, name="web:dashboard-csv")

@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from grants.core.roles import StaffRole
 from grants.web.templating import euro
 from tests.api.awards.test_dashboard_api import URL, awarded, call  # noqa: F401 (fixtures)
-from tests.api.web.test_account_pages import sign_in
+from tests.api.web.test_account_pages import form_token, sign_in
 from tests.awards_factories import PROGRAMME
 from tests.conftest import client_for
 from tests.factories import STAFF_PASSWORD, staff_headers
@@ -106,3 +106,43 @@ async def test_only_managers_see_the_dashboard_page(
             await sign_in(other, email, password)
             for url in (PAGE, f"{PAGE}/csv/budget", f"{PAGE}/xlsx"):
                 assert (await other.get(url)).status_code == 404, (email, url)
+
+
+async def test_a_budget_set_on_the_page(
+    app: Litestar,
+    client: httpx.AsyncClient,
+    db_session: AsyncSession,
+    awarded: dict[str, Any],  # noqa: F811
+) -> None:
+    email = await portal_manager(app, client, db_session)
+    async with client_for(app) as browser:
+        await sign_in(browser, email, STAFF_PASSWORD)
+        token = await form_token(browser, PAGE)
+        form = {
+            "_csrf_token": token,
+            "ebene": "",
+            "haushaltsjahr_budget": "2030",
+            "ansatz": "2.500.000,00",
+            "ve": "",
+            "grund": "Haushaltsplan 2029/2030",
+        }
+        missing = await browser.post(f"{PAGE}/budget", data={**form, "grund": ""})
+        assert missing.status_code == 422 and 'href="#grund"' in missing.text
+        bad = await browser.post(f"{PAGE}/budget", data={**form, "ansatz": "viel"})
+        assert bad.status_code == 422 and 'href="#ansatz"' in bad.text
+        done = await browser.post(f"{PAGE}/budget", data=form)
+        assert done.status_code == 303, done.text
+        shown = await browser.get(done.headers["location"])
+        assert "Das Budget ist festgesetzt" in shown.text and "2030 · Programm" in shown.text
+        # A line cannot get more than its call has free.
+        too_much = await browser.post(
+            f"{PAGE}/budget",
+            data={**form, "ebene": "demo:mobile", "haushaltsjahr_budget": "2027",
+                  "ansatz": "99.000.000,00"},
+        )  # fmt: skip
+        assert too_much.status_code == 422 and 'href="#ebene"' in too_much.text
+    api = (await client.get(URL, headers=awarded["manager"])).json()
+    [row] = [
+        r for r in api["budget"]["rows"] if r["level"] == "programme" and r["fiscal_year"] == 2030
+    ]
+    assert row["cash_appropriation"] == "2500000.00"

@@ -85,6 +85,7 @@ STAFF = {
     "/verwaltung/uebersicht/{guideline_id:str}": {"GET"},
     "/verwaltung/uebersicht/{guideline_id:str}/csv/{table:str}": {"GET"},
     "/verwaltung/uebersicht/{guideline_id:str}/xlsx": {"GET"},
+    "/verwaltung/uebersicht/{guideline_id:str}/budget": {"POST"},
     "/verwaltung/antraege/{application_id:uuid}/bescheide": {"POST"},
     "/verwaltung/bescheide/{decision_id:uuid}": {"GET"},
     "/verwaltung/bescheide/{decision_id:uuid}/entwurf.pdf": {"GET"},
