@@ -8,6 +8,7 @@ portal's own origin (its styles and script from the running portal)."""
 import asyncio
 import re
 import uuid
+from datetime import timedelta
 
 from playwright.sync_api import Browser
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
@@ -16,7 +17,13 @@ from sqlalchemy.pool import NullPool
 from grants.core.roles import StaffRole
 from grants.settings import as_asyncpg_url
 from tests.api.web.test_account_pages import form_token, sign_in
-from tests.awards_factories import INSTALMENTS_A, PROGRAMME, budgets, decided_call
+from tests.awards_factories import (
+    INSTALMENTS_A,
+    PROGRAMME,
+    budgets,
+    decided_call,
+    notified_award,
+)
 from tests.browser.conftest import _in_thread
 from tests.browser.test_formal_application_browser import _check
 from tests.conftest import client_for, make_settings
@@ -110,6 +117,77 @@ def _rendered_decision_pages(database_url: str) -> dict[str, str]:
             await engine.dispose()
 
     return asyncio.run(build())
+
+
+def _rendered_payment_pages(database_url: str) -> dict[str, str]:
+    async def build() -> dict[str, str]:
+        engine = create_async_engine(as_asyncpg_url(database_url), poolclass=NullPool)
+        try:
+            async with engine.connect() as connection:
+                transaction = await connection.begin()
+                factory = async_sessionmaker(
+                    bind=connection,
+                    class_=AsyncSession,
+                    expire_on_commit=False,
+                    join_transaction_mode="create_savepoint",
+                )
+                clock = FakeClock()
+                app = closing_app(make_settings(database_url), factory, clock)
+                pages: dict[str, str] = {}
+                async with client_for(app) as api, factory() as db_session:
+                    award = await notified_award(api, db_session, clock)
+                    today = award["today"]
+                    requested = await api.post(
+                        f"/api/applications/{award['a']}/payment-requests",
+                        json={
+                            "fiscal_year": today.year,
+                            "amount": "50000.00",
+                            "purpose": "Zwei Lastenräder",
+                            "needed_by": str(today + timedelta(days=30)),
+                            "costs_due": "100000.00",
+                            "own_funds_used": "20000.00",
+                        },
+                        headers=award["applicant"],
+                    )
+                    payment = requested.json()["id"]
+                    email = f"leitung.{uuid.uuid4().hex[:6]}@sab.example"
+                    await staff_headers(api, db_session, StaffRole.PROGRAMME_MANAGER, email=email)
+                    async with client_for(app) as portal:
+                        await sign_in(portal, email, STAFF_PASSWORD)
+                        file = f"/verwaltung/antraege/{award['a']}"
+                        pages["application file with decision and payments"] = (
+                            await portal.get(file)
+                        ).text
+                        url = f"/verwaltung/mittelabrufe/{payment}"
+                        page = await portal.get(url)
+                        pages["payment request"] = page.text
+                        token = await form_token(portal, url)
+                        version = re.search(r'name="version" value="(\d+)"', page.text)
+                        assert version
+                        refused = await portal.post(
+                            f"{url}/pruefen",
+                            data={"_csrf_token": token, "version": version.group(1)},
+                        )
+                        pages["payment request (errors)"] = refused.text
+                await transaction.rollback()
+                return pages
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(build())
+
+
+def test_payment_pages_are_accessible_and_fit_320_pixels(
+    browser: Browser, portal_url: str, database_url: str
+) -> None:
+    pages = _in_thread(lambda: _rendered_payment_pages(database_url))
+    assert "Abruf 1" in pages["application file with decision and payments"]
+    assert 'href="#passwort"' in pages["payment request (errors)"]
+    for name, html in pages.items():
+        serious, _ = _check(browser, portal_url, html)
+        assert serious == [], (name, serious)
+        _, width = _check(browser, portal_url, html, viewport={"width": 320, "height": 640})
+        assert width <= 320, (name, width)
 
 
 def test_decision_and_dashboard_pages_are_accessible_and_fit_320_pixels(
