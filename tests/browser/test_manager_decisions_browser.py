@@ -16,6 +16,7 @@ from sqlalchemy.pool import NullPool
 
 from grants.core.roles import StaffRole
 from grants.settings import as_asyncpg_url
+from tests.api.awards.test_proof_pages import submitted_final
 from tests.api.web.test_account_pages import form_token, sign_in
 from tests.awards_factories import (
     INSTALMENTS_A,
@@ -169,6 +170,15 @@ def _rendered_payment_pages(database_url: str) -> dict[str, str]:
                             data={"_csrf_token": token, "version": version.group(1)},
                         )
                         pages["payment request (errors)"] = refused.text
+                        proof = await submitted_final(api, award)
+                        pages["proof of use"] = (
+                            await portal.get(f"/verwaltung/nachweise/{proof}")
+                        ).text
+                        samples = f"/verwaltung/stichprobe/{PROGRAMME}/demo"
+                        refused_draw = await portal.post(
+                            samples, data={"_csrf_token": token, "anteil": "10"}
+                        )
+                        pages["sample (errors)"] = refused_draw.text
                 await transaction.rollback()
                 return pages
         finally:
@@ -183,6 +193,7 @@ def test_payment_pages_are_accessible_and_fit_320_pixels(
     pages = _in_thread(lambda: _rendered_payment_pages(database_url))
     assert "Abruf 1" in pages["application file with decision and payments"]
     assert 'href="#passwort"' in pages["payment request (errors)"]
+    assert "Belegliste" in pages["proof of use"] and "Nicht ausgeführt" in pages["sample (errors)"]
     for name, html in pages.items():
         serious, _ = _check(browser, portal_url, html)
         assert serious == [], (name, serious)

@@ -43,6 +43,7 @@ from grants.web.pages import (
     see_other,
 )
 from grants.web.payment_routes import PaymentPages
+from grants.web.proof_routes import ProofPages
 from grants.web.ranking_routes import ManagerPages
 from grants.web.schemas import ProgrammePageIn, ProgrammePagePublic
 from grants.web.submission_routes import ManagerApplicationPages
@@ -303,6 +304,7 @@ def route_handlers(settings: Settings) -> list[type[Controller] | Router]:
             AuditPages,
             AssignmentPages,
             JuryPages,
+            ProofPages,
         ],
         middleware=[csrf_middleware(settings)],
         exception_handlers=EXCEPTION_HANDLERS,

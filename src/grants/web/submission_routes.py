@@ -22,6 +22,7 @@ from grants.applications import drafts, listing
 from grants.applications.cursor import cursor_key
 from grants.awards.decisions import service as decisions
 from grants.awards.payments import service as payments
+from grants.awards.proofs import service as proofs
 from grants.context import UserContext
 from grants.core.errors import DomainError, InvalidInput, NotFound
 from grants.core.lifecycle import STATE_LABELS
@@ -29,7 +30,7 @@ from grants.core.lifecycle import State as Status
 from grants.core.roles import MANAGER_ROLES
 from grants.evaluation.formal_check import service as formal_checks
 from grants.evaluation.scoring import service as sheets
-from grants.web import decision_routes, formal_check_forms, payment_routes
+from grants.web import decision_routes, formal_check_forms, payment_routes, proof_routes
 from grants.web.forms import FormErrors
 from grants.web.next_steps import status_label
 from grants.web.pages import form_values, page, see_other, staff_context
@@ -122,6 +123,7 @@ class ManagerApplicationPages(Controller):
         scored = await sheets.sheets_of_application(context, application_id)
         decided = await decisions.list_decisions(context, application_id)
         requested = await payments.list_payments(context, application_id)
+        reported = await proofs.list_proofs(context, application_id)
         found = await drafts.get_application(context, application_id)
         await db_session.commit()
         return await page(
@@ -138,6 +140,9 @@ class ManagerApplicationPages(Controller):
             decision_status=decision_routes.STATUS,
             decision_kinds=decision_routes.KINDS,
             payments=requested,
+            proofs=reported,
+            proof_status=proof_routes.STATUS,
+            proof_kinds=proof_routes.KINDS,
             payment_status=payment_routes.STATUS,
             status_label=status_label,
             checked="geprueft" in request.query_params,

@@ -68,7 +68,8 @@ OWNED = {
 # Staff pages, with every method: an applicant (of any organisation) gets 404, nobody signed
 # in the sign-in; who among the staff may see which object: ``test_evaluator_pages``,
 # ``test_ranking_pages``, ``test_manager_application_pages``, ``test_decision_pages``,
-# ``test_payment_pages``, ``test_audit_pages``, ``test_assignment_pages``, ``test_jury_pages``.
+# ``test_payment_pages``, ``test_audit_pages``, ``test_assignment_pages``, ``test_jury_pages``,
+# ``test_proof_pages``.
 STAFF = {
     "/begutachtung": {"GET"},
     "/begutachtung/{assignment_id:uuid}": {"GET"},
@@ -86,6 +87,9 @@ STAFF = {
     "/verwaltung/uebersicht/{guideline_id:str}/csv/{table:str}": {"GET"},
     "/verwaltung/uebersicht/{guideline_id:str}/xlsx": {"GET"},
     "/verwaltung/uebersicht/{guideline_id:str}/budget": {"POST"},
+    "/verwaltung/nachweise/{proof_id:uuid}": {"GET"},
+    "/verwaltung/nachweise/{proof_id:uuid}/pruefen": {"POST"},
+    "/verwaltung/stichprobe/{guideline_id:str}/{call_code:str}": {"GET", "POST"},
     "/verwaltung/antraege/{application_id:uuid}/bescheide": {"POST"},
     "/verwaltung/bescheide/{decision_id:uuid}": {"GET"},
     "/verwaltung/bescheide/{decision_id:uuid}/entwurf.pdf": {"GET"},
@@ -170,6 +174,7 @@ async def owned(client: httpx.AsyncClient, app: Litestar) -> dict[str, Any]:
             "action": "anordnen",
             "member_id": str(uuid.uuid4()),
             "session_id": str(uuid.uuid4()),
+            "proof_id": str(uuid.uuid4()),
         },
     }
 
