@@ -14,6 +14,7 @@ letters' routes; managers and admins only."""
 
 import uuid
 from datetime import datetime
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from litestar import Controller, Request, Response, get, post
@@ -23,8 +24,10 @@ from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from grants.accounts.throttle import ThrottleLimits
+from grants.applications import drafts
 from grants.awards.decisions import service as decisions
 from grants.awards.decisions.schemas import DecisionDraftIn
+from grants.awards.formal import service as formal
 from grants.context import UserContext
 from grants.core.decision import OPEN_STATUSES
 from grants.core.errors import DomainError, NotFound
@@ -41,6 +44,7 @@ from grants.web.templating import N_, translate
 INSTALMENT_ROWS = 4  # annual instalments on the form: an approval period of up to four years
 KINDS = {
     "approval": N_("Bewilligung wie beantragt"),
+    "partial_approval": N_("Teilbewilligung"),
     "rejection": N_("Ablehnung"),
 }
 OPEN = OPEN_STATUSES  # drafts that may still be released or discarded
@@ -50,6 +54,105 @@ STATUS = {
     "released": N_("erlassen"),
     "discarded": N_("verworfen"),
 }
+
+
+def requested_categories(content: dict[str, Any], guideline: Any) -> list[dict[str, Any]]:
+    """The formal application's costs per category over all its fiscal years, with the
+    guideline's highest rate for each: what a partial approval's rows start from."""
+    totals: dict[str, Decimal] = {}
+    for year in content.get("fiscal_years") or []:
+        for line in year.get("cost_lines") or []:
+            code = str(line.get("category", ""))
+            totals[code] = totals.get(code, Decimal(0)) + Decimal(str(line.get("amount", "0")))
+    found = []
+    for code, total in totals.items():
+        category = guideline.cost_category(code) if guideline is not None else None
+        found.append(
+            {
+                "code": code,
+                "label": category.label if category is not None else None,
+                "requested": total,
+                "max_rate": category.max_rate if category is not None else None,
+            }
+        )
+    return found
+
+
+# Where a partial approval can be drafted: the formal application has been received.
+PARTIAL_STATES = frozenset({"application_check", "application_information_requested"})
+
+
+async def categories_for(
+    context: UserContext, application_id: uuid.UUID, status: str, registry: Any, guideline_id: str
+) -> list[dict[str, Any]]:
+    """The rows of a partial approval's form (none before the formal application)."""
+    if status not in PARTIAL_STATES:
+        return []
+    try:
+        found = await formal.get_formal(context, application_id)
+    except NotFound:
+        return []
+    return requested_categories(found.content, registry.get(guideline_id))
+
+
+def _categories(values: dict[str, str]) -> list[dict[str, Any]]:
+    codes = sorted({k.split("-")[1] for k in values if k.startswith("kat-") and k.count("-") >= 2})
+    rows = []
+    for code in codes:
+        cost = values.get(f"kat-{code}-kosten", "").strip()
+        rate = values.get(f"kat-{code}-satz", "").strip().replace(",", ".").removesuffix("%")
+        if not cost and not rate:
+            continue
+        share = rate  # not a number: the model's own rule names it
+        try:
+            if rate:
+                share = str((Decimal(rate.strip()) / 100).quantize(Decimal("0.0001")))
+        except InvalidOperation:
+            pass
+        rows.append(
+            {
+                "category": code,
+                "approved_cost": amount_text(cost),
+                "approved_rate": str(share),
+                "deviation_reason": values.get(f"kat-{code}-grund", "").strip(),
+            }
+        )
+    return rows
+
+
+def _approval_parts(values: dict[str, str]) -> dict[str, Any]:
+    """An approval's annual instalments and the approval period, where given."""
+    parts: dict[str, Any] = {
+        "instalments": [
+            {"fiscal_year": values.get(f"rate-{n}-jahr", "").strip(), "amount": amount_text(raw)}
+            for n in range(1, INSTALMENT_ROWS + 1)
+            if (raw := values.get(f"rate-{n}-betrag", "").strip())
+            or values.get(f"rate-{n}-jahr", "").strip()
+        ]
+    }
+    for name, field in (("beginn", "approval_start"), ("ende", "approval_end")):
+        if values.get(name, "").strip():
+            parts[field] = values[name].strip()
+    return parts
+
+
+def _field_of(location: Any, body: dict[str, Any]) -> str:
+    """The form's field of a validation problem of ``DecisionDraftIn``."""
+    field = str(location[0]) if location else ""
+    if field == "categories" and len(location) >= 3:
+        code = body["categories"][int(location[1])]["category"]
+        part = {"approved_cost": "kosten", "approved_rate": "satz"}.get(str(location[2]), "grund")
+        return f"kat-{code}-{part}"
+    if field == "instalments" and len(location) >= 3:
+        part = "jahr" if location[2] == "fiscal_year" else "betrag"
+        return f"rate-{int(location[1]) + 1}-{part}"
+    return {
+        "discretion": "ermessen",
+        "reasons": "ablehnungsgrund",
+        "special_conditions": "nebenbestimmungen",
+        "approval_start": "beginn",
+        "approval_end": "ende",
+    }.get(field, "form")
 
 
 def draft_of(values: dict[str, str]) -> tuple[DecisionDraftIn | None, FormErrors]:
@@ -66,16 +169,13 @@ def draft_of(values: dict[str, str]) -> tuple[DecisionDraftIn | None, FormErrors
             errors.add("ablehnungsgrund", translate(N_("Bitte begründen Sie die Ablehnung.")))
         body["reasons"] = [{"kind": "other", "text": reason}] if reason else []
         body["discretion"] = values.get("ermessen", "").strip()
-    if kind == "approval":
-        body["instalments"] = [
-            {"fiscal_year": values.get(f"rate-{n}-jahr", "").strip(), "amount": amount_text(raw)}
-            for n in range(1, INSTALMENT_ROWS + 1)
-            if (raw := values.get(f"rate-{n}-betrag", "").strip())
-            or values.get(f"rate-{n}-jahr", "").strip()
-        ]
-        for name, field in (("beginn", "approval_start"), ("ende", "approval_end")):
-            if values.get(name, "").strip():
-                body[field] = values[name].strip()
+    if kind == "partial_approval":
+        body["categories"] = _categories(values)
+        body["discretion"] = values.get("ermessen", "").strip()
+        if not body["categories"]:
+            errors.add("art", translate(N_("Bitte geben Sie je Kostenart an, was bewilligt wird.")))
+    if kind in {"approval", "partial_approval"}:
+        body |= _approval_parts(values)
     conditions = [c.strip() for c in values.get("nebenbestimmungen", "").splitlines() if c.strip()]
     body["special_conditions"] = conditions
     if errors:
@@ -84,18 +184,10 @@ def draft_of(values: dict[str, str]) -> tuple[DecisionDraftIn | None, FormErrors
         return DecisionDraftIn.model_validate(body), errors
     except ValidationError as error:
         for problem in error.errors():
-            field = str(problem["loc"][0]) if problem["loc"] else ""
-            target = {
-                "discretion": "ermessen",
-                "reasons": "ablehnungsgrund",
-                "special_conditions": "nebenbestimmungen",
-                "approval_start": "beginn",
-                "approval_end": "ende",
-            }.get(field, "form")
-            if field == "instalments" and len(problem["loc"]) >= 3:
-                row = int(problem["loc"][1]) + 1
-                target = f"rate-{row}-{'jahr' if problem['loc'][2] == 'fiscal_year' else 'betrag'}"
-            errors.add(target, german(problem["type"], problem["msg"], problem.get("ctx")))
+            errors.add(
+                _field_of(problem["loc"], body),
+                german(problem["type"], problem["msg"], problem.get("ctx")),
+            )
         return None, errors
 
 
@@ -125,10 +217,33 @@ class DecisionPages(Controller):
                 raise
             except DomainError as error:
                 errors.add("form", error.detail)
+                given = {"categories": [{"category": c.category} for c in body.categories]}
                 for problem in error.problems:
-                    errors.add("form", f"{problem.field}: {problem.message}")
+                    parts = problem.field.split(".")
+                    known = parts[0] != "categories" or (
+                        len(parts) >= 3
+                        and parts[1].isdigit()
+                        and int(parts[1]) < len(body.categories)
+                    )
+                    target = _field_of(parts, given) if known else "form"
+                    if target == "form":
+                        # One summary line for the whole form: the problems join it.
+                        errors.by_field["form"] += f" {problem.message}"
+                    else:
+                        errors.add(target, problem.message)
             else:
                 return see_other(f"/verwaltung/bescheide/{created.id}")
+        if db_session.in_transaction():
+            await db_session.commit()
+        application = await drafts.get_application(context, application_id)
+        await db_session.commit()
+        categories = await categories_for(
+            context,
+            application_id,
+            application.status,
+            request.app.state.guidelines,
+            application.guideline,
+        )
         return await page(
             request,
             "manager_decision_new.html",
@@ -137,6 +252,7 @@ class DecisionPages(Controller):
             values=values,
             errors=errors.by_field,
             kinds=list(KINDS.items()),
+            decision_categories=categories,
         )
 
     async def _decision_page(

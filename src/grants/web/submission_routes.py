@@ -126,6 +126,13 @@ class ManagerApplicationPages(Controller):
         reported = await proofs.list_proofs(context, application_id)
         found = await drafts.get_application(context, application_id)
         await db_session.commit()
+        rows = await decision_routes.categories_for(
+            context,
+            application_id,
+            found.status,
+            request.app.state.guidelines,
+            found.guideline,
+        )
         return await page(
             request,
             "manager_application.html",
@@ -139,6 +146,7 @@ class ManagerApplicationPages(Controller):
             kinds=list(decision_routes.KINDS.items()),
             decision_status=decision_routes.STATUS,
             decision_kinds=decision_routes.KINDS,
+            decision_categories=rows,
             payments=requested,
             proofs=reported,
             proof_status=proof_routes.STATUS,

@@ -179,3 +179,42 @@ async def test_only_managers_reach_decisions(
                 f"{url}/{action}", data={"_csrf_token": token, "passwort": account["password"]}
             )
             assert posted.status_code == 404
+
+
+async def test_a_partial_approval_per_cost_category(
+    app: Litestar, client: httpx.AsyncClient, db_session: AsyncSession, clock: FakeClock
+) -> None:
+    call = await decided_call(client, db_session, clock)
+    await budgets(client, call["manager"], YEARS)
+    c = call["apps"]["C"]["id"]
+    portal, headers = await manager_on_portal(app, client, db_session)
+    try:
+        file = f"/verwaltung/antraege/{c}"
+        page = await portal.get(file)
+        # The rows start from the formal application and the guideline's highest rate.
+        assert 'name="kat-equipment-kosten" type="text" value="375000.00"' in page.text
+        assert 'name="kat-equipment-satz" type="text" value="80"' in page.text
+        form = {
+            "art": "partial_approval",
+            "kat-equipment-kosten": "300.000,00",
+            "kat-equipment-satz": "80",
+            "rate-1-jahr": "2027",
+            "rate-1-betrag": "240.000,00",
+            "ermessen": "Gleichbehandlung mit vergleichbaren mobilen Angeboten.",
+        }
+        unreasoned = await post(portal, f"{file}/bescheide", form, file)
+        assert unreasoned.status_code == 422  # less than applied for, without a reason
+        assert 'href="#kat-equipment-grund"' in unreasoned.text
+        assert 'name="kat-equipment-kosten" type="text" value="300.000,00"' in unreasoned.text
+        reasoned = {**form, "kat-equipment-grund": "Zwei Lastenräder sind nicht erforderlich."}
+        created = await post(portal, f"{file}/bescheide", reasoned, file)
+        assert created.status_code == 303, created.text
+        decision_id = created.headers["location"].rsplit("/", 1)[1]
+        found = (await client.get(f"/api/decisions/{decision_id}", headers=headers)).json()
+        assert found["kind"] == "partial_approval"
+        [category] = found["content"]["categories"]
+        assert category["approved_cost"] == "300000.00" and category["approved_rate"] == "0.8000"
+        shown = await portal.get(created.headers["location"])
+        assert "Teilbewilligung" in shown.text and "240.000,00" in shown.text
+    finally:
+        await portal.__aexit__(None, None, None)
