@@ -35,7 +35,7 @@ from grants.evaluation.jury.schemas import (
     SessionCreate,
     VoteCreate,
 )
-from grants.web.pages import form_values, page, see_other, staff_context
+from grants.web.pages import error_lines, form_values, page, see_other, staff_context
 from grants.web.templating import BERLIN, N_
 
 GROUNDS = {
@@ -65,14 +65,6 @@ BALLOTS = {
     Ballot.ABSTAIN.value: N_("Enthaltung"),
 }
 AGENDA_STATES = (Status.IN_REVIEW, Status.REVIEWED)
-
-
-def _errors_of(error: Exception) -> list[str]:
-    if isinstance(error, DomainError):
-        return [error.detail, *(f"{p.field}: {p.message}" for p in error.problems)]
-    if isinstance(error, ValidationError):
-        return [f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in error.errors()]
-    return [str(error)]
 
 
 class JuryPages(Controller):
@@ -144,7 +136,7 @@ class JuryPages(Controller):
             raise
         except (ValidationError, DomainError, ValueError) as error:
             return await self._overview(
-                request, context, guideline_id, call_code, errors=_errors_of(error),
+                request, context, guideline_id, call_code, errors=error_lines(error),
                 status_code=422,
             )  # fmt: skip
         return see_other(f"/verwaltung/jury/{guideline_id}/{call_code}")
@@ -170,7 +162,7 @@ class JuryPages(Controller):
             raise
         except DomainError as error:
             return await self._overview(
-                request, context, guideline_id, call_code, errors=_errors_of(error),
+                request, context, guideline_id, call_code, errors=error_lines(error),
                 status_code=422,
             )  # fmt: skip
         return see_other(f"/verwaltung/jury/{guideline_id}/{call_code}")
@@ -202,7 +194,7 @@ class JuryPages(Controller):
             raise
         except (ValidationError, DomainError, ValueError) as error:
             return await self._overview(
-                request, context, guideline_id, call_code, errors=_errors_of(error),
+                request, context, guideline_id, call_code, errors=error_lines(error),
                 status_code=422,
             )  # fmt: skip
         return see_other(f"/verwaltung/jury/{guideline_id}/{call_code}/sitzungen/{created.id}")
@@ -346,7 +338,7 @@ class JuryPages(Controller):
                 await db_session.rollback()
             return await self._session_page(
                 request, state, context, guideline_id, call_code, session_id,
-                errors=_errors_of(error), status_code=422,
+                errors=error_lines(error), status_code=422,
             )  # fmt: skip
         return see_other(
             f"/verwaltung/jury/{guideline_id}/{call_code}/sitzungen/{session_id}{anchor}"

@@ -25,6 +25,7 @@ from litestar.middleware.csrf import CSRF_SECRET_LENGTH, CSRFMiddleware, generat
 from litestar.response import Redirect
 from litestar.types import ExceptionHandlersMap
 from litestar.utils.scope.state import ScopeState
+from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from grants.accounts import signin
@@ -168,6 +169,16 @@ async def staff_context(
     if not context.principal.has_staff_role(*roles):
         raise NotFound(N_("Unter dieser Adresse gibt es keine Seite."))
     return context
+
+
+def error_lines(error: Exception) -> list[str]:
+    """A refused step's messages for the page's error list: the service's detail and each
+    problem at its field, or the request model's validation errors."""
+    if isinstance(error, DomainError):
+        return [error.detail, *(f"{p.field}: {p.message}" for p in error.problems)]
+    if isinstance(error, ValidationError):
+        return [f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in error.errors()]
+    return [str(error)]
 
 
 def form_values(form: Any) -> dict[str, str]:

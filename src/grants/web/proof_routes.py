@@ -24,7 +24,7 @@ from grants.context import UserContext
 from grants.core.errors import DomainError, NotFound
 from grants.core.roles import MANAGER_ROLES
 from grants.web.forms import amount_text
-from grants.web.pages import form_values, page, see_other, staff_context
+from grants.web.pages import error_lines, form_values, page, see_other, staff_context
 from grants.web.templating import N_
 
 STATUS = {
@@ -39,14 +39,6 @@ SCOPES = [
     ("summary", N_("kursorisch: Plausibilität von Zahlen und Bericht")),
 ]
 OUTCOMES = [("accepted", N_("angenommen")), ("returned", N_("zur Ergänzung zurückgeben"))]
-
-
-def _errors_of(error: Exception) -> list[str]:
-    if isinstance(error, DomainError):
-        return [error.detail, *(f"{p.field}: {p.message}" for p in error.problems)]
-    if isinstance(error, ValidationError):
-        return [f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in error.errors()]
-    return [str(error)]
 
 
 def check_of(values: dict[str, str], receipts: list[str], categories: list[str]) -> ProofCheckIn:
@@ -138,7 +130,7 @@ class ProofPages(Controller):
             raise
         except (ValidationError, DomainError) as error:
             return await self._proof_page(
-                request, context, proof_id, values=values, errors=_errors_of(error),
+                request, context, proof_id, values=values, errors=error_lines(error),
                 status_code=422,
             )  # fmt: skip
         return see_other(f"/verwaltung/nachweise/{proof_id}?geprueft")
@@ -209,7 +201,7 @@ class ProofPages(Controller):
             raise
         except (ValidationError, DomainError, ValueError, InvalidOperation) as error:
             return await self._samples_page(
-                request, context, guideline_id, call_code, errors=_errors_of(error),
+                request, context, guideline_id, call_code, errors=error_lines(error),
                 status_code=422,
             )  # fmt: skip
         return see_other(f"/verwaltung/stichprobe/{guideline_id}/{call_code}")
