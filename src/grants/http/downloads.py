@@ -66,3 +66,16 @@ def pdf_response(content: bytes, name: str, *, sha256: str | None = None) -> Res
     if sha256:
         headers["Digest"] = f"sha-256={sha256}"
     return Response(content, media_type="application/pdf", headers=headers)
+
+
+def export_response(content: bytes, media_type: str, name: str) -> Response[bytes]:
+    """A table export (CSV, XLSX) built in memory, as a download that no shared cache keeps.
+    ``name`` must be safe in the header as it is (built by the server from checked codes)."""
+    return Response(
+        content,
+        media_type=media_type,
+        headers={
+            "Content-Disposition": f'attachment; filename="{name}"',
+            "Cache-Control": "private, no-store",
+        },
+    )

@@ -25,6 +25,7 @@ from grants.awards.dashboards import exports, service
 from grants.awards.dashboards.schemas import Dashboard, DashboardTable
 from grants.core.errors import DomainError, FieldProblem, InvalidInput, NotFound
 from grants.core.roles import MANAGER_ROLES
+from grants.http.downloads import export_response
 from grants.http.validation_de import german
 from grants.web import charts
 from grants.web.forms import amount_text
@@ -292,7 +293,9 @@ class DashboardPages(Controller):
         call, fiscal_year = _filters(dict(request.query_params.items()))
         found = await service.dashboard(context, guideline_id, call=call, fiscal_year=fiscal_year)
         name = exports.export_name(guideline_id, found.filters, "csv", table)
-        return _download(exports.dashboard_csv(found, DashboardTable(table)), "text/csv", name)
+        return export_response(
+            exports.dashboard_csv(found, DashboardTable(table)), "text/csv", name
+        )
 
     @get("/xlsx", exclude_from_auth=True, name="web:dashboard-xlsx")
     async def xlsx(
@@ -306,16 +309,4 @@ class DashboardPages(Controller):
         call, fiscal_year = _filters(dict(request.query_params.items()))
         found = await service.dashboard(context, guideline_id, call=call, fiscal_year=fiscal_year)
         name = exports.export_name(guideline_id, found.filters, "xlsx")
-        return _download(exports.dashboard_xlsx(found), exports.XLSX_MEDIA_TYPE, name)
-
-
-def _download(content: bytes, media_type: str, name: str) -> Response[bytes]:
-    # The name is built from a known programme id and a checked call code (export_name).
-    return Response(
-        content,
-        media_type=media_type,
-        headers={
-            "Content-Disposition": f'attachment; filename="{name}"',
-            "Cache-Control": "private, no-store",
-        },
-    )
+        return export_response(exports.dashboard_xlsx(found), exports.XLSX_MEDIA_TYPE, name)

@@ -21,6 +21,7 @@ from grants.core.roles import MANAGER_ROLES
 from grants.evaluation.ranking import exports
 from grants.evaluation.ranking import service as rankings
 from grants.guidelines.registry import GuidelineRegistry
+from grants.http.downloads import export_response
 from grants.web import ranking_forms
 from grants.web.pages import page, render_page, staff_context
 from grants.web.templating import N_, local
@@ -178,11 +179,5 @@ class ManagerPages(Controller):
             content, media_type = exports.ranking_csv(ranking), "text/csv"
         else:
             content, media_type = exports.ranking_xlsx(ranking), exports.XLSX_MEDIA_TYPE
-        return Response(
-            content,
-            media_type=media_type,
-            headers={
-                "Content-Disposition": f'attachment; filename="rangliste-{found.code}.{kind}"',
-                "Cache-Control": "private, no-store",
-            },
-        )
+        # The call code is checked against the registry (find_call): safe in the header.
+        return export_response(content, media_type, f"rangliste-{found.code}.{kind}")
