@@ -29,7 +29,7 @@ from grants.awards.decisions import service as decisions
 from grants.awards.decisions.schemas import DecisionDraftIn
 from grants.awards.formal import service as formal
 from grants.context import UserContext
-from grants.core.decision import OPEN_STATUSES
+from grants.core.decision import OPEN_STATUSES, DecisionKind, states_for
 from grants.core.errors import DomainError, NotFound
 from grants.core.roles import MANAGER_ROLES
 from grants.http.downloads import pdf_response
@@ -78,8 +78,9 @@ def requested_categories(content: dict[str, Any], guideline: Any) -> list[dict[s
     return found
 
 
-# Where a partial approval can be drafted: the formal application has been received.
-PARTIAL_STATES = frozenset({"application_check", "application_information_requested"})
+# Where a partial approval can be drafted (``core.decision``): the formal application is
+# under check.
+PARTIAL_STATES = frozenset(state.value for state in states_for(DecisionKind.PARTIAL_APPROVAL))
 
 
 async def categories_for(

@@ -24,6 +24,7 @@ from grants.awards.decisions import service as decisions
 from grants.awards.payments import service as payments
 from grants.awards.proofs import service as proofs
 from grants.context import UserContext
+from grants.core.decision import DecisionKind, states_for
 from grants.core.errors import DomainError, InvalidInput, NotFound
 from grants.core.lifecycle import STATE_LABELS
 from grants.core.lifecycle import State as Status
@@ -37,16 +38,11 @@ from grants.web.pages import form_values, page, see_other, staff_context
 from grants.web.templating import N_, local
 
 PAGE_SIZE = 50
-# Where a Bescheid can be drafted (``core.decision``'s steps): after the formal application's
-# check for an approval, and a rejection from the formal check on.
+# Where one of the portal's kinds of Bescheid can be drafted: ``core.decision``'s steps.
 DECIDABLE = frozenset(
-    {
-        "formal_check",
-        "information_requested",
-        "jury_decided",
-        "application_check",
-        "application_information_requested",
-    }
+    state.value
+    for kind in (DecisionKind.APPROVAL, DecisionKind.PARTIAL_APPROVAL, DecisionKind.REJECTION)
+    for state in states_for(kind)
 )
 SORTS = {
     "-submitted_at": N_("Eingang, neueste zuerst"),
@@ -140,7 +136,8 @@ class ManagerApplicationPages(Controller):
             sheets=scored,
             decisions=decided,
             application_id=application_id,
-            decidable=found.status in DECIDABLE and not any(d.status == "draft" for d in decided),
+            decidable=found.status in DECIDABLE
+            and not any(d.status in decision_routes.OPEN for d in decided),
             values={},
             errors={},
             kinds=list(decision_routes.KINDS.items()),
